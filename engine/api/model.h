@@ -1,0 +1,79 @@
+// Model: a loaded ONNX network, ready to run on oneDNN.
+//
+// Load() parses and validates the file (operators, attributes, initializers,
+// shapes) and reports anything it cannot run as a Status naming the file, the
+// node, the operator and the reason. Running compiles a plan for the concrete
+// input shapes on first use (one plan per distinct set of input shapes, so one
+// per batch size in practice) and caches it.
+//
+//   ASSIGN_OR_RETURN(auto model, convoy::Model::Load("resnet50/1/model.onnx", {}));
+//   ASSIGN_OR_RETURN(auto outputs, model->Run({{"input", images}}));
+//
+// Thread-safety: every const method may be called concurrently. Runs that use
+// the same plan (same input shapes) are serialised, because a plan owns its
+// activation buffers; runs with different shapes proceed in parallel.
+#ifndef CONVOY_ENGINE_API_MODEL_H_
+#define CONVOY_ENGINE_API_MODEL_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/api/tensor.h"
+
+namespace convoy {
+
+// A graph input or output as the model declares it. A dimension of -1 is
+// dynamic (a symbolic dimension in the ONNX file, usually the batch).
+struct TensorInfo {
+  std::string name;
+  DataType type = DataType::kFloat32;
+  Shape shape;
+};
+
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+
+struct ModelOptions {
+  // Threads for one run (oneDNN's OpenMP team). 0 = the OpenMP default,
+  // which is one per core.
+  int num_threads = 0;
+};
+
+struct RunOptions {
+  // Values to return, by name. Empty = the graph outputs in declaration
+  // order. Any named intermediate value may be requested.
+  std::vector<std::string> output_names;
+};
+
+class Model {
+ public:
+  // Reads and validates an ONNX file. Errors: NotFound (no file),
+  // InvalidArgument (not a valid ONNX model, or inconsistent), Unimplemented
+  // (valid ONNX that uses something the engine does not support).
+  static absl::StatusOr<std::unique_ptr<Model>> Load(const std::string& path,
+                                                     const ModelOptions& options);
+  // As Load, from the serialized ModelProto; `source` names it in errors.
+  static absl::StatusOr<std::unique_ptr<Model>> LoadFromBytes(
+      absl::string_view bytes, const std::string& source, const ModelOptions& options);
+
+  virtual ~Model() = default;
+
+  virtual const std::vector<TensorInfo>& inputs() const = 0;
+  virtual const std::vector<TensorInfo>& outputs() const = 0;
+
+  // Runs the model. Every graph input must be given exactly once, with the
+  // declared element type and a shape that matches every fixed dimension.
+  // Returns the requested outputs in the requested order, as plain tensors.
+  virtual absl::StatusOr<std::vector<Tensor>> Run(const std::vector<NamedTensor>& inputs,
+                                                  const RunOptions& options = {}) const = 0;
+};
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_API_MODEL_H_

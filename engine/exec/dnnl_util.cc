@@ -1,0 +1,31 @@
+#include "engine/exec/dnnl_util.h"
+
+namespace convoy {
+
+dnnl::memory::dims ToDims(const Shape& shape) {
+  if (shape.empty()) return {1};
+  return dnnl::memory::dims(shape.begin(), shape.end());
+}
+
+dnnl::memory::dims PlainStrides(const dnnl::memory::dims& dims) {
+  dnnl::memory::dims strides(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) {
+    strides[i] = strides[i + 1] * dims[i + 1];
+  }
+  return strides;
+}
+
+dnnl::memory::desc PlainDesc(const Shape& shape) {
+  dnnl::memory::dims dims = ToDims(shape);
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, PlainStrides(dims));
+}
+
+dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims) {
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+}
+
+bool IsPlain(const dnnl::memory::desc& desc) {
+  return desc == dnnl::memory::desc(desc.dims(), desc.data_type(), PlainStrides(desc.dims()));
+}
+
+}  // namespace convoy

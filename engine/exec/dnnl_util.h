@@ -1,0 +1,27 @@
+// Small conversions between engine shapes and oneDNN memory descriptors.
+// Internal to the engine: nothing outside engine/ includes dnnl.hpp.
+#ifndef CONVOY_ENGINE_EXEC_DNNL_UTIL_H_
+#define CONVOY_ENGINE_EXEC_DNNL_UTIL_H_
+
+#include "dnnl.hpp"
+#include "engine/api/tensor.h"
+
+namespace convoy {
+
+// oneDNN has no rank-0 memory; a scalar travels as a one-element vector.
+dnnl::memory::dims ToDims(const Shape& shape);
+
+// Row-major strides of dims.
+dnnl::memory::dims PlainStrides(const dnnl::memory::dims& dims);
+
+// Dense row-major f32 descriptor of the shape.
+dnnl::memory::desc PlainDesc(const Shape& shape);
+
+// The same dims with format_tag::any, for primitives that choose a layout.
+dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims);
+
+bool IsPlain(const dnnl::memory::desc& desc);
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_EXEC_DNNL_UTIL_H_

@@ -1,0 +1,208 @@
+// Model implemented on the IR, the plan compiler and oneDNN.
+#include <omp.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "dnnl.hpp"
+#include "engine/api/model.h"
+#include "engine/exec/op_registry.h"
+#include "engine/exec/plan_builder.h"
+#include "engine/onnx/onnx_loader.h"
+
+namespace convoy {
+namespace {
+
+class OneDnnModel : public Model {
+ public:
+  OneDnnModel(ir::Graph graph, const ModelOptions& options)
+      : graph_(std::move(graph)),
+        options_(options),
+        engine_(dnnl::engine::kind::cpu, 0),
+        inputs_(graph_.inputs),
+        outputs_(graph_.outputs) {
+    for (const TensorInfo& out : outputs_) default_outputs_.push_back(out.name);
+  }
+
+  absl::Status Validate();
+
+  const std::vector<TensorInfo>& inputs() const override { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const override { return outputs_; }
+
+  absl::StatusOr<std::vector<Tensor>> Run(const std::vector<NamedTensor>& inputs,
+                                          const RunOptions& options) const override;
+
+ private:
+  struct CachedPlan {
+    absl::Mutex mu;
+    std::unique_ptr<Plan> plan ABSL_GUARDED_BY(mu);
+  };
+
+  absl::StatusOr<std::vector<const Tensor*>> OrderInputs(
+      const std::vector<NamedTensor>& inputs) const;
+  absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
+                                                 const std::vector<std::string>& output_names) const;
+
+  const ir::Graph graph_;
+  const ModelOptions options_;
+  const dnnl::engine engine_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+  std::vector<std::string> default_outputs_;
+
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<CachedPlan>> plans_ ABSL_GUARDED_BY(mu_);
+};
+
+// Every operator must exist before any plan is built, so an unknown op is
+// reported at load even when shapes are too dynamic to compile a plan.
+absl::Status CheckOperatorsKnown(const ir::Graph& graph) {
+  for (const ir::Node& node : graph.nodes) {
+    if (OpRegistry::Global().Find(node.op_type) == nullptr) {
+      return ir::NodeError(absl::StatusCode::kUnimplemented, graph, node,
+                           absl::StrCat("operator '", node.op_type, "' is not supported"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Compiles the plan for batch 1 (the only dynamic dimension allowed for this
+// check is the leading one), so shape errors surface at load, not on the
+// first request. The plan is kept: batch 1 is the common first request.
+absl::Status OneDnnModel::Validate() {
+  if (absl::Status s = CheckOperatorsKnown(graph_); !s.ok()) return s;
+  std::vector<Tensor> probes;
+  for (const TensorInfo& in : inputs_) {
+    if (in.type != DataType::kFloat32) return absl::OkStatus();  // Needs real values.
+    Shape shape = in.shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] >= 0) continue;
+      if (d != 0) return absl::OkStatus();
+      shape[d] = 1;
+    }
+    probes.emplace_back(DataType::kFloat32, std::move(shape));
+  }
+  std::vector<const Tensor*> ordered;
+  for (const Tensor& t : probes) ordered.push_back(&t);
+  absl::StatusOr<std::vector<Tensor>> out = RunOrdered(ordered, default_outputs_);
+  if (!out.ok()) return out.status();
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    if (!outputs_[i].shape.empty() || (*out)[i].shape().empty()) continue;
+    outputs_[i].shape = (*out)[i].shape();
+    if (!inputs_.empty() && !inputs_[0].shape.empty() && inputs_[0].shape[0] < 0) {
+      outputs_[i].shape[0] = -1;  // Follows the batch.
+    }
+    outputs_[i].type = (*out)[i].type();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<const Tensor*>> OneDnnModel::OrderInputs(
+    const std::vector<NamedTensor>& inputs) const {
+  std::vector<const Tensor*> ordered(inputs_.size(), nullptr);
+  for (const NamedTensor& given : inputs) {
+    size_t i = 0;
+    while (i < inputs_.size() && inputs_[i].name != given.name) ++i;
+    if (i == inputs_.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_.source, ": the model has no input named '", given.name, "'"));
+    }
+    if (ordered[i] != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_.source, ": input '", given.name, "' is given twice"));
+    }
+    const TensorInfo& want = inputs_[i];
+    const Tensor& t = given.tensor;
+    if (t.type() != want.type) {
+      return absl::InvalidArgumentError(absl::StrCat(graph_.source, ": input '", want.name, "' is ",
+                                                     DataTypeName(want.type), ", got ",
+                                                     DataTypeName(t.type())));
+    }
+    bool shape_ok = t.shape().size() == want.shape.size();
+    for (size_t d = 0; shape_ok && d < want.shape.size(); ++d) {
+      shape_ok = (want.shape[d] < 0 ? t.shape()[d] > 0 : t.shape()[d] == want.shape[d]);
+    }
+    if (!shape_ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          graph_.source, ": input '", want.name, "' has shape ", ShapeToString(t.shape()),
+          "; the model expects ", ShapeToString(want.shape), " (-1 = any size)"));
+    }
+    ordered[i] = &t;
+  }
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (ordered[i] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_.source, ": input '", inputs_[i].name, "' is missing"));
+    }
+  }
+  return ordered;
+}
+
+absl::StatusOr<std::vector<Tensor>> OneDnnModel::Run(const std::vector<NamedTensor>& inputs,
+                                                     const RunOptions& options) const {
+  absl::StatusOr<std::vector<const Tensor*>> ordered = OrderInputs(inputs);
+  if (!ordered.ok()) return ordered.status();
+  return RunOrdered(*ordered, options.output_names.empty() ? default_outputs_ : options.output_names);
+}
+
+absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
+    const std::vector<const Tensor*>& ordered, const std::vector<std::string>& output_names) const {
+  // The plan key: every input shape, int64 input values (they are folded into
+  // the plan), and the requested outputs.
+  std::string key;
+  for (const Tensor* t : ordered) {
+    absl::StrAppend(&key, ShapeToString(t->shape()), ";");
+    if (t->type() == DataType::kInt64) {
+      key.append(static_cast<const char*>(t->raw_data()), t->byte_size());
+    }
+  }
+  for (const std::string& name : output_names) absl::StrAppend(&key, "|", name);
+
+  std::shared_ptr<CachedPlan> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<CachedPlan>& slot = plans_[key];
+    if (slot == nullptr) slot = std::make_shared<CachedPlan>();
+    entry = slot;
+  }
+  if (options_.num_threads > 0) omp_set_num_threads(options_.num_threads);
+  absl::MutexLock lock(&entry->mu);
+  if (entry->plan == nullptr) {
+    absl::StatusOr<std::unique_ptr<Plan>> plan =
+        PlanBuilder::Build(graph_, engine_, ordered, output_names);
+    if (!plan.ok()) return plan.status();
+    entry->plan = *std::move(plan);
+  }
+  std::vector<const Tensor*> floats;
+  for (const Tensor* t : ordered) {
+    if (t->type() == DataType::kFloat32) floats.push_back(t);
+  }
+  return entry->plan->Run(floats);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Model>> Model::LoadFromBytes(absl::string_view bytes,
+                                                            const std::string& source,
+                                                            const ModelOptions& options) {
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(bytes, source);
+  if (!graph.ok()) return graph.status();
+  auto model = std::make_unique<OneDnnModel>(*std::move(graph), options);
+  if (absl::Status s = model->Validate(); !s.ok()) return s;
+  return model;
+}
+
+absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
+                                                   const ModelOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  return LoadFromBytes(bytes.str(), path, options);
+}
+
+}  // namespace convoy

@@ -1,0 +1,153 @@
+#include "engine/exec/op_context.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/exec/dnnl_util.h"
+#include "engine/exec/plan_builder.h"
+
+namespace convoy {
+
+int64_t OpContext::opset() const { return builder_.graph_.opset; }
+
+DataType OpContext::input_type(size_t i) const { return builder_.value(node_.inputs[i]).type; }
+
+const Shape& OpContext::input_shape(size_t i) const {
+  return builder_.value(node_.inputs[i]).shape;
+}
+
+const Tensor* OpContext::constant_input(size_t i) const {
+  return builder_.value(node_.inputs[i]).constant;
+}
+
+absl::StatusOr<std::vector<int64_t>> OpContext::ConstantInts(size_t i,
+                                                             absl::string_view what) const {
+  if (!has_input(i)) return Invalid(absl::StrCat(what, " (input ", i, ") is missing"));
+  const Tensor* t = constant_input(i);
+  if (t == nullptr) {
+    return Unsupported(absl::StrCat(what, " (input '", node_.inputs[i],
+                                    "') must be known when the plan is compiled"));
+  }
+  if (t->type() != DataType::kInt64) {
+    return Invalid(absl::StrCat(what, " (input '", node_.inputs[i], "') must be int64, not ",
+                                DataTypeName(t->type())));
+  }
+  auto v = t->values<int64_t>();
+  return std::vector<int64_t>(v.begin(), v.end());
+}
+
+absl::StatusOr<float> OpContext::ConstantFloat(size_t i, absl::string_view what) const {
+  const Tensor* t = constant_input(i);
+  if (t == nullptr) {
+    return Unsupported(absl::StrCat(what, " (input '", node_.inputs[i],
+                                    "') must be known when the plan is compiled"));
+  }
+  if (t->num_elements() != 1) {
+    return Invalid(absl::StrCat(what, " must be a single value, got shape ",
+                                ShapeToString(t->shape())));
+  }
+  if (t->type() == DataType::kFloat32) return t->data<float>()[0];
+  return static_cast<float>(t->data<int64_t>()[0]);
+}
+
+absl::Status OpContext::ExpectInputs(size_t min, size_t max,
+                                     std::vector<size_t> int64_inputs) const {
+  if (num_inputs() < min || num_inputs() > max) {
+    return Invalid(absl::StrCat("takes ", min == max ? "" : absl::StrCat(min, " to "), max,
+                                " inputs, got ", num_inputs()));
+  }
+  for (size_t i = 0; i < num_inputs(); ++i) {
+    if (!has_input(i)) {
+      if (i < min) return Invalid(absl::StrCat("input ", i, " is required"));
+      continue;
+    }
+    bool want_int64 = std::find(int64_inputs.begin(), int64_inputs.end(), i) != int64_inputs.end();
+    DataType want = want_int64 ? DataType::kInt64 : DataType::kFloat32;
+    if (input_type(i) != want) {
+      return Unsupported(absl::StrCat("input ", i, " ('", node_.inputs[i], "') is ",
+                                      DataTypeName(input_type(i)), "; expected ",
+                                      DataTypeName(want)));
+    }
+  }
+  for (size_t i = 0; i < num_inputs(); ++i) {
+    if (has_input(i) && input_type(i) == DataType::kFloat32) {
+      for (int64_t d : input_shape(i)) {
+        if (d == 0) return Unsupported(absl::StrCat("input ", i, " is empty (shape ",
+                                                    ShapeToString(input_shape(i)), ")"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OpContext::Invalid(absl::string_view message) const {
+  return ir::NodeError(absl::StatusCode::kInvalidArgument, builder_.graph_, node_, message);
+}
+
+absl::Status OpContext::Unsupported(absl::string_view message) const {
+  return ir::NodeError(absl::StatusCode::kUnimplemented, builder_.graph_, node_, message);
+}
+
+void OpContext::SetOutput(size_t i, Shape shape, DataType type) {
+  if (!node_.HasOutput(i)) return;
+  PlanBuilder::Value& v = builder_.values_[node_.outputs[i]];
+  v.type = type;
+  v.shape = std::move(shape);
+}
+
+void OpContext::SetOutputConstant(size_t i, Tensor value) {
+  if (!node_.HasOutput(i)) return;
+  PlanBuilder::Value& v = builder_.values_[node_.outputs[i]];
+  v.type = value.type();
+  v.shape = value.shape();
+  v.constant = &builder_.plan_->constants_.emplace_back(std::move(value));
+}
+
+const Shape& OpContext::output_shape(size_t i) const {
+  return builder_.value(node_.outputs[i]).shape;
+}
+
+const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine_; }
+
+dnnl::memory OpContext::Input(size_t i) { return builder_.MemoryOf(node_.inputs[i]); }
+
+dnnl::memory OpContext::InputAs(size_t i, const dnnl::memory::desc& desc) {
+  return builder_.Reordered(node_.inputs[i], desc);
+}
+
+dnnl::memory OpContext::InputPlain(size_t i) { return InputAs(i, PlainDesc(input_shape(i))); }
+
+dnnl::memory OpContext::InputViewed(size_t i, const dnnl::memory::desc& view,
+                                    const dnnl::memory::desc& desc) {
+  return builder_.Viewed(node_.inputs[i], view, desc);
+}
+
+dnnl::memory OpContext::NewOutput(size_t i, const dnnl::memory::desc& desc) {
+  dnnl::memory m = builder_.Allocate(desc);
+  BindOutput(i, m);
+  return m;
+}
+
+void OpContext::BindOutput(size_t i, dnnl::memory memory) {
+  if (!node_.HasOutput(i)) return;
+  builder_.value(node_.outputs[i]).memory = memory;
+}
+
+dnnl::memory OpContext::NewScratch(const dnnl::memory::desc& desc) {
+  return builder_.Allocate(desc);
+}
+
+void OpContext::AddPrimitive(dnnl::primitive primitive,
+                             std::unordered_map<int, dnnl::memory> args) {
+  builder_.plan_->steps_.push_back({node_.name, std::move(primitive), std::move(args), nullptr});
+}
+
+void OpContext::AddStep(std::function<void()> step) {
+  builder_.plan_->steps_.push_back({node_.name, {}, {}, std::move(step)});
+}
+
+void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
+  primitive.execute(builder_.plan_->stream_, args);
+  builder_.plan_->stream_.wait();
+}
+
+}  // namespace convoy

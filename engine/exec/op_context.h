@@ -1,0 +1,101 @@
+// OpContext: what an operator implementation sees while a plan is compiled.
+//
+// Each operator is two functions (see op_registry.h). `infer` reads input
+// shapes, types and (where known) constant values, checks attributes, and
+// declares its outputs: either a shape to be computed at run time, or a
+// constant value it computed right away (shape arithmetic is folded this way,
+// so every int64 value in a plan is known when the plan is compiled). `build`
+// runs only when some output is not constant; it turns the node into oneDNN
+// primitives or CPU steps that read input memories and write output memories.
+//
+// Layouts: a value's memory has whatever layout its producer chose (oneDNN's
+// blocked or NHWC layouts for convolutions). Input() returns it as it is;
+// InputAs() and InputPlain() return it in the layout asked for, adding a
+// reorder to the plan only when the layouts differ. Constant inputs are
+// reordered once, here, and never at run time.
+//
+// Thread-safety: used by one compiling thread.
+#ifndef CONVOY_ENGINE_EXEC_OP_CONTEXT_H_
+#define CONVOY_ENGINE_EXEC_OP_CONTEXT_H_
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dnnl.hpp"
+#include "engine/api/tensor.h"
+#include "engine/ir/graph.h"
+
+namespace convoy {
+
+class PlanBuilder;
+
+class OpContext {
+ public:
+  OpContext(PlanBuilder& builder, const ir::Node& node) : builder_(builder), node_(node) {}
+
+  // --- The node.
+  const ir::Node& node() const { return node_; }
+  const ir::AttributeMap& attrs() const { return node_.attributes; }
+  int64_t opset() const;
+  size_t num_inputs() const { return node_.inputs.size(); }
+  bool has_input(size_t i) const { return node_.HasInput(i); }
+  size_t num_outputs() const { return node_.outputs.size(); }
+
+  // --- Inputs. REQUIRES: has_input(i).
+  DataType input_type(size_t i) const;
+  const Shape& input_shape(size_t i) const;
+  size_t input_rank(size_t i) const { return input_shape(i).size(); }
+  const Tensor* constant_input(size_t i) const;  // nullptr unless known at compile time.
+  // Values of a constant int64 input; `what` names it in the error.
+  absl::StatusOr<std::vector<int64_t>> ConstantInts(size_t i, absl::string_view what) const;
+  // The single value of a constant float input (e.g. Clip's min).
+  absl::StatusOr<float> ConstantFloat(size_t i, absl::string_view what) const;
+
+  // Checks the number of inputs (present or omitted) and that required ones
+  // are present, and that every present input is float32 unless its index
+  // is in `int64_inputs`.
+  absl::Status ExpectInputs(size_t min, size_t max, std::vector<size_t> int64_inputs = {}) const;
+
+  // --- Errors naming the file, node and operator.
+  absl::Status Invalid(absl::string_view message) const;      // Malformed model.
+  absl::Status Unsupported(absl::string_view message) const;  // Valid, but not implemented.
+
+  // --- Infer: declare outputs.
+  void SetOutput(size_t i, Shape shape, DataType type = DataType::kFloat32);
+  void SetOutputConstant(size_t i, Tensor value);
+  const Shape& output_shape(size_t i) const;
+
+  // --- Build.
+  const dnnl::engine& engine() const;
+  dnnl::memory Input(size_t i);
+  dnnl::memory InputAs(size_t i, const dnnl::memory::desc& desc);
+  dnnl::memory InputPlain(size_t i);
+  // The input's plain data seen through `view` (same element count, any
+  // strides: a transpose, a broadcast rank), returned in layout `desc`;
+  // reordered (once, for constants) only when `desc` differs from `view`.
+  dnnl::memory InputViewed(size_t i, const dnnl::memory::desc& view,
+                           const dnnl::memory::desc& desc);
+  // Allocates the output's memory with `desc` (dims must match the inferred
+  // shape, or be its oneDNN form for scalars).
+  dnnl::memory NewOutput(size_t i, const dnnl::memory::desc& desc);
+  // Makes the output share `memory` (for reshapes and identities).
+  void BindOutput(size_t i, dnnl::memory memory);
+  dnnl::memory NewScratch(const dnnl::memory::desc& desc);
+  void AddPrimitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
+  // A step run on the calling thread in order with the primitives; it may
+  // only touch memories obtained above.
+  void AddStep(std::function<void()> step);
+  // Runs `primitive` once, now (for work on constants at compile time).
+  void RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
+
+ private:
+  PlanBuilder& builder_;
+  const ir::Node& node_;
+};
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_EXEC_OP_CONTEXT_H_

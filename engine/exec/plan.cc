@@ -1,0 +1,50 @@
+#include "engine/exec/plan.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/exec/dnnl_util.h"
+
+namespace convoy {
+
+absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& inputs) {
+  if (inputs.size() != inputs_.size()) {
+    return absl::InternalError(absl::StrCat("plan expects ", inputs_.size(), " inputs, got ",
+                                            inputs.size()));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::memcpy(inputs_[i].get_data_handle(), inputs[i]->raw_data(), inputs[i]->byte_size());
+  }
+  const Step* current = nullptr;
+  try {
+    for (const Step& step : steps_) {
+      current = &step;
+      if (step.cpu) {
+        stream_.wait();
+        step.cpu();
+      } else {
+        step.primitive.execute(stream_, step.args);
+      }
+    }
+    std::vector<Tensor> results;
+    results.reserve(outputs_.size());
+    for (const Output& out : outputs_) {
+      if (out.constant != nullptr) {
+        results.push_back(*out.constant);
+        continue;
+      }
+      Tensor t(DataType::kFloat32, out.shape);
+      dnnl::memory src = out.memory;
+      dnnl::memory dst(PlainDesc(out.shape), engine_, t.raw_data());
+      dnnl::reorder(src, dst).execute(stream_, src, dst);
+      results.push_back(std::move(t));
+    }
+    stream_.wait();
+    return results;
+  } catch (const dnnl::error& e) {
+    return absl::InternalError(absl::StrCat("oneDNN failed while running node '",
+                                            current ? current->node : "output", "': ", e.what()));
+  }
+}
+
+}  // namespace convoy

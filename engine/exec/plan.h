@@ -1,0 +1,65 @@
+// Plan: a network compiled for one set of concrete input shapes.
+//
+// A plan owns its activation memories, the weights reordered into the
+// layouts its primitives chose, and the ordered list of steps (oneDNN
+// primitives and a few CPU steps) that computes the requested outputs.
+// PlanBuilder makes plans; Model caches one per input-shape key.
+//
+// Thread-safety: Run() writes the plan's activation buffers, so callers must
+// serialise runs of one plan (Model does, with a mutex per plan).
+#ifndef CONVOY_ENGINE_EXEC_PLAN_H_
+#define CONVOY_ENGINE_EXEC_PLAN_H_
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dnnl.hpp"
+#include "engine/api/tensor.h"
+
+namespace convoy {
+
+class Plan {
+ public:
+  // `inputs` are the float32 graph inputs, in the order the plan was built
+  // with. REQUIRES: their shapes equal the shapes the plan was built for.
+  absl::StatusOr<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs);
+
+  size_t num_steps() const { return steps_.size(); }
+
+ private:
+  friend class PlanBuilder;
+  friend class OpContext;
+
+  struct Step {
+    std::string node;  // For errors.
+    dnnl::primitive primitive;
+    std::unordered_map<int, dnnl::memory> args;
+    std::function<void()> cpu;  // Set instead of primitive for CPU steps.
+  };
+  struct Output {
+    Shape shape;
+    DataType type = DataType::kFloat32;
+    dnnl::memory memory;              // Run-time value, or
+    const Tensor* constant = nullptr;  // a value known at compile time.
+  };
+
+  explicit Plan(dnnl::engine engine) : engine_(engine), stream_(engine) {}
+
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::vector<dnnl::memory> inputs_;
+  std::vector<Output> outputs_;
+  std::vector<Step> steps_;
+  std::deque<Tensor> constants_;  // Values folded while compiling.
+  // Every memory the plan allocated; views made with a borrowed handle rely
+  // on these staying alive as long as the plan.
+  std::vector<dnnl::memory> memories_;
+};
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_EXEC_PLAN_H_

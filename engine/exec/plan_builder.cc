@@ -1,0 +1,194 @@
+#include "engine/exec/plan_builder.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/exec/dnnl_util.h"
+#include "engine/exec/op_registry.h"
+
+namespace convoy {
+
+PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine)
+    : graph_(graph), plan_(new Plan(engine)) {
+  for (const auto& [name, tensor] : graph.initializers) {
+    Value& v = values_[name];
+    v.type = tensor.type();
+    v.shape = tensor.shape();
+    v.constant = &tensor;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
+    const ir::Graph& graph, const dnnl::engine& engine, const std::vector<const Tensor*>& inputs,
+    const std::vector<std::string>& output_names) {
+  PlanBuilder builder(graph, engine);
+  if (absl::Status s = builder.BindInputs(inputs); !s.ok()) return s;
+  absl::StatusOr<std::vector<const ir::Node*>> nodes = builder.NodesNeededFor(output_names);
+  if (!nodes.ok()) return nodes.status();
+  for (const ir::Node* node : *nodes) {
+    if (absl::Status s = builder.CompileNode(*node); !s.ok()) return s;
+  }
+  if (absl::Status s = builder.BindOutputs(output_names); !s.ok()) return s;
+  return std::move(builder.plan_);
+}
+
+absl::Status PlanBuilder::BindInputs(const std::vector<const Tensor*>& inputs) {
+  if (inputs.size() != graph_.inputs.size()) {
+    return absl::InternalError("one tensor per graph input is required");
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = *inputs[i];
+    Value& v = values_[graph_.inputs[i].name];
+    v.type = t.type();
+    v.shape = t.shape();
+    if (t.type() == DataType::kFloat32) {
+      v.memory = Allocate(PlainDesc(t.shape()));
+      plan_->inputs_.push_back(v.memory);
+    } else {
+      v.constant = &plan_->constants_.emplace_back(t);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<const ir::Node*>> PlanBuilder::NodesNeededFor(
+    const std::vector<std::string>& output_names) const {
+  absl::flat_hash_map<std::string, const ir::Node*> producer;
+  for (const ir::Node& node : graph_.nodes) {
+    for (const std::string& out : node.outputs) producer[out] = &node;
+  }
+  absl::flat_hash_set<const ir::Node*> needed;
+  std::vector<std::string> pending;
+  for (const std::string& name : output_names) {
+    if (!producer.contains(name) && !values_.contains(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_.source, ": no value named '", name, "' to output"));
+    }
+    pending.push_back(name);
+  }
+  while (!pending.empty()) {
+    std::string name = std::move(pending.back());
+    pending.pop_back();
+    auto it = producer.find(name);
+    if (it == producer.end() || !needed.insert(it->second).second) continue;
+    for (const std::string& in : it->second->inputs) {
+      if (!in.empty()) pending.push_back(in);
+    }
+  }
+  std::vector<const ir::Node*> order;
+  for (const ir::Node& node : graph_.nodes) {
+    if (needed.contains(&node)) order.push_back(&node);
+  }
+  return order;
+}
+
+absl::Status PlanBuilder::CompileNode(const ir::Node& node) {
+  const OpKernel* kernel = OpRegistry::Global().Find(node.op_type);
+  if (kernel == nullptr) {
+    return ir::NodeError(absl::StatusCode::kUnimplemented, graph_, node,
+                         absl::StrCat("operator '", node.op_type, "' is not supported"));
+  }
+  OpContext ctx(*this, node);
+  try {
+    if (absl::Status s = kernel->infer(ctx); !s.ok()) return s;
+    bool all_constant = true;
+    for (const std::string& out : node.outputs) {
+      if (out.empty()) continue;
+      if (!values_.contains(out)) return ctx.Invalid(absl::StrCat("output '", out, "' was not inferred"));
+      all_constant = all_constant && value(out).constant != nullptr;
+    }
+    if (all_constant) return absl::OkStatus();
+    for (const std::string& out : node.outputs) {
+      if (!out.empty() && value(out).constant == nullptr && value(out).type != DataType::kFloat32) {
+        return ctx.Unsupported(absl::StrCat(
+            "output '", out, "' is an int64 value that depends on run-time data; int64 values "
+            "must be computable from shapes and constants"));
+      }
+    }
+    if (kernel->build == nullptr) {
+      return ctx.Unsupported("its inputs must be known when the plan is compiled");
+    }
+    if (absl::Status s = kernel->build(ctx); !s.ok()) return s;
+    for (const std::string& out : node.outputs) {
+      if (!out.empty() && value(out).constant == nullptr && !value(out).memory) {
+        return absl::InternalError(absl::StrCat("node '", node.name, "' left output '", out, "' unbuilt"));
+      }
+    }
+    return absl::OkStatus();
+  } catch (const dnnl::error& e) {
+    return ctx.Unsupported(absl::StrCat("oneDNN cannot run it with these shapes and attributes (",
+                                        e.what(), ")"));
+  }
+}
+
+absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_names) {
+  for (const std::string& name : output_names) {
+    const Value& v = value(name);
+    Plan::Output out;
+    out.shape = v.shape;
+    out.type = v.type;
+    out.constant = v.constant;
+    out.memory = v.memory;
+    plan_->outputs_.push_back(std::move(out));
+  }
+  return absl::OkStatus();
+}
+
+dnnl::memory PlanBuilder::Allocate(const dnnl::memory::desc& desc) {
+  dnnl::memory m(desc, plan_->engine_);
+  plan_->memories_.push_back(m);
+  return m;
+}
+
+dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
+  Value& v = value(name);
+  if (!v.memory && v.constant != nullptr) {
+    // oneDNN wants a mutable handle; constants are only ever read.
+    v.memory = dnnl::memory(PlainDesc(v.shape), plan_->engine_,
+                            const_cast<void*>(v.constant->raw_data()));
+  }
+  return v.memory;
+}
+
+dnnl::memory PlanBuilder::Reordered(const std::string& name, const dnnl::memory::desc& desc) {
+  dnnl::memory src = MemoryOf(name);
+  if (src.get_desc() == desc) return src;
+  Value& v = value(name);
+  for (const dnnl::memory& view : v.views) {
+    if (view.get_desc() == desc) return view;
+  }
+  if (desc.dims() != src.get_desc().dims()) {
+    // Same elements seen with other dims (grouped weights, broadcast ranks).
+    dnnl::memory m = Viewed(
+        name, dnnl::memory::desc(desc.dims(), desc.data_type(), PlainStrides(desc.dims())), desc);
+    v.views.push_back(m);
+    return m;
+  }
+  dnnl::memory dst = Allocate(desc);
+  Reorder(name, src, dst);
+  v.views.push_back(dst);
+  return dst;
+}
+
+dnnl::memory PlanBuilder::Viewed(const std::string& name, const dnnl::memory::desc& view,
+                                 const dnnl::memory::desc& desc) {
+  Value& v = value(name);
+  dnnl::memory plain = Reordered(name, PlainDesc(v.shape));
+  dnnl::memory src(view, plan_->engine_, plain.get_data_handle());
+  plan_->memories_.push_back(src);
+  if (view == desc) return src;
+  dnnl::memory dst = Allocate(desc);
+  Reorder(name, src, dst);
+  return dst;
+}
+
+void PlanBuilder::Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst) {
+  dnnl::reorder reorder(src, dst);
+  if (value(name).constant != nullptr) {
+    reorder.execute(plan_->stream_, src, dst);
+    plan_->stream_.wait();
+  } else {
+    plan_->steps_.push_back({name, reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, nullptr});
+  }
+}
+
+}  // namespace convoy

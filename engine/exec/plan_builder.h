@@ -1,0 +1,71 @@
+// PlanBuilder: compiles an IR graph into a Plan for concrete input shapes.
+//
+// It walks the nodes that the requested outputs depend on, in order; for
+// each it runs the operator's `infer` (shapes, constant folding) and, unless
+// every output folded to a constant, its `build` (primitives). Errors from
+// either name the file, node and operator; a dnnl::error thrown while
+// building becomes a Status here and goes no further.
+#ifndef CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_
+#define CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "dnnl.hpp"
+#include "engine/api/model.h"
+#include "engine/exec/op_context.h"
+#include "engine/exec/plan.h"
+#include "engine/ir/graph.h"
+
+namespace convoy {
+
+class PlanBuilder {
+ public:
+  // `inputs` holds one tensor per graph input, in graph order: float inputs
+  // contribute only their shape; int64 inputs their values too, which are
+  // folded into the plan. `output_names` must be non-empty.
+  static absl::StatusOr<std::unique_ptr<Plan>> Build(const ir::Graph& graph,
+                                                     const dnnl::engine& engine,
+                                                     const std::vector<const Tensor*>& inputs,
+                                                     const std::vector<std::string>& output_names);
+
+ private:
+  friend class OpContext;
+
+  struct Value {
+    DataType type = DataType::kFloat32;
+    Shape shape;
+    const Tensor* constant = nullptr;
+    dnnl::memory memory;  // Run-time memory, in the layout its producer chose.
+    std::vector<dnnl::memory> views;  // The same value in other layouts, made on demand.
+  };
+
+  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine);
+
+  absl::Status BindInputs(const std::vector<const Tensor*>& inputs);
+  absl::StatusOr<std::vector<const ir::Node*>> NodesNeededFor(
+      const std::vector<std::string>& output_names) const;
+  absl::Status CompileNode(const ir::Node& node);
+  absl::Status BindOutputs(const std::vector<std::string>& output_names);
+
+  Value& value(const std::string& name) { return values_.at(name); }
+  const Value& value(const std::string& name) const { return values_.at(name); }
+  dnnl::memory MemoryOf(const std::string& name);  // Materialises constants.
+  dnnl::memory Reordered(const std::string& name, const dnnl::memory::desc& desc);
+  dnnl::memory Viewed(const std::string& name, const dnnl::memory::desc& view,
+                      const dnnl::memory::desc& desc);
+  // Runs now for constants, else adds a step.
+  void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst);
+  dnnl::memory Allocate(const dnnl::memory::desc& desc);
+
+  const ir::Graph& graph_;
+  std::unique_ptr<Plan> plan_;
+  absl::flat_hash_map<std::string, Value> values_;
+};
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_

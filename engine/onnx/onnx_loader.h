@@ -1,0 +1,30 @@
+// Translates a serialized ONNX ModelProto into the engine's IR graph.
+//
+// The loader checks what ONNX itself requires (a graph, a default-domain
+// opset, names defined once and before use, tensors whose sizes agree with
+// their shapes) and converts attributes and initializers. It does not judge
+// whether the engine can run each operator; the plan compiler does that, so
+// the two kinds of error stay apart: InvalidArgument for a file that is not a
+// well-formed ONNX model, Unimplemented for a well-formed model that uses an
+// opset, domain, data type or attribute kind outside what Convoy supports.
+// Every message starts with `source`.
+#ifndef CONVOY_ENGINE_ONNX_ONNX_LOADER_H_
+#define CONVOY_ENGINE_ONNX_ONNX_LOADER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/ir/graph.h"
+
+namespace convoy {
+
+// Opsets of the default domain that the engine implements.
+inline constexpr int64_t kMinOpset = 1;
+inline constexpr int64_t kMaxOpset = 17;
+
+absl::StatusOr<ir::Graph> ParseOnnxModel(absl::string_view bytes, const std::string& source);
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_ONNX_ONNX_LOADER_H_

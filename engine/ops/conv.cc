@@ -1,0 +1,92 @@
+// Conv (1-D, 2-D and 3-D, grouped, dilated, padded) as one oneDNN
+// convolution whose source, weights and destination layouts oneDNN chooses.
+#include "absl/strings/str_cat.h"
+#include "engine/exec/dnnl_util.h"
+#include "engine/exec/op_registry.h"
+#include "engine/ops/op_util.h"
+#include "engine/ops/window.h"
+
+namespace convoy {
+namespace {
+
+struct ConvGeometry {
+  int64_t groups = 1;
+  Window window;
+};
+
+absl::StatusOr<ConvGeometry> Geometry(const OpContext& ctx) {
+  const Shape& x = ctx.input_shape(0);
+  const Shape& w = ctx.input_shape(1);
+  if (x.size() < 3 || x.size() > 5) {
+    return ctx.Unsupported(absl::StrCat("input rank ", x.size(), " (only 1-D, 2-D and 3-D ",
+                                        "convolutions, ranks 3 to 5)"));
+  }
+  if (w.size() != x.size()) {
+    return ctx.Invalid(absl::StrCat("weights of shape ", ShapeToString(w),
+                                    " do not match input of shape ", ShapeToString(x)));
+  }
+  ConvGeometry g;
+  CONVOY_ASSIGN_OR_RETURN(g.groups, ctx.attrs().GetInt("group", 1));
+  if (g.groups < 1 || x[1] % g.groups != 0 || w[0] % g.groups != 0) {
+    return ctx.Invalid(absl::StrCat("group ", g.groups, " must divide input channels ", x[1],
+                                    " and output channels ", w[0]));
+  }
+  if (w[1] * g.groups != x[1]) {
+    return ctx.Invalid(absl::StrCat("weights expect ", w[1] * g.groups, " input channels, input ",
+                                    "has ", x[1]));
+  }
+  std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  CONVOY_ASSIGN_OR_RETURN(std::vector<int64_t> declared, ctx.attrs().GetInts("kernel_shape", kernel));
+  if (declared != kernel) {
+    return ctx.Invalid(absl::StrCat("kernel_shape ", ShapeToString(declared),
+                                    " disagrees with the weights' shape ", ShapeToString(w)));
+  }
+  if (ctx.has_input(2) && ctx.input_shape(2) != Shape{w[0]}) {
+    return ctx.Invalid(absl::StrCat("bias of shape ", ShapeToString(ctx.input_shape(2)),
+                                    " should be [", w[0], "]"));
+  }
+  CONVOY_ASSIGN_OR_RETURN(g.window, ComputeWindow(ctx, {x.begin() + 2, x.end()}, kernel,
+                                                  /*ceil_mode=*/false));
+  return g;
+}
+
+absl::Status Infer(OpContext& ctx) {
+  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
+  CONVOY_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(ctx));
+  Shape out = {ctx.input_shape(0)[0], ctx.input_shape(1)[0]};
+  out.insert(out.end(), g.window.out.begin(), g.window.out.end());
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
+absl::Status Build(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(ctx));
+  const Shape& w = ctx.input_shape(1);
+  dnnl::memory::dims weight_dims(w.begin(), w.end());
+  if (g.groups > 1) {
+    weight_dims[0] /= g.groups;
+    weight_dims.insert(weight_dims.begin(), g.groups);
+  }
+  const bool has_bias = ctx.has_input(2);
+  dnnl::memory::desc bias_desc =
+      has_bias ? PlainDesc(ctx.input_shape(2)) : dnnl::memory::desc();
+  dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+      AnyDesc(ToDims(ctx.input_shape(0))), AnyDesc(weight_dims), bias_desc,
+      AnyDesc(ToDims(ctx.output_shape(0))), g.window.OneDnnStrides(), g.window.OneDnnDilations(),
+      g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
+  dnnl::convolution_forward::primitive_desc pd(desc, ctx.engine());
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, ctx.InputAs(0, pd.src_desc())},
+      {DNNL_ARG_WEIGHTS, ctx.InputAs(1, pd.weights_desc())},
+      {DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
+  if (has_bias) args[DNNL_ARG_BIAS] = ctx.InputAs(2, pd.bias_desc());
+  ctx.AddPrimitive(dnnl::convolution_forward(pd), std::move(args));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterConvOps(OpRegistry& registry) { registry.Add("Conv", {Infer, Build}); }
+
+}  // namespace convoy

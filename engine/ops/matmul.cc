@@ -1,0 +1,173 @@
+// Gemm and MatMul as oneDNN matmul primitives. Constant weights are handed
+// to oneDNN in the layout it asks for (reordered once at compile time);
+// transposes are strided views, not copies.
+#include "absl/strings/str_cat.h"
+#include "engine/exec/dnnl_util.h"
+#include "engine/exec/op_registry.h"
+#include "engine/ops/op_util.h"
+
+namespace convoy {
+namespace {
+
+using dnnl::memory;
+
+memory::desc StridedDesc(const memory::dims& dims, const memory::dims& strides) {
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+// A plain 2-D matrix of stored shape [rows, cols], seen as its transpose.
+memory::desc TransposedView(int64_t rows, int64_t cols) {
+  return StridedDesc({cols, rows}, {1, cols});
+}
+
+// What to tell oneDNN about a weights operand: choose freely for constants
+// (reordered once), or take the run-time data as it is.
+memory::desc WeightsDesc(const OpContext& ctx, size_t i, const memory::desc& view) {
+  return ctx.constant_input(i) != nullptr ? AnyDesc(view.dims()) : view;
+}
+
+// The layout a matmul operand should be given in: oneDNN's choice for
+// constants (paid once), the input's own plain data otherwise.
+memory OperandFor(OpContext& ctx, size_t i, const memory::desc& view, const memory::desc& chosen) {
+  return ctx.InputViewed(i, view, ctx.constant_input(i) != nullptr ? chosen : view);
+}
+
+struct GemmParams {
+  bool trans_a = false;
+  bool trans_b = false;
+  float alpha = 1;
+  float beta = 1;
+  int64_t m = 0, k = 0, n = 0;
+};
+
+absl::StatusOr<GemmParams> ReadGemm(const OpContext& ctx) {
+  GemmParams p;
+  CONVOY_ASSIGN_OR_RETURN(int64_t ta, ctx.attrs().GetInt("transA", 0));
+  CONVOY_ASSIGN_OR_RETURN(int64_t tb, ctx.attrs().GetInt("transB", 0));
+  CONVOY_ASSIGN_OR_RETURN(p.alpha, ctx.attrs().GetFloat("alpha", 1.0f));
+  CONVOY_ASSIGN_OR_RETURN(p.beta, ctx.attrs().GetFloat("beta", 1.0f));
+  p.trans_a = ta != 0;
+  p.trans_b = tb != 0;
+  const Shape& a = ctx.input_shape(0);
+  const Shape& b = ctx.input_shape(1);
+  if (a.size() != 2 || b.size() != 2) {
+    return ctx.Invalid(absl::StrCat("A and B must be matrices, got ", ShapeToString(a), " and ",
+                                    ShapeToString(b)));
+  }
+  p.m = p.trans_a ? a[1] : a[0];
+  p.k = p.trans_a ? a[0] : a[1];
+  const int64_t kb = p.trans_b ? b[1] : b[0];
+  p.n = p.trans_b ? b[0] : b[1];
+  if (kb != p.k) {
+    return ctx.Invalid(absl::StrCat("inner dimensions differ: A", ShapeToString(a),
+                                    p.trans_a ? "ᵀ" : "", " times B", ShapeToString(b),
+                                    p.trans_b ? "ᵀ" : ""));
+  }
+  if (ctx.has_input(2)) {
+    const Shape& c = ctx.input_shape(2);
+    Shape padded = PadLeft(c, 2);
+    if (c.size() > 2 || (padded[0] != 1 && padded[0] != p.m) || (padded[1] != 1 && padded[1] != p.n)) {
+      return ctx.Invalid(absl::StrCat("C of shape ", ShapeToString(c),
+                                      " does not broadcast to [", p.m, ",", p.n, "]"));
+    }
+  }
+  return p;
+}
+
+absl::Status InferGemm(OpContext& ctx) {
+  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(ctx.opset() < 11 ? 3 : 2, 3));
+  CONVOY_ASSIGN_OR_RETURN(GemmParams p, ReadGemm(ctx));
+  ctx.SetOutput(0, {p.m, p.n});
+  return absl::OkStatus();
+}
+
+absl::Status BuildGemm(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(GemmParams p, ReadGemm(ctx));
+  const Shape& a = ctx.input_shape(0);
+  const Shape& b = ctx.input_shape(1);
+  memory::desc a_view = p.trans_a ? TransposedView(a[0], a[1]) : PlainDesc(a);
+  memory::desc b_view = p.trans_b ? TransposedView(b[0], b[1]) : PlainDesc(b);
+  const bool add_c = ctx.has_input(2) && p.beta != 0;
+  // alpha·AB + beta·C computed as beta·((alpha/beta)·AB + C), so that C
+  // needs no scaling step of its own.
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {add_c ? p.alpha / p.beta : p.alpha});
+  memory::desc c_desc;
+  if (add_c) {
+    c_desc = PlainDesc(PadLeft(ctx.input_shape(2), 2));
+    dnnl::post_ops ops;
+    ops.append_binary(dnnl::algorithm::binary_add, c_desc);
+    if (p.beta != 1) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, p.beta, 0.0f);
+    attr.set_post_ops(ops);
+  }
+  dnnl::matmul::primitive_desc pd(
+      dnnl::matmul::desc(a_view, WeightsDesc(ctx, 1, b_view), PlainDesc({p.m, p.n})), attr, ctx.engine());
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, OperandFor(ctx, 0, a_view, pd.src_desc())},
+      {DNNL_ARG_WEIGHTS, OperandFor(ctx, 1, b_view, pd.weights_desc())},
+      {DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
+  if (add_c) {
+    args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = ctx.InputAs(2, c_desc);
+  }
+  ctx.AddPrimitive(dnnl::matmul(pd), std::move(args));
+  return absl::OkStatus();
+}
+
+// MatMul follows numpy: 1-D operands gain a dimension that the result
+// drops again, and leading (batch) dimensions broadcast.
+struct MatMulShapes {
+  Shape a, b, out;  // a and b at the common rank (>= 2); out at that rank.
+  Shape result;     // What the node outputs.
+};
+
+absl::StatusOr<MatMulShapes> ReadMatMul(const OpContext& ctx) {
+  Shape a = ctx.input_shape(0), b = ctx.input_shape(1);
+  if (a.empty() || b.empty()) return ctx.Invalid("MatMul operands must not be scalars");
+  const bool a_vector = a.size() == 1, b_vector = b.size() == 1;
+  if (a_vector) a.insert(a.begin(), 1);
+  if (b_vector) b.push_back(1);
+  const size_t rank = std::max(a.size(), b.size());
+  MatMulShapes s{PadLeft(a, rank), PadLeft(b, rank), {}, {}};
+  if (s.a[rank - 1] != s.b[rank - 2]) {
+    return ctx.Invalid(absl::StrCat("inner dimensions differ: ", ShapeToString(ctx.input_shape(0)),
+                                    " times ", ShapeToString(ctx.input_shape(1))));
+  }
+  CONVOY_ASSIGN_OR_RETURN(
+      s.out, BroadcastShapes(ctx, Shape(s.a.begin(), s.a.end() - 2), Shape(s.b.begin(), s.b.end() - 2)));
+  s.out.push_back(s.a[rank - 2]);
+  s.out.push_back(s.b[rank - 1]);
+  s.result = s.out;
+  if (b_vector) s.result.pop_back();
+  if (a_vector) s.result.erase(s.result.end() - (b_vector ? 1 : 2));
+  return s;
+}
+
+absl::Status InferMatMul(OpContext& ctx) {
+  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  CONVOY_ASSIGN_OR_RETURN(MatMulShapes s, ReadMatMul(ctx));
+  ctx.SetOutput(0, s.result);
+  return absl::OkStatus();
+}
+
+absl::Status BuildMatMul(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(MatMulShapes s, ReadMatMul(ctx));
+  memory::desc a_view = PlainDesc(s.a), b_view = PlainDesc(s.b);
+  dnnl::matmul::primitive_desc pd(
+      dnnl::matmul::desc(a_view, WeightsDesc(ctx, 1, b_view), PlainDesc(s.out)), ctx.engine());
+  memory dst = ctx.NewScratch(pd.dst_desc());
+  ctx.BindOutput(0, memory(PlainDesc(s.result), ctx.engine(), dst.get_data_handle()));
+  ctx.AddPrimitive(dnnl::matmul(pd),
+                   {{DNNL_ARG_SRC, OperandFor(ctx, 0, a_view, pd.src_desc())},
+                    {DNNL_ARG_WEIGHTS, OperandFor(ctx, 1, b_view, pd.weights_desc())},
+                    {DNNL_ARG_DST, dst}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterMatMulOps(OpRegistry& registry) {
+  registry.Add("Gemm", {InferGemm, BuildGemm});
+  registry.Add("MatMul", {InferMatMul, BuildMatMul});
+}
+
+}  // namespace convoy

@@ -1,0 +1,48 @@
+// Helpers shared by the operator implementations in engine/ops/.
+#ifndef CONVOY_ENGINE_OPS_OP_UTIL_H_
+#define CONVOY_ENGINE_OPS_OP_UTIL_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/api/tensor.h"
+#include "engine/exec/op_context.h"
+
+namespace convoy {
+
+#define CONVOY_RETURN_IF_ERROR(expr)          \
+  do {                                        \
+    absl::Status convoy_status_ = (expr);     \
+    if (!convoy_status_.ok()) return convoy_status_; \
+  } while (0)
+
+#define CONVOY_ASSIGN_OR_RETURN(lhs, expr)      \
+  CONVOY_ASSIGN_OR_RETURN_IMPL_(CONVOY_CONCAT_(statusor_, __LINE__), lhs, expr)
+#define CONVOY_CONCAT_INNER_(a, b) a##b
+#define CONVOY_CONCAT_(a, b) CONVOY_CONCAT_INNER_(a, b)
+#define CONVOY_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return tmp.status();                 \
+  lhs = *std::move(tmp)
+
+// Maps a possibly negative axis into [0, rank); `what` names it in errors.
+absl::StatusOr<int64_t> NormalizeAxis(const OpContext& ctx, int64_t axis, int64_t rank,
+                                      absl::string_view what = "axis");
+
+// Numpy-style broadcast of two shapes, or InvalidArgument naming both.
+absl::StatusOr<Shape> BroadcastShapes(const OpContext& ctx, const Shape& a, const Shape& b);
+
+// `shape` with leading 1s up to `rank` (numpy broadcasting alignment).
+Shape PadLeft(const Shape& shape, size_t rank);
+
+// Row-major strides of a shape (in elements).
+std::vector<int64_t> Strides(const Shape& shape);
+
+// Builds a new tensor of `shape` whose element at flat index i is
+// source[index_of(i)], for any element type (a gather of whole elements).
+Tensor GatherElements(const Tensor& source, Shape shape,
+                      const std::function<int64_t(int64_t)>& index_of);
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_OPS_OP_UTIL_H_

@@ -1,0 +1,58 @@
+#include "engine/ops/padding.h"
+
+#include <algorithm>
+
+#include "engine/exec/dnnl_util.h"
+
+namespace convoy {
+
+namespace {
+
+dnnl::memory NewPadded(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
+                       const std::vector<int64_t>& end) {
+  dnnl::memory::dims outer = ctx.Input(input).get_desc().dims();
+  for (size_t d = 0; d < outer.size(); ++d) outer[d] += begin[d] + end[d];
+  return ctx.NewScratch(dnnl::memory::desc(outer, dnnl::memory::data_type::f32, PlainStrides(outer)));
+}
+
+void Fill(const dnnl::memory& m, float value) {
+  float* data = static_cast<float*>(m.get_data_handle());
+  std::fill(data, data + m.get_desc().get_size() / sizeof(float), value);
+}
+
+// Adds the copy of the input into the interior of `padded`.
+void CopyInterior(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
+                  dnnl::memory padded) {
+  dnnl::memory src = ctx.Input(input);
+  dnnl::memory::dims inner = src.get_desc().dims();
+  dnnl::memory::desc interior_desc =
+      padded.get_desc().submemory_desc(inner, dnnl::memory::dims(begin.begin(), begin.end()));
+  dnnl::memory interior(interior_desc, ctx.engine(), padded.get_data_handle());
+  dnnl::reorder copy(src, interior);
+  if (ctx.constant_input(input) != nullptr) {
+    ctx.RunNow(copy, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, interior}});
+  } else {
+    ctx.AddPrimitive(copy, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, interior}});
+  }
+}
+
+}  // namespace
+
+dnnl::memory PadConstant(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
+                         const std::vector<int64_t>& end, float value) {
+  dnnl::memory padded = NewPadded(ctx, input, begin, end);
+  Fill(padded, value);
+  CopyInterior(ctx, input, begin, padded);
+  return padded;
+}
+
+dnnl::memory PadWithRuntimeValue(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
+                                 const std::vector<int64_t>& end, size_t value_input) {
+  dnnl::memory padded = NewPadded(ctx, input, begin, end);
+  dnnl::memory value = ctx.InputPlain(value_input);
+  ctx.AddStep([padded, value] { Fill(padded, *static_cast<const float*>(value.get_data_handle())); });
+  CopyInterior(ctx, input, begin, padded);
+  return padded;
+}
+
+}  // namespace convoy

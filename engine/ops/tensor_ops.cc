@@ -1,0 +1,283 @@
+// Operators that move elements around: Concat, Transpose, Gather and Pad.
+// All fold when their data is known at compile time (shape arithmetic);
+// otherwise Concat is a oneDNN concat, Transpose a strided reorder, Pad a
+// copy into a pre-filled border, and Gather a CPU copy of whole slices.
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/exec/dnnl_util.h"
+#include "engine/exec/op_registry.h"
+#include "engine/ops/op_util.h"
+#include "engine/ops/padding.h"
+
+namespace convoy {
+namespace {
+
+using dnnl::memory;
+
+// --- Concat
+
+// The axis is required from opset 4; before, it defaulted to 1.
+absl::StatusOr<int64_t> ConcatAxis(const OpContext& ctx) {
+  int64_t axis = 1;
+  if (ctx.opset() >= 4 || ctx.attrs().Has("axis")) {
+    CONVOY_ASSIGN_OR_RETURN(axis, ctx.attrs().RequiredInt("axis"));
+  }
+  return NormalizeAxis(ctx, axis, ctx.input_rank(0));
+}
+
+absl::Status InferConcat(OpContext& ctx) {
+  if (ctx.num_inputs() < 1) return ctx.Invalid("takes at least 1 input");
+  const Shape& first = ctx.input_shape(0);
+  CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
+  Shape out = first;
+  out[axis] = 0;
+  bool all_constant = true;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    if (!ctx.has_input(i)) return ctx.Invalid(absl::StrCat("input ", i, " is missing"));
+    const Shape& s = ctx.input_shape(i);
+    bool match = s.size() == first.size() && ctx.input_type(i) == ctx.input_type(0);
+    for (size_t d = 0; match && d < s.size(); ++d) match = (d == size_t(axis) || s[d] == first[d]);
+    if (!match) {
+      return ctx.Invalid(absl::StrCat("input ", i, " ", ShapeToString(s), " (",
+                                      DataTypeName(ctx.input_type(i)), ") does not fit input 0 ",
+                                      ShapeToString(first), " along axis ", axis));
+    }
+    out[axis] += s[axis];
+    all_constant = all_constant && ctx.constant_input(i) != nullptr;
+  }
+  if (!all_constant) {
+    if (ctx.input_type(0) != DataType::kFloat32) {
+      return ctx.Unsupported("int64 concatenation of values not known at compile time");
+    }
+    ctx.SetOutput(0, out);
+    return absl::OkStatus();
+  }
+  // Fold: walk the output, copying from whichever input covers each slice.
+  const int64_t inner = NumElements(Shape(out.begin() + axis + 1, out.end()));
+  std::vector<int64_t> input_of(out[axis]), offset_in(out[axis]);
+  for (size_t i = 0, pos = 0; i < ctx.num_inputs(); ++i) {
+    for (int64_t k = 0; k < ctx.input_shape(i)[axis]; ++k, ++pos) {
+      input_of[pos] = static_cast<int64_t>(i);
+      offset_in[pos] = k;
+    }
+  }
+  Tensor result(ctx.input_type(0), out);
+  const size_t size = DataTypeSize(result.type());
+  auto* dst = static_cast<unsigned char*>(result.raw_data());
+  for (int64_t e = 0; e < result.num_elements(); ++e) {
+    const int64_t j = (e / inner) % out[axis], outer = e / inner / out[axis];
+    const Tensor& src = *ctx.constant_input(input_of[j]);
+    const int64_t len = ctx.input_shape(input_of[j])[axis];
+    const int64_t from = (outer * len + offset_in[j]) * inner + e % inner;
+    std::memcpy(dst + e * size, static_cast<const unsigned char*>(src.raw_data()) + from * size, size);
+  }
+  ctx.SetOutputConstant(0, std::move(result));
+  return absl::OkStatus();
+}
+
+absl::Status BuildConcat(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
+  std::vector<memory> sources;
+  std::vector<memory::desc> descs;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    sources.push_back(ctx.Input(i));
+    descs.push_back(sources.back().get_desc());
+  }
+  dnnl::concat::primitive_desc pd(AnyDesc(ToDims(ctx.output_shape(0))), static_cast<int>(axis),
+                                  descs, ctx.engine());
+  std::unordered_map<int, memory> args = {{DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
+  for (size_t i = 0; i < sources.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + int(i)] = sources[i];
+  ctx.AddPrimitive(dnnl::concat(pd), std::move(args));
+  return absl::OkStatus();
+}
+
+// --- Transpose
+
+absl::StatusOr<std::vector<int64_t>> Permutation(const OpContext& ctx) {
+  const int64_t rank = static_cast<int64_t>(ctx.input_rank(0));
+  std::vector<int64_t> reversed;
+  for (int64_t d = rank - 1; d >= 0; --d) reversed.push_back(d);
+  CONVOY_ASSIGN_OR_RETURN(std::vector<int64_t> perm, ctx.attrs().GetInts("perm", reversed));
+  std::vector<bool> seen(rank, false);
+  if (static_cast<int64_t>(perm.size()) != rank) {
+    return ctx.Invalid(absl::StrCat("perm has ", perm.size(), " entries for rank ", rank));
+  }
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p]) return ctx.Invalid("perm is not a permutation");
+    seen[p] = true;
+  }
+  return perm;
+}
+
+absl::Status InferTranspose(OpContext& ctx) {
+  if (ctx.num_inputs() != 1 || !ctx.has_input(0)) return ctx.Invalid("takes 1 input");
+  CONVOY_ASSIGN_OR_RETURN(std::vector<int64_t> perm, Permutation(ctx));
+  const Shape& in = ctx.input_shape(0);
+  Shape out;
+  for (int64_t p : perm) out.push_back(in[p]);
+  if (const Tensor* constant = ctx.constant_input(0)) {
+    const std::vector<int64_t> in_strides = Strides(in), out_strides = Strides(out);
+    ctx.SetOutputConstant(0, GatherElements(*constant, out, [&](int64_t i) {
+      int64_t from = 0;
+      for (size_t d = 0; d < out.size(); ++d) from += (i / out_strides[d]) % out[d] * in_strides[perm[d]];
+      return from;
+    }));
+    return absl::OkStatus();
+  }
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
+absl::Status BuildTranspose(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(std::vector<int64_t> perm, Permutation(ctx));
+  const Shape& in = ctx.input_shape(0);
+  const std::vector<int64_t> in_strides = Strides(in);
+  memory::dims dims, strides;
+  for (int64_t p : perm) {
+    dims.push_back(in[p]);
+    strides.push_back(in_strides[p]);
+  }
+  if (in.empty()) dims = strides = {1};
+  memory::desc view(dims, memory::data_type::f32, strides);
+  ctx.BindOutput(0, ctx.InputViewed(0, view, PlainDesc(ctx.output_shape(0))));
+  return absl::OkStatus();
+}
+
+// --- Gather
+
+struct GatherGeometry {
+  int64_t axis = 0;
+  std::vector<int64_t> indices;  // Normalised to [0, size along axis).
+  Shape out;
+};
+
+absl::StatusOr<GatherGeometry> ReadGather(const OpContext& ctx) {
+  if (ctx.num_inputs() != 2 || !ctx.has_input(0) || !ctx.has_input(1)) {
+    return ctx.Invalid("takes 2 inputs");
+  }
+  const Shape& data = ctx.input_shape(0);
+  if (data.empty()) return ctx.Invalid("data must not be a scalar");
+  GatherGeometry g;
+  CONVOY_ASSIGN_OR_RETURN(int64_t axis, ctx.attrs().GetInt("axis", 0));
+  CONVOY_ASSIGN_OR_RETURN(g.axis, NormalizeAxis(ctx, axis, data.size()));
+  CONVOY_ASSIGN_OR_RETURN(g.indices, ctx.ConstantInts(1, "indices"));
+  for (int64_t& i : g.indices) {
+    if (i < -data[g.axis] || i >= data[g.axis]) {
+      return ctx.Invalid(absl::StrCat("index ", i, " is out of range for size ", data[g.axis]));
+    }
+    if (i < 0) i += data[g.axis];
+  }
+  g.out.assign(data.begin(), data.begin() + g.axis);
+  const Shape& idx = ctx.input_shape(1);
+  g.out.insert(g.out.end(), idx.begin(), idx.end());
+  g.out.insert(g.out.end(), data.begin() + g.axis + 1, data.end());
+  return g;
+}
+
+absl::Status InferGather(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(GatherGeometry g, ReadGather(ctx));
+  const Shape& data = ctx.input_shape(0);
+  const int64_t inner = NumElements(Shape(data.begin() + g.axis + 1, data.end()));
+  const int64_t count = static_cast<int64_t>(g.indices.size());
+  if (const Tensor* constant = ctx.constant_input(0)) {
+    ctx.SetOutputConstant(0, GatherElements(*constant, g.out, [&](int64_t i) {
+      const int64_t outer = i / inner / count, j = (i / inner) % count;
+      return (outer * data[g.axis] + g.indices[j]) * inner + i % inner;
+    }));
+    return absl::OkStatus();
+  }
+  if (ctx.input_type(0) != DataType::kFloat32) {
+    return ctx.Unsupported("gathering int64 values not known at compile time");
+  }
+  ctx.SetOutput(0, g.out);
+  return absl::OkStatus();
+}
+
+absl::Status BuildGather(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(GatherGeometry g, ReadGather(ctx));
+  const Shape& data = ctx.input_shape(0);
+  const int64_t inner = NumElements(Shape(data.begin() + g.axis + 1, data.end()));
+  const int64_t outer = NumElements(Shape(data.begin(), data.begin() + g.axis));
+  const int64_t axis_size = data[g.axis];
+  memory src = ctx.InputPlain(0);
+  memory dst = ctx.NewOutput(0, PlainDesc(g.out));
+  ctx.AddStep([src, dst, inner, outer, axis_size, indices = std::move(g.indices)] {
+    const float* from = static_cast<const float*>(src.get_data_handle());
+    float* to = static_cast<float*>(dst.get_data_handle());
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t index : indices) {
+        std::memcpy(to, from + (o * axis_size + index) * inner, inner * sizeof(float));
+        to += inner;
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
+// --- Pad
+
+struct PadParams {
+  std::vector<int64_t> begin, end;
+  float value = 0;
+};
+
+absl::StatusOr<PadParams> ReadPad(const OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(std::string mode, ctx.attrs().GetString("mode", "constant"));
+  if (mode != "constant") return ctx.Unsupported(absl::StrCat("mode '", mode, "'"));
+  PadParams p;
+  std::vector<int64_t> pads;
+  if (ctx.opset() < 11) {
+    // Opset 1 called the attribute "paddings".
+    CONVOY_ASSIGN_OR_RETURN(pads, ctx.attrs().GetInts(ctx.opset() < 2 ? "paddings" : "pads", {}));
+    CONVOY_ASSIGN_OR_RETURN(p.value, ctx.attrs().GetFloat("value", 0.0f));
+  } else {
+    CONVOY_ASSIGN_OR_RETURN(pads, ctx.ConstantInts(1, "pads"));
+    if (ctx.has_input(2) && ctx.constant_input(2) != nullptr) {
+      CONVOY_ASSIGN_OR_RETURN(p.value, ctx.ConstantFloat(2, "constant_value"));
+    }
+    if (ctx.has_input(3)) return ctx.Unsupported("the axes input is not supported");
+  }
+  const size_t rank = ctx.input_rank(0);
+  if (pads.size() != 2 * rank) {
+    return ctx.Invalid(absl::StrCat("pads has ", pads.size(), " values; expected ", 2 * rank));
+  }
+  for (int64_t v : pads) {
+    if (v < 0) return ctx.Unsupported("negative pads (cropping) are not supported");
+  }
+  p.begin.assign(pads.begin(), pads.begin() + rank);
+  p.end.assign(pads.begin() + rank, pads.end());
+  return p;
+}
+
+absl::Status InferPad(OpContext& ctx) {
+  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(1, ctx.opset() < 11 ? 1 : 4, {1}));
+  if (ctx.has_input(2) && NumElements(ctx.input_shape(2)) != 1) {
+    return ctx.Invalid("constant_value must be a single value");
+  }
+  CONVOY_ASSIGN_OR_RETURN(PadParams p, ReadPad(ctx));
+  Shape out = ctx.input_shape(0);
+  for (size_t d = 0; d < out.size(); ++d) out[d] += p.begin[d] + p.end[d];
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
+absl::Status BuildPad(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(PadParams p, ReadPad(ctx));
+  if (ctx.input_shape(0).empty()) return ctx.Unsupported("padding a scalar");
+  const bool runtime_value = ctx.has_input(2) && ctx.constant_input(2) == nullptr;
+  ctx.BindOutput(0, runtime_value ? PadWithRuntimeValue(ctx, 0, p.begin, p.end, 2)
+                                  : PadConstant(ctx, 0, p.begin, p.end, p.value));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterTensorOps(OpRegistry& registry) {
+  registry.Add("Concat", {InferConcat, BuildConcat});
+  registry.Add("Transpose", {InferTranspose, BuildTranspose});
+  registry.Add("Gather", {InferGather, BuildGather});
+  registry.Add("Pad", {InferPad, BuildPad});
+}
+
+}  // namespace convoy
