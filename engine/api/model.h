@@ -43,6 +43,11 @@ struct ModelOptions {
   // Threads for one run (oneDNN's OpenMP team). 0 = the OpenMP default,
   // which is one per core.
   int num_threads = 0;
+  // Largest single value (tensor) a plan may hold, in bytes. A model or an
+  // input whose shapes exceed it is refused rather than allocated: shapes
+  // come from files and requests that may be hostile. 4 GiB by default,
+  // ten times VGG-19's largest activation at batch 32.
+  int64_t max_value_bytes = int64_t{4} << 30;
 };
 
 struct RunOptions {

@@ -36,6 +36,14 @@ int64_t NumElements(const Shape& shape) {
   return n;
 }
 
+bool ElementCountAtMost(const Shape& shape, int64_t limit) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return false;
+  }
+  return n <= limit;
+}
+
 std::string ShapeToString(const Shape& shape) { return "[" + absl::StrJoin(shape, ",") + "]"; }
 
 Tensor::Tensor(DataType type, Shape shape)

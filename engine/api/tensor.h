@@ -33,6 +33,10 @@ using Shape = std::vector<int64_t>;
 int64_t NumElements(const Shape& shape);
 std::string ShapeToString(const Shape& shape);  // "[1,3,224,224]"
 
+// True if every dimension is >= 0 and the element count is at most `limit`,
+// computed without overflow (shapes can come from untrusted files).
+bool ElementCountAtMost(const Shape& shape, int64_t limit);
+
 class Tensor {
  public:
   Tensor() = default;  // An empty float32 scalar-less tensor; holds nothing.

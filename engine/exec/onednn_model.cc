@@ -173,7 +173,7 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   absl::MutexLock lock(&entry->mu);
   if (entry->plan == nullptr) {
     absl::StatusOr<std::unique_ptr<Plan>> plan =
-        PlanBuilder::Build(graph_, engine_, ordered, output_names);
+        PlanBuilder::Build(graph_, engine_, ordered, output_names, options_.max_value_bytes);
     if (!plan.ok()) return plan.status();
     entry->plan = *std::move(plan);
   }

@@ -7,8 +7,9 @@
 
 namespace convoy {
 
-PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine)
-    : graph_(graph), plan_(new Plan(engine)) {
+PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
+                         int64_t max_value_bytes)
+    : graph_(graph), max_value_bytes_(max_value_bytes), plan_(new Plan(engine)) {
   for (const auto& [name, tensor] : graph.initializers) {
     Value& v = values_[name];
     v.type = tensor.type();
@@ -19,8 +20,8 @@ PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine)
 
 absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
     const ir::Graph& graph, const dnnl::engine& engine, const std::vector<const Tensor*>& inputs,
-    const std::vector<std::string>& output_names) {
-  PlanBuilder builder(graph, engine);
+    const std::vector<std::string>& output_names, int64_t max_value_bytes) {
+  PlanBuilder builder(graph, engine, max_value_bytes);
   if (absl::Status s = builder.BindInputs(inputs); !s.ok()) return s;
   absl::StatusOr<std::vector<const ir::Node*>> nodes = builder.NodesNeededFor(output_names);
   if (!nodes.ok()) return nodes.status();
@@ -37,6 +38,7 @@ absl::Status PlanBuilder::BindInputs(const std::vector<const Tensor*>& inputs) {
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& t = *inputs[i];
+    if (absl::Status s = CheckSize(graph_.inputs[i].name, t.shape()); !s.ok()) return s;
     Value& v = values_[graph_.inputs[i].name];
     v.type = t.type();
     v.shape = t.shape();
@@ -94,6 +96,9 @@ absl::Status PlanBuilder::CompileNode(const ir::Node& node) {
     for (const std::string& out : node.outputs) {
       if (out.empty()) continue;
       if (!values_.contains(out)) return ctx.Invalid(absl::StrCat("output '", out, "' was not inferred"));
+      if (absl::Status s = CheckSize(out, value(out).shape); !s.ok()) {
+        return ir::NodeError(s.code(), graph_, node, s.message());
+      }
       all_constant = all_constant && value(out).constant != nullptr;
     }
     if (all_constant) return absl::OkStatus();
@@ -129,6 +134,21 @@ absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_nam
     out.constant = v.constant;
     out.memory = v.memory;
     plan_->outputs_.push_back(std::move(out));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PlanBuilder::CheckSize(const std::string& name, const Shape& shape) const {
+  // oneDNN's limit on dimensions (DNNL_MAX_NDIMS).
+  constexpr size_t kMaxRank = 12;
+  if (shape.size() > kMaxRank) {
+    return absl::UnimplementedError(absl::StrCat("value '", name, "' has rank ", shape.size(),
+                                                 "; at most ", kMaxRank, " is supported"));
+  }
+  if (!ElementCountAtMost(shape, max_value_bytes_ / 4)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "value '", name, "' of shape ", ShapeToString(shape), " would exceed the limit of ",
+        max_value_bytes_, " bytes for one tensor (ModelOptions.max_value_bytes)"));
   }
   return absl::OkStatus();
 }

@@ -30,7 +30,8 @@ class PlanBuilder {
   static absl::StatusOr<std::unique_ptr<Plan>> Build(const ir::Graph& graph,
                                                      const dnnl::engine& engine,
                                                      const std::vector<const Tensor*>& inputs,
-                                                     const std::vector<std::string>& output_names);
+                                                     const std::vector<std::string>& output_names,
+                                                     int64_t max_value_bytes);
 
  private:
   friend class OpContext;
@@ -43,7 +44,10 @@ class PlanBuilder {
     std::vector<dnnl::memory> views;  // The same value in other layouts, made on demand.
   };
 
-  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine);
+  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, int64_t max_value_bytes);
+  // InvalidArgument if a value of `shape` would break the size limit, or
+  // Unimplemented past oneDNN's rank limit.
+  absl::Status CheckSize(const std::string& name, const Shape& shape) const;
 
   absl::Status BindInputs(const std::vector<const Tensor*>& inputs);
   absl::StatusOr<std::vector<const ir::Node*>> NodesNeededFor(
@@ -62,6 +66,7 @@ class PlanBuilder {
   dnnl::memory Allocate(const dnnl::memory::desc& desc);
 
   const ir::Graph& graph_;
+  const int64_t max_value_bytes_;
   std::unique_ptr<Plan> plan_;
   absl::flat_hash_map<std::string, Value> values_;
 };

@@ -47,7 +47,9 @@ absl::StatusOr<Shape> ReshapeShape(const OpContext& ctx) {
       continue;
     }
     if (out[d] < 0) return ctx.Invalid(absl::StrCat("shape[", d, "] = ", out[d], " is negative"));
-    known *= out[d];
+    if (__builtin_mul_overflow(known, out[d], &known)) {
+      return ctx.Invalid(absl::StrCat("shape ", ShapeToString(out), " is too large"));
+    }
   }
   const int64_t total = NumElements(in);
   if (inferred >= 0) {

@@ -244,6 +244,7 @@ absl::StatusOr<PadParams> ReadPad(const OpContext& ctx) {
   }
   for (int64_t v : pads) {
     if (v < 0) return ctx.Unsupported("negative pads (cropping) are not supported");
+    if (v > (int64_t{1} << 30)) return ctx.Invalid(absl::StrCat("pad ", v, " is absurdly large"));
   }
   p.begin.assign(pads.begin(), pads.begin() + rank);
   p.end.assign(pads.begin() + rank, pads.end());

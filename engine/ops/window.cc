@@ -41,6 +41,11 @@ absl::StatusOr<Window> ComputeWindow(const OpContext& ctx, const std::vector<int
       return ctx.Invalid("kernel_shape, strides and dilations must be positive");
     }
     if (pads[i] < 0 || pads[i + n] < 0) return ctx.Invalid("pads must not be negative");
+    constexpr int64_t kLimit = int64_t{1} << 30;  // Keeps the arithmetic below from overflowing.
+    if (kernel[i] > kLimit || w.strides[i] > kLimit || w.dilations[i] > kLimit ||
+        pads[i] > kLimit || pads[i + n] > kLimit) {
+      return ctx.Invalid("kernel_shape, strides, dilations or pads are absurdly large");
+    }
   }
   w.pad_begin.assign(pads.begin(), pads.begin() + n);
   w.pad_end.assign(pads.begin() + n, pads.end());
