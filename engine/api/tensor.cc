@@ -51,13 +51,13 @@ Tensor::Tensor(DataType type, Shape shape)
 
 Tensor Tensor::FromFloats(Shape shape, absl::Span<const float> values) {
   Tensor t(DataType::kFloat32, std::move(shape));
-  std::memcpy(t.raw_data(), values.data(), t.byte_size());
+  if (t.byte_size() > 0) std::memcpy(t.raw_data(), values.data(), t.byte_size());
   return t;
 }
 
 Tensor Tensor::FromInt64s(Shape shape, absl::Span<const int64_t> values) {
   Tensor t(DataType::kInt64, std::move(shape));
-  std::memcpy(t.raw_data(), values.data(), t.byte_size());
+  if (t.byte_size() > 0) std::memcpy(t.raw_data(), values.data(), t.byte_size());
   return t;
 }
 

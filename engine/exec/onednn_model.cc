@@ -84,6 +84,12 @@ absl::Status OneDnnModel::Validate() {
       if (d != 0) return absl::OkStatus();
       shape[d] = 1;
     }
+    if (!ElementCountAtMost(shape, options_.max_value_bytes / 4)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          graph_.source, ": input '", in.name, "' of shape ", ShapeToString(shape),
+          " exceeds the limit of ", options_.max_value_bytes,
+          " bytes for one tensor (ModelOptions.max_value_bytes)"));
+    }
     probes.emplace_back(DataType::kFloat32, std::move(shape));
   }
   std::vector<const Tensor*> ordered;

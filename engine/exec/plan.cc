@@ -13,6 +13,7 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
                                             inputs.size()));
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i]->byte_size() == 0) continue;  // Empty tensors have no buffer.
     std::memcpy(inputs_[i].get_data_handle(), inputs[i]->raw_data(), inputs[i]->byte_size());
   }
   const Step* current = nullptr;

@@ -73,19 +73,21 @@ absl::StatusOr<Tensor> CopyValues(const TensorProto& proto, DataType type,
   absl::StatusOr<bool> raw = UsesRawData(proto, typed.size(), typed_field, context);
   if (!raw.ok()) return raw.status();
 
+  // Sizes are checked before anything is allocated: the dimensions may
+  // claim far more than the file holds.
+  const int64_t count = NumElements(*shape);
+  const int64_t bytes = static_cast<int64_t>(proto.raw_data().size());
+  if (*raw && bytes != count * static_cast<int64_t>(sizeof(T))) {
+    return SizeMismatch(context, proto, "raw_data", bytes, count * sizeof(T), "bytes");
+  }
+  if (!*raw && typed.size() != count) {
+    return SizeMismatch(context, proto, typed_field, typed.size(), count, "values");
+  }
   Tensor tensor(type, *std::move(shape));
-  const int64_t count = tensor.num_elements();
-  if (*raw) {
-    const int64_t bytes = static_cast<int64_t>(proto.raw_data().size());
-    if (bytes != count * static_cast<int64_t>(sizeof(T))) {
-      return SizeMismatch(context, proto, "raw_data", bytes, count * sizeof(T), "bytes");
-    }
-    if (bytes > 0) std::memcpy(tensor.raw_data(), proto.raw_data().data(), bytes);
-  } else {
-    if (typed.size() != count) {
-      return SizeMismatch(context, proto, typed_field, typed.size(), count, "values");
-    }
-    if (count > 0) std::memcpy(tensor.raw_data(), typed.data(), count * sizeof(T));
+  if (count > 0) {
+    std::memcpy(tensor.raw_data(), *raw ? static_cast<const void*>(proto.raw_data().data())
+                                        : static_cast<const void*>(typed.data()),
+                count * sizeof(T));
   }
   return tensor;
 }
@@ -100,25 +102,23 @@ absl::StatusOr<Tensor> WidenToInt64(const TensorProto& proto, bool is_bool,
   absl::StatusOr<bool> raw = UsesRawData(proto, proto.int32_data_size(), "int32_data", context);
   if (!raw.ok()) return raw.status();
 
+  const int64_t count = NumElements(*shape);  // Checked below before allocating.
+  const std::string& bytes = proto.raw_data();
+  if (*raw && static_cast<int64_t>(bytes.size()) != count * static_cast<int64_t>(sizeof(Narrow))) {
+    return SizeMismatch(context, proto, "raw_data", bytes.size(), count * sizeof(Narrow), "bytes");
+  }
+  if (!*raw && proto.int32_data_size() != count) {
+    return SizeMismatch(context, proto, "int32_data", proto.int32_data_size(), count, "values");
+  }
   Tensor tensor(DataType::kInt64, *std::move(shape));
-  const int64_t count = tensor.num_elements();
   int64_t* out = tensor.data<int64_t>();
   if (*raw) {
-    const std::string& bytes = proto.raw_data();
-    if (static_cast<int64_t>(bytes.size()) != count * static_cast<int64_t>(sizeof(Narrow))) {
-      return SizeMismatch(context, proto, "raw_data", bytes.size(), count * sizeof(Narrow),
-                          "bytes");
-    }
     for (int64_t i = 0; i < count; ++i) {
       Narrow value;
       std::memcpy(&value, bytes.data() + i * sizeof(Narrow), sizeof(Narrow));
       out[i] = is_bool ? (value != 0) : static_cast<int64_t>(value);
     }
   } else {
-    if (proto.int32_data_size() != count) {
-      return SizeMismatch(context, proto, "int32_data", proto.int32_data_size(), count,
-                          "values");
-    }
     for (int64_t i = 0; i < count; ++i) {
       const int32_t value = proto.int32_data(i);
       out[i] = is_bool ? (value != 0) : static_cast<int64_t>(value);
