@@ -1,0 +1,91 @@
+#include "tools/convoy_infer/flags.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace convoy {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<InferFlags> Parse(std::vector<std::string> args) { return ParseInferFlags(args); }
+
+void ExpectUsageError(std::vector<std::string> args, const std::string& reason) {
+  absl::StatusOr<InferFlags> flags = Parse(args);
+  ASSERT_FALSE(flags.ok());
+  EXPECT_EQ(flags.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(flags.status().message()), HasSubstr(reason));
+}
+
+TEST(InferFlagsTest, ParsesAFullCommandLine) {
+  absl::StatusOr<InferFlags> flags =
+      Parse({"m.onnx", "--input", "a.npy", "--input=mask=b.npy", "--output", "out.npy", "--output",
+             "/features/Conv_output_0=f.npy", "--bench=50", "--warmup", "0", "--threads", "2"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->model_path, "m.onnx");
+  ASSERT_EQ(flags->inputs.size(), 2u);
+  EXPECT_EQ(flags->inputs[0].name, "");
+  EXPECT_EQ(flags->inputs[0].path, "a.npy");
+  EXPECT_EQ(flags->inputs[1].name, "mask");
+  EXPECT_EQ(flags->inputs[1].path, "b.npy");
+  ASSERT_EQ(flags->outputs.size(), 2u);
+  EXPECT_EQ(flags->outputs[0].name, "");
+  EXPECT_EQ(flags->outputs[1].name, "/features/Conv_output_0");
+  EXPECT_EQ(flags->outputs[1].path, "f.npy");
+  EXPECT_EQ(flags->bench_runs, 50);
+  EXPECT_EQ(flags->warmup_runs, 0);
+  EXPECT_EQ(flags->num_threads, 2);
+  EXPECT_FALSE(flags->help);
+}
+
+TEST(InferFlagsTest, DefaultsToOneUntimedRunOnDefaultThreads) {
+  absl::StatusOr<InferFlags> flags = Parse({"--input", "a.npy", "m.onnx"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->model_path, "m.onnx");
+  EXPECT_EQ(flags->bench_runs, 0);
+  EXPECT_EQ(flags->warmup_runs, 3);
+  EXPECT_EQ(flags->num_threads, 0);
+  EXPECT_TRUE(flags->outputs.empty());
+}
+
+TEST(InferFlagsTest, SplitsBindingsAtTheFirstEquals) {
+  absl::StatusOr<InferFlags> flags = Parse({"m.onnx", "--input", "x=dir/a=b.npy"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->inputs[0].name, "x");
+  EXPECT_EQ(flags->inputs[0].path, "dir/a=b.npy");
+}
+
+TEST(InferFlagsTest, HelpWinsOverEverythingElse) {
+  for (const char* help : {"--help", "-h"}) {
+    absl::StatusOr<InferFlags> flags = Parse({"--bogus", help});
+    ASSERT_FALSE(flags.ok());  // the bad flag comes first
+    flags = Parse({help, "--bogus"});
+    ASSERT_TRUE(flags.ok()) << flags.status();
+    EXPECT_TRUE(flags->help);
+  }
+  EXPECT_THAT(InferUsage(), HasSubstr("--input [NAME=]FILE.npy"));
+}
+
+TEST(InferFlagsTest, RejectsBadCommandLines) {
+  ExpectUsageError({}, "missing MODEL.onnx");
+  ExpectUsageError({"--input", "a.npy"}, "missing MODEL.onnx");
+  ExpectUsageError({"a.onnx", "b.onnx"}, "unexpected argument 'b.onnx'");
+  ExpectUsageError({"m.onnx", "--batch", "8"}, "unknown flag '--batch'");
+  ExpectUsageError({"m.onnx", "--input"}, "--input needs a value");
+  ExpectUsageError({"m.onnx", "--input", "=a.npy"}, "empty NAME");
+  ExpectUsageError({"m.onnx", "--output", "x="}, "empty file name");
+  ExpectUsageError({"m.onnx", "--input", "a.npy", "--input", "b.npy"},
+                   "only one --input may omit NAME=");
+  ExpectUsageError({"m.onnx", "--output", "y=a.npy", "--output", "y=b.npy"},
+                   "--output 'y' is given twice");
+  ExpectUsageError({"m.onnx", "--bench", "0"}, "--bench '0': expected an integer >= 1");
+  ExpectUsageError({"m.onnx", "--bench", "ten"}, "expected an integer");
+  ExpectUsageError({"m.onnx", "--threads", "-1"}, "--threads '-1'");
+  ExpectUsageError({"m.onnx", "--warmup", "5"}, "--warmup only applies with --bench");
+}
+
+}  // namespace
+}  // namespace convoy

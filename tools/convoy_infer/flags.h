@@ -1,0 +1,64 @@
+// Command-line flags of convoy-infer.
+//
+//   convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
+//                [--output OUT.npy] [--output NAME=OUT.npy ...]
+//                [--bench N] [--warmup W] [--threads T] [--top-k K [--labels FILE]]
+//
+// Every flag takes its value either as the next argument or after '=':
+// `--bench 100` and `--bench=100` are the same. Flags and the model path may
+// come in any order. A binding value is split at its first '=', so a value
+// name may not contain '=' (ONNX value names in practice never do) while a
+// path may: `--input x=dir/a=b.npy`. A path containing '=' always needs the
+// NAME= part.
+//
+// Parsing is purely syntactic; whether the names exist in the model is
+// checked later, against the loaded model (see tensor_bindings.h).
+#ifndef CONVOY_TOOLS_CONVOY_INFER_FLAGS_H_
+#define CONVOY_TOOLS_CONVOY_INFER_FLAGS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace convoy {
+
+// One --input or --output value.
+struct TensorBinding {
+  // The model value to bind; empty means the model's first input (for
+  // --input) or first output (for --output).
+  std::string name;
+  std::string path;  // the .npy file to read or write
+};
+
+struct InferFlags {
+  std::string model_path;
+  std::vector<TensorBinding> inputs;   // in command-line order
+  std::vector<TensorBinding> outputs;  // in command-line order
+  // Timed runs; 0 = run once and report no timings.
+  int bench_runs = 0;
+  // Untimed runs before the timed ones (only with --bench). The first run
+  // compiles the plan, and the next few warm caches, so 3 keeps both out of
+  // the numbers at small cost.
+  int warmup_runs = 3;
+  // ModelOptions::num_threads; 0 = the OpenMP default (one per core).
+  int num_threads = 0;
+  // Print the K best classes of each row of the first output (0 = don't).
+  int top_k = 0;
+  // One class name per line, for --top-k; empty = print class indices only.
+  std::string labels_path;
+  // --help or -h was given; nothing else has been validated.
+  bool help = false;
+};
+
+// Parses the arguments after argv[0]. Errors: InvalidArgument saying which
+// argument is wrong and why.
+absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args);
+
+// The text --help prints.
+std::string InferUsage();
+
+}  // namespace convoy
+
+#endif  // CONVOY_TOOLS_CONVOY_INFER_FLAGS_H_
