@@ -1,0 +1,67 @@
+// lenet5-fmnist, trained by tools/make_zoo.py, must make exactly PyTorch's
+// prediction on each of the 10,000 Fashion-MNIST test images, and so score
+// exactly PyTorch's accuracy.
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "engine/api/model.h"
+#include "engine/io/npy.h"
+#include "gtest/gtest.h"
+#include "tests/engine/zoo/zoo_paths.h"
+
+namespace convoy {
+namespace {
+
+namespace fs = std::filesystem;
+
+double RecordedAccuracy(const fs::path& json) {
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::smatch m;
+  const std::string s = text.str();
+  if (!std::regex_search(s, m, std::regex("\"test_accuracy\"\\s*:\\s*([0-9.eE+-]+)"))) return -1;
+  return std::stod(m[1]);
+}
+
+TEST(FashionMnistAccuracyTest, EnginePredictsExactlyWhatPyTorchPredicts) {
+  const fs::path zoo = testing::ZooDir();
+  if (!fs::exists(zoo)) GTEST_SKIP() << "no zoo at " << zoo;
+  const fs::path refs = zoo / "refs" / "lenet5-fmnist";
+  auto model = Model::Load((zoo / "models" / "lenet5-fmnist" / "1" / "model.onnx").string(), {});
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto images = ReadNpy((refs / "test_images.npy").string());
+  auto labels = ReadNpy((refs / "test_labels.npy").string());
+  auto torch = ReadNpy((refs / "test_predictions.npy").string());
+  ASSERT_TRUE(images.ok() && labels.ok() && torch.ok())
+      << images.status() << labels.status() << torch.status();
+  const int64_t n = images->shape()[0];
+  ASSERT_EQ(n, 10000);
+
+  constexpr int64_t kBatch = 500;
+  Shape shape = images->shape();
+  shape[0] = kBatch;
+  const int64_t image_size = NumElements(shape) / kBatch;
+  int64_t disagreements = 0, correct = 0;
+  for (int64_t start = 0; start < n; start += kBatch) {
+    Tensor batch = Tensor::FromFloats(
+        shape, {images->data<float>() + start * image_size, static_cast<size_t>(kBatch * image_size)});
+    auto out = (*model)->Run({{(*model)->inputs()[0].name, batch}});
+    ASSERT_TRUE(out.ok()) << out.status();
+    const float* logits = (*out)[0].data<float>();
+    for (int64_t i = 0; i < kBatch; ++i) {
+      const int64_t predicted = std::max_element(logits + i * 10, logits + i * 10 + 10) - (logits + i * 10);
+      disagreements += predicted != torch->data<int64_t>()[start + i];
+      correct += predicted == labels->data<int64_t>()[start + i];
+    }
+  }
+  const double accuracy = static_cast<double>(correct) / n;
+  std::cout << "lenet5-fmnist test accuracy (engine): " << accuracy * 100 << "% ("
+            << correct << "/" << n << "), disagreements with PyTorch: " << disagreements << "\n";
+  EXPECT_EQ(disagreements, 0);
+  EXPECT_DOUBLE_EQ(accuracy, RecordedAccuracy(zoo / "models" / "lenet5-fmnist" / "accuracy.json"));
+}
+
+}  // namespace
+}  // namespace convoy

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (run as root):
+#   1. install the Debian packages Convoy needs      (tools/install_deps.sh)
+#   2. build with -Wall -Wextra -Werror              (build/)
+#   3. make the model zoo, with the extra test exports (zoo/, cached)
+#   4. run every test: unit, ONNX conformance, zoo vs PyTorch, tools
+#   5. rebuild with clang AddressSanitizer + UBSan     (build-asan/) and run
+#      the unit and conformance tests there (the zoo tests are left out:
+#      they spend minutes in oneDNN kernels that ASan does not instrument)
+#   6. fuzz the ONNX loader for CONVOY_FUZZ_SECONDS (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
+
+step "Installing packages"
+tools/install_deps.sh
+
+step "Building (warnings are errors)"
+tools/build.sh
+
+step "Making the model zoo"
+/usr/bin/python3 tools/make_zoo.py --out zoo --extra
+
+step "Running the tests"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 1800)
+if [ -f build/tests/conformance/onnx_conformance.txt ]; then
+  tail -n 5 build/tests/conformance/onnx_conformance.txt
+fi
+
+step "AddressSanitizer + UBSan build"
+CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCONVOY_SANITIZE=address,undefined -DCONVOY_FUZZ=ON >/dev/null
+ninja -C build-asan
+step "Sanitizer run of the unit and conformance tests"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L "unit|conformance")
+
+step "Fuzzing the ONNX loader for ${CONVOY_FUZZ_SECONDS:-60} s"
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+# Seeds: the repository's corpus plus small real models from the ONNX test data.
+find /usr/share/libonnx-testdata/data/node -name model.onnx -size -2k | head -n 200 |
+  while read -r f; do cp "$f" "$corpus/$(echo "$f" | md5sum | cut -c1-12).onnx"; done
+build-asan/tests/fuzz/onnx_loader_fuzzer "$corpus" tests/fuzz/corpus/onnx_loader \
+  -max_total_time="${CONVOY_FUZZ_SECONDS:-60}" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+
+step "All tests passed"
