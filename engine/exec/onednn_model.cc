@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -166,7 +167,8 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
       key.append(static_cast<const char*>(t->raw_data()), t->byte_size());
     }
   }
-  for (const std::string& name : output_names) absl::StrAppend(&key, "|", name);
+  // Names are length-prefixed: any character may appear in an ONNX name.
+  for (const std::string& name : output_names) absl::StrAppend(&key, name.size(), ":", name);
 
   std::shared_ptr<CachedPlan> entry;
   {
@@ -175,7 +177,11 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
     if (slot == nullptr) slot = std::make_shared<CachedPlan>();
     entry = slot;
   }
+  // OpenMP's team size is a setting of the calling thread: set it for this
+  // run and give the caller its own back afterwards.
+  const int caller_threads = omp_get_max_threads();
   if (options_.num_threads > 0) omp_set_num_threads(options_.num_threads);
+  absl::Cleanup restore_threads = [caller_threads] { omp_set_num_threads(caller_threads); };
   absl::MutexLock lock(&entry->mu);
   if (entry->plan == nullptr) {
     absl::StatusOr<std::unique_ptr<Plan>> plan =

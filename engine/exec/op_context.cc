@@ -22,14 +22,14 @@ const Tensor* OpContext::constant_input(size_t i) const {
 absl::StatusOr<std::vector<int64_t>> OpContext::ConstantInts(size_t i,
                                                              absl::string_view what) const {
   if (!has_input(i)) return Invalid(absl::StrCat(what, " (input ", i, ") is missing"));
+  if (input_type(i) != DataType::kInt64) {
+    return Invalid(absl::StrCat(what, " (input '", node_.inputs[i], "') must be int64, not ",
+                                DataTypeName(input_type(i))));
+  }
   const Tensor* t = constant_input(i);
   if (t == nullptr) {
     return Unsupported(absl::StrCat(what, " (input '", node_.inputs[i],
                                     "') must be known when the plan is compiled"));
-  }
-  if (t->type() != DataType::kInt64) {
-    return Invalid(absl::StrCat(what, " (input '", node_.inputs[i], "') must be int64, not ",
-                                DataTypeName(t->type())));
   }
   auto v = t->values<int64_t>();
   return std::vector<int64_t>(v.begin(), v.end());

@@ -142,12 +142,9 @@ absl::Status Infer(OpContext& ctx) {
 
 // One oneDNN binary primitive: dst = lhs (op) rhs, where lhs already has
 // the dims of the result and rhs broadcasts to them.
-memory EmitBinary(OpContext& ctx, dnnl::algorithm algorithm, memory lhs, memory rhs,
-                  const memory::desc* dst_desc) {
+memory EmitBinary(OpContext& ctx, dnnl::algorithm algorithm, memory lhs, memory rhs) {
   dnnl::binary::primitive_desc pd(
-      {algorithm, lhs.get_desc(), rhs.get_desc(),
-       dst_desc ? *dst_desc : AnyDesc(lhs.get_desc().dims())},
-      ctx.engine());
+      {algorithm, lhs.get_desc(), rhs.get_desc(), AnyDesc(lhs.get_desc().dims())}, ctx.engine());
   memory dst = ctx.NewScratch(pd.dst_desc());
   ctx.AddPrimitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, lhs}, {DNNL_ARG_SRC_1, rhs}, {DNNL_ARG_DST, dst}});
   return dst;
@@ -198,7 +195,7 @@ absl::Status Build(OpContext& ctx) {
     // Broadcast the leading operand up to the result's dims first: 0 + x.
     memory zeros = ctx.NewScratch(PlainDesc(out_shape));
     std::fill_n(static_cast<float*>(zeros.get_data_handle()), NumElements(out_shape), 0.0f);
-    acc = EmitBinary(ctx, dnnl::algorithm::binary_add, zeros, plain_view(order[0]), nullptr);
+    acc = EmitBinary(ctx, dnnl::algorithm::binary_add, zeros, plain_view(order[0]));
   }
   for (size_t k = 1; k < order.size(); ++k) {
     const size_t i = order[k];
@@ -211,7 +208,7 @@ absl::Status Build(OpContext& ctx) {
       acc = ToPlain(ctx, acc);
       rhs = plain_view(i);
     }
-    acc = EmitBinary(ctx, AlgorithmOf(kind), acc, rhs, nullptr);
+    acc = EmitBinary(ctx, AlgorithmOf(kind), acc, rhs);
   }
   ctx.BindOutput(0, acc);
   return absl::OkStatus();

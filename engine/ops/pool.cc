@@ -50,7 +50,14 @@ absl::Status Build(OpContext& ctx) {
   dnnl::memory src;
   if (IsMax(ctx)) {
     src = ctx.Input(0);
-  } else if (include_pad != 0 && w.HasPadding() && w.pad_end_effective != w.pad_end) {
+  } else if (include_pad == 0 || w.pad_end_effective == w.pad_end) {
+    src = ctx.Input(0);
+    kind = include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                       : dnnl::algorithm::pooling_avg_exclude_padding;
+  } else if (!w.HasPadding()) {
+    src = ctx.Input(0);  // The only padding is the overhang, which never counts.
+    kind = dnnl::algorithm::pooling_avg_exclude_padding;
+  } else {
     // Explicit pads count in the divisor but the ceil-mode overhang does
     // not; pad explicitly, then exclude only the overhang.
     std::vector<int64_t> begin = {0, 0}, end = {0, 0};
@@ -62,10 +69,6 @@ absl::Status Build(OpContext& ctx) {
       w.pad_begin[i] = 0;
     }
     kind = dnnl::algorithm::pooling_avg_exclude_padding;
-  } else {
-    src = ctx.Input(0);
-    kind = include_pad ? dnnl::algorithm::pooling_avg_include_padding
-                       : dnnl::algorithm::pooling_avg_exclude_padding;
   }
   Shape out_shape = ctx.output_shape(0);
   dnnl::pooling_v2_forward::desc desc(
