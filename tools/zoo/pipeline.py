@@ -1,0 +1,118 @@
+"""Making one model: weights, reference outputs, ONNX file, repository files.
+
+The reference output is what PyTorch computes in eval mode on the samples,
+as one batch; the engine must reproduce it from the ONNX file alone.
+"""
+
+import functools
+import json
+import time
+from typing import Dict
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import fmnist, onnx_export, repository, samples, weights
+from .catalog import ModelSpec
+from .repository import Artifacts
+
+SEED = 0  # torch's seed before building any model: same weights every run
+_IMAGE_SAMPLE_SEED = 1
+_IMAGE_CALIBRATION_SEED = 2  # never the samples' seed: see weights.py
+_IMAGE_CALIBRATION_COUNT = 16
+_FMNIST_CALIBRATION_COUNT = 256
+
+
+def artifacts_for(spec: ModelSpec, root) -> Artifacts:
+    artifacts = Artifacts.for_model(root, spec.name, spec.served)
+    if spec.trained:
+        refs = artifacts.inputs.parent
+        artifacts.extra_files = [
+            refs / "test_images.npy", refs / "test_labels.npy",
+            refs / "test_predictions.npy",
+            artifacts.model.parent.parent / "accuracy.json"]
+    return artifacts
+
+
+def make(spec: ModelSpec, root, log=print) -> Dict:
+    """Writes every file of `spec` under `root`; returns its summary."""
+    started = time.monotonic()
+    artifacts = artifacts_for(spec, root)
+    repository.invalidate(artifacts)
+    artifacts.make_folders()
+    torch.manual_seed(SEED)
+    model = spec.build().eval()
+    inputs = _samples(spec)
+    if spec.trained:
+        evaluation = _train_and_evaluate(model, artifacts, log)
+    else:
+        weights.make_input_dependent(model, _calibration(spec))
+        evaluation = {}
+    with torch.no_grad():
+        outputs = model(inputs)
+    graph = onnx_export.export(model, inputs, artifacts.model, spec.opset,
+                               spec.required_ops)
+    repository.write_array(artifacts.inputs, inputs.numpy())
+    repository.write_array(artifacts.outputs, outputs.numpy())
+    if spec.served:
+        labels = spec.labels()
+        repository.write_labels(artifacts.labels, labels)
+        repository.write_config(artifacts.config, spec.name, spec.input_shape,
+                                len(labels))
+    summary = {
+        "params": sum(p.numel() for p in model.parameters()),
+        "bytes": artifacts.model.stat().st_size,
+        "seconds": round(time.monotonic() - started, 1),
+        "top1": outputs.argmax(1).tolist(),
+        "ops": dict(sorted(onnx_export.op_types(graph).items())),
+        **evaluation,
+    }
+    repository.write_stamp(artifacts, spec.name, summary)
+    return summary
+
+
+def _samples(spec: ModelSpec) -> torch.Tensor:
+    """The reference inputs: varied, so their outputs should differ too."""
+    if spec.dataset == "fmnist":
+        test = _fashion_mnist()[1]
+        chosen = fmnist.first_of_each_class(test.labels, spec.num_samples)
+        return torch.from_numpy(test.images[chosen])
+    return samples.image_like_batch(spec.num_samples, spec.input_shape[-1],
+                                    _IMAGE_SAMPLE_SEED)
+
+
+def _calibration(spec: ModelSpec) -> torch.Tensor:
+    if spec.dataset == "fmnist":
+        train = _fashion_mnist()[0]
+        return torch.from_numpy(train.images[:_FMNIST_CALIBRATION_COUNT])
+    return samples.image_like_batch(_IMAGE_CALIBRATION_COUNT,
+                                    spec.input_shape[-1],
+                                    _IMAGE_CALIBRATION_SEED)
+
+
+@functools.lru_cache(maxsize=1)
+def _fashion_mnist():
+    """Decoding the dataset takes seconds; several models need it."""
+    return fmnist.load()
+
+
+def _train_and_evaluate(model: nn.Module, artifacts: Artifacts,
+                        log) -> Dict:
+    """Trains on Fashion-MNIST; writes the test set and its predictions."""
+    train, test, stats = _fashion_mnist()
+    options = fmnist.TrainingOptions(seed=SEED)
+    fmnist.train(model, train, stats, options, log)
+    predictions = fmnist.predict(model, test.images)
+    accuracy = float(np.mean(predictions == test.labels))
+    images, labels, predicted, report = artifacts.extra_files
+    repository.write_array(images, test.images)
+    repository.write_array(labels, test.labels)
+    repository.write_array(predicted, predictions)
+    report.write_text(json.dumps({
+        "test_accuracy": accuracy, "epochs": options.epochs,
+        "seed": options.seed,
+        "preprocessing": {"pad_to": fmnist.IMAGE_SIZE, "scale": 1 / 255,
+                          "mean": stats[0], "std": stats[1]},
+    }, indent=1) + "\n")
+    return {"test_accuracy": accuracy}
