@@ -25,7 +25,7 @@ step "Making the model zoo"
 step "Running the tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 1800)
 if [ -f build/tests/conformance/onnx_conformance.txt ]; then
-  tail -n 5 build/tests/conformance/onnx_conformance.txt
+  cat build/tests/conformance/onnx_conformance.txt
 fi
 
 step "AddressSanitizer + UBSan build"
