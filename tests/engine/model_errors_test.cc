@@ -23,30 +23,15 @@ using testing::FloatAttr;
 using ::testing::HasSubstr;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::ConvReluModel;
+using testing::Filled;
 using testing::OnnxBuilder;
 using ::testing::StartsWith;
 using testing::StringAttr;
 
 constexpr char kSource[] = "models/bad/1/model.onnx";
 
-Tensor Filled(Shape shape, float value) {
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = value;
-  return t;
-}
 
-// x [N, 3, 5, 5] → Conv "conv1" (conv1.weight [4,3,3,3], conv1.bias) → Relu "relu1" → y.
-OnnxBuilder ConvModel() {
-  OnnxBuilder b;
-  b.AddInput("x", {"N", 3, 5, 5});
-  b.AddInitializer("conv1.weight", Filled({4, 3, 3, 3}, 0.5f));
-  b.AddInitializer("conv1.bias", Filled({4}, 0.25f));
-  b.AddNode("Conv", {"x", "conv1.weight", "conv1.bias"}, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})},
-            "conv1");
-  b.AddNode("Relu", {"c"}, {"y"}, {}, "relu1");
-  b.AddOutput("y");
-  return b;
-}
 
 absl::Status LoadStatus(const std::string& bytes) {
   return Model::LoadFromBytes(bytes, kSource, ModelOptions{}).status();
@@ -90,7 +75,7 @@ TEST(ModelLoadErrorTest, RandomBytesAreInvalid) {
 TEST(ModelLoadErrorTest, TruncatedModelIsInvalidAtEveryCut) {
   // Big enough weights that the cuts land inside the graph, in the middle of
   // an initializer's raw_data, and in the trailing opset import.
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   const std::string bytes = b.Serialize();
   ASSERT_TRUE(LoadStatus(bytes).ok());
   for (size_t length : {size_t{1}, size_t{2}, size_t{7}, size_t{40}, bytes.size() / 3,
@@ -103,13 +88,13 @@ TEST(ModelLoadErrorTest, TruncatedModelIsInvalidAtEveryCut) {
 // --- Malformed models: InvalidArgument
 
 TEST(ModelLoadErrorTest, ModelWithoutGraph) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().clear_graph();
   ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument, {"no graph"});
 }
 
 TEST(ModelLoadErrorTest, ModelWithoutDefaultOpset) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().clear_opset_import();
   ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument, {"no opset_import"});
 }
@@ -135,7 +120,7 @@ TEST(ModelLoadErrorTest, GemmWithMismatchedInnerDimensions) {
 }
 
 TEST(ModelLoadErrorTest, NodeInputNeverDefined) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("Add", {"y", "ghost"}, {"z"}, {}, "add1");
   b.AddOutput("z");
   ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument,
@@ -143,21 +128,21 @@ TEST(ModelLoadErrorTest, NodeInputNeverDefined) {
 }
 
 TEST(ModelLoadErrorTest, ValueDefinedTwice) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("Relu", {"y"}, {"c"}, {}, "relu2");
   ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument,
               {"value 'c' is defined twice", "node 'relu2'"});
 }
 
 TEST(ModelLoadErrorTest, MissingInitializerForConvWeights) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_graph()->mutable_initializer()->DeleteSubrange(0, 1);  // conv1.weight
   ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument,
               {"node 'conv1'", "(Conv)", "'conv1.weight'", "is not a graph input, an initializer"});
 }
 
 TEST(ModelLoadErrorTest, InitializerRawDataTooShort) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::TensorProto* t = b.proto().mutable_graph()->mutable_initializer(0);  // [4,3,3,3]
   t->set_raw_data(t->raw_data().substr(0, 100));
   ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument,
@@ -165,7 +150,7 @@ TEST(ModelLoadErrorTest, InitializerRawDataTooShort) {
 }
 
 TEST(ModelLoadErrorTest, ReshapeToImpossibleShape) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInitializer("shape", Tensor::FromInt64s({2}, {7, -1}));
   b.AddNode("Reshape", {"y", "shape"}, {"r"}, {}, "reshape1");
   b.AddOutput("r");
@@ -176,13 +161,13 @@ TEST(ModelLoadErrorTest, ReshapeToImpossibleShape) {
 // --- Valid ONNX that Convoy does not run: Unimplemented
 
 TEST(ModelLoadErrorTest, Opset18) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.SetOpset(18);
   ExpectError(LoadStatus(b), absl::StatusCode::kUnimplemented, {"opset 18"});
 }
 
 TEST(ModelLoadErrorTest, UnknownOperator) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("Einsum", {"y"}, {"z"}, {StringAttr("equation", "ij->ji")}, "einsum1");
   b.AddOutput("z");
   ExpectError(LoadStatus(b), absl::StatusCode::kUnimplemented,
@@ -191,14 +176,14 @@ TEST(ModelLoadErrorTest, UnknownOperator) {
 
 TEST(ModelLoadErrorTest, UnknownOperatorOnAPathNoOutputNeeds) {
   // Reported at load even though no requested output depends on it.
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("NonMaxSuppression", {"y"}, {"unused"}, {}, "nms");
   ExpectError(LoadStatus(b), absl::StatusCode::kUnimplemented,
               {"node 'nms'", "(NonMaxSuppression)"});
 }
 
 TEST(ModelLoadErrorTest, OperatorFromAnotherDomain) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::OperatorSetIdProto* ms = b.proto().add_opset_import();
   ms->set_domain("com.microsoft");
   ms->set_version(1);
@@ -209,7 +194,7 @@ TEST(ModelLoadErrorTest, OperatorFromAnotherDomain) {
 }
 
 TEST(ModelLoadErrorTest, PadModeReflect) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInitializer("pads", Tensor::FromInt64s({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
   b.AddNode("Pad", {"y", "pads"}, {"z"}, {StringAttr("mode", "reflect")}, "pad1");
   b.AddOutput("z");
@@ -217,7 +202,7 @@ TEST(ModelLoadErrorTest, PadModeReflect) {
 }
 
 TEST(ModelLoadErrorTest, LrnWithEvenSize) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("LRN", {"y"}, {"z"}, {IntAttr("size", 4)}, "norm1");
   b.AddOutput("z");
   ExpectError(LoadStatus(b), absl::StatusCode::kUnimplemented,
@@ -225,7 +210,7 @@ TEST(ModelLoadErrorTest, LrnWithEvenSize) {
 }
 
 TEST(ModelLoadErrorTest, BatchNormalizationInTrainingMode) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   for (const char* name : {"s", "bias", "mean", "var"}) b.AddInitializer(name, Filled({4}, 1.0f));
   b.AddNode("BatchNormalization", {"y", "s", "bias", "mean", "var"}, {"z"},
             {IntAttr("training_mode", 1)}, "bn1");
@@ -236,7 +221,7 @@ TEST(ModelLoadErrorTest, BatchNormalizationInTrainingMode) {
 
 TEST(ModelLoadErrorTest, ReshapeWhoseShapeIsCastFromRunTimeData) {
   // Valid ONNX: the target shape is float data cast to int64 at run time.
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInput("dims", {2});
   b.AddNode("Cast", {"dims"}, {"shape"}, {IntAttr("to", onnx::TensorProto::INT64)}, "cast1");
   b.AddNode("Reshape", {"y", "shape"}, {"z"}, {}, "reshape1");
@@ -249,7 +234,7 @@ TEST(ModelLoadErrorTest, ReshapeWhoseShapeIsCastFromRunTimeData) {
 // malformed whatever the engine's limits are, exactly as the same float
 // shape given as an initializer (next test).
 TEST(ModelLoadErrorTest, ReshapeWhoseShapeIsRunTimeFloatData) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInput("dims", {2});
   b.AddInitializer("one", Tensor::FromFloats({}, {1.0f}));
   b.AddNode("Mul", {"dims", "one"}, {"shape"}, {}, "mul1");
@@ -260,7 +245,7 @@ TEST(ModelLoadErrorTest, ReshapeWhoseShapeIsRunTimeFloatData) {
 }
 
 TEST(ModelLoadErrorTest, ReshapeWhoseShapeIsAFloatInitializer) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInitializer("shape", Tensor::FromFloats({2}, {1.0f, -1.0f}));
   b.AddNode("Reshape", {"y", "shape"}, {"z"}, {}, "reshape1");
   b.AddOutput("z");
@@ -281,7 +266,7 @@ TEST(ModelLoadErrorTest, InputOfTypeDouble) {
 class ModelRunErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto model = Model::LoadFromBytes(ConvModel().Serialize(), kSource, ModelOptions{});
+    auto model = Model::LoadFromBytes(ConvReluModel().Serialize(), kSource, ModelOptions{});
     ASSERT_TRUE(model.ok()) << model.status();
     model_ = *std::move(model);
   }
@@ -340,7 +325,7 @@ TEST_F(ModelRunErrorTest, UnknownOutputName) {
 
 TEST(ModelRunBatchErrorTest, BatchSizeTheGraphCannotReshape) {
   // Reshape to a fixed [1, 100] works for batch 1 only.
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInitializer("shape", Tensor::FromInt64s({2}, {1, 100}));
   b.AddNode("Reshape", {"y", "shape"}, {"z"}, {}, "reshape1");
   b.AddOutput("z");

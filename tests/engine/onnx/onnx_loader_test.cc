@@ -20,6 +20,8 @@ using testing::FloatsAttr;
 using ::testing::HasSubstr;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::ConvReluModel;
+using testing::Filled;
 using testing::OnnxBuilder;
 using ::testing::StartsWith;
 using testing::StringAttr;
@@ -27,24 +29,7 @@ using testing::TensorAttr;
 
 constexpr char kSource[] = "models/net/1/model.onnx";
 
-Tensor Filled(Shape shape, float value) {
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = value;
-  return t;
-}
 
-// x [N, 3, 5, 5] → Conv "conv1" (conv1.weight, conv1.bias) → Relu "relu1" → y.
-OnnxBuilder ConvModel() {
-  OnnxBuilder b;
-  b.AddInput("x", {"N", 3, 5, 5});
-  b.AddInitializer("conv1.weight", Filled({4, 3, 3, 3}, 0.5f));
-  b.AddInitializer("conv1.bias", Filled({4}, 0.25f));
-  b.AddNode("Conv", {"x", "conv1.weight", "conv1.bias"}, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})},
-            "conv1");
-  b.AddNode("Relu", {"c"}, {"y"}, {}, "relu1");
-  b.AddOutput("y");
-  return b;
-}
 
 absl::StatusOr<ir::Graph> Parse(const OnnxBuilder& b) {
   return ParseOnnxModel(b.Serialize(), kSource);
@@ -53,7 +38,7 @@ absl::StatusOr<ir::Graph> Parse(const OnnxBuilder& b) {
 // --- What a well-formed model becomes.
 
 TEST(OnnxLoaderTest, TranslatesInputsInitializersNodesAndOutputs) {
-  absl::StatusOr<ir::Graph> g = Parse(ConvModel());
+  absl::StatusOr<ir::Graph> g = Parse(ConvReluModel());
   ASSERT_TRUE(g.ok()) << g.status();
   EXPECT_EQ(g->source, kSource);
   EXPECT_EQ(g->opset, 17);
@@ -111,7 +96,7 @@ TEST(OnnxLoaderTest, NamesUnnamedNodesAndDisambiguatesRepeatedNames) {
 
 TEST(OnnxLoaderTest, InitializersAlsoListedAsInputsAreNotGraphInputs) {
   // IR version 3 and older list every initializer among the graph inputs.
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().set_ir_version(3);
   b.AddInput("conv1.weight", {4, 3, 3, 3});
   b.AddInput("conv1.bias", {4});
@@ -139,7 +124,7 @@ TEST(OnnxLoaderTest, FoldsConstantNodesIntoInitializers) {
 }
 
 TEST(OnnxLoaderTest, AcceptsTheAiOnnxDomainSpelledOut) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_opset_import(0)->set_domain("ai.onnx");
   b.proto().mutable_graph()->mutable_node(1)->set_domain("ai.onnx");
   absl::StatusOr<ir::Graph> g = Parse(b);
@@ -188,7 +173,7 @@ TEST(OnnxLoaderErrorTest, RandomBytes) {
 }
 
 TEST(OnnxLoaderErrorTest, EveryTruncationOfAValidModel) {
-  const std::string bytes = ConvModel().Serialize();
+  const std::string bytes = ConvReluModel().Serialize();
   ASSERT_TRUE(ParseOnnxModel(bytes, kSource).ok());
   for (size_t length = 0; length < bytes.size(); ++length) {
     SCOPED_TRACE(length);
@@ -198,25 +183,25 @@ TEST(OnnxLoaderErrorTest, EveryTruncationOfAValidModel) {
 }
 
 TEST(OnnxLoaderErrorTest, NoGraph) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().clear_graph();
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"no graph"});
 }
 
 TEST(OnnxLoaderErrorTest, NoIrVersion) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().clear_ir_version();
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"ir_version"});
 }
 
 TEST(OnnxLoaderErrorTest, NoOpsetImportAtAll) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().clear_opset_import();
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"no opset_import for the default"});
 }
 
 TEST(OnnxLoaderErrorTest, NodeInputNeverDefined) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("Add", {"y", "ghost"}, {"z"}, {}, "add1");
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument,
               {"node 'add1'", "(Add)", "input 'ghost'", "is not a graph input"});
@@ -232,39 +217,39 @@ TEST(OnnxLoaderErrorTest, NodeInputDefinedOnlyLater) {
 }
 
 TEST(OnnxLoaderErrorTest, NodeOutputRedefinesAGraphInput) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("Relu", {"y"}, {"x"}, {}, "relu2");
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument,
               {"value 'x' is defined twice", "node 'relu2'"});
 }
 
 TEST(OnnxLoaderErrorTest, TwoNodesWithTheSameOutput) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddNode("Relu", {"c"}, {"y"}, {}, "relu2");
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"value 'y' is defined twice"});
 }
 
 TEST(OnnxLoaderErrorTest, TwoInitializersWithTheSameName) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddInitializer("conv1.bias", Filled({4}, 1.0f));
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument,
               {"value 'conv1.bias' is defined twice", "initializer"});
 }
 
 TEST(OnnxLoaderErrorTest, GraphOutputNeverDefined) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.AddOutput("nowhere");
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"graph output 'nowhere'"});
 }
 
 TEST(OnnxLoaderErrorTest, GraphWithoutOutputs) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_graph()->clear_output();
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"no outputs"});
 }
 
 TEST(OnnxLoaderErrorTest, InputWithoutShape) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->clear_shape();
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument, {"graph input 'x'", "no shape"});
 }
@@ -278,7 +263,7 @@ TEST(OnnxLoaderErrorTest, InputWithNegativeDimension) {
 }
 
 TEST(OnnxLoaderErrorTest, InitializerRawDataTooShort) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::TensorProto* t = b.proto().mutable_graph()->mutable_initializer(1);  // conv1.bias [4]
   t->set_raw_data(t->raw_data().substr(0, 12));
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument,
@@ -286,7 +271,7 @@ TEST(OnnxLoaderErrorTest, InitializerRawDataTooShort) {
 }
 
 TEST(OnnxLoaderErrorTest, InitializerWithoutDataType) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_graph()->mutable_initializer(0)->clear_data_type();
   ExpectError(Parse(b), absl::StatusCode::kInvalidArgument,
               {"initializer 'conv1.weight'", "no data type"});
@@ -305,20 +290,20 @@ TEST(OnnxLoaderErrorTest, ConstantWithTwoValues) {
 // --- Well-formed but unsupported: Unimplemented naming the source.
 
 TEST(OnnxLoaderErrorTest, Opset18) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.SetOpset(18);
   ExpectError(Parse(b), absl::StatusCode::kUnimplemented, {"opset 18", "1 to 17"});
 }
 
 TEST(OnnxLoaderErrorTest, OnlyAnotherDomainImported) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_opset_import(0)->set_domain("com.microsoft");
   ExpectError(Parse(b), absl::StatusCode::kUnimplemented,
               {"'com.microsoft'", "default ONNX domain"});
 }
 
 TEST(OnnxLoaderErrorTest, NodeFromAnotherDomain) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::OperatorSetIdProto* ms = b.proto().add_opset_import();
   ms->set_domain("com.microsoft");
   ms->set_version(1);
@@ -336,13 +321,13 @@ TEST(OnnxLoaderErrorTest, InputOfTypeDouble) {
 }
 
 TEST(OnnxLoaderErrorTest, InputThatIsNotATensor) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_sequence_type();
   ExpectError(Parse(b), absl::StatusCode::kUnimplemented, {"graph input 'x'", "not a tensor"});
 }
 
 TEST(OnnxLoaderErrorTest, InitializerOfTypeDouble) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::TensorProto* t = b.proto().mutable_graph()->mutable_initializer(1);
   t->set_data_type(onnx::TensorProto::DOUBLE);
   t->set_raw_data(std::string(32, '\0'));
@@ -350,7 +335,7 @@ TEST(OnnxLoaderErrorTest, InitializerOfTypeDouble) {
 }
 
 TEST(OnnxLoaderErrorTest, InitializerWithExternalData) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::TensorProto* t = b.proto().mutable_graph()->mutable_initializer(0);
   t->clear_raw_data();
   t->set_data_location(onnx::TensorProto::EXTERNAL);
@@ -362,13 +347,13 @@ TEST(OnnxLoaderErrorTest, InitializerWithExternalData) {
 }
 
 TEST(OnnxLoaderErrorTest, SparseInitializer) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   b.proto().mutable_graph()->add_sparse_initializer();
   ExpectError(Parse(b), absl::StatusCode::kUnimplemented, {"sparse initializers"});
 }
 
 TEST(OnnxLoaderErrorTest, GraphAttribute) {
-  OnnxBuilder b = ConvModel();
+  OnnxBuilder b = ConvReluModel();
   onnx::NodeProto& node = b.AddNode("If", {"y"}, {"z"}, {}, "branch");
   onnx::AttributeProto* a = node.add_attribute();
   a->set_name("then_branch");

@@ -130,4 +130,22 @@ onnx::NodeProto& OnnxBuilder::AddNode(const std::string& op_type,
 
 std::string OnnxBuilder::Serialize() const { return model_.SerializeAsString(); }
 
+Tensor Filled(Shape shape, float value) {
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = value;
+  return t;
+}
+
+OnnxBuilder ConvReluModel() {
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 3, 5, 5});
+  b.AddInitializer("conv1.weight", Filled({4, 3, 3, 3}, 0.5f));
+  b.AddInitializer("conv1.bias", Filled({4}, 0.25f));
+  b.AddNode("Conv", {"x", "conv1.weight", "conv1.bias"}, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})},
+            "conv1");
+  b.AddNode("Relu", {"c"}, {"y"}, {}, "relu1");
+  b.AddOutput("y");
+  return b;
+}
+
 }  // namespace convoy::testing

@@ -71,6 +71,14 @@ class OnnxBuilder {
   onnx::ModelProto model_;
 };
 
+// A float tensor of `shape` with every element `value`.
+Tensor Filled(Shape shape, float value);
+
+// The small valid model that error tests break in one place:
+// x [N, 3, 5, 5] → Conv "conv1" (conv1.weight [4,3,3,3], conv1.bias, pads 1)
+// → Relu "relu1" → y.
+OnnxBuilder ConvReluModel();
+
 }  // namespace convoy::testing
 
 #endif  // CONVOY_TESTS_ENGINE_TESTING_ONNX_BUILDER_H_
