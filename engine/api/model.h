@@ -48,6 +48,10 @@ struct ModelOptions {
   // come from files and requests that may be hostile. 4 GiB by default,
   // ten times VGG-19's largest activation at batch 32.
   int64_t max_value_bytes = int64_t{4} << 30;
+  // Rewrite the graph at load (fold BatchNorm into Conv, fuse activations
+  // into Conv and Gemm, drop identities). Values fused away can then not be
+  // requested as outputs; turn this off to request any value of the file.
+  bool optimize = true;
 };
 
 struct RunOptions {

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "dnnl.hpp"
@@ -14,15 +15,18 @@
 #include "engine/exec/op_registry.h"
 #include "engine/exec/plan_builder.h"
 #include "engine/onnx/onnx_loader.h"
+#include "engine/passes/graph_passes.h"
 
 namespace convoy {
 namespace {
 
 class OneDnnModel : public Model {
  public:
-  OneDnnModel(ir::Graph graph, const ModelOptions& options)
+  OneDnnModel(ir::Graph graph, const ModelOptions& options,
+              absl::flat_hash_set<std::string> fused_away)
       : graph_(std::move(graph)),
         options_(options),
+        fused_away_(std::move(fused_away)),
         engine_(dnnl::engine::kind::cpu, 0),
         inputs_(graph_.inputs),
         outputs_(graph_.outputs) {
@@ -50,6 +54,7 @@ class OneDnnModel : public Model {
 
   const ir::Graph graph_;
   const ModelOptions options_;
+  const absl::flat_hash_set<std::string> fused_away_;  // Values the graph passes removed.
   const dnnl::engine engine_;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
@@ -58,6 +63,12 @@ class OneDnnModel : public Model {
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<CachedPlan>> plans_ ABSL_GUARDED_BY(mu_);
 };
+
+absl::flat_hash_set<std::string> NodeOutputs(const ir::Graph& graph) {
+  absl::flat_hash_set<std::string> names;
+  for (const ir::Node& node : graph.nodes) names.insert(node.outputs.begin(), node.outputs.end());
+  return names;
+}
 
 // Every operator must exist before any plan is built, so an unknown op is
 // reported at load even when shapes are too dynamic to compile a plan.
@@ -153,6 +164,13 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::Run(const std::vector<NamedTens
                                                      const RunOptions& options) const {
   absl::StatusOr<std::vector<const Tensor*>> ordered = OrderInputs(inputs);
   if (!ordered.ok()) return ordered.status();
+  for (const std::string& name : options.output_names) {
+    if (fused_away_.contains(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          graph_.source, ": value '", name, "' was fused into another operator when the model ",
+          "was optimised; load it with ModelOptions::optimize = false to request it"));
+    }
+  }
   return RunOrdered(*ordered, options.output_names.empty() ? default_outputs_ : options.output_names);
 }
 
@@ -203,7 +221,13 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadFromBytes(absl::string_view by
                                                             const ModelOptions& options) {
   absl::StatusOr<ir::Graph> graph = ParseOnnxModel(bytes, source);
   if (!graph.ok()) return graph.status();
-  auto model = std::make_unique<OneDnnModel>(*std::move(graph), options);
+  absl::flat_hash_set<std::string> fused_away;
+  if (options.optimize) {
+    fused_away = NodeOutputs(*graph);
+    if (absl::Status s = OptimizeGraph(*graph); !s.ok()) return s;
+    for (const std::string& name : NodeOutputs(*graph)) fused_away.erase(name);
+  }
+  auto model = std::make_unique<OneDnnModel>(*std::move(graph), options, std::move(fused_away));
   if (absl::Status s = model->Validate(); !s.ok()) return s;
   return model;
 }

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/onnx/tensor_proto.h"
 #include "onnx/onnx_pb.h"
@@ -139,6 +140,10 @@ class Translator {
                    absl::StrCat("operator domain '", n.domain(), "' is not supported"));
     }
     for (const onnx::AttributeProto& a : n.attribute()) {
+      if (absl::StartsWith(a.name(), "convoy.")) {
+        return error(absl::StatusCode::kInvalidArgument,
+                     absl::StrCat("attribute '", a.name(), "' uses the reserved prefix 'convoy.'"));
+      }
       absl::Status s = AddAttribute(a, node);
       if (!s.ok()) return error(s.code(), s.message());
     }

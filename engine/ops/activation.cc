@@ -6,6 +6,7 @@
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
+#include "engine/ops/post_ops.h"
 
 namespace convoy {
 namespace {
@@ -20,12 +21,10 @@ struct EltwiseParams {
 
 absl::StatusOr<EltwiseParams> ParamsFor(const OpContext& ctx) {
   const std::string& op = ctx.node().op_type;
-  if (op == "Relu") return EltwiseParams{algorithm::eltwise_relu};
-  if (op == "Tanh") return EltwiseParams{algorithm::eltwise_tanh};
-  if (op == "Sigmoid") return EltwiseParams{algorithm::eltwise_logistic};
+  if (op == "Relu" || op == "Tanh" || op == "Sigmoid") return EltwiseParams{EltwiseAlgorithm(op)};
   if (op == "LeakyRelu") {
     CONVOY_ASSIGN_OR_RETURN(float alpha, ctx.attrs().GetFloat("alpha", 0.01f));
-    return EltwiseParams{algorithm::eltwise_relu, alpha};
+    return EltwiseParams{EltwiseAlgorithm(op), alpha};
   }
   // Clip: bounds are attributes before opset 11 and optional inputs after.
   float lo = std::numeric_limits<float>::lowest();
@@ -41,7 +40,7 @@ absl::StatusOr<EltwiseParams> ParamsFor(const OpContext& ctx) {
       CONVOY_ASSIGN_OR_RETURN(hi, ctx.ConstantFloat(2, "max"));
     }
   }
-  return EltwiseParams{algorithm::eltwise_clip_v2, lo, hi};
+  return EltwiseParams{EltwiseAlgorithm(op), lo, hi};
 }
 
 // Clip's bounds may be run-time tensors (opset 11 on); then it becomes a

@@ -4,6 +4,7 @@
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
+#include "engine/ops/post_ops.h"
 #include "engine/ops/window.h"
 
 namespace convoy {
@@ -75,7 +76,11 @@ absl::Status Build(OpContext& ctx) {
       AnyDesc(ToDims(ctx.input_shape(0))), AnyDesc(weight_dims), bias_desc,
       AnyDesc(ToDims(ctx.output_shape(0))), g.window.OneDnnStrides(), g.window.OneDnnDilations(),
       g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
-  dnnl::convolution_forward::primitive_desc pd(desc, ctx.engine());
+  dnnl::post_ops post_ops;
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, post_ops));
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(post_ops);
+  dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine());
   std::unordered_map<int, dnnl::memory> args = {
       {DNNL_ARG_SRC, ctx.InputAs(0, pd.src_desc())},
       {DNNL_ARG_WEIGHTS, ctx.InputAs(1, pd.weights_desc())},

@@ -5,6 +5,7 @@
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
+#include "engine/ops/post_ops.h"
 
 namespace convoy {
 namespace {
@@ -93,13 +94,14 @@ absl::Status BuildGemm(OpContext& ctx) {
   dnnl::primitive_attr attr;
   attr.set_output_scales(0, {add_c ? p.alpha / p.beta : p.alpha});
   memory::desc c_desc;
+  dnnl::post_ops ops;
   if (add_c) {
     c_desc = PlainDesc(PadLeft(ctx.input_shape(2), 2));
-    dnnl::post_ops ops;
     ops.append_binary(dnnl::algorithm::binary_add, c_desc);
     if (p.beta != 1) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, p.beta, 0.0f);
-    attr.set_post_ops(ops);
   }
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, ops));
+  attr.set_post_ops(ops);
   dnnl::matmul::primitive_desc pd(
       dnnl::matmul::desc(a_view, WeightsDesc(ctx, 1, b_view), PlainDesc({p.m, p.n})), attr, ctx.engine());
   std::unordered_map<int, memory> args = {

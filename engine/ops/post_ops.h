@@ -1,0 +1,22 @@
+// Activations fused into a Conv or Gemm by FuseActivations
+// (engine/passes/graph_passes.h), turned into oneDNN post-ops.
+#ifndef CONVOY_ENGINE_OPS_POST_OPS_H_
+#define CONVOY_ENGINE_OPS_POST_OPS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "dnnl.hpp"
+#include "engine/exec/op_context.h"
+
+namespace convoy {
+
+// The eltwise algorithm of an activation op type (Relu, LeakyRelu, Tanh,
+// Sigmoid, Clip). REQUIRES: one of those.
+dnnl::algorithm EltwiseAlgorithm(absl::string_view op_type);
+
+// Appends the activation recorded on the node, if any, to `ops`.
+absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops);
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_OPS_POST_OPS_H_

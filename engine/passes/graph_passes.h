@@ -1,0 +1,45 @@
+// Rewrite passes over the IR graph, run once at load (see OptimizeGraph).
+//
+// Each pass is a rule in the manner of onnxruntime's optimizers: find a
+// pattern, check its preconditions, rewrite. Declining to rewrite is never
+// an error; a pass returns a Status only for a graph it finds inconsistent.
+// Every pass keeps the graph's outputs equal (to float rounding) to what the
+// unoptimised graph computes; tests/engine/passes proves it per pass.
+//
+// Fusions are recorded as attributes in the "convoy." namespace on the node
+// that absorbs its neighbour (the loader refuses such names from files):
+//   convoy.activation  string  Relu | LeakyRelu | Tanh | Sigmoid | Clip,
+//                              applied to the node's output (a post-op)
+//   convoy.alpha, convoy.beta  float  the activation's parameters
+// Values that a pass removes (a Conv's output before its ReLU, say) can no
+// longer be requested as outputs; Model compiles such requests from the
+// unoptimised graph.
+#ifndef CONVOY_ENGINE_PASSES_GRAPH_PASSES_H_
+#define CONVOY_ENGINE_PASSES_GRAPH_PASSES_H_
+
+#include "absl/status/status.h"
+#include "engine/ir/graph.h"
+
+namespace convoy {
+
+inline constexpr char kActivationAttr[] = "convoy.activation";
+inline constexpr char kAlphaAttr[] = "convoy.alpha";
+inline constexpr char kBetaAttr[] = "convoy.beta";
+
+// Identity and inference-mode Dropout forward their input.
+absl::Status RemoveIdentities(ir::Graph& graph);
+
+// Conv → BatchNormalization with constant weights and statistics becomes one
+// Conv with rescaled weights and bias.
+absl::Status FoldBatchNormIntoConv(ir::Graph& graph);
+
+// Conv or Gemm → Relu/LeakyRelu/Tanh/Sigmoid/Clip(constant bounds) becomes
+// the Conv or Gemm with the activation as a oneDNN post-op.
+absl::Status FuseActivations(ir::Graph& graph);
+
+// All of the above, in an order where each enables the next.
+absl::Status OptimizeGraph(ir::Graph& graph);
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_PASSES_GRAPH_PASSES_H_

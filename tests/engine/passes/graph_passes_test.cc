@@ -1,0 +1,265 @@
+// Each rewrite pass changes the graph as it says, declines where its
+// preconditions fail, and leaves the outputs equal to the unoptimised
+// graph's (|a - b| <= 1e-5 * max(1, max |b|): folding reorders float math).
+#include "engine/passes/graph_passes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/api/model.h"
+#include "engine/onnx/onnx_loader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/engine/testing/onnx_builder.h"
+
+namespace convoy {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::FloatAttr;
+using testing::IntsAttr;
+using testing::OnnxBuilder;
+
+Tensor Random(std::mt19937& rng, Shape shape, float lo = -1.0f, float hi = 1.0f) {
+  std::uniform_real_distribution<float> dist(lo, hi);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
+ir::Graph Parse(const OnnxBuilder& b) {
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "test.onnx");
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  return graph.ok() ? *std::move(graph) : ir::Graph{};
+}
+
+std::vector<std::string> OpTypes(const ir::Graph& graph) {
+  std::vector<std::string> ops;
+  for (const ir::Node& node : graph.nodes) ops.push_back(node.op_type);
+  return ops;
+}
+
+// Runs the model optimised and not, on the same random input, and expects
+// the same outputs.
+void ExpectSameOutputs(const OnnxBuilder& b, const Shape& input_shape) {
+  std::mt19937 rng(7);
+  const Tensor x = Random(rng, input_shape);
+  std::vector<Tensor> results[2];
+  for (bool optimize : {false, true}) {
+    ModelOptions options;
+    options.optimize = optimize;
+    auto model = Model::LoadFromBytes(b.Serialize(), "test.onnx", options);
+    ASSERT_TRUE(model.ok()) << model.status();
+    auto out = (*model)->Run({{"x", x}});
+    ASSERT_TRUE(out.ok()) << out.status();
+    results[optimize] = *std::move(out);
+  }
+  ASSERT_EQ(results[0].size(), results[1].size());
+  for (size_t i = 0; i < results[0].size(); ++i) {
+    const Tensor& want = results[0][i];
+    const Tensor& got = results[1][i];
+    ASSERT_EQ(got.shape(), want.shape());
+    float max_ref = 0, max_diff = 0;
+    for (int64_t e = 0; e < want.num_elements(); ++e) {
+      max_ref = std::max(max_ref, std::fabs(want.data<float>()[e]));
+      max_diff = std::max(max_diff, std::fabs(got.data<float>()[e] - want.data<float>()[e]));
+    }
+    EXPECT_LE(max_diff, 1e-5f * std::max(1.0f, max_ref)) << "output " << i;
+  }
+}
+
+// x [2,3,6,6] → Conv "conv" (8 channels, 3x3, pad 1) → c.
+OnnxBuilder WithConv(std::mt19937& rng, bool bias = true) {
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 3, 6, 6});
+  b.AddInitializer("w", Random(rng, {8, 3, 3, 3}));
+  std::vector<std::string> inputs = {"x", "w"};
+  if (bias) {
+    b.AddInitializer("b", Random(rng, {8}));
+    inputs.push_back("b");
+  }
+  b.AddNode("Conv", inputs, {"c"}, {IntsAttr("pads", {1, 1, 1, 1})}, "conv");
+  return b;
+}
+
+void AddBatchNorm(OnnxBuilder& b, std::mt19937& rng, const std::string& in, const std::string& out) {
+  b.AddInitializer("scale", Random(rng, {8}, 0.5f, 1.5f));
+  b.AddInitializer("shift", Random(rng, {8}));
+  b.AddInitializer("mean", Random(rng, {8}));
+  b.AddInitializer("var", Random(rng, {8}, 0.1f, 2.0f));
+  b.AddNode("BatchNormalization", {in, "scale", "shift", "mean", "var"}, {out},
+            {FloatAttr("epsilon", 1e-3f)}, "bn");
+}
+
+TEST(FoldBatchNormIntoConvTest, FoldsIntoConvWithAndWithoutBias) {
+  for (bool bias : {true, false}) {
+    std::mt19937 rng(1);
+    OnnxBuilder b = WithConv(rng, bias);
+    AddBatchNorm(b, rng, "c", "y");
+    b.AddOutput("y");
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FoldBatchNormIntoConv(graph).ok());
+    EXPECT_THAT(OpTypes(graph), ElementsAre("Conv")) << "bias " << bias;
+    EXPECT_EQ(graph.nodes[0].outputs[0], "y");
+    ExpectSameOutputs(b, {2, 3, 6, 6});
+  }
+}
+
+TEST(FoldBatchNormIntoConvTest, DeclinesWhenTheConvOutputHasAnotherReader) {
+  std::mt19937 rng(2);
+  OnnxBuilder b = WithConv(rng);
+  AddBatchNorm(b, rng, "c", "n");
+  b.AddNode("Add", {"n", "c"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FoldBatchNormIntoConv(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "BatchNormalization", "Add"));
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(FoldBatchNormIntoConvTest, DeclinesRunTimeStatistics) {
+  std::mt19937 rng(3);
+  OnnxBuilder b = WithConv(rng);
+  b.AddInput("mean", {8});
+  b.AddInitializer("scale", Random(rng, {8}));
+  b.AddInitializer("shift", Random(rng, {8}));
+  b.AddInitializer("var", Random(rng, {8}, 0.1f, 2.0f));
+  b.AddNode("BatchNormalization", {"c", "scale", "shift", "mean", "var"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FoldBatchNormIntoConv(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "BatchNormalization"));
+}
+
+TEST(FuseActivationsTest, FusesEachActivationIntoConv) {
+  const std::vector<std::pair<std::string, std::vector<onnx::AttributeProto>>> cases = {
+      {"Relu", {}}, {"LeakyRelu", {FloatAttr("alpha", 0.2f)}}, {"Tanh", {}}, {"Sigmoid", {}}};
+  for (const auto& [op, attrs] : cases) {
+    std::mt19937 rng(4);
+    OnnxBuilder b = WithConv(rng);
+    b.AddNode(op, {"c"}, {"y"}, attrs);
+    b.AddOutput("y");
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FuseActivations(graph).ok());
+    EXPECT_THAT(OpTypes(graph), ElementsAre("Conv")) << op;
+    EXPECT_EQ(*graph.nodes[0].attributes.GetString(kActivationAttr, ""), op);
+    ExpectSameOutputs(b, {2, 3, 6, 6});
+  }
+}
+
+TEST(FuseActivationsTest, FusesClipWithConstantBoundsAndDeclinesRunTimeBounds) {
+  std::mt19937 rng(5);
+  OnnxBuilder b = WithConv(rng);
+  b.AddInitializer("lo", Tensor::FromFloats({}, {-0.5f}));
+  b.AddInitializer("hi", Tensor::FromFloats({}, {0.5f}));
+  b.AddNode("Clip", {"c", "lo", "hi"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FuseActivations(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv"));
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+
+  OnnxBuilder runtime = WithConv(rng);
+  runtime.AddInput("lo", {});
+  runtime.AddNode("Clip", {"c", "lo"}, {"y"});
+  runtime.AddOutput("y");
+  ir::Graph kept = Parse(runtime);
+  ASSERT_TRUE(FuseActivations(kept).ok());
+  EXPECT_THAT(OpTypes(kept), ElementsAre("Conv", "Clip"));
+}
+
+TEST(FuseActivationsTest, FusesReluIntoGemm) {
+  std::mt19937 rng(6);
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 12});
+  b.AddInitializer("w", Random(rng, {5, 12}));
+  b.AddInitializer("b", Random(rng, {5}));
+  b.AddNode("Gemm", {"x", "w", "b"}, {"g"}, {testing::IntAttr("transB", 1)});
+  b.AddNode("Relu", {"g"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FuseActivations(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Gemm"));
+  ExpectSameOutputs(b, {3, 12});
+}
+
+TEST(FuseActivationsTest, DeclinesWhenTheConvOutputIsAGraphOutput) {
+  std::mt19937 rng(7);
+  OnnxBuilder b = WithConv(rng);
+  b.AddNode("Relu", {"c"}, {"y"});
+  b.AddOutput("c");
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FuseActivations(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Relu"));
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(RemoveIdentitiesTest, ForwardsIdentityAndDropoutButKeepsGraphOutputs) {
+  std::mt19937 rng(8);
+  OnnxBuilder b = WithConv(rng);
+  b.AddNode("Identity", {"c"}, {"i"});
+  b.AddNode("Dropout", {"i"}, {"d"});
+  b.AddNode("Relu", {"d"}, {"r"});
+  b.AddNode("Identity", {"r"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(RemoveIdentities(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Relu", "Identity"));
+  EXPECT_EQ(graph.nodes[1].inputs[0], "c");
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(OptimizeGraphTest, ConvBatchNormDropoutReluBecomesOneConvAndDropsDeadWeights) {
+  std::mt19937 rng(9);
+  OnnxBuilder b = WithConv(rng);
+  AddBatchNorm(b, rng, "c", "n");
+  b.AddNode("Dropout", {"n"}, {"d"});
+  b.AddNode("Relu", {"d"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(OptimizeGraph(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv"));
+  EXPECT_EQ(graph.initializers.size(), 2u);  // The folded weight and bias only.
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(OptimizeGraphTest, AFusedAwayValueCanOnlyBeRequestedWithoutOptimisation) {
+  std::mt19937 rng(10);
+  OnnxBuilder b = WithConv(rng);
+  b.AddNode("Relu", {"c"}, {"y"});
+  b.AddOutput("y");
+  const Tensor x = Random(rng, {1, 3, 6, 6});
+  RunOptions want_c;
+  want_c.output_names = {"c"};
+
+  auto optimised = Model::LoadFromBytes(b.Serialize(), "test.onnx", {});
+  ASSERT_TRUE(optimised.ok());
+  auto refused = (*optimised)->Run({{"x", x}}, want_c);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("optimize = false"));
+
+  ModelOptions plain;
+  plain.optimize = false;
+  auto unoptimised = Model::LoadFromBytes(b.Serialize(), "test.onnx", plain);
+  ASSERT_TRUE(unoptimised.ok());
+  EXPECT_TRUE((*unoptimised)->Run({{"x", x}}, want_c).ok());
+}
+
+TEST(OptimizeGraphTest, FilesCannotSetTheReservedAttributes) {
+  std::mt19937 rng(11);
+  OnnxBuilder b = WithConv(rng);
+  b.proto().mutable_graph()->mutable_node(0)->add_attribute()->CopyFrom(
+      testing::StringAttr(kActivationAttr, "Relu"));
+  b.AddOutput("c");
+  auto model = Model::LoadFromBytes(b.Serialize(), "test.onnx", {});
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("reserved prefix"));
+}
+
+}  // namespace
+}  // namespace convoy
