@@ -39,8 +39,9 @@ step "Fuzzing the ONNX loader for ${CONVOY_FUZZ_SECONDS:-60} s"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 # Seeds: the repository's corpus plus small real models from the ONNX test data.
-find /usr/share/libonnx-testdata/data/node -name model.onnx -size -2k | head -n 200 |
-  while read -r f; do cp "$f" "$corpus/$(echo "$f" | md5sum | cut -c1-12).onnx"; done
+# (No `find | head` here: head's early exit would be a SIGPIPE failure under pipefail.)
+mapfile -t seeds < <(find /usr/share/libonnx-testdata/data/node -name model.onnx -size -2k | sort)
+for f in "${seeds[@]:0:200}"; do cp "$f" "$corpus/$(echo "$f" | md5sum | cut -c1-12).onnx"; done
 build-asan/tests/fuzz/onnx_loader_fuzzer "$corpus" tests/fuzz/corpus/onnx_loader \
   -max_total_time="${CONVOY_FUZZ_SECONDS:-60}" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
 

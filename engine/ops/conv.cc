@@ -5,6 +5,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/post_ops.h"
+#include "engine/passes/graph_passes.h"
 #include "engine/ops/window.h"
 
 namespace convoy {
@@ -51,12 +52,56 @@ absl::StatusOr<ConvGeometry> Geometry(const OpContext& ctx) {
   return g;
 }
 
+bool HasResidual(const OpContext& ctx) { return ctx.attrs().Has(kSumAttr); }
+
 absl::Status Infer(OpContext& ctx) {
-  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
+  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(2, HasResidual(ctx) ? 4 : 3));
   CONVOY_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(ctx));
   Shape out = {ctx.input_shape(0)[0], ctx.input_shape(1)[0]};
   out.insert(out.end(), g.window.out.begin(), g.window.out.end());
+  if (HasResidual(ctx)) {
+    if (!ctx.has_input(3)) return ctx.Invalid("the fused residual (input 3) is missing");
+    CONVOY_ASSIGN_OR_RETURN(Shape sum, BroadcastShapes(ctx, out, ctx.input_shape(3)));
+    if (sum != out) {
+      return ctx.Unsupported(absl::StrCat(
+          "the Add fused into this Conv broadcasts its output ", ShapeToString(out), " to ",
+          ShapeToString(sum), "; load the model with ModelOptions::optimize = false"));
+    }
+  }
   ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
+// Conv without the residual, then a binary Add that broadcasts the residual
+// (of a smaller shape) into the result, with the activation after it.
+absl::Status BuildWithBroadcastResidual(OpContext& ctx, const dnnl::convolution_forward::desc& desc,
+                                        std::unordered_map<int, dnnl::memory> args) {
+  dnnl::convolution_forward::primitive_desc pd(desc, ctx.engine());
+  dnnl::memory conv_out = ctx.NewScratch(pd.dst_desc());
+  args[DNNL_ARG_SRC] = ctx.InputAs(0, pd.src_desc());
+  args[DNNL_ARG_WEIGHTS] = ctx.InputAs(1, pd.weights_desc());
+  if (ctx.has_input(2)) args[DNNL_ARG_BIAS] = ctx.InputAs(2, pd.bias_desc());
+  args[DNNL_ARG_DST] = conv_out;
+  ctx.AddPrimitive(dnnl::convolution_forward(pd), std::move(args));
+
+  const Shape& out = ctx.output_shape(0);
+  const dnnl::memory::dims residual_dims = ToDims(PadLeft(ctx.input_shape(3), out.size()));
+  const dnnl::memory::desc residual_view(residual_dims, dnnl::memory::data_type::f32,
+                                         PlainStrides(residual_dims));
+  dnnl::memory plain_out = ctx.NewScratch(PlainDesc(out));
+  ctx.AddPrimitive(dnnl::reorder(conv_out, plain_out),
+                   {{DNNL_ARG_FROM, conv_out}, {DNNL_ARG_TO, plain_out}});
+  dnnl::post_ops activation;
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, activation));
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(activation);
+  dnnl::binary::primitive_desc add(
+      {dnnl::algorithm::binary_add, PlainDesc(out), residual_view, PlainDesc(out)}, attr,
+      ctx.engine());
+  ctx.AddPrimitive(dnnl::binary(add),
+                   {{DNNL_ARG_SRC_0, plain_out},
+                    {DNNL_ARG_SRC_1, ctx.InputViewed(3, residual_view, residual_view)},
+                    {DNNL_ARG_DST, ctx.NewOutput(0, PlainDesc(out))}});
   return absl::OkStatus();
 }
 
@@ -76,7 +121,10 @@ absl::Status Build(OpContext& ctx) {
       AnyDesc(ToDims(ctx.input_shape(0))), AnyDesc(weight_dims), bias_desc,
       AnyDesc(ToDims(ctx.output_shape(0))), g.window.OneDnnStrides(), g.window.OneDnnDilations(),
       g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
+  const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
+  if (HasResidual(ctx) && !sum) return BuildWithBroadcastResidual(ctx, desc, {});
   dnnl::post_ops post_ops;
+  if (sum) post_ops.append_sum(1.0f);  // dst += conv(x), dst holding the residual.
   CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, post_ops));
   dnnl::primitive_attr attr;
   attr.set_post_ops(post_ops);
@@ -86,6 +134,13 @@ absl::Status Build(OpContext& ctx) {
       {DNNL_ARG_WEIGHTS, ctx.InputAs(1, pd.weights_desc())},
       {DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
   if (has_bias) args[DNNL_ARG_BIAS] = ctx.InputAs(2, pd.bias_desc());
+  if (sum) {
+    // The residual is copied into the destination first; the sum post-op
+    // then adds the convolution to it in the same pass over memory.
+    dnnl::memory residual = ctx.Input(3);
+    ctx.AddPrimitive(dnnl::reorder(residual, args[DNNL_ARG_DST]),
+                     {{DNNL_ARG_FROM, residual}, {DNNL_ARG_TO, args[DNNL_ARG_DST]}});
+  }
   ctx.AddPrimitive(dnnl::convolution_forward(pd), std::move(args));
   return absl::OkStatus();
 }

@@ -11,6 +11,8 @@
 //   convoy.activation  string  Relu | LeakyRelu | Tanh | Sigmoid | Clip,
 //                              applied to the node's output (a post-op)
 //   convoy.alpha, convoy.beta  float  the activation's parameters
+//   convoy.sum         int     1: the Conv's input 3 is added to its result
+//                              (before the activation): a residual Add
 // Values that a pass removes (a Conv's output before its ReLU, say) can no
 // longer be requested as outputs; Model compiles such requests from the
 // unoptimised graph.
@@ -25,6 +27,7 @@ namespace convoy {
 inline constexpr char kActivationAttr[] = "convoy.activation";
 inline constexpr char kAlphaAttr[] = "convoy.alpha";
 inline constexpr char kBetaAttr[] = "convoy.beta";
+inline constexpr char kSumAttr[] = "convoy.sum";
 
 // Identity and inference-mode Dropout forward their input.
 absl::Status RemoveIdentities(ir::Graph& graph);
@@ -32,6 +35,11 @@ absl::Status RemoveIdentities(ir::Graph& graph);
 // Conv → BatchNormalization with constant weights and statistics becomes one
 // Conv with rescaled weights and bias.
 absl::Status FoldBatchNormIntoConv(ir::Graph& graph);
+
+// Add(Conv(...), r), with r computed by another node (a residual), becomes
+// the Conv with r as its fourth input, added by a oneDNN sum post-op. The
+// Conv moves to the Add's place, where r is known.
+absl::Status FuseResidualAdd(ir::Graph& graph);
 
 // Conv or Gemm → Relu/LeakyRelu/Tanh/Sigmoid/Clip(constant bounds) becomes
 // the Conv or Gemm with the activation as a oneDNN post-op.

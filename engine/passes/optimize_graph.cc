@@ -19,9 +19,11 @@ void DropUnusedInitializers(ir::Graph& graph) {
 
 absl::Status OptimizeGraph(ir::Graph& graph) {
   // Identities first, so that a Dropout between a Conv and its ReLU does not
-  // hide the pattern; BatchNorm before activations, since Conv→BN→Relu
-  // becomes Conv(+Relu) only once BN is gone.
-  for (absl::Status (*pass)(ir::Graph&) : {RemoveIdentities, FoldBatchNormIntoConv, FuseActivations}) {
+  // hide the pattern; BatchNorm before the fusions, since Conv→BN→Add→Relu
+  // becomes Conv(+sum+Relu) only once BN is gone; the residual Add before
+  // the activation that follows it.
+  for (absl::Status (*pass)(ir::Graph&) :
+       {RemoveIdentities, FoldBatchNormIntoConv, FuseResidualAdd, FuseActivations}) {
     if (absl::Status s = pass(graph); !s.ok()) return s;
   }
   DropUnusedInitializers(graph);

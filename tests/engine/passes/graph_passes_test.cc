@@ -199,6 +199,56 @@ TEST(FuseActivationsTest, DeclinesWhenTheConvOutputIsAGraphOutput) {
   ExpectSameOutputs(b, {2, 3, 6, 6});
 }
 
+// x → Conv "conv" → c;  x → Conv "side" → s (the residual);  Add(c, s) → a.
+OnnxBuilder WithResidual(std::mt19937& rng) {
+  OnnxBuilder b = WithConv(rng);
+  b.AddInitializer("w2", Random(rng, {8, 3, 1, 1}));
+  b.AddNode("Conv", {"x", "w2"}, {"s"}, {}, "side");
+  b.AddNode("Add", {"c", "s"}, {"a"});
+  return b;
+}
+
+TEST(FuseResidualAddTest, ResidualAddAndReluBecomeTheConvsPostOps) {
+  std::mt19937 rng(12);
+  OnnxBuilder b = WithResidual(rng);
+  b.AddNode("Relu", {"a"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(OptimizeGraph(graph).ok());
+  // The fused Conv sits where the Add was, after the residual's producer.
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Conv"));
+  EXPECT_EQ(graph.nodes[1].name, "conv");
+  EXPECT_EQ(graph.nodes[1].inputs[3], "s");
+  EXPECT_EQ(*graph.nodes[1].attributes.GetString(kActivationAttr, ""), "Relu");
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(FuseResidualAddTest, DeclinesAConstantOperand) {
+  std::mt19937 rng(13);
+  OnnxBuilder b = WithConv(rng);
+  b.AddInitializer("k", Random(rng, {8, 1, 1}));
+  b.AddNode("Add", {"c", "k"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FuseResidualAdd(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Add"));
+}
+
+TEST(FuseResidualAddTest, AResidualThatBroadcastsIntoTheConvOutputStillMatches) {
+  std::mt19937 rng(14);
+  OnnxBuilder b = WithConv(rng);
+  b.AddNode("GlobalAveragePool", {"c"}, {"g"});
+  b.AddInitializer("w2", Random(rng, {8, 3, 3, 3}));
+  b.AddNode("Conv", {"x", "w2"}, {"c2"}, {IntsAttr("pads", {1, 1, 1, 1})}, "conv2");
+  b.AddNode("Add", {"c2", "g"}, {"a"});
+  b.AddNode("Relu", {"a"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(OptimizeGraph(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "GlobalAveragePool", "Conv"));
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
 TEST(RemoveIdentitiesTest, ForwardsIdentityAndDropoutButKeepsGraphOutputs) {
   std::mt19937 rng(8);
   OnnxBuilder b = WithConv(rng);
