@@ -67,6 +67,10 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       flags.help = true;
       return flags;
     }
+    if (arg == "--no-optimize") {
+      flags.optimize = false;
+      continue;
+    }
     if (!absl::StartsWith(arg, "-")) {
       if (!flags.model_path.empty()) {
         return UsageError(absl::StrCat("unexpected argument '", arg, "' (the model is '",
@@ -130,7 +134,7 @@ std::string InferUsage() {
   return R"(Usage: convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
                     [--output OUT.npy] [--output NAME=OUT.npy ...]
                     [--bench N] [--warmup W] [--threads T]
-                    [--top-k K [--labels FILE]]
+                    [--top-k K [--labels FILE]] [--no-optimize]
 
 Runs an ONNX model on .npy inputs with the Convoy engine.
 
@@ -148,6 +152,9 @@ Runs an ONNX model on .npy inputs with the Convoy engine.
   --top-k K                 Print the K most probable classes of each row of
                             the first output (softmax of its values).
   --labels FILE             Class names, one per line, for --top-k.
+  --no-optimize             Run the graph as the file has it, without folding
+                            BatchNorm or fusing operators (to compare, or to
+                            request a value a fusion would remove).
   --help                    Print this text.
 
 Exit status: 0 on success, 1 if the model fails to load or run or an output

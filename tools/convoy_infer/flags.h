@@ -2,7 +2,7 @@
 //
 //   convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
 //                [--output OUT.npy] [--output NAME=OUT.npy ...]
-//                [--bench N] [--warmup W] [--threads T] [--top-k K [--labels FILE]]
+//                [--bench N] [--warmup W] [--threads T] [--top-k K [--labels FILE]] [--no-optimize]
 //
 // Every flag takes its value either as the next argument or after '=':
 // `--bench 100` and `--bench=100` are the same. Flags and the model path may
@@ -48,6 +48,8 @@ struct InferFlags {
   int top_k = 0;
   // One class name per line, for --top-k; empty = print class indices only.
   std::string labels_path;
+  // ModelOptions::optimize; --no-optimize turns it off.
+  bool optimize = true;
   // --help or -h was given; nothing else has been validated.
   bool help = false;
 };

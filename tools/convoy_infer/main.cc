@@ -99,6 +99,7 @@ int Main(const std::vector<std::string>& args) {
   const auto load_start = clock();
   ModelOptions model_options;
   model_options.num_threads = flags->num_threads;
+  model_options.optimize = flags->optimize;
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(flags->model_path, model_options);
   if (!model.ok()) return Fail(kExitFailure, model.status().message());
   const double load_ms = ElapsedMs(load_start, clock());
