@@ -28,8 +28,6 @@ class Plan {
   // with. REQUIRES: their shapes equal the shapes the plan was built for.
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs);
 
-  size_t num_steps() const { return steps_.size(); }
-
  private:
   friend class PlanBuilder;
   friend class OpContext;
