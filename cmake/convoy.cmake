@@ -27,7 +27,8 @@ function(convoy_test)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  gtest_discover_tests(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}"
+  # Prefixed with the binary's name so that `ctest -R npy_test` finds it.
+  gtest_discover_tests(${ARG_NAME} TEST_PREFIX "${ARG_NAME}." PROPERTIES LABELS "${ARG_LABELS}"
                        ENVIRONMENT "CONVOY_ZOO_DIR=${CONVOY_ZOO_DIR}"
                        DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -35,9 +35,8 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
         continue;
       }
       Tensor t(DataType::kFloat32, out.shape);
-      dnnl::memory src = out.memory;
       dnnl::memory dst(PlainDesc(out.shape), engine_, t.raw_data());
-      dnnl::reorder(src, dst).execute(stream_, src, dst);
+      out.to_plain.execute(stream_, {{DNNL_ARG_FROM, out.memory}, {DNNL_ARG_TO, dst}});
       results.push_back(std::move(t));
     }
     stream_.wait();

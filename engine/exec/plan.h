@@ -43,6 +43,9 @@ class Plan {
     DataType type = DataType::kFloat32;
     dnnl::memory memory;              // Run-time value, or
     const Tensor* constant = nullptr;  // a value known at compile time.
+    // Copies `memory` into a plain tensor; made once, with the plan, since
+    // creating it per run costs more than running it for a small network.
+    dnnl::reorder to_plain;
   };
 
   explicit Plan(dnnl::engine engine) : engine_(engine), stream_(engine) {}

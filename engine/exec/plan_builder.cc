@@ -133,6 +133,15 @@ absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_nam
     out.type = v.type;
     out.constant = v.constant;
     out.memory = v.memory;
+    if (v.constant == nullptr) {
+      try {
+        out.to_plain = dnnl::reorder(dnnl::reorder::primitive_desc(
+            plan_->engine_, v.memory.get_desc(), plan_->engine_, PlainDesc(v.shape)));
+      } catch (const dnnl::error& e) {
+        return absl::InternalError(
+            absl::StrCat("cannot copy output '", name, "' to a plain tensor: ", e.what()));
+      }
+    }
     plan_->outputs_.push_back(std::move(out));
   }
   return absl::OkStatus();
