@@ -14,6 +14,7 @@
 #include "engine/api/model.h"
 #include "engine/exec/op_registry.h"
 #include "engine/exec/plan_builder.h"
+#include "engine/exec/weight_cache.h"
 #include "engine/onnx/onnx_loader.h"
 #include "engine/passes/graph_passes.h"
 
@@ -60,6 +61,7 @@ class OneDnnModel : public Model {
   std::vector<TensorInfo> outputs_;
   std::vector<std::string> default_outputs_;
 
+  mutable WeightCache weights_;  // Reordered weights, shared by all plans.
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<CachedPlan>> plans_ ABSL_GUARDED_BY(mu_);
 };
@@ -203,7 +205,8 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   absl::MutexLock lock(&entry->mu);
   if (entry->plan == nullptr) {
     absl::StatusOr<std::unique_ptr<Plan>> plan =
-        PlanBuilder::Build(graph_, engine_, ordered, output_names, options_.max_value_bytes);
+        PlanBuilder::Build(graph_, engine_, ordered, output_names, options_.max_value_bytes,
+                           weights_);
     if (!plan.ok()) return plan.status();
     entry->plan = *std::move(plan);
   }

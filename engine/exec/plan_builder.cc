@@ -8,8 +8,8 @@
 namespace convoy {
 
 PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
-                         int64_t max_value_bytes)
-    : graph_(graph), max_value_bytes_(max_value_bytes), plan_(new Plan(engine)) {
+                         int64_t max_value_bytes, WeightCache& weights)
+    : graph_(graph), max_value_bytes_(max_value_bytes), weights_(weights), plan_(new Plan(engine)) {
   for (const auto& [name, tensor] : graph.initializers) {
     Value& v = values_[name];
     v.type = tensor.type();
@@ -20,8 +20,8 @@ PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
 
 absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
     const ir::Graph& graph, const dnnl::engine& engine, const std::vector<const Tensor*>& inputs,
-    const std::vector<std::string>& output_names, int64_t max_value_bytes) {
-  PlanBuilder builder(graph, engine, max_value_bytes);
+    const std::vector<std::string>& output_names, int64_t max_value_bytes, WeightCache& weights) {
+  PlanBuilder builder(graph, engine, max_value_bytes, weights);
   if (absl::Status s = builder.BindInputs(inputs); !s.ok()) return s;
   absl::StatusOr<std::vector<const ir::Node*>> nodes = builder.NodesNeededFor(output_names);
   if (!nodes.ok()) return nodes.status();
@@ -192,14 +192,36 @@ dnnl::memory PlanBuilder::Reordered(const std::string& name, const dnnl::memory:
     v.views.push_back(m);
     return m;
   }
-  dnnl::memory dst = Allocate(desc);
-  Reorder(name, src, dst);
+  dnnl::memory dst;
+  if (const Tensor* shared = SharedConstant(name)) {
+    dst = weights_.GetOrMake(shared, src.get_desc(), desc, [&] {
+      dnnl::memory m = Allocate(desc);
+      Reorder(name, src, m);
+      return m;
+    });
+  } else {
+    dst = Allocate(desc);
+    Reorder(name, src, dst);
+  }
   v.views.push_back(dst);
   return dst;
 }
 
 dnnl::memory PlanBuilder::Viewed(const std::string& name, const dnnl::memory::desc& view,
                                  const dnnl::memory::desc& desc) {
+  const Tensor* shared = SharedConstant(name);
+  if (shared == nullptr || view == desc) return ViewedUncached(name, view, desc);
+  return weights_.GetOrMake(shared, view, desc, [&] { return ViewedUncached(name, view, desc); });
+}
+
+const Tensor* PlanBuilder::SharedConstant(const std::string& name) const {
+  auto it = graph_.initializers.find(name);
+  const Tensor* constant = value(name).constant;
+  return it != graph_.initializers.end() && &it->second == constant ? constant : nullptr;
+}
+
+dnnl::memory PlanBuilder::ViewedUncached(const std::string& name, const dnnl::memory::desc& view,
+                                         const dnnl::memory::desc& desc) {
   Value& v = value(name);
   dnnl::memory plain = Reordered(name, PlainDesc(v.shape));
   dnnl::memory src(view, plan_->engine_, plain.get_data_handle());

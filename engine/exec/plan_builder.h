@@ -18,6 +18,7 @@
 #include "engine/api/model.h"
 #include "engine/exec/op_context.h"
 #include "engine/exec/plan.h"
+#include "engine/exec/weight_cache.h"
 #include "engine/ir/graph.h"
 
 namespace convoy {
@@ -31,7 +32,8 @@ class PlanBuilder {
                                                      const dnnl::engine& engine,
                                                      const std::vector<const Tensor*>& inputs,
                                                      const std::vector<std::string>& output_names,
-                                                     int64_t max_value_bytes);
+                                                     int64_t max_value_bytes,
+                                                     WeightCache& weights);
 
  private:
   friend class OpContext;
@@ -44,7 +46,8 @@ class PlanBuilder {
     std::vector<dnnl::memory> views;  // The same value in other layouts, made on demand.
   };
 
-  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, int64_t max_value_bytes);
+  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, int64_t max_value_bytes,
+              WeightCache& weights);
   // InvalidArgument if a value of `shape` would break the size limit, or
   // Unimplemented past oneDNN's rank limit.
   absl::Status CheckSize(const std::string& name, const Shape& shape) const;
@@ -61,12 +64,18 @@ class PlanBuilder {
   dnnl::memory Reordered(const std::string& name, const dnnl::memory::desc& desc);
   dnnl::memory Viewed(const std::string& name, const dnnl::memory::desc& view,
                       const dnnl::memory::desc& desc);
+  dnnl::memory ViewedUncached(const std::string& name, const dnnl::memory::desc& view,
+                              const dnnl::memory::desc& desc);
+  // The graph initializer behind `name`, if it is one (plan-folded
+  // constants are not shared between plans), else nullptr.
+  const Tensor* SharedConstant(const std::string& name) const;
   // Runs now for constants, else adds a step.
   void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst);
   dnnl::memory Allocate(const dnnl::memory::desc& desc);
 
   const ir::Graph& graph_;
   const int64_t max_value_bytes_;
+  WeightCache& weights_;
   std::unique_ptr<Plan> plan_;
   absl::flat_hash_map<std::string, Value> values_;
 };
