@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   # Build
   cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
-  # Libraries (see docs/ARCHITECTURE.md for what each is for)
+  # Libraries: oneDNN, ONNX, gRPC, Prometheus, image codecs
   libdnnl-dev ocl-icd-opencl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libonnx-dev libgrpc++-dev protobuf-compiler-grpc grpc-proto prometheus-cpp-dev
   libturbojpeg0-dev libpng-dev
@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libonnx-testdata
   # Model zoo: PyTorch exports and the Fashion-MNIST training set
   python3-torch python3-torchvision python3-onnx python3-numpy dataset-fashion-mnist
+  # Protocol test with a client that is not Convoy's own
+  python3-grpcio python3-protobuf
 )
 
 missing=()
