@@ -1,0 +1,55 @@
+// BatchTask: one request's worth of work waiting in a DynamicBatcher.
+//
+// The server wraps each inference request in a BatchTask subclass; the
+// batcher only needs to know how many batch items it carries, until when it
+// is worth running, and whether its client is still waiting.
+//
+// The batcher calls size(), deadline() and IsCancelled() from its threads
+// while holding its lock: they must be thread-safe, cheap, and must not call
+// back into the batcher.
+//
+// Ownership: the batcher owns queued tasks. Every task ends exactly once:
+// either it is handed to the batcher's process callback (which then owns it
+// and must complete it), or the batcher calls Fail() and destroys it.
+#ifndef CONVOY_SERVER_BATCHER_BATCH_TASK_H_
+#define CONVOY_SERVER_BATCHER_BATCH_TASK_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace convoy::server {
+
+class BatchTask {
+ public:
+  virtual ~BatchTask() = default;
+
+  // Batch items this task carries (the request's leading dimension), >= 1.
+  // Must not change while the task is queued.
+  virtual int64_t size() const = 0;
+
+  // Past this instant the result is useless and the task is failed with
+  // DEADLINE_EXCEEDED instead of run. absl::InfiniteFuture() when none.
+  virtual absl::Time deadline() const = 0;
+
+  // True once the client gave up; such a task is failed with CANCELLED
+  // instead of run.
+  virtual bool IsCancelled() const = 0;
+
+  // Ends the task with an error. Called at most once, never under a batcher
+  // lock (it may call back into the batcher), on the thread that enqueued it
+  // (rejection) or on a batcher worker thread (deadline, cancellation).
+  virtual void Fail(const absl::Status& status) = 0;
+};
+
+// A task as it leaves the queue: the process callback receives these.
+struct QueuedTask {
+  std::unique_ptr<BatchTask> task;
+  absl::Time enqueued;  // Clock time at which Enqueue accepted the task.
+};
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_BATCHER_BATCH_TASK_H_

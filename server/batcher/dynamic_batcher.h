@@ -1,0 +1,165 @@
+// DynamicBatcher: one model's request queue, which groups requests into
+// batches and runs them on a fixed set of worker threads.
+//
+// Running eight single-image requests as one batch of eight costs far less
+// than eight runs, so the server does not run requests as they arrive: it
+// queues them here, per model, and a worker takes a batch off the head of the
+// queue when it is free. The policy is Triton's dynamic batcher.
+//
+// How a batch is formed. Whenever a worker is free it looks at the head of the
+// queue; the candidate batch is the longest prefix of the queue whose items
+// sum to at most max_batch_size. Tasks are never split and never reordered,
+// so every batch is a prefix of the queue (FIFO). The worker then:
+//   1. dispatches the candidate now if it is full: it holds max_batch_size
+//      items, or the next task would not fit (waiting cannot make it grow);
+//   2. else, if preferred_batch_sizes is set and some prefix holds exactly a
+//      preferred number of items, dispatches the largest such prefix now;
+//   3. else, if the oldest task has waited max_queue_delay, dispatches the
+//      candidate as it is;
+//   4. else waits until the oldest task has waited max_queue_delay or new
+//      tasks arrive, and starts again.
+// Tasks whose deadline has passed or whose client has cancelled are failed
+// instead of batched; this is checked for the tasks at the head of the queue
+// each time a batch is formed (so a dead task may wait up to max_queue_delay
+// before it is failed, and still counts in queue_depth() until then).
+// Once the batcher stops accepting (StopAccepting() or destruction) nothing
+// can arrive any more, so step 4 is skipped: the queue is flushed at once.
+//
+// Parameters and how to tune them (see Options):
+//   - max_batch_size: the largest batch the model accepts (Triton's
+//     max_batch_size). Larger batches raise throughput until the machine is
+//     saturated, at the price of latency.
+//   - max_queue_delay: how long the oldest request may wait for company.
+//     0 (the default) never waits: a free worker runs whatever is queued,
+//     and batches still form from requests that pile up while all workers
+//     are busy, which is often enough under load. Raise it (100us to a few
+//     ms) when the load is light but bursty and per-run overhead dominates;
+//     it adds up to that much latency to every lightly loaded request.
+//   - preferred_batch_sizes: sizes the model runs especially well (e.g. the
+//     batch sizes its plans were compiled for); reaching one dispatches
+//     without waiting for the delay. Leave empty if unsure.
+//   - max_queue_size: bounds memory and latency under overload; beyond it
+//     requests are refused with UNAVAILABLE so that clients back off or go
+//     to another replica instead of timing out in a long queue.
+//   - num_workers: batches run concurrently (Triton's instance count). More
+//     than one only helps if one batch does not already use every core.
+//   - batching = false: every batch is exactly one task, dispatched at once
+//     (Triton's default scheduler, for models without a batch dimension or
+//     with dynamic batching off).
+//
+// Example flow (max_batch_size 8, max_queue_delay 2ms, one worker):
+//   t=0     A (3 items) arrives; the worker waits until t=2ms.
+//   t=1ms   B (4 items) arrives; 7 items, not full: keep waiting.
+//   t=1.5ms C (2 items) arrives; C does not fit after A+B, so A+B (7 items)
+//           is dispatched at once, and C starts the next batch.
+//   t=3.5ms C has waited 2ms; if the worker is free, C runs alone.
+//
+// Error contract. Enqueue() takes ownership; when it refuses a task it calls
+// task->Fail(status) and returns that same status:
+//   INVALID_ARGUMENT  size() < 1, or size() > max_batch_size (retrying the
+//                     same request cannot succeed);
+//   UNAVAILABLE       the queue already holds max_queue_size tasks, or the
+//                     batcher stopped accepting (retryable, later or
+//                     elsewhere).
+// An accepted task ends exactly once: handed to the process callback, or
+// failed with DEADLINE_EXCEEDED (its deadline passed while queued; the
+// message says how long it waited) or CANCELLED. Accepted tasks are never
+// failed because of shutdown: destruction executes them.
+//
+// Threads. The batcher owns num_workers threads, named "batch:<name>"
+// (truncated to 15 characters). The process callback, and Fail() for dead
+// tasks, run on them, never under the batcher's lock: they may call
+// Enqueue(), queue_depth() or StopAccepting(), and may even destroy the
+// batcher (see ~DynamicBatcher). Enqueue(), queue_depth() and StopAccepting()
+// are thread-safe.
+#ifndef CONVOY_SERVER_BATCHER_DYNAMIC_BATCHER_H_
+#define CONVOY_SERVER_BATCHER_DYNAMIC_BATCHER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/batcher/batch_task.h"
+#include "server/batcher/clock.h"
+
+namespace convoy::server {
+
+class DynamicBatcher {
+ public:
+  struct Options {
+    // Model name, used in error messages and thread names.
+    std::string name;
+    // Items per batch, >= 1. Default 1: no batching beyond single items.
+    int64_t max_batch_size = 1;
+    // How long the oldest task may wait for a fuller batch, >= 0.
+    // Default 0: never wait (see the tuning notes above).
+    absl::Duration max_queue_delay = absl::ZeroDuration();
+    // Batch sizes (in items) dispatched without waiting, each in
+    // [1, max_batch_size]. Default none.
+    std::vector<int64_t> preferred_batch_sizes;
+    // Tasks (not items) that may wait, >= 1; beyond it Enqueue refuses with
+    // UNAVAILABLE. Default 1024: a few seconds of backlog for a fast model.
+    int64_t max_queue_size = 1024;
+    // Batches executed concurrently, each on its own thread, >= 1.
+    int num_workers = 1;
+    // false: every batch is exactly one task, dispatched at once.
+    bool batching = true;
+  };
+
+  // Runs one batch on a worker thread and takes ownership of its tasks: it
+  // must complete every one of them, and must not throw. Tasks are in queue
+  // (arrival) order. Batches may run concurrently (num_workers > 1), so
+  // batches can finish out of order.
+  using ProcessFn = std::function<void(std::vector<QueuedTask> batch)>;
+
+  // Starts the workers. INVALID_ARGUMENT, naming the option and its value,
+  // if `options` are out of range or `clock`/`process` are null. `clock` is
+  // not owned and must outlive the batcher's threads (RealClock() does).
+  static absl::StatusOr<std::unique_ptr<DynamicBatcher>> Create(const Options& options,
+                                                                Clock* clock, ProcessFn process);
+
+  // Stops accepting, executes every task already accepted (without waiting
+  // for max_queue_delay), then joins the workers. May be called from inside
+  // the process callback (or a task's Fail): that worker thread is then
+  // detached instead of joined. The other workers drain the queue before the
+  // destructor returns; with num_workers == 1 the tasks still queued run on
+  // the detached thread once the callback returns. The process callback is
+  // kept alive until that thread exits (then destroyed on it); the clock
+  // must stay usable until then too.
+  ~DynamicBatcher();
+
+  DynamicBatcher(const DynamicBatcher&) = delete;
+  DynamicBatcher& operator=(const DynamicBatcher&) = delete;
+
+  // Queues `task` (see the error contract above). Thread-safe.
+  absl::Status Enqueue(std::unique_ptr<BatchTask> task);
+
+  // Tasks waiting, not yet handed to a worker (dead ones not yet failed
+  // included). Thread-safe.
+  int64_t queue_depth() const;
+
+  // From now on Enqueue refuses with UNAVAILABLE; queued tasks still run,
+  // without waiting for max_queue_delay, and the workers exit once the queue
+  // is empty. Idempotent, thread-safe.
+  void StopAccepting();
+
+ private:
+  // Everything the workers touch. Shared with them so that a worker can
+  // outlive the DynamicBatcher when the callback destroys it.
+  struct State;
+
+  explicit DynamicBatcher(std::shared_ptr<State> state);
+
+  const std::shared_ptr<State> state_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_BATCHER_DYNAMIC_BATCHER_H_
