@@ -1,0 +1,70 @@
+// Reading and validating a model's config.pbtxt.
+//
+// A config.pbtxt is an inference.ModelConfig in protobuf text format, as in
+// Triton, so a Triton repository of ONNX models loads unchanged. Loading is
+// strict about meaning and lenient about provenance:
+//
+//  * A field Triton knows but Convoy has no use for (optimization,
+//    model_warmup, response_cache, instance_group.rate_limiter, ...) is
+//    skipped and reported in ModelConfigFile::warnings; so is a setting
+//    Convoy overrides (KIND_GPU instances run on the CPU).
+//  * A Triton feature whose absence would change results (sequence_batching,
+//    ensemble_scheduling, batch_input, shape tensors, priority levels, non-ONNX
+//    platforms, tensor types the engine lacks) is Unimplemented.
+//  * Anything else that is unknown or inconsistent (a misspelt field, a
+//    preferred batch size above max_batch_size) is InvalidArgument.
+//
+// Every error message names the file, the field path and the reason:
+//
+//   zoo/models/x/config.pbtxt: dynamic_batching.preferred_batch_size: 64
+//   exceeds max_batch_size 32
+//
+// and text-level errors carry the 1-based line (and column, for syntax).
+//
+// Defaults are filled into the returned config, so what the ModelConfig RPC
+// returns is what the server runs: name (the directory name), platform and
+// backend (onnxruntime_onnx / onnxruntime), version_policy (latest 1),
+// instance_group (one CPU instance), default_model_filename (model.onnx).
+//
+//   ASSIGN_OR_RETURN(ModelConfigFile file, ReadModelConfig("models/resnet50"));
+//   for (const std::string& w : file.warnings) LOG(WARNING) << w;
+//
+// Thread-safety: the functions are stateless and may be called concurrently.
+#ifndef CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_H_
+#define CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "model_config.pb.h"
+
+namespace convoy::server {
+
+// The file name of a model's configuration inside its directory.
+inline constexpr char kModelConfigFileName[] = "config.pbtxt";
+// Used when a config does not name the model file of a version directory.
+inline constexpr char kDefaultModelFileName[] = "model.onnx";
+
+struct ModelConfigFile {
+  inference::ModelConfig config;      // Validated, defaults filled in.
+  std::vector<std::string> warnings;  // Settings Convoy ignores or overrides;
+                                      // each names the file and the field.
+};
+
+// Parses and validates protobuf text. `source` (the file path) and
+// `model_name` (the model directory's name, which the config's `name` must
+// equal; empty = do not check, and the config must then name itself) appear
+// in errors. InvalidArgument or Unimplemented as described above.
+absl::StatusOr<ModelConfigFile> ParseModelConfig(absl::string_view text, absl::string_view source,
+                                                 absl::string_view model_name);
+
+// Reads <model_dir>/config.pbtxt and parses it with the directory's name as
+// the model name. NotFound if the file is absent (the caller may then derive
+// a config from the model file); a file over 4 MiB is InvalidArgument.
+absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir);
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_H_

@@ -1,0 +1,325 @@
+#include "server/repository/model_config_checks.h"
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/repeated_field.h"
+
+namespace convoy::server {
+namespace {
+
+using ::inference::DataType;
+using ::inference::ModelConfig;
+using ::inference::ModelInstanceGroup;
+using ::inference::ModelVersionPolicy;
+
+// Limits on values that size allocations or threads. They are far above any
+// sensible setting and exist so a hostile or mistyped config is refused at
+// load rather than at the first request.
+constexpr int kMaxBatchSize = 4096;
+constexpr int kMaxDims = 8;
+constexpr int kMaxInstanceCount = 64;
+constexpr uint64_t kMaxQueueDelayMicros = 10'000'000;  // 10 s
+
+// Element count of `shape`, or -1 if a dimension is dynamic or the product
+// overflows (then there is nothing to compare).
+int64_t ElementCount(const google::protobuf::RepeatedField<int64_t>& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(count, d, &count)) return -1;
+  }
+  return count;
+}
+
+class Checker {
+ public:
+  Checker(absl::string_view source, absl::string_view model_name, ModelConfigFile* file)
+      : source_(source), model_name_(model_name), config_(file->config), warnings_(file->warnings) {}
+
+  // Stops at the first error; the order puts the name first and lets later
+  // checks rely on earlier ones (max_batch_size before dynamic_batching).
+  absl::Status Run() {
+    using Check = absl::Status (Checker::*)();
+    for (Check check : {&Checker::CheckName, &Checker::CheckPlatform, &Checker::CheckMaxBatchSize,
+                        &Checker::CheckInputs, &Checker::CheckOutputs, &Checker::CheckVersionPolicy,
+                        &Checker::CheckDynamicBatching, &Checker::CheckInstanceGroups,
+                        &Checker::CheckModelFiles}) {
+      absl::Status status = (this->*check)();
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // Every message reads "<file>: <field path>: <reason>".
+  std::string Message(absl::string_view path, absl::string_view reason) const {
+    return absl::StrCat(source_, ": ", path, ": ", reason);
+  }
+  absl::Status Invalid(absl::string_view path, absl::string_view reason) const {
+    return absl::InvalidArgumentError(Message(path, reason));
+  }
+  absl::Status Unsupported(absl::string_view path, absl::string_view reason) const {
+    return absl::UnimplementedError(Message(path, reason));
+  }
+  void Warn(absl::string_view path, absl::string_view reason) {
+    warnings_.push_back(Message(path, reason));
+  }
+
+  absl::Status CheckName() {
+    const absl::string_view model_name = model_name_;
+    if (model_name.empty()) {
+      if (config_.name().empty()) return Invalid("name", "required (no model directory to take it from)");
+      return absl::OkStatus();
+    }
+    if (config_.name().empty()) {
+      config_.set_name(std::string(model_name));
+    } else if (config_.name() != model_name) {
+      // Clients address models by directory name; a second name would make
+      // the ModelConfig RPC disagree with the name the model is served under.
+      return Invalid("name", absl::StrCat("'", config_.name(), "' does not match the model directory '",
+                                          model_name, "'"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Triton names ONNX models platform "onnxruntime_onnx" / backend
+  // "onnxruntime"; Convoy also answers to its own names. Either may be empty.
+  absl::Status CheckPlatform() {
+    const std::string& platform = config_.platform();
+    if (!platform.empty() && platform != "onnxruntime_onnx" && platform != "convoy_onnx") {
+      return Unsupported("platform", absl::StrCat("'", platform,
+                                                  "' is not served: Convoy runs ONNX models "
+                                                  "(platform onnxruntime_onnx)"));
+    }
+    const std::string& backend = config_.backend();
+    if (!backend.empty() && backend != "onnxruntime" && backend != "convoy") {
+      return Unsupported("backend", absl::StrCat("'", backend,
+                                                 "' is not served: Convoy runs ONNX models "
+                                                 "(backend onnxruntime)"));
+    }
+    if (platform.empty()) config_.set_platform(backend == "convoy" ? "convoy_onnx" : "onnxruntime_onnx");
+    if (backend.empty()) config_.set_backend(platform == "convoy_onnx" ? "convoy" : "onnxruntime");
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckMaxBatchSize() {
+    const int32_t max = config_.max_batch_size();
+    if (max < 0 || max > kMaxBatchSize) {
+      return Invalid("max_batch_size",
+                     absl::StrCat(max, " is outside [0, ", kMaxBatchSize, "] (0 = the model does not batch)"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Dims exclude the batch dimension when max_batch_size > 0; -1 is dynamic.
+  absl::Status CheckShape(const std::string& path, const google::protobuf::RepeatedField<int64_t>& dims,
+                          const inference::ModelTensorReshape* reshape) {
+    if (dims.empty()) return Invalid(path + ".dims", "required (one entry per dimension, -1 if dynamic)");
+    for (const auto* shape : {&dims, reshape ? &reshape->shape() : nullptr}) {
+      if (shape == nullptr) continue;
+      const std::string field = shape == &dims ? path + ".dims" : path + ".reshape.shape";
+      if (shape->size() > kMaxDims) {
+        return Invalid(field, absl::StrCat(shape->size(), " dimensions, more than ", kMaxDims));
+      }
+      for (int j = 0; j < shape->size(); ++j) {
+        const int64_t d = shape->Get(j);
+        if (d < -1 || d == 0) {
+          return Invalid(absl::StrCat(field, "[", j, "]"),
+                         absl::StrCat(d, " is not a dimension (>= 1, or -1 for a dynamic one)"));
+        }
+      }
+    }
+    if (reshape != nullptr) {
+      const int64_t from = ElementCount(dims);
+      const int64_t to = ElementCount(reshape->shape());
+      if (from >= 0 && to >= 0 && from != to) {
+        return Invalid(path + ".reshape.shape",
+                       absl::StrCat("[", absl::StrJoin(reshape->shape(), ", "), "] holds ", to,
+                                    " elements but dims [", absl::StrJoin(dims, ", "), "] hold ", from));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Name, uniqueness and data type, common to inputs and outputs.
+  template <typename Tensor>
+  absl::Status CheckTensorHeader(const std::string& path, const Tensor& tensor, std::set<std::string>& seen,
+                                 const std::set<DataType>& types, absl::string_view types_text) {
+    if (tensor.name().empty()) return Invalid(path + ".name", "empty");
+    if (!seen.insert(tensor.name()).second) {
+      return Invalid(path + ".name", absl::StrCat("'", tensor.name(), "' is declared twice"));
+    }
+    if (tensor.data_type() == inference::TYPE_INVALID) {
+      return Invalid(path + ".data_type", absl::StrCat("required (", types_text, ")"));
+    }
+    if (types.count(tensor.data_type()) == 0) {
+      return Unsupported(path + ".data_type",
+                         absl::StrCat(inference::DataType_Name(tensor.data_type()), " is not supported for '",
+                                      tensor.name(), "': Convoy accepts ", types_text));
+    }
+    if (tensor.is_shape_tensor()) {
+      return Unsupported(path + ".is_shape_tensor", "shape tensors are not supported");
+    }
+    return CheckShape(path, tensor.dims(), tensor.has_reshape() ? &tensor.reshape() : nullptr);
+  }
+
+  absl::Status CheckInputs() {
+    if (config_.input_size() == 0) return Invalid("input", "at least one input is required");
+    std::set<std::string> seen;
+    for (int i = 0; i < config_.input_size(); ++i) {
+      const inference::ModelInput& input = config_.input(i);
+      const std::string path = absl::StrCat("input[", i, "]");
+      absl::Status status = CheckTensorHeader(
+          path, input, seen, {inference::TYPE_FP32, inference::TYPE_UINT8, inference::TYPE_STRING},
+          "TYPE_FP32, TYPE_UINT8 or TYPE_STRING (encoded images)");
+      if (!status.ok()) return status;
+      if (input.allow_ragged_batch()) {
+        Warn(path + ".allow_ragged_batch", "ignored: Convoy batches only requests of equal shape");
+      }
+      if (input.optional()) {
+        Warn(path + ".optional", "ignored: every request must carry every input");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckOutputs() {
+    std::set<std::string> seen;
+    for (int i = 0; i < config_.output_size(); ++i) {
+      const inference::ModelOutput& output = config_.output(i);
+      const std::string path = absl::StrCat("output[", i, "]");
+      absl::Status status = CheckTensorHeader(path, output, seen, {inference::TYPE_FP32}, "TYPE_FP32");
+      if (!status.ok()) return status;
+      if (!output.label_filename().empty() && !IsPlainFileName(output.label_filename())) {
+        return Invalid(path + ".label_filename",
+                       absl::StrCat("'", output.label_filename(),
+                                    "' must be a file name inside the model directory (no '/', no '..')"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckVersionPolicy() {
+    ModelVersionPolicy& policy = *config_.mutable_version_policy();
+    switch (policy.policy_choice_case()) {
+      case ModelVersionPolicy::POLICY_CHOICE_NOT_SET:
+        policy.mutable_latest()->set_num_versions(1);
+        break;
+      case ModelVersionPolicy::kLatest:
+        if (policy.latest().num_versions() == 0) policy.mutable_latest()->set_num_versions(1);
+        break;
+      case ModelVersionPolicy::kAll:
+        break;
+      case ModelVersionPolicy::kSpecific: {
+        const auto& versions = policy.specific().versions();
+        if (versions.empty()) return Invalid("version_policy.specific.versions", "empty: list at least one version");
+        for (int i = 0; i < versions.size(); ++i) {
+          if (versions[i] < 1) {
+            return Invalid(absl::StrCat("version_policy.specific.versions[", i, "]"),
+                           absl::StrCat(versions[i], " is not a version (versions are positive integers)"));
+          }
+        }
+        break;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckDynamicBatching() {
+    if (!config_.has_dynamic_batching()) return absl::OkStatus();
+    const inference::ModelDynamicBatching& batching = config_.dynamic_batching();
+    const int32_t max = config_.max_batch_size();
+    if (max == 0) {
+      return Invalid("dynamic_batching", "needs max_batch_size > 0 (with 0 the model does not batch)");
+    }
+    for (int32_t size : batching.preferred_batch_size()) {
+      if (size < 1) return Invalid("dynamic_batching.preferred_batch_size", absl::StrCat(size, " is not a batch size"));
+      if (size > max) {
+        return Invalid("dynamic_batching.preferred_batch_size",
+                       absl::StrCat(size, " exceeds max_batch_size ", max));
+      }
+    }
+    if (batching.max_queue_delay_microseconds() > kMaxQueueDelayMicros) {
+      return Invalid("dynamic_batching.max_queue_delay_microseconds",
+                     absl::StrCat(batching.max_queue_delay_microseconds(), " exceeds the limit of ",
+                                  kMaxQueueDelayMicros, " (10 s)"));
+    }
+    if (batching.priority_levels() > 1) {
+      return Unsupported("dynamic_batching.priority_levels",
+                         absl::StrCat(batching.priority_levels(), " levels: request priorities are not supported"));
+    }
+    // Without priority levels Triton itself never consults these.
+    if (!batching.priority_queue_policy().empty()) {
+      Warn("dynamic_batching.priority_queue_policy", "ignored: request priorities are not supported");
+    }
+    if (batching.default_priority_level() > 1) {
+      Warn("dynamic_batching.default_priority_level", "ignored: request priorities are not supported");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckInstanceGroups() {
+    if (config_.instance_group_size() == 0) config_.add_instance_group();
+    for (int i = 0; i < config_.instance_group_size(); ++i) {
+      ModelInstanceGroup& group = *config_.mutable_instance_group(i);
+      const std::string path = absl::StrCat("instance_group[", i, "]");
+      if (group.name().empty()) group.set_name(absl::StrCat(config_.name(), "_", i));  // As Triton.
+      if (group.count() < 0 || group.count() > kMaxInstanceCount) {
+        return Invalid(path + ".count", absl::StrCat(group.count(), " is outside [1, ", kMaxInstanceCount, "]"));
+      }
+      if (group.count() == 0) group.set_count(1);
+      // Warn rather than refuse, so a Triton GPU repository still loads.
+      if (group.kind() == ModelInstanceGroup::KIND_GPU || group.kind() == ModelInstanceGroup::KIND_MODEL) {
+        Warn(path + ".kind", absl::StrCat(ModelInstanceGroup::Kind_Name(group.kind()),
+                                          ": Convoy has no GPU support; the instances run on the CPU"));
+      } else if (!group.gpus().empty()) {
+        Warn(path + ".gpus", "ignored: the instances run on the CPU");
+      }
+      // KIND_AUTO resolves to the CPU, as in Triton on a host without GPUs.
+      group.set_kind(ModelInstanceGroup::KIND_CPU);
+      group.clear_gpus();
+      if (group.passive()) {
+        Warn(path + ".passive", "ignored: every instance takes requests");
+        group.set_passive(false);
+      }
+      if (!group.profile().empty()) Warn(path + ".profile", "ignored (a TensorRT setting)");
+      if (!group.host_policy().empty()) Warn(path + ".host_policy", "ignored");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckModelFiles() {
+    if (config_.default_model_filename().empty()) config_.set_default_model_filename(kDefaultModelFileName);
+    if (!IsPlainFileName(config_.default_model_filename())) {
+      return Invalid("default_model_filename",
+                     absl::StrCat("'", config_.default_model_filename(),
+                                  "' must be a file name inside the version directory (no '/', no '..')"));
+    }
+    if (!config_.cc_model_filenames().empty()) {
+      Warn("cc_model_filenames", "ignored: per-GPU model files do not apply on the CPU");
+    }
+    return absl::OkStatus();
+  }
+
+  const absl::string_view source_;
+  const absl::string_view model_name_;
+  ModelConfig& config_;
+  std::vector<std::string>& warnings_;
+};
+
+}  // namespace
+
+bool IsPlainFileName(absl::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find_first_of(absl::string_view("/\\\0", 3)) ==
+                                                             absl::string_view::npos;
+}
+
+absl::Status CheckAndCompleteModelConfig(absl::string_view source, absl::string_view model_name,
+                                         ModelConfigFile* file) {
+  return Checker(source, model_name, file).Run();
+}
+
+}  // namespace convoy::server
