@@ -1,0 +1,267 @@
+#include "client/inference_client.h"
+
+#include <cstring>
+#include <utility>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace convoy::client {
+namespace {
+
+template <typename Response, typename Call>
+absl::StatusOr<Response> Unary(Call call,
+                               std::function<void(grpc::ClientContext*)> set_deadline) {
+  grpc::ClientContext context;
+  set_deadline(&context);
+  Response response;
+  grpc::Status status = call(&context, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+int OutputIndex(const inference::ModelInferResponse& response, const std::string& name) {
+  for (int i = 0; i < response.outputs_size(); ++i) {
+    if (response.outputs(i).name() == name) return i;
+  }
+  return -1;
+}
+
+absl::Status NoOutput(const inference::ModelInferResponse& response, const std::string& name) {
+  std::string names;
+  for (const auto& output : response.outputs()) absl::StrAppend(&names, names.empty() ? "" : ", ", output.name());
+  return absl::NotFoundError(absl::StrCat("response has no output '", name, "' (it has: ", names, ")"));
+}
+
+}  // namespace
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+absl::StatusOr<std::unique_ptr<InferenceClient>> InferenceClient::Create(ClientOptions options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("no server address given");
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  arguments.SetMaxSendMessageSize(-1);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(options.target, credentials, arguments);
+  if (channel == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create a channel to '", options.target, "'"));
+  }
+  return std::unique_ptr<InferenceClient>(new InferenceClient(std::move(options), std::move(channel)));
+}
+
+InferenceClient::InferenceClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      stub_(inference::GRPCInferenceService::NewStub(channel_)),
+      health_(grpc::health::v1::Health::NewStub(channel_)) {}
+
+void InferenceClient::SetDeadline(grpc::ClientContext* context) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+}
+
+#define CONVOY_CLIENT_CALL(Response, Method, request)                                    \
+  Unary<Response>(                                                                       \
+      [&](grpc::ClientContext* c, Response* r) { return stub_->Method(c, request, r); }, \
+      [this](grpc::ClientContext* c) { SetDeadline(c); })
+
+absl::StatusOr<bool> InferenceClient::ServerLive() {
+  auto response = CONVOY_CLIENT_CALL(inference::ServerLiveResponse, ServerLive,
+                                     inference::ServerLiveRequest());
+  if (!response.ok()) return response.status();
+  return response->live();
+}
+
+absl::StatusOr<bool> InferenceClient::ServerReady() {
+  auto response = CONVOY_CLIENT_CALL(inference::ServerReadyResponse, ServerReady,
+                                     inference::ServerReadyRequest());
+  if (!response.ok()) return response.status();
+  return response->ready();
+}
+
+absl::StatusOr<bool> InferenceClient::ModelReady(const std::string& name,
+                                                 const std::string& version) {
+  inference::ModelReadyRequest request;
+  request.set_name(name);
+  request.set_version(version);
+  auto response = CONVOY_CLIENT_CALL(inference::ModelReadyResponse, ModelReady, request);
+  if (!response.ok()) return response.status();
+  return response->ready();
+}
+
+absl::StatusOr<inference::ServerMetadataResponse> InferenceClient::ServerMetadata() {
+  return CONVOY_CLIENT_CALL(inference::ServerMetadataResponse, ServerMetadata,
+                            inference::ServerMetadataRequest());
+}
+
+absl::StatusOr<inference::ModelMetadataResponse> InferenceClient::ModelMetadata(
+    const std::string& name, const std::string& version) {
+  inference::ModelMetadataRequest request;
+  request.set_name(name);
+  request.set_version(version);
+  return CONVOY_CLIENT_CALL(inference::ModelMetadataResponse, ModelMetadata, request);
+}
+
+absl::StatusOr<inference::ModelConfig> InferenceClient::ModelConfig(const std::string& name,
+                                                                   const std::string& version) {
+  inference::ModelConfigRequest request;
+  request.set_name(name);
+  request.set_version(version);
+  auto response = CONVOY_CLIENT_CALL(inference::ModelConfigResponse, ModelConfig, request);
+  if (!response.ok()) return response.status();
+  return response->config();
+}
+
+absl::StatusOr<inference::ModelStatisticsResponse> InferenceClient::ModelStatistics(
+    const std::string& name, const std::string& version) {
+  inference::ModelStatisticsRequest request;
+  request.set_name(name);
+  request.set_version(version);
+  return CONVOY_CLIENT_CALL(inference::ModelStatisticsResponse, ModelStatistics, request);
+}
+
+absl::StatusOr<inference::RepositoryIndexResponse> InferenceClient::RepositoryIndex(
+    bool ready_only) {
+  inference::RepositoryIndexRequest request;
+  request.set_ready(ready_only);
+  return CONVOY_CLIENT_CALL(inference::RepositoryIndexResponse, RepositoryIndex, request);
+}
+
+absl::Status InferenceClient::LoadModel(const std::string& name) {
+  inference::RepositoryModelLoadRequest request;
+  request.set_model_name(name);
+  return CONVOY_CLIENT_CALL(inference::RepositoryModelLoadResponse, RepositoryModelLoad, request)
+      .status();
+}
+
+absl::Status InferenceClient::UnloadModel(const std::string& name) {
+  inference::RepositoryModelUnloadRequest request;
+  request.set_model_name(name);
+  return CONVOY_CLIENT_CALL(inference::RepositoryModelUnloadResponse, RepositoryModelUnload,
+                            request)
+      .status();
+}
+
+absl::StatusOr<inference::ModelInferResponse> InferenceClient::Infer(
+    const inference::ModelInferRequest& request) {
+  return CONVOY_CLIENT_CALL(inference::ModelInferResponse, ModelInfer, request);
+}
+
+#undef CONVOY_CLIENT_CALL
+
+absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> InferenceClient::HealthCheck(
+    const std::string& service) {
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health_->Check(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response.status();
+}
+
+void InferenceClient::AsyncInfer(const inference::ModelInferRequest& request, InferCallback done,
+                                 absl::Duration timeout) {
+  struct Call {
+    grpc::ClientContext context;
+    inference::ModelInferResponse response;
+    InferCallback done;
+  };
+  auto* call = new Call{{}, {}, std::move(done)};
+  const absl::Duration limit = timeout == absl::ZeroDuration() ? options_.timeout : timeout;
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + limit));
+  stub_->async()->ModelInfer(&call->context, &request, &call->response,
+                             [call](grpc::Status status) {
+                               std::unique_ptr<Call> owned(call);
+                               owned->done(FromGrpcStatus(status), std::move(owned->response));
+                             });
+}
+
+namespace {
+
+void AddRawInput(inference::ModelInferRequest* request, const std::string& name,
+                 const char* datatype, const std::vector<int64_t>& shape, const void* data,
+                 size_t bytes) {
+  auto* input = request->add_inputs();
+  input->set_name(name);
+  input->set_datatype(datatype);
+  for (int64_t dim : shape) input->add_shape(dim);
+  request->add_raw_input_contents()->assign(static_cast<const char*>(data), bytes);
+}
+
+}  // namespace
+
+void AddFp32Input(inference::ModelInferRequest* request, const std::string& name,
+                  const std::vector<int64_t>& shape, absl::Span<const float> values) {
+  AddRawInput(request, name, "FP32", shape, values.data(), values.size() * sizeof(float));
+}
+
+void AddUint8Input(inference::ModelInferRequest* request, const std::string& name,
+                   const std::vector<int64_t>& shape, absl::Span<const uint8_t> values) {
+  AddRawInput(request, name, "UINT8", shape, values.data(), values.size());
+}
+
+absl::StatusOr<Fp32Output> GetFp32Output(const inference::ModelInferResponse& response,
+                                         const std::string& name) {
+  const int index = OutputIndex(response, name);
+  if (index < 0) return NoOutput(response, name);
+  const auto& output = response.outputs(index);
+  if (output.datatype() != "FP32") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output '", name, "' is ", output.datatype(), ", not FP32"));
+  }
+  Fp32Output result;
+  result.shape.assign(output.shape().begin(), output.shape().end());
+  if (index < response.raw_output_contents_size()) {
+    const std::string& raw = response.raw_output_contents(index);
+    if (raw.size() % sizeof(float) != 0) {
+      return absl::DataLossError(absl::StrCat("output '", name, "' has ", raw.size(),
+                                              " bytes, not a whole number of floats"));
+    }
+    result.values.resize(raw.size() / sizeof(float));
+    std::memcpy(result.values.data(), raw.data(), raw.size());
+  } else {
+    result.values.assign(output.contents().fp32_contents().begin(),
+                         output.contents().fp32_contents().end());
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>> GetBytesOutput(
+    const inference::ModelInferResponse& response, const std::string& name) {
+  const int index = OutputIndex(response, name);
+  if (index < 0) return NoOutput(response, name);
+  const auto& output = response.outputs(index);
+  if (output.datatype() != "BYTES") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output '", name, "' is ", output.datatype(), ", not BYTES"));
+  }
+  if (index >= response.raw_output_contents_size()) {
+    return std::vector<std::string>(output.contents().bytes_contents().begin(),
+                                    output.contents().bytes_contents().end());
+  }
+  const std::string& raw = response.raw_output_contents(index);
+  std::vector<std::string> elements;
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    if (raw.size() - pos < 4) return absl::DataLossError("truncated BYTES element length");
+    const auto* p = reinterpret_cast<const unsigned char*>(raw.data() + pos);
+    const size_t length = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<size_t>(p[3]) << 24);
+    pos += 4;
+    if (raw.size() - pos < length) return absl::DataLossError("truncated BYTES element");
+    elements.push_back(raw.substr(pos, length));
+    pos += length;
+  }
+  return elements;
+}
+
+}  // namespace convoy::client

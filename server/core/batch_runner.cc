@@ -1,0 +1,93 @@
+#include "server/core/batch_runner.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "server/core/inference_task.h"
+
+namespace convoy::server {
+namespace {
+
+// The union of the outputs the batch's requests asked for, in first-seen
+// order, so one engine run serves them all.
+std::vector<std::string> OutputUnion(const std::vector<InferenceTask*>& tasks) {
+  std::vector<std::string> names;
+  absl::flat_hash_set<std::string> seen;
+  for (InferenceTask* task : tasks) {
+    for (const std::string& name : task->request().output_names) {
+      if (seen.insert(name).second) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+// Input `index` of every task, stacked along dimension 0.
+Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index, int64_t total_items) {
+  const Tensor& first = tasks[0]->request().inputs[index].tensor;
+  if (tasks.size() == 1) return std::move(tasks[0]->request().inputs[index].tensor);
+  Shape shape = first.shape();
+  shape[0] = total_items;
+  Tensor stacked(first.type(), shape);
+  auto* out = static_cast<unsigned char*>(stacked.raw_data());
+  for (InferenceTask* task : tasks) {
+    const Tensor& part = task->request().inputs[index].tensor;
+    std::memcpy(out, part.raw_data(), part.byte_size());
+    out += part.byte_size();
+  }
+  return stacked;
+}
+
+}  // namespace
+
+void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
+              ModelStatistics* statistics) {
+  const absl::Time batch_started = clock->Now();
+  std::vector<InferenceTask*> tasks;
+  int64_t total_items = 0;
+  for (QueuedTask& queued : batch) {
+    auto* task = static_cast<InferenceTask*>(queued.task.get());
+    tasks.push_back(task);
+    total_items += task->size();
+  }
+
+  std::vector<NamedTensor> inputs;
+  const size_t num_inputs = tasks[0]->request().inputs.size();
+  for (size_t i = 0; i < num_inputs; ++i) {
+    // Requests list inputs in the model's order (the decoder guarantees it).
+    inputs.push_back({tasks[0]->request().inputs[i].name, StackInput(tasks, i, total_items)});
+  }
+  RunOptions options;
+  options.output_names = OutputUnion(tasks);
+
+  const absl::Time compute_started = clock->Now();
+  absl::StatusOr<std::vector<Tensor>> outputs = model.Run(inputs, options);
+  const absl::Time compute_ended = clock->Now();
+  if (!outputs.ok()) {
+    for (InferenceTask* task : tasks) task->Fail(outputs.status());
+    return;
+  }
+
+  auto shared = std::make_shared<const std::vector<Tensor>>(*std::move(outputs));
+  int64_t offset = 0;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    InferenceResult result;
+    result.batch_outputs = shared;
+    result.output_names = options.output_names;
+    result.offset = offset;
+    result.count = tasks[i]->size();
+    result.batched = batched;
+    result.timings.enqueued = batch[i].enqueued;
+    result.timings.batch_started = batch_started;
+    result.timings.compute_started = compute_started;
+    result.timings.compute_ended = compute_ended;
+    offset += tasks[i]->size();
+    tasks[i]->Complete(std::move(result));
+  }
+  statistics->RecordExecution(total_items, compute_started - batch_started,
+                              compute_ended - compute_started, clock->Now() - compute_ended);
+}
+
+}  // namespace convoy::server

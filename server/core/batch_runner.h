@@ -1,0 +1,27 @@
+// RunBatch: executes one batch formed by a model's DynamicBatcher.
+//
+// Stacks the inputs of the batch's requests along the batch dimension (one
+// copy, skipped when the batch holds a single request), runs the engine once
+// for the union of the requested outputs, and completes every request with a
+// shared view of its rows. An engine error fails every request of the batch
+// with that error.
+#ifndef CONVOY_SERVER_CORE_BATCH_RUNNER_H_
+#define CONVOY_SERVER_CORE_BATCH_RUNNER_H_
+
+#include <vector>
+
+#include "engine/api/model.h"
+#include "server/batcher/clock.h"
+#include "server/batcher/dynamic_batcher.h"
+#include "server/core/model_statistics.h"
+
+namespace convoy::server {
+
+// REQUIRES: every task is an InferenceTask whose inputs were validated
+// against `model` (same names, types, and non-batch dimensions).
+void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
+              ModelStatistics* statistics);
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_CORE_BATCH_RUNNER_H_

@@ -1,0 +1,245 @@
+#include "server/core/servable_model.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/core/batch_runner.h"
+#include "server/core/inference_task.h"
+#include "server/core/status_macros.h"
+#include "server/core/tensor_types.h"
+#include "server/repository/repository_layout.h"
+
+namespace convoy::server {
+namespace {
+
+const TensorInfo* FindTensor(const std::vector<TensorInfo>& tensors, const std::string& name) {
+  for (const TensorInfo& info : tensors) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+std::string Names(const std::vector<TensorInfo>& tensors) {
+  return absl::StrJoin(tensors, ", ",
+                       [](std::string* out, const TensorInfo& t) { absl::StrAppend(out, t.name); });
+}
+
+// The config's dims against the graph's shape. The graph's shape includes the
+// batch dimension when the config batches; -1 on either side is variable.
+absl::Status CheckDims(const std::string& what, const google::protobuf::RepeatedField<int64_t>& dims,
+                       bool batched, const Shape& graph_shape) {
+  if (graph_shape.empty()) return absl::OkStatus();  // The graph does not say.
+  const size_t offset = batched ? 1 : 0;
+  const std::string config_shape =
+      absl::StrCat(batched ? "[-1," : "[", absl::StrJoin(dims, ","), "]");
+  if (graph_shape.size() != dims.size() + offset) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", config_shape,
+                                                   " in config.pbtxt but ",
+                                                   ShapeToString(graph_shape), " in the model"));
+  }
+  if (batched && graph_shape[0] != -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " has a fixed batch dimension ", graph_shape[0],
+        " in the model, so config.pbtxt must set max_batch_size: 0 and list it in dims"));
+  }
+  for (int i = 0; i < dims.size(); ++i) {
+    const int64_t graph_dim = graph_shape[i + offset];
+    if (graph_dim != -1 && dims[i] != graph_dim) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", config_shape,
+                                                     " in config.pbtxt but ",
+                                                     ShapeToString(graph_shape), " in the model"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const Model& model) {
+  const bool batched = config.max_batch_size() > 0;
+  for (const inference::ModelInput& input : config.input()) {
+    const TensorInfo* info = FindTensor(model.inputs(), input.name());
+    if (info == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names input '", input.name(),
+                                                     "', which the model does not have (it has: ",
+                                                     Names(model.inputs()), ")"));
+    }
+    if (EngineType(input.data_type()) != info->type) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input '", input.name(), "' is ", inference::DataType_Name(input.data_type()),
+          " in config.pbtxt but ", DataTypeName(info->type), " in the model"));
+    }
+    const auto& dims = input.has_reshape() ? input.reshape().shape() : input.dims();
+    CONVOY_SERVER_RETURN_IF_ERROR(
+        CheckDims(absl::StrCat("input '", input.name(), "'"), dims, batched, info->shape));
+  }
+  for (const TensorInfo& info : model.inputs()) {
+    const bool listed = std::any_of(config.input().begin(), config.input().end(),
+                                    [&](const auto& in) { return in.name() == info.name; });
+    if (!listed) {
+      return absl::InvalidArgumentError(absl::StrCat("the model's input '", info.name,
+                                                     "' is missing from config.pbtxt"));
+    }
+  }
+  for (const inference::ModelOutput& output : config.output()) {
+    const TensorInfo* info = FindTensor(model.outputs(), output.name());
+    if (info == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names output '", output.name(),
+                                                     "', which the model does not have (it has: ",
+                                                     Names(model.outputs()), ")"));
+    }
+    const auto& dims = output.has_reshape() ? output.reshape().shape() : output.dims();
+    CONVOY_SERVER_RETURN_IF_ERROR(
+        CheckDims(absl::StrCat("output '", output.name(), "'"), dims, batched, info->shape));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadAllLabels(
+    const std::string& model_dir, const inference::ModelConfig& config) {
+  std::map<std::string, std::vector<std::string>> labels;
+  for (const inference::ModelOutput& output : config.output()) {
+    if (output.label_filename().empty()) continue;
+    const std::string path = (std::filesystem::path(model_dir) / output.label_filename()).string();
+    absl::StatusOr<std::vector<std::string>> lines = ReadLabels(path);
+    if (!lines.ok()) return lines.status();
+    labels[output.name()] = *std::move(lines);
+  }
+  return labels;
+}
+
+}  // namespace
+
+DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,
+                                                 int64_t default_max_queue_size) {
+  DynamicBatcher::Options options;
+  options.name = config.name();
+  options.max_batch_size = std::max(1, config.max_batch_size());
+  // Requests are stacked along the batch dimension, which needs every other
+  // dimension fixed; a model with variable ones runs each request alone.
+  bool fixed_dims = true;
+  for (const inference::ModelInput& input : config.input()) {
+    for (int64_t dim : input.dims()) fixed_dims = fixed_dims && dim != -1;
+  }
+  options.batching = config.has_dynamic_batching() && fixed_dims;
+  options.num_workers = 0;
+  for (const inference::ModelInstanceGroup& group : config.instance_group()) {
+    options.num_workers += std::max(1, group.count());
+  }
+  options.num_workers = std::max(1, options.num_workers);
+  options.max_queue_size = default_max_queue_size;
+  if (config.has_dynamic_batching()) {
+    const inference::ModelDynamicBatching& batching = config.dynamic_batching();
+    options.max_queue_delay = absl::Microseconds(batching.max_queue_delay_microseconds());
+    options.preferred_batch_sizes.assign(batching.preferred_batch_size().begin(),
+                                         batching.preferred_batch_size().end());
+    if (batching.default_queue_policy().max_queue_size() > 0) {
+      options.max_queue_size = batching.default_queue_policy().max_queue_size();
+    }
+  }
+  return options;
+}
+
+absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_name,
+                                                    const Model& model,
+                                                    int64_t default_max_batch_size) {
+  inference::ModelConfig config;
+  config.set_name(model_name);
+  config.set_platform("onnxruntime_onnx");
+  config.set_default_model_filename("model.onnx");
+  config.mutable_version_policy()->mutable_latest()->set_num_versions(1);
+  config.add_instance_group()->set_count(1);
+  config.mutable_instance_group(0)->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+  bool batchable = default_max_batch_size > 0;
+  auto first_dim_dynamic = [](const TensorInfo& t) { return !t.shape.empty() && t.shape[0] == -1; };
+  for (const auto* list : {&model.inputs(), &model.outputs()}) {
+    batchable = batchable && std::all_of(list->begin(), list->end(), first_dim_dynamic);
+  }
+  config.set_max_batch_size(batchable ? static_cast<int32_t>(default_max_batch_size) : 0);
+  const size_t skip = batchable ? 1 : 0;
+  for (const TensorInfo& info : model.inputs()) {
+    inference::ModelInput* input = config.add_input();
+    input->set_name(info.name);
+    input->set_data_type(ConfigType(info.type));
+    for (size_t i = skip; i < info.shape.size(); ++i) input->add_dims(info.shape[i]);
+  }
+  for (const TensorInfo& info : model.outputs()) {
+    inference::ModelOutput* output = config.add_output();
+    output->set_name(info.name);
+    output->set_data_type(ConfigType(info.type));
+    for (size_t i = skip; i < info.shape.size(); ++i) output->add_dims(info.shape[i]);
+  }
+  if (config.input().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("model '", model_name, "' has no inputs"));
+  }
+  return config;
+}
+
+absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
+    const std::string& model_dir, int64_t version, std::optional<inference::ModelConfig> config,
+    const ServableOptions& options) {
+  const std::string name = std::filesystem::path(model_dir).filename().string();
+  const std::string filename = config ? config->default_model_filename() : "model.onnx";
+  const std::string path =
+      (std::filesystem::path(model_dir) / std::to_string(version) / filename).string();
+  ModelOptions model_options;
+  model_options.num_threads = options.engine_threads;
+  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
+  if (!model.ok()) return model.status();
+  if (!config) {
+    absl::StatusOr<inference::ModelConfig> derived =
+        DeriveConfig(name, **model, options.default_max_batch_size);
+    if (!derived.ok()) return derived.status();
+    config = *std::move(derived);
+  }
+  absl::Status consistent = CheckConfigAgainstModel(*config, **model);
+  if (!consistent.ok()) {
+    return absl::Status(consistent.code(), absl::StrCat(path, ": ", consistent.message()));
+  }
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> labels =
+      ReadAllLabels(model_dir, *config);
+  if (!labels.ok()) return labels.status();
+
+  std::shared_ptr<ServableModel> servable(
+      new ServableModel(version, *std::move(config), *std::move(model), *std::move(labels)));
+  ServableModel* raw = servable.get();
+  Clock* clock = options.clock;
+  absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
+      BatcherOptionsFromConfig(raw->config_, options.default_max_queue_size), clock,
+      [raw, clock](std::vector<QueuedTask> batch) {
+        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, raw->statistics_.get());
+      });
+  if (!batcher.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(model_dir, "/config.pbtxt: ", batcher.status().message()));
+  }
+  raw->batcher_ = *std::move(batcher);
+  return servable;
+}
+
+ServableModel::ServableModel(int64_t version, inference::ModelConfig config,
+                             std::unique_ptr<Model> model,
+                             std::map<std::string, std::vector<std::string>> labels)
+    : version_(version),
+      config_(std::move(config)),
+      model_(std::move(model)),
+      labels_(std::move(labels)),
+      statistics_(std::make_unique<ModelStatistics>()) {}
+
+// The batcher goes first: it drains its queue through model_ and statistics_.
+ServableModel::~ServableModel() { batcher_.reset(); }
+
+const std::vector<std::string>& ServableModel::labels(const std::string& output_name) const {
+  static const std::vector<std::string> kNone;
+  auto it = labels_.find(output_name);
+  return it == labels_.end() ? kNone : it->second;
+}
+
+void ServableModel::Infer(InferenceRequest request, absl::Time received, InferenceCallback done) {
+  // A refused task is failed by the batcher itself, through `done`.
+  batcher_->Enqueue(std::make_unique<InferenceTask>(std::move(request), received, std::move(done)))
+      .IgnoreError();
+}
+
+}  // namespace convoy::server

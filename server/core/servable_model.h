@@ -1,0 +1,101 @@
+// ServableModel: one version of one model, loaded and ready to serve.
+//
+// It owns the engine Model, the validated config (with labels), the model's
+// DynamicBatcher and its statistics. Load() checks the config against the
+// ONNX graph (every input and output named in the config exists with the
+// same type and compatible dimensions, the batch dimension is dynamic when
+// the config batches) so that a request valid for the config is valid for
+// the engine.
+//
+// Lifetime: shared. The model manager holds one reference while the version
+// is served; every request in flight holds another, so an unloaded or
+// replaced version finishes its requests before it is destroyed (its
+// batcher drains on destruction).
+//
+// Thread-safety: all methods may be called concurrently.
+#ifndef CONVOY_SERVER_CORE_SERVABLE_MODEL_H_
+#define CONVOY_SERVER_CORE_SERVABLE_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/api/model.h"
+#include "model_config.pb.h"
+#include "server/batcher/clock.h"
+#include "server/batcher/dynamic_batcher.h"
+#include "server/core/inference_request.h"
+#include "server/core/model_statistics.h"
+
+namespace convoy::server {
+
+struct ServableOptions {
+  // oneDNN threads per instance; 0 = one per core.
+  int engine_threads = 0;
+  // Queue bound for models whose config leaves max_queue_size at 0.
+  int64_t default_max_queue_size = 1024;
+  // max_batch_size of a derived config (Triton's default is 4 too).
+  int64_t default_max_batch_size = 4;
+  // Time source for the batcher and the statistics. Not owned.
+  Clock* clock = RealClock();
+};
+
+class ServableModel {
+ public:
+  // Loads <model_dir>/<version>/<config.default_model_filename>. The config
+  // must be validated already (ReadModelConfig); labels are read from its
+  // label_filename. Without a config (no config.pbtxt) it is derived from
+  // the graph (DeriveConfig) and the file is model.onnx.
+  static absl::StatusOr<std::shared_ptr<ServableModel>> Load(
+      const std::string& model_dir, int64_t version,
+      std::optional<inference::ModelConfig> config, const ServableOptions& options);
+
+  ~ServableModel();
+
+  const std::string& name() const { return config_.name(); }
+  int64_t version() const { return version_; }
+  const inference::ModelConfig& config() const { return config_; }
+  const Model& model() const { return *model_; }
+  bool batched() const { return config_.max_batch_size() > 0; }
+  // Labels of an output, empty if it has no label_filename.
+  const std::vector<std::string>& labels(const std::string& output_name) const;
+
+  // Queues a validated request. `done` runs exactly once, on a batcher
+  // thread, or inline here if the batcher refuses the request (queue full:
+  // UNAVAILABLE; stopping: UNAVAILABLE).
+  void Infer(InferenceRequest request, absl::Time received, InferenceCallback done);
+
+  int64_t queue_depth() const { return batcher_->queue_depth(); }
+  ModelStatistics& statistics() const { return *statistics_; }
+
+ private:
+  ServableModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
+                std::map<std::string, std::vector<std::string>> labels);
+
+  const int64_t version_;
+  const inference::ModelConfig config_;
+  const std::unique_ptr<Model> model_;
+  const std::map<std::string, std::vector<std::string>> labels_;
+  const std::unique_ptr<ModelStatistics> statistics_;
+  std::unique_ptr<DynamicBatcher> batcher_;  // Set once in Load; destroyed first.
+};
+
+// The batcher settings a config asks for (dynamic_batching, instances, queue).
+DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,
+                                                 int64_t default_max_queue_size);
+
+// A config for a model directory without config.pbtxt, derived from the
+// ONNX graph as Triton's auto-complete does: every graph input and output,
+// batching up to `default_max_batch_size` when the first dimension of every
+// input and output is dynamic.
+absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_name,
+                                                    const Model& model,
+                                                    int64_t default_max_batch_size);
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_CORE_SERVABLE_MODEL_H_

@@ -1,0 +1,65 @@
+#include "server/core/tensor_types.h"
+
+#include <utility>
+
+namespace convoy::server {
+namespace {
+
+struct TypeNames {
+  inference::DataType config;
+  const char* wire;
+  size_t size;
+};
+
+constexpr TypeNames kTypes[] = {
+    {inference::TYPE_BOOL, "BOOL", 1},     {inference::TYPE_UINT8, "UINT8", 1},
+    {inference::TYPE_UINT16, "UINT16", 2}, {inference::TYPE_UINT32, "UINT32", 4},
+    {inference::TYPE_UINT64, "UINT64", 8}, {inference::TYPE_INT8, "INT8", 1},
+    {inference::TYPE_INT16, "INT16", 2},   {inference::TYPE_INT32, "INT32", 4},
+    {inference::TYPE_INT64, "INT64", 8},   {inference::TYPE_FP16, "FP16", 2},
+    {inference::TYPE_FP32, "FP32", 4},     {inference::TYPE_FP64, "FP64", 8},
+    {inference::TYPE_STRING, "BYTES", 0},  {inference::TYPE_BF16, "BF16", 2},
+};
+
+}  // namespace
+
+std::optional<DataType> EngineType(inference::DataType type) {
+  switch (type) {
+    case inference::TYPE_FP32: return DataType::kFloat32;
+    case inference::TYPE_UINT8: return DataType::kUint8;
+    case inference::TYPE_INT64: return DataType::kInt64;
+    default: return std::nullopt;
+  }
+}
+
+inference::DataType ConfigType(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return inference::TYPE_FP32;
+    case DataType::kUint8: return inference::TYPE_UINT8;
+    case DataType::kInt64: return inference::TYPE_INT64;
+  }
+  return inference::TYPE_INVALID;
+}
+
+std::string WireType(inference::DataType type) {
+  for (const TypeNames& names : kTypes) {
+    if (names.config == type) return names.wire;
+  }
+  return "INVALID";
+}
+
+inference::DataType FromWireType(absl::string_view name) {
+  for (const TypeNames& names : kTypes) {
+    if (name == names.wire) return names.config;
+  }
+  return inference::TYPE_INVALID;
+}
+
+size_t ElementSize(inference::DataType type) {
+  for (const TypeNames& names : kTypes) {
+    if (names.config == type) return names.size;
+  }
+  return 0;
+}
+
+}  // namespace convoy::server

@@ -1,0 +1,260 @@
+#include "server/grpc/infer_request_decoder.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/core/status_macros.h"
+#include "server/core/tensor_types.h"
+
+namespace convoy::server {
+namespace {
+
+using WireInput = inference::ModelInferRequest::InferInputTensor;
+
+// Larger than any tensor a CNN input can be; keeps byte arithmetic far from
+// overflow whatever the client claims.
+constexpr int64_t kMaxElements = int64_t{1} << 34;
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+std::string ShapeText(const google::protobuf::RepeatedField<int64_t>& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ","), "]");
+}
+
+std::string InputNames(const inference::ModelConfig& config) {
+  return absl::StrJoin(config.input(), ", ", [](std::string* out, const auto& input) {
+    absl::StrAppend(out, input.name());
+  });
+}
+
+std::string OutputNames(const inference::ModelConfig& config) {
+  return absl::StrJoin(config.output(), ", ", [](std::string* out, const auto& output) {
+    absl::StrAppend(out, output.name());
+  });
+}
+
+// The wire shape against the config: rank, batch size, fixed dimensions.
+absl::Status CheckShape(const WireInput& wire, const inference::ModelInput& input,
+                        const inference::ModelConfig& config) {
+  const bool batched = config.max_batch_size() > 0;
+  const int rank = input.dims_size() + (batched ? 1 : 0);
+  const std::string expected =
+      absl::StrCat(batched ? "[-1," : "[", absl::StrJoin(input.dims(), ","), "]");
+  if (wire.shape_size() != rank) {
+    return Invalid(absl::StrCat("input '", wire.name(), "' has shape ", ShapeText(wire.shape()),
+                                " but model '", config.name(), "' expects ", expected));
+  }
+  for (int64_t dim : wire.shape()) {
+    if (dim < 1) {
+      return Invalid(absl::StrCat("input '", wire.name(), "' has shape ", ShapeText(wire.shape()),
+                                  ": every dimension must be at least 1"));
+    }
+  }
+  if (batched && wire.shape(0) > config.max_batch_size()) {
+    return Invalid(absl::StrCat("input '", wire.name(), "' has batch size ", wire.shape(0),
+                                ", above max_batch_size ", config.max_batch_size(), " of model '",
+                                config.name(), "'"));
+  }
+  for (int i = 0; i < input.dims_size(); ++i) {
+    const int64_t want = input.dims(i);
+    if (want != -1 && wire.shape(i + (batched ? 1 : 0)) != want) {
+      return Invalid(absl::StrCat("input '", wire.name(), "' has shape ", ShapeText(wire.shape()),
+                                  " but model '", config.name(), "' expects ", expected));
+    }
+  }
+  const Shape shape(wire.shape().begin(), wire.shape().end());
+  if (!ElementCountAtMost(shape, kMaxElements)) {
+    return Invalid(absl::StrCat("input '", wire.name(), "' with shape ", ShapeText(wire.shape()),
+                                " is too large"));
+  }
+  return absl::OkStatus();
+}
+
+// Copies typed `contents` into the tensor. REQUIRES: kind and count checked.
+absl::Status FillFromContents(const WireInput& wire, inference::DataType type, Tensor* tensor) {
+  const inference::InferTensorContents& contents = wire.contents();
+  const int64_t count = tensor->num_elements();
+  if (type == inference::TYPE_FP32) {
+    std::memcpy(tensor->raw_data(), contents.fp32_contents().data(), count * sizeof(float));
+    return absl::OkStatus();
+  }
+  if (type == inference::TYPE_UINT8) {
+    uint8_t* out = tensor->data<uint8_t>();
+    for (int64_t i = 0; i < count; ++i) {
+      const uint32_t value = contents.uint_contents(static_cast<int>(i));
+      if (value > 255) {
+        return Invalid(absl::StrCat("input '", wire.name(), "' is UINT8 but value ", i, " is ",
+                                    value));
+      }
+      out[i] = static_cast<uint8_t>(value);
+    }
+    return absl::OkStatus();
+  }
+  return absl::UnimplementedError(absl::StrCat("input '", wire.name(), "': typed contents of ",
+                                               WireType(type), " are not supported"));
+}
+
+// Only the field that matches the datatype may hold values.
+absl::Status CheckContentsKind(const WireInput& wire, inference::DataType type) {
+  const inference::InferTensorContents& c = wire.contents();
+  const int used = (c.bool_contents_size() > 0) + (c.int_contents_size() > 0) +
+                   (c.int64_contents_size() > 0) + (c.uint_contents_size() > 0) +
+                   (c.uint64_contents_size() > 0) + (c.fp32_contents_size() > 0) +
+                   (c.fp64_contents_size() > 0) + (c.bytes_contents_size() > 0);
+  const bool right = (type == inference::TYPE_FP32 && c.fp32_contents_size() > 0) ||
+                     (type == inference::TYPE_UINT8 && c.uint_contents_size() > 0);
+  if (used > 1 || (used == 1 && !right)) {
+    return Invalid(absl::StrCat("input '", wire.name(), "' is ", WireType(type),
+                                " but its contents use another type's field (",
+                                WireType(type) == "FP32" ? "use fp32_contents" : "use uint_contents",
+                                ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> DecodeInput(const inference::ModelInferRequest& request, int index,
+                                   const inference::ModelInput& input,
+                                   const inference::ModelConfig& config) {
+  const WireInput& wire = request.inputs(index);
+  const inference::DataType type = FromWireType(wire.datatype());
+  if (type != input.data_type()) {
+    return Invalid(absl::StrCat("input '", wire.name(), "' has datatype '", wire.datatype(),
+                                "' but model '", config.name(), "' expects ",
+                                WireType(input.data_type())));
+  }
+  CONVOY_SERVER_RETURN_IF_ERROR(CheckShape(wire, input, config));
+  const std::optional<DataType> engine_type = EngineType(type);
+  if (!engine_type) {
+    return absl::UnimplementedError(
+        absl::StrCat("input '", wire.name(), "': ", wire.datatype(), " tensors are not supported"));
+  }
+  // Sizes are checked before anything is allocated: the shape is the
+  // client's claim, the bytes are what it actually sent.
+  const Shape shape(wire.shape().begin(), wire.shape().end());
+  const int64_t elements = NumElements(shape);
+  const size_t bytes = static_cast<size_t>(elements) * DataTypeSize(*engine_type);
+  if (request.raw_input_contents_size() > 0) {
+    const std::string& raw = request.raw_input_contents(index);
+    if (raw.size() != bytes) {
+      return Invalid(absl::StrCat("input '", wire.name(), "' has ", raw.size(),
+                                  " bytes in raw_input_contents but shape ",
+                                  ShapeText(wire.shape()), " of ", wire.datatype(), " needs ",
+                                  bytes));
+    }
+    Tensor tensor(*engine_type, shape);
+    std::memcpy(tensor.raw_data(), raw.data(), raw.size());
+    return tensor;
+  }
+  CONVOY_SERVER_RETURN_IF_ERROR(CheckContentsKind(wire, type));
+  const int64_t given = type == inference::TYPE_FP32 ? wire.contents().fp32_contents_size()
+                                                     : wire.contents().uint_contents_size();
+  if (given != elements) {
+    return Invalid(absl::StrCat("input '", wire.name(), "' has ", given, " values in contents but",
+                                " shape ", ShapeText(wire.shape()), " needs ", elements));
+  }
+  Tensor tensor(*engine_type, shape);
+  CONVOY_SERVER_RETURN_IF_ERROR(FillFromContents(wire, type, &tensor));
+  return tensor;
+}
+
+absl::StatusOr<std::vector<OutputRequest>> DecodeOutputs(const inference::ModelInferRequest& wire,
+                                                         const inference::ModelConfig& config) {
+  std::vector<OutputRequest> outputs;
+  if (wire.outputs().empty()) {
+    for (const inference::ModelOutput& output : config.output()) outputs.push_back({output.name()});
+    return outputs;
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (const auto& requested : wire.outputs()) {
+    const bool known = std::any_of(config.output().begin(), config.output().end(),
+                                   [&](const auto& o) { return o.name() == requested.name(); });
+    if (!known) {
+      return Invalid(absl::StrCat("unknown output '", requested.name(), "' of model '",
+                                  config.name(), "' (outputs: ", OutputNames(config), ")"));
+    }
+    if (!seen.insert(requested.name()).second) {
+      return Invalid(absl::StrCat("output '", requested.name(), "' is requested twice"));
+    }
+    OutputRequest output{requested.name()};
+    auto it = requested.parameters().find("classification");
+    if (it != requested.parameters().end()) {
+      if (it->second.parameter_choice_case() != inference::InferParameter::kInt64Param ||
+          it->second.int64_param() < 1) {
+        return Invalid(absl::StrCat("output '", requested.name(),
+                                    "': parameter 'classification' must be an int64 >= 1"));
+      }
+      output.classification = it->second.int64_param();
+    }
+    outputs.push_back(std::move(output));
+  }
+  return outputs;
+}
+
+}  // namespace
+
+absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferRequest& wire,
+                                                  const ServableModel& model) {
+  const inference::ModelConfig& config = model.config();
+  const bool raw = wire.raw_input_contents_size() > 0;
+  if (raw && wire.raw_input_contents_size() != wire.inputs_size()) {
+    return Invalid(absl::StrCat("raw_input_contents has ", wire.raw_input_contents_size(),
+                                " entries but the request has ", wire.inputs_size(), " inputs"));
+  }
+  // Index of each wire input by name; unknown and repeated names first.
+  std::vector<int> wire_index(config.input_size(), -1);
+  for (int i = 0; i < wire.inputs_size(); ++i) {
+    const WireInput& input = wire.inputs(i);
+    if (raw && input.has_contents()) {
+      return Invalid(absl::StrCat("input '", input.name(),
+                                  "' has contents although raw_input_contents is used"));
+    }
+    int slot = -1;
+    for (int j = 0; j < config.input_size(); ++j) {
+      if (config.input(j).name() == input.name()) slot = j;
+    }
+    if (slot < 0) {
+      return Invalid(absl::StrCat("unknown input '", input.name(), "' of model '", config.name(),
+                                  "' (inputs: ", InputNames(config), ")"));
+    }
+    if (wire_index[slot] >= 0) {
+      return Invalid(absl::StrCat("input '", input.name(), "' is given twice"));
+    }
+    wire_index[slot] = i;
+  }
+  DecodedRequest decoded;
+  for (int j = 0; j < config.input_size(); ++j) {
+    if (wire_index[j] < 0) {
+      return Invalid(absl::StrCat("missing input '", config.input(j).name(), "' of model '",
+                                  config.name(), "'"));
+    }
+    absl::StatusOr<Tensor> tensor = DecodeInput(wire, wire_index[j], config.input(j), config);
+    if (!tensor.ok()) return tensor.status();
+    decoded.request.inputs.push_back({config.input(j).name(), *std::move(tensor)});
+  }
+  // The batcher stacks along the first dimension, so every input must agree.
+  if (model.batched()) {
+    decoded.request.batch_size = decoded.request.inputs[0].tensor.shape()[0];
+    for (const NamedTensor& input : decoded.request.inputs) {
+      if (input.tensor.shape()[0] != decoded.request.batch_size) {
+        return Invalid(absl::StrCat("inputs disagree on the batch size: '",
+                                    decoded.request.inputs[0].name, "' has ",
+                                    decoded.request.batch_size, ", '", input.name, "' has ",
+                                    input.tensor.shape()[0]));
+      }
+    }
+  }
+  absl::StatusOr<std::vector<OutputRequest>> outputs = DecodeOutputs(wire, config);
+  if (!outputs.ok()) return outputs.status();
+  decoded.outputs = *std::move(outputs);
+  for (const OutputRequest& output : decoded.outputs) {
+    decoded.request.output_names.push_back(output.name);
+  }
+  return decoded;
+}
+
+}  // namespace convoy::server

@@ -1,0 +1,44 @@
+// DecodeInferRequest: turns a ModelInferRequest into an InferenceRequest for
+// one model, or says precisely what is wrong with it.
+//
+// Every check a hostile or careless client could need is here, before any
+// tensor is allocated: input names (unknown, missing, repeated), datatype,
+// shape rank and dimensions against config.pbtxt, batch size against
+// max_batch_size, element counts that overflow, byte sizes of
+// raw_input_contents against the shape, typed `contents` of the wrong kind or
+// length, UINT8 values above 255, mixing raw and typed contents, and
+// requested outputs (unknown, repeated, malformed classification). All of
+// them are INVALID_ARGUMENT with a message that names the input or output.
+#ifndef CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
+#define CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpc_service.pb.h"
+#include "server/core/inference_request.h"
+#include "server/core/servable_model.h"
+
+namespace convoy::server {
+
+// An output the client asked for, and how to return it.
+struct OutputRequest {
+  std::string name;
+  // Triton's classification extension: > 0 returns the top k classes of
+  // each batch item as BYTES "<score>:<index>:<label>" instead of the tensor.
+  int64_t classification = 0;
+};
+
+struct DecodedRequest {
+  InferenceRequest request;
+  std::vector<OutputRequest> outputs;  // All config outputs when none named.
+};
+
+absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferRequest& wire,
+                                                  const ServableModel& model);
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_

@@ -1,0 +1,84 @@
+// InferenceService: the KServe v2 GRPCInferenceService over a ModelManager.
+//
+// Threading model. The service uses gRPC's callback API: every RPC handler
+// runs on a gRPC callback thread, does its cheap part there (look up the
+// model, decode and validate the request) and returns a reactor; no thread
+// waits for a response. ModelInfer then hands the request to the model's
+// DynamicBatcher and returns at once; a batcher worker thread runs the
+// engine (oneDNN's OpenMP team does the arithmetic), encodes each request's
+// response and finishes its reactor. Repository loads and unloads, which
+// take seconds, run on a thread of their own so they never hold a callback
+// thread. So the threads are: gRPC's callback pool (sized by gRPC), one
+// worker per model instance, and the OpenMP team of each worker.
+//
+// Thread-safety: all handlers may run concurrently.
+#ifndef CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
+#define CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
+
+#include <atomic>
+#include <string>
+
+#include "grpc_service.grpc.pb.h"
+#include "server/core/model_manager.h"
+
+namespace convoy::server {
+
+inline constexpr char kServerName[] = "convoy";
+inline constexpr char kServerVersion[] = "0.1.0";
+
+class InferenceService final : public inference::GRPCInferenceService::CallbackService {
+ public:
+  // `manager` must outlive the service.
+  explicit InferenceService(ModelManager* manager) : manager_(manager) {}
+
+  // After this, ModelInfer answers UNAVAILABLE and ServerReady false;
+  // requests already accepted still complete.
+  void StopAccepting() { accepting_ = false; }
+  bool ready() const { return accepting_ && manager_->AllReady(); }
+
+  grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
+                                       const inference::ServerLiveRequest* request,
+                                       inference::ServerLiveResponse* response) override;
+  grpc::ServerUnaryReactor* ServerReady(grpc::CallbackServerContext* ctx,
+                                        const inference::ServerReadyRequest* request,
+                                        inference::ServerReadyResponse* response) override;
+  grpc::ServerUnaryReactor* ModelReady(grpc::CallbackServerContext* ctx,
+                                       const inference::ModelReadyRequest* request,
+                                       inference::ModelReadyResponse* response) override;
+  grpc::ServerUnaryReactor* ServerMetadata(grpc::CallbackServerContext* ctx,
+                                           const inference::ServerMetadataRequest* request,
+                                           inference::ServerMetadataResponse* response) override;
+  grpc::ServerUnaryReactor* ModelMetadata(grpc::CallbackServerContext* ctx,
+                                          const inference::ModelMetadataRequest* request,
+                                          inference::ModelMetadataResponse* response) override;
+  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx,
+                                       const inference::ModelInferRequest* request,
+                                       inference::ModelInferResponse* response) override;
+  grpc::ServerUnaryReactor* ModelConfig(grpc::CallbackServerContext* ctx,
+                                        const inference::ModelConfigRequest* request,
+                                        inference::ModelConfigResponse* response) override;
+  grpc::ServerUnaryReactor* ModelStatistics(grpc::CallbackServerContext* ctx,
+                                            const inference::ModelStatisticsRequest* request,
+                                            inference::ModelStatisticsResponse* response) override;
+  grpc::ServerUnaryReactor* RepositoryIndex(grpc::CallbackServerContext* ctx,
+                                            const inference::RepositoryIndexRequest* request,
+                                            inference::RepositoryIndexResponse* response) override;
+  grpc::ServerUnaryReactor* RepositoryModelLoad(
+      grpc::CallbackServerContext* ctx, const inference::RepositoryModelLoadRequest* request,
+      inference::RepositoryModelLoadResponse* response) override;
+  grpc::ServerUnaryReactor* RepositoryModelUnload(
+      grpc::CallbackServerContext* ctx, const inference::RepositoryModelUnloadRequest* request,
+      inference::RepositoryModelUnloadResponse* response) override;
+
+ private:
+  // OK, or why the repository RPCs cannot change models now.
+  absl::Status CheckRepositoryControl(const std::string& repository_name,
+                                      int num_parameters) const;
+
+  ModelManager* const manager_;
+  std::atomic<bool> accepting_{true};
+};
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_

@@ -1,0 +1,76 @@
+// Server: convoy-server's parts put together and started.
+//
+// Builds the ModelManager over the repository, loads the startup models,
+// then serves on one gRPC port: inference.GRPCInferenceService,
+// grpc.health.v1.Health and server reflection. Health reports SERVING for
+// the service "" and "inference.GRPCInferenceService" while the server is
+// ready (every wanted model ready), and for each model name while that model
+// has a ready version. With kPoll a thread polls the repository every
+// poll_interval.
+//
+//   ASSIGN_OR_RETURN(auto server, Server::Start(options));
+//   std::cout << "listening on port " << server->port();
+//   server->Wait();  // until Shutdown() from another thread
+//
+// Thread-safety: Shutdown() may be called from any thread, once.
+#ifndef CONVOY_SERVER_GRPC_SERVER_H_
+#define CONVOY_SERVER_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "server/core/model_manager.h"
+#include "server/grpc/inference_service.h"
+
+namespace convoy::server {
+
+struct ServerOptions {
+  ModelManagerOptions models;
+  // Where to listen. Port 0 picks a free port (see port()).
+  std::string address = "0.0.0.0";
+  int grpc_port = 8001;
+  // kPoll: how often to rescan the repository.
+  absl::Duration poll_interval = absl::Seconds(15);
+  // Largest request accepted, in bytes; gRPC answers RESOURCE_EXHAUSTED
+  // above it. 64 MiB holds a batch of 32 images of 3x512x512 floats.
+  int max_receive_message_bytes = 64 << 20;
+};
+
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  ~Server();  // Shuts down if Shutdown() was not called.
+
+  int port() const { return port_; }
+  ModelManager& models() { return *manager_; }
+
+  // Health goes NOT_SERVING and new inferences get UNAVAILABLE; accepted
+  // requests get up to `grace` to finish, then are cancelled; the batchers
+  // then drain and the process may exit.
+  void Shutdown(absl::Duration grace);
+  // Blocks until Shutdown() has completed.
+  void Wait();
+
+ private:
+  Server() = default;
+  void UpdateHealth(const std::string& model, bool ready);
+  void PollLoop(absl::Duration interval);
+
+  std::unique_ptr<ModelManager> manager_;
+  std::unique_ptr<InferenceService> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  absl::Notification stopping_;
+  absl::Notification stopped_;
+  std::thread poller_;
+};
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_GRPC_SERVER_H_

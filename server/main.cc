@@ -1,0 +1,160 @@
+// convoy-server: serves a model repository over KServe v2 gRPC.
+//
+//   convoy-server --model-repository DIR [--grpc-port 8001] [--address ADDR]
+//                 [--model-control-mode none|explicit|poll] [--load-model NAME ...]
+//                 [--repository-poll-secs S] [--engine-threads T] ...
+//
+// `convoy-server --help` lists every flag. SIGTERM and SIGINT shut it down
+// gracefully: health goes NOT_SERVING, new requests are refused, accepted
+// ones finish within --exit-timeout-secs, then it exits 0.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/log.h"
+#include "server/grpc/server.h"
+
+ABSL_FLAG(std::string, model_repository, "", "Directory of models (required).");
+ABSL_FLAG(std::string, address, "0.0.0.0", "Address to listen on; 127.0.0.1 for local only.");
+ABSL_FLAG(int, grpc_port, 8001, "gRPC port; 0 picks a free one (logged as event=listening).");
+ABSL_FLAG(std::string, model_control_mode, "none",
+          "none: load every model at startup; explicit: load --load-model ones, then only by "
+          "RepositoryModelLoad/Unload; poll: load all and follow repository changes.");
+ABSL_FLAG(std::vector<std::string>, load_model, {},
+          "With --model-control-mode=explicit: models to load at startup ('*' = all).");
+ABSL_FLAG(int, repository_poll_secs, 15, "With --model-control-mode=poll: seconds between scans.");
+ABSL_FLAG(int, engine_threads, 0, "oneDNN threads per model instance; 0 = one per core.");
+ABSL_FLAG(int64_t, default_max_queue_size, 1024,
+          "Requests a model queues when its config sets no max_queue_size; more get UNAVAILABLE.");
+ABSL_FLAG(int64_t, default_max_batch_size, 4,
+          "max_batch_size of models without config.pbtxt whose graph allows batching.");
+ABSL_FLAG(int, max_receive_message_bytes, 64 << 20, "Largest request accepted, in bytes.");
+ABSL_FLAG(int, exit_timeout_secs, 30, "On SIGTERM, how long accepted requests may take to finish.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+
+namespace convoy::server {
+namespace {
+
+absl::StatusOr<ServerOptions> OptionsFromFlags() {
+  ServerOptions options;
+  options.models.repository = absl::GetFlag(FLAGS_model_repository);
+  if (options.models.repository.empty()) {
+    return absl::InvalidArgumentError("--model-repository is required");
+  }
+  absl::StatusOr<ModelControlMode> mode = ParseModelControlMode(absl::GetFlag(FLAGS_model_control_mode));
+  if (!mode.ok()) return mode.status();
+  options.models.mode = *mode;
+  options.models.startup_models = absl::GetFlag(FLAGS_load_model);
+  if (!options.models.startup_models.empty() && *mode != ModelControlMode::kExplicit) {
+    return absl::InvalidArgumentError("--load-model needs --model-control-mode=explicit");
+  }
+  options.address = absl::GetFlag(FLAGS_address);
+  options.grpc_port = absl::GetFlag(FLAGS_grpc_port);
+  if (options.grpc_port < 0 || options.grpc_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--grpc-port ", options.grpc_port,
+                                                   " is not a port number"));
+  }
+  const int poll_secs = absl::GetFlag(FLAGS_repository_poll_secs);
+  if (poll_secs < 1) return absl::InvalidArgumentError("--repository-poll-secs must be >= 1");
+  options.poll_interval = absl::Seconds(poll_secs);
+  options.models.servable.engine_threads = absl::GetFlag(FLAGS_engine_threads);
+  if (options.models.servable.engine_threads < 0) {
+    return absl::InvalidArgumentError("--engine-threads must be >= 0");
+  }
+  options.models.servable.default_max_queue_size = absl::GetFlag(FLAGS_default_max_queue_size);
+  if (options.models.servable.default_max_queue_size < 1) {
+    return absl::InvalidArgumentError("--default-max-queue-size must be >= 1");
+  }
+  options.models.servable.default_max_batch_size = absl::GetFlag(FLAGS_default_max_batch_size);
+  if (options.models.servable.default_max_batch_size < 0) {
+    return absl::InvalidArgumentError("--default-max-batch-size must be >= 0");
+  }
+  options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  if (options.max_receive_message_bytes < 1024) {
+    return absl::InvalidArgumentError("--max-receive-message-bytes must be >= 1024");
+  }
+  return options;
+}
+
+int Run() {
+  std::optional<LogLevel> level = ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level) {
+    std::fprintf(stderr, "convoy-server: --log-level must be debug, info, warning or error\n");
+    return 2;
+  }
+  SetLogLevel(*level);
+  absl::StatusOr<ServerOptions> options = OptionsFromFlags();
+  if (!options.ok()) {
+    std::fprintf(stderr, "convoy-server: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
+  // Signals are taken by one thread with sigwait; every other thread
+  // (created after this) inherits the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(*std::move(options));
+  if (!server.ok()) {
+    Log(LogLevel::kError, "startup_failed", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  const absl::Duration grace = absl::Seconds(absl::GetFlag(FLAGS_exit_timeout_secs));
+  Server* raw = server->get();
+  std::thread([signals, raw, grace] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    Log(LogLevel::kInfo, "signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    raw->Shutdown(grace);
+  }).detach();
+  raw->Wait();
+  return 0;
+}
+
+}  // namespace
+}  // namespace convoy::server
+
+// Flags are spelled with dashes, as Triton's are (--model-repository);
+// absl::flags names them with underscores. Rewrites the names, not values.
+void NormalizeFlagNames(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-') continue;
+    if (arg[2] == '\0') break;  // "--" ends the flags.
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
+int main(int argc, char** argv) {
+  NormalizeFlagNames(argc, argv);
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "server/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  absl::SetProgramUsageMessage(
+      "Serves a model repository over KServe v2 gRPC.\n"
+      "  convoy-server --model-repository DIR [--grpc-port 8001] [--address 0.0.0.0] ...\n"
+      "Flags may be written with dashes (--model-repository) or underscores.");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    std::fprintf(stderr, "convoy-server: unexpected argument '%s' (flags start with --)\n", rest[1]);
+    return 2;
+  }
+  return convoy::server::Run();
+}

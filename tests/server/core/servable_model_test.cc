@@ -1,0 +1,170 @@
+// Loading one model version: the config is checked against the ONNX graph,
+// or derived from it when there is no config.pbtxt.
+#include "server/core/servable_model.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/repository/model_config.h"
+#include "tests/engine/testing/onnx_builder.h"
+#include "tests/server/testing/test_repository.h"
+
+namespace convoy::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::OnnxBuilder;
+using testing::TestRepository;
+
+// Loads version 1 of `name` with config.pbtxt if there is one.
+absl::StatusOr<std::shared_ptr<ServableModel>> LoadVersion1(const TestRepository& repository,
+                                                            const std::string& name) {
+  std::optional<inference::ModelConfig> config;
+  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(repository.root() + "/" + name);
+  if (file.ok()) config = file->config;
+  else if (!absl::IsNotFound(file.status())) return file.status();
+  return ServableModel::Load(repository.root() + "/" + name, 1, config, ServableOptions());
+}
+
+TEST(ServableModelTest, DerivesTheConfigWhenThereIsNone) {
+  TestRepository repository;
+  repository.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(2.0f));
+  auto model = LoadVersion1(repository, "scale");
+  ASSERT_TRUE(model.ok()) << model.status();
+  const inference::ModelConfig& config = (*model)->config();
+  EXPECT_EQ(config.name(), "scale");
+  EXPECT_EQ(config.max_batch_size(), 4);
+  ASSERT_EQ(config.input_size(), 1);
+  EXPECT_EQ(config.input(0).name(), "x");
+  EXPECT_EQ(config.input(0).data_type(), inference::TYPE_FP32);
+  EXPECT_THAT(config.input(0).dims(), ElementsAre(4));
+  EXPECT_EQ(config.output(0).name(), "y");
+  EXPECT_FALSE(config.has_dynamic_batching());
+}
+
+TEST(ServableModelTest, DerivedConfigDoesNotBatchAFixedBatchDimension) {
+  TestRepository repository;
+  OnnxBuilder b;
+  b.AddInput("x", {1, 4});
+  b.AddNode("Relu", {"x"}, {"y"});
+  b.AddOutput("y");
+  repository.WriteFile("fixed/1/model.onnx", b.Serialize());
+  auto model = LoadVersion1(repository, "fixed");
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ((*model)->config().max_batch_size(), 0);
+  EXPECT_THAT((*model)->config().input(0).dims(), ElementsAre(1, 4));
+}
+
+struct Mismatch {
+  std::string name;
+  std::string config_tail;  // After name/platform.
+  std::string message;
+};
+
+class ConfigMismatchTest : public ::testing::TestWithParam<Mismatch> {};
+
+TEST_P(ConfigMismatchTest, IsRefusedWithAClearMessage) {
+  TestRepository repository;
+  repository.WriteFile("m/config.pbtxt", "name: \"m\"\n" + GetParam().config_tail);
+  repository.WriteFile("m/1/model.onnx", testing::ScaleModelOnnx(1.0f));
+  auto model = LoadVersion1(repository, "m");
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument) << model.status();
+  EXPECT_THAT(model.status().message(), HasSubstr(GetParam().message));
+  EXPECT_THAT(model.status().message(), HasSubstr("model.onnx"));
+}
+
+const char kOutput[] = "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Servable, ConfigMismatchTest,
+    ::testing::Values(
+        Mismatch{"UnknownInput",
+                 std::string("max_batch_size: 8\ninput [ { name: \"z\" data_type: TYPE_FP32 "
+                             "dims: [ 4 ] } ]\n") + kOutput,
+                 "names input 'z', which the model does not have (it has: x)"},
+        Mismatch{"WrongType",
+                 std::string("max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_UINT8 "
+                             "dims: [ 4 ] } ]\n") + kOutput,
+                 "'x' is TYPE_UINT8 in config.pbtxt but float32 in the model"},
+        Mismatch{"WrongDims",
+                 std::string("max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 "
+                             "dims: [ 5 ] } ]\n") + kOutput,
+                 "input 'x' has shape [-1,5] in config.pbtxt but [-1,4] in the model"},
+        Mismatch{"BatchDimCountedTwice",
+                 std::string("max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 "
+                             "dims: [ -1, 4 ] } ]\n") + kOutput,
+                 "input 'x' has shape [-1,-1,4]"},
+        Mismatch{"UnknownOutput",
+                 "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                 "output [ { name: \"w\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n",
+                 "names output 'w'"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {
+  TestRepository repository;
+  OnnxBuilder b;
+  b.AddInput("x", {1, 4});
+  b.AddNode("Relu", {"x"}, {"y"});
+  b.AddOutput("y");
+  repository.WriteFile("m/1/model.onnx", b.Serialize());
+  repository.WriteFile("m/config.pbtxt",
+                       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] "
+                       "} ]\noutput [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n");
+  auto model = LoadVersion1(repository, "m");
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("fixed batch dimension 1"));
+}
+
+TEST(ServableModelTest, RefusesAGraphInputMissingFromTheConfig) {
+  TestRepository repository;
+  OnnxBuilder b;
+  b.AddInput("a", {"N", 4});
+  b.AddInput("b", {"N", 4});
+  b.AddNode("Add", {"a", "b"}, {"y"});
+  b.AddOutput("y");
+  repository.WriteFile("m/1/model.onnx", b.Serialize());
+  repository.WriteFile("m/config.pbtxt",
+                       "max_batch_size: 8\ninput [ { name: \"a\" data_type: TYPE_FP32 dims: [ 4 ] "
+                       "} ]\noutput [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n");
+  auto model = LoadVersion1(repository, "m");
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("input 'b' is missing from config.pbtxt"));
+}
+
+TEST(BatcherOptionsTest, FollowConfig) {
+  inference::ModelConfig config;
+  config.set_name("m");
+  config.set_max_batch_size(16);
+  config.add_input()->add_dims(4);
+  config.add_instance_group()->set_count(2);
+  config.add_instance_group()->set_count(1);
+  auto* batching = config.mutable_dynamic_batching();
+  batching->set_max_queue_delay_microseconds(1500);
+  batching->add_preferred_batch_size(8);
+  DynamicBatcher::Options options = BatcherOptionsFromConfig(config, 100);
+  EXPECT_EQ(options.max_batch_size, 16);
+  EXPECT_EQ(options.num_workers, 3);
+  EXPECT_TRUE(options.batching);
+  EXPECT_EQ(options.max_queue_delay, absl::Microseconds(1500));
+  EXPECT_THAT(options.preferred_batch_sizes, ElementsAre(8));
+  EXPECT_EQ(options.max_queue_size, 100);
+  batching->mutable_default_queue_policy()->set_max_queue_size(7);
+  EXPECT_EQ(BatcherOptionsFromConfig(config, 100).max_queue_size, 7);
+}
+
+TEST(BatcherOptionsTest, VariableDimensionsTurnBatchingOff) {
+  inference::ModelConfig config;
+  config.set_max_batch_size(16);
+  config.add_input()->add_dims(-1);
+  config.mutable_dynamic_batching();
+  EXPECT_FALSE(BatcherOptionsFromConfig(config, 100).batching);
+  config.clear_dynamic_batching();
+  config.mutable_input(0)->set_dims(0, 4);
+  EXPECT_FALSE(BatcherOptionsFromConfig(config, 100).batching) << "no dynamic_batching";
+}
+
+}  // namespace
+}  // namespace convoy::server

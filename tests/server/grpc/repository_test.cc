@@ -1,0 +1,209 @@
+// The repository RPCs, health, polling and reloads, over loopback.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/server/testing/server_fixture.h"
+
+namespace convoy {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunningServer;
+using testing::ScaleModelConfig;
+using testing::ScaleModelOnnx;
+using testing::StartServer;
+using testing::TestRepository;
+using server::ModelControlMode;
+using ServingStatus = grpc::health::v1::HealthCheckResponse;
+
+void AddScaleModel(const TestRepository& repository, const std::string& name, int version,
+                   float scale, const std::string& extra = "") {
+  repository.WriteFile(name + "/config.pbtxt", ScaleModelConfig(name, extra));
+  repository.WriteFile(absl::StrCat(name, "/", version, "/model.onnx"), ScaleModelOnnx(scale));
+}
+
+// The scale a model answers with for x = 1.
+absl::StatusOr<float> AskScale(client::InferenceClient& client, const std::string& model,
+                               const std::string& version = "") {
+  inference::ModelInferRequest request;
+  request.set_model_name(model);
+  request.set_model_version(version);
+  std::vector<float> ones(4, 1.0f);
+  client::AddFp32Input(&request, "x", {1, 4}, ones);
+  auto response = client.Infer(request);
+  if (!response.ok()) return response.status();
+  auto y = client::GetFp32Output(*response, "y");
+  if (!y.ok()) return y.status();
+  return y->values[0];
+}
+
+const inference::RepositoryIndexResponse::ModelIndex* FindInIndex(
+    const inference::RepositoryIndexResponse& index, const std::string& name) {
+  for (const auto& model : index.models()) {
+    if (model.name() == name) return &model;
+  }
+  return nullptr;
+}
+
+TEST(RepositoryTest, BadModelsAreReportedAndDoNotAffectOthers) {
+  TestRepository repository;
+  AddScaleModel(repository, "good", 1, 2.0f);
+  repository.WriteFile("corrupt/config.pbtxt", ScaleModelConfig("corrupt"));
+  repository.WriteFile("corrupt/1/model.onnx", "this is not an onnx file");
+  repository.WriteFile("typo/config.pbtxt", ScaleModelConfig("typo", "max_batch_sizee: 4"));
+  repository.WriteFile("typo/1/model.onnx", ScaleModelOnnx(1.0f));
+  RunningServer running = StartServer(repository);
+  ASSERT_NE(running.client, nullptr);
+
+  EXPECT_EQ(*AskScale(*running.client, "good"), 2.0f);
+  auto index = running.client->RepositoryIndex();
+  ASSERT_TRUE(index.ok()) << index.status();
+  const auto* corrupt = FindInIndex(*index, "corrupt");
+  ASSERT_NE(corrupt, nullptr);
+  EXPECT_EQ(corrupt->state(), "UNAVAILABLE");
+  EXPECT_THAT(corrupt->reason(), HasSubstr("model.onnx"));
+  const auto* typo = FindInIndex(*index, "typo");
+  ASSERT_NE(typo, nullptr);
+  EXPECT_THAT(typo->reason(), HasSubstr("max_batch_sizee"));
+  EXPECT_EQ(FindInIndex(*index, "good")->state(), "READY");
+
+  auto status = AskScale(*running.client, "corrupt");
+  EXPECT_EQ(status.status().code(), absl::StatusCode::kUnavailable) << status.status();
+  // Strict readiness: the server is not ready while a model failed.
+  EXPECT_EQ(*running.client->ServerReady(), false);
+  EXPECT_EQ(*running.client->HealthCheck("good"), ServingStatus::SERVING);
+  EXPECT_EQ(*running.client->HealthCheck("corrupt"), ServingStatus::NOT_SERVING);
+}
+
+TEST(RepositoryTest, ControlRpcsNeedExplicitMode) {
+  TestRepository repository;
+  AddScaleModel(repository, "m", 1, 2.0f);
+  RunningServer running = StartServer(repository, ModelControlMode::kNone);
+  ASSERT_NE(running.client, nullptr);
+  absl::Status status = running.client->UnloadModel("m");
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(status.message(), HasSubstr("--model-control-mode=explicit"));
+  EXPECT_EQ(*AskScale(*running.client, "m"), 2.0f);
+}
+
+TEST(RepositoryTest, ExplicitLoadAndUnload) {
+  TestRepository repository;
+  AddScaleModel(repository, "m", 1, 3.0f);
+  RunningServer running = StartServer(repository, ModelControlMode::kExplicit);
+  ASSERT_NE(running.client, nullptr);
+  client::InferenceClient& client = *running.client;
+
+  EXPECT_EQ(AskScale(client, "m").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*client.HealthCheck(""), ServingStatus::SERVING);
+  ASSERT_TRUE(client.LoadModel("m").ok());
+  EXPECT_EQ(*AskScale(client, "m"), 3.0f);
+  EXPECT_EQ(*client.HealthCheck("m"), ServingStatus::SERVING);
+  EXPECT_EQ(*client.ModelReady("m"), true);
+
+  ASSERT_TRUE(client.UnloadModel("m").ok());
+  EXPECT_EQ(AskScale(client, "m").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*client.ModelReady("m"), false);
+  EXPECT_EQ(*client.HealthCheck("m"), ServingStatus::NOT_SERVING);
+  EXPECT_EQ(client.UnloadModel("m").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RepositoryTest, LoadRefusesNamesOutsideTheRepository) {
+  TestRepository repository;
+  RunningServer running = StartServer(repository, ModelControlMode::kExplicit);
+  ASSERT_NE(running.client, nullptr);
+  for (const char* name : {"../etc", "/etc", "a/b", "..", ""}) {
+    absl::Status status = running.client->LoadModel(name);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << name << ": " << status;
+  }
+  EXPECT_EQ(running.client->LoadModel("absent").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RepositoryTest, VersionPolicyServesTheChosenVersions) {
+  TestRepository repository;
+  AddScaleModel(repository, "latest", 1, 1.0f);
+  AddScaleModel(repository, "latest", 2, 2.0f);
+  AddScaleModel(repository, "all", 1, 1.0f, "version_policy { all { } }");
+  AddScaleModel(repository, "all", 3, 3.0f, "version_policy { all { } }");
+  RunningServer running = StartServer(repository);
+  ASSERT_NE(running.client, nullptr);
+  EXPECT_EQ(*AskScale(*running.client, "latest"), 2.0f);
+  EXPECT_EQ(AskScale(*running.client, "latest", "1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*AskScale(*running.client, "all", "1"), 1.0f);
+  EXPECT_EQ(*AskScale(*running.client, "all", "3"), 3.0f);
+  EXPECT_EQ(*AskScale(*running.client, "all"), 3.0f);
+}
+
+TEST(RepositoryTest, ReloadUnderLoadFailsNoRequest) {
+  TestRepository repository;
+  // Requests wait up to 2 ms in the queue, so reloads find some queued.
+  const std::string batching = "dynamic_batching { max_queue_delay_microseconds: 2000 }";
+  AddScaleModel(repository, "m", 1, 1.0f, batching);
+  RunningServer running = StartServer(repository, ModelControlMode::kExplicit,
+                                      [] {
+                                        server::ServerOptions options;
+                                        options.models.startup_models = {"m"};
+                                        return options;
+                                      }());
+  ASSERT_NE(running.client, nullptr);
+  ASSERT_EQ(*AskScale(*running.client, "m"), 1.0f);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&] {
+      while (!stop) {
+        absl::StatusOr<float> scale = AskScale(*running.client, "m");
+        (scale.ok() ? answered : failed)++;
+        if (!scale.ok()) ADD_FAILURE() << scale.status();
+      }
+    });
+  }
+  for (int version = 2; version <= 11; ++version) {
+    repository.Remove(absl::StrCat("m/", version - 1));
+    AddScaleModel(repository, "m", version, static_cast<float>(version), batching);
+    const int before = answered;
+    ASSERT_TRUE(running.client->LoadModel("m").ok());
+    EXPECT_EQ(*AskScale(*running.client, "m"), static_cast<float>(version));
+    // Let the senders get requests through this version before the next.
+    while (answered < before + 20) absl::SleepFor(absl::Milliseconds(1));
+  }
+  stop = true;
+  for (std::thread& sender : senders) sender.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_GT(answered, 0);
+}
+
+TEST(RepositoryTest, PollingFollowsTheDirectory) {
+  TestRepository repository;
+  AddScaleModel(repository, "kept", 1, 1.0f);
+  server::ServerOptions options;
+  options.poll_interval = absl::Milliseconds(100);
+  RunningServer running = StartServer(repository, ModelControlMode::kPoll, options);
+  ASSERT_NE(running.client, nullptr);
+  auto await = [&](const std::string& model, std::function<bool(absl::StatusOr<float>)> done) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (!done(AskScale(*running.client, model)) && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return done(AskScale(*running.client, model));
+  };
+
+  AddScaleModel(repository, "added", 1, 5.0f);
+  EXPECT_TRUE(await("added", [](auto s) { return s.ok() && *s == 5.0f; }));
+  AddScaleModel(repository, "added", 2, 6.0f);
+  EXPECT_TRUE(await("added", [](auto s) { return s.ok() && *s == 6.0f; }));
+  repository.Remove("added");
+  EXPECT_TRUE(await("added", [](auto s) { return s.status().code() == absl::StatusCode::kNotFound; }));
+  EXPECT_EQ(*AskScale(*running.client, "kept"), 1.0f);
+}
+
+}  // namespace
+}  // namespace convoy

@@ -1,0 +1,39 @@
+#include "tests/server/testing/server_fixture.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace convoy::testing {
+
+RunningServer StartServer(const TestRepository& repository, server::ModelControlMode mode,
+                          server::ServerOptions options) {
+  options.models.repository = repository.root();
+  options.models.mode = mode;
+  options.address = "127.0.0.1";
+  options.grpc_port = 0;
+  absl::StatusOr<std::unique_ptr<server::Server>> started = server::Server::Start(options);
+  if (!started.ok()) {
+    ADD_FAILURE() << "server did not start: " << started.status();
+    return {};
+  }
+  RunningServer running;
+  running.server = *std::move(started);
+  running.target = absl::StrCat("127.0.0.1:", running.server->port());
+  running.client = Connect(running.target);
+  return running;
+}
+
+std::unique_ptr<client::InferenceClient> Connect(const std::string& target,
+                                                 absl::Duration timeout) {
+  client::ClientOptions options;
+  options.target = target;
+  options.timeout = timeout;
+  absl::StatusOr<std::unique_ptr<client::InferenceClient>> client =
+      client::InferenceClient::Create(options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+}  // namespace convoy::testing

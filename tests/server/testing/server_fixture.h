@@ -1,0 +1,32 @@
+// Starts an in-process convoy server on 127.0.0.1 (a free port) over a
+// TestRepository, with a client connected to it.
+#ifndef CONVOY_TESTS_SERVER_TESTING_SERVER_FIXTURE_H_
+#define CONVOY_TESTS_SERVER_TESTING_SERVER_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "client/inference_client.h"
+#include "server/grpc/server.h"
+#include "tests/server/testing/test_repository.h"
+
+namespace convoy::testing {
+
+struct RunningServer {
+  std::unique_ptr<server::Server> server;
+  std::unique_ptr<client::InferenceClient> client;
+  std::string target;
+};
+
+// Starts a server over `repository` with `mode`; aborts the test on failure.
+RunningServer StartServer(const TestRepository& repository,
+                          server::ModelControlMode mode = server::ModelControlMode::kNone,
+                          server::ServerOptions options = {});
+
+// A client of `target` with the given per-call timeout.
+std::unique_ptr<client::InferenceClient> Connect(const std::string& target,
+                                                 absl::Duration timeout = absl::Seconds(30));
+
+}  // namespace convoy::testing
+
+#endif  // CONVOY_TESTS_SERVER_TESTING_SERVER_FIXTURE_H_
