@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian 12 machine (run as root): install the
 # packages, build, make the model zoo (the default model repository, in
-# zoo/models), then run every zoo model on a sample image with the engine and
-# print its top-5 classes and its throughput at batch 1 and batch 8.
+# zoo/models), start convoy-server on it (loopback only) and classify
+# Fashion-MNIST test images through it, then run every zoo model on a sample
+# image with the engine and print its top-5 classes and its throughput at
+# batch 1 and batch 8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
@@ -11,7 +13,28 @@ tools/build.sh
 
 infer=build/tools/convoy_infer/convoy-infer
 samples=$(mktemp -d)
-trap 'rm -rf "$samples"' EXIT
+server_pid=
+trap 'rm -rf "$samples"; [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true' EXIT
+
+# Serve the zoo and classify through the server.
+printf '\n== convoy-server\n'
+build/server/convoy-server --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 \
+  2>"$samples/server.log" &
+server_pid=$!
+for _ in $(seq 600); do
+  grep -q 'event=server_ready' "$samples/server.log" && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$samples/server.log"; exit 1; }
+  sleep 0.1
+done
+port=$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$samples/server.log")
+grep -E 'event=(listening|model_loaded|server_ready)' "$samples/server.log"
+/usr/bin/python3 client/python/kserve_classify.py --server "127.0.0.1:$port" \
+  --model lenet5-fmnist --images zoo/refs/lenet5-fmnist/test_images.npy \
+  --truth zoo/refs/lenet5-fmnist/test_labels.npy --count 8 --top-k 3
+kill -TERM "$server_pid"
+wait "$server_pid"
+server_pid=
+grep -E 'event=shutdown_complete' "$samples/server.log"
 threads=${CONVOY_THREADS:-$(nproc)}
 for dir in zoo/models/*/; do
   name=$(basename "$dir")

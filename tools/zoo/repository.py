@@ -111,7 +111,11 @@ def write_labels(path: Path, labels: Sequence[str]) -> None:
 
 def write_config(path: Path, name: str, input_dims: Sequence[int],
                  num_classes: int) -> None:
-    """Triton's config.pbtxt: protobuf text format, batch dim left out."""
+    """Triton's config.pbtxt: protobuf text format, batch dim left out.
+
+    Dynamic batching with no added delay: requests that arrive while a
+    batch computes are batched together, and a lone request never waits.
+    """
     dims = ", ".join(str(d) for d in input_dims)
     path.write_text(
         f'name: "{name}"\n'
@@ -120,4 +124,5 @@ def write_config(path: Path, name: str, input_dims: Sequence[int],
         f'input [ {{ name: "{INPUT_NAME}" data_type: TYPE_FP32 '
         f'dims: [ {dims} ] }} ]\n'
         f'output [ {{ name: "{OUTPUT_NAME}" data_type: TYPE_FP32 '
-        f'dims: [ {num_classes} ] label_filename: "labels.txt" }} ]\n')
+        f'dims: [ {num_classes} ] label_filename: "labels.txt" }} ]\n'
+        "dynamic_batching { }\n")
