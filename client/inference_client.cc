@@ -169,21 +169,29 @@ absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> InferenceCl
   return response.status();
 }
 
-void InferenceClient::AsyncInfer(const inference::ModelInferRequest& request, InferCallback done,
-                                 absl::Duration timeout) {
+void InferenceClient::AsyncInfer(std::shared_ptr<const inference::ModelInferRequest> request,
+                                 InferCallback done, absl::Duration timeout) {
+  // Everything the call needs lives until its completion, which owns it.
   struct Call {
+    std::shared_ptr<const inference::ModelInferRequest> request;
     grpc::ClientContext context;
     inference::ModelInferResponse response;
     InferCallback done;
   };
-  auto* call = new Call{{}, {}, std::move(done)};
+  auto* call = new Call{std::move(request), {}, {}, std::move(done)};
   const absl::Duration limit = timeout == absl::ZeroDuration() ? options_.timeout : timeout;
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + limit));
-  stub_->async()->ModelInfer(&call->context, &request, &call->response,
+  stub_->async()->ModelInfer(&call->context, call->request.get(), &call->response,
                              [call](grpc::Status status) {
                                std::unique_ptr<Call> owned(call);
                                owned->done(FromGrpcStatus(status), std::move(owned->response));
                              });
+}
+
+void InferenceClient::AsyncInfer(const inference::ModelInferRequest& request, InferCallback done,
+                                 absl::Duration timeout) {
+  AsyncInfer(std::make_shared<const inference::ModelInferRequest>(request), std::move(done),
+             timeout);
 }
 
 namespace {

@@ -67,8 +67,12 @@ class InferenceClient {
 
   absl::StatusOr<inference::ModelInferResponse> Infer(const inference::ModelInferRequest& request);
   // As Infer, without blocking: `done` runs once on a gRPC thread. `timeout`
-  // overrides Options::timeout when not zero.
+  // overrides Options::timeout when not zero. The request is shared, not
+  // copied, so one request can be sent many times at no cost.
   using InferCallback = std::function<void(absl::Status, inference::ModelInferResponse)>;
+  void AsyncInfer(std::shared_ptr<const inference::ModelInferRequest> request, InferCallback done,
+                  absl::Duration timeout = absl::ZeroDuration());
+  // As above, with a copy of `request`.
   void AsyncInfer(const inference::ModelInferRequest& request, InferCallback done,
                   absl::Duration timeout = absl::ZeroDuration());
 

@@ -17,13 +17,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/log.h"
 #include "server/grpc/server.h"
+#include "tools/common/dash_flags.h"
 
 ABSL_FLAG(std::string, model_repository, "", "Directory of models (required).");
 ABSL_FLAG(std::string, address, "0.0.0.0", "Address to listen on; 127.0.0.1 for local only.");
@@ -127,31 +124,11 @@ int Run() {
 }  // namespace
 }  // namespace convoy::server
 
-// Flags are spelled with dashes, as Triton's are (--model-repository);
-// absl::flags names them with underscores. Rewrites the names, not values.
-void NormalizeFlagNames(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    char* arg = argv[i];
-    if (arg[0] != '-' || arg[1] != '-') continue;
-    if (arg[2] == '\0') break;  // "--" ends the flags.
-    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
-      if (*c == '-') *c = '_';
-    }
-  }
-}
-
 int main(int argc, char** argv) {
-  NormalizeFlagNames(argc, argv);
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "server/main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
+  std::vector<char*> rest = convoy::ParseDashFlags(
+      argc, argv, "server/main.cc",
       "Serves a model repository over KServe v2 gRPC.\n"
-      "  convoy-server --model-repository DIR [--grpc-port 8001] [--address 0.0.0.0] ...\n"
-      "Flags may be written with dashes (--model-repository) or underscores.");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+      "  convoy-server --model-repository DIR [--grpc-port 8001] [--address 0.0.0.0] ...");
   if (rest.size() > 1) {
     std::fprintf(stderr, "convoy-server: unexpected argument '%s' (flags start with --)\n", rest[1]);
     return 2;

@@ -21,7 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "tools/convoy_infer/latency_stats.h"
+#include "tools/common/latency_stats.h"
 
 namespace convoy {
 

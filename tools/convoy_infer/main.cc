@@ -15,7 +15,7 @@
 #include "engine/io/npy.h"
 #include "tools/convoy_infer/bench.h"
 #include "tools/convoy_infer/flags.h"
-#include "tools/convoy_infer/latency_stats.h"
+#include "tools/common/latency_stats.h"
 #include "tools/convoy_infer/tensor_bindings.h"
 #include "tools/convoy_infer/top_k.h"
 

@@ -1,11 +1,12 @@
-// Summary statistics of a set of latencies, as convoy-infer --bench prints them.
+// Summary statistics of a set of latencies, as convoy-infer --bench and
+// convoy-loadgen print them.
 //
 // Percentiles interpolate linearly between the two nearest ranks (NumPy's
 // default method), so p99 of 50 samples is not simply the maximum.
 //
 // Thread-safety: stateless functions; safe to call concurrently.
-#ifndef CONVOY_TOOLS_CONVOY_INFER_LATENCY_STATS_H_
-#define CONVOY_TOOLS_CONVOY_INFER_LATENCY_STATS_H_
+#ifndef CONVOY_TOOLS_COMMON_LATENCY_STATS_H_
+#define CONVOY_TOOLS_COMMON_LATENCY_STATS_H_
 
 #include <cstdint>
 #include <vector>
@@ -32,4 +33,4 @@ double Percentile(absl::Span<const double> sorted, double q);
 
 }  // namespace convoy
 
-#endif  // CONVOY_TOOLS_CONVOY_INFER_LATENCY_STATS_H_
+#endif  // CONVOY_TOOLS_COMMON_LATENCY_STATS_H_

@@ -1,4 +1,4 @@
-#include "tools/convoy_infer/latency_stats.h"
+#include "tools/common/latency_stats.h"
 
 #include <vector>
 

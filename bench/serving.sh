@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Serving benchmark of convoy-server (docs/BENCHMARKS.md, "Serving"):
+#  1. resnet50 served at concurrency 16, against the engine's own throughput
+#     (convoy-infer) at the batch size the server's batcher formed;
+#  2. lenet5 served at concurrency 64, against echo-server, a gRPC server that
+#     answers the same messages without computing (the ceiling);
+#  3. lenet5 with dynamic batching on and off.
+# Every variant runs once per round, interleaved, and medians are reported.
+#
+#   bench/serving.sh [ROUNDS] [SECONDS]    (default 3 rounds of 10 s)
+#
+# Needs a build (tools/build.sh) and the zoo (tools/make_zoo.py). Servers
+# listen on 127.0.0.1 only and are stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+seconds=${2:-10}
+build=${CONVOY_BUILD:-build}
+loadgen=$build/tools/convoy_loadgen/convoy-loadgen
+infer=$build/tools/convoy_infer/convoy-infer
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The repository: resnet50 and lenet5 as in the zoo (dynamic batching on),
+# and lenet5 once more without dynamic batching.
+mkdir -p "$work/models"
+cp -r zoo/models/resnet50 zoo/models/lenet5 "$work/models/"
+cp -r zoo/models/lenet5 "$work/models/lenet5-unbatched"
+sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
+  zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
+
+"$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 \
+  --grpc-port 0 2>"$work/server.log" &
+pids+=($!)
+"$build/bench/echo-server" --model lenet5 --input-shape 1,32,32 --output-shape 10 \
+  >"$work/echo.out" &
+pids+=($!)
+for _ in $(seq 300); do
+  grep -q '^port=' "$work/echo.out" && break
+  sleep 0.1
+done
+echo_port=$(sed -n 's/^port=//p' "$work/echo.out")
+for _ in $(seq 600); do
+  grep -q 'event=server_ready' "$work/server.log" && break
+  sleep 0.1
+done
+server=127.0.0.1:$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$work/server.log")
+
+run() {  # label, then convoy-loadgen flags; appends one JSON line per run
+  local label=$1
+  shift
+  printf '{"label": "%s", "result": %s}\n' "$label" \
+    "$("$loadgen" --json --duration "$seconds" --warmup 3 "$@")" >>"$work/results.jsonl"
+}
+
+for round in $(seq "$rounds"); do
+  echo "round $round/$rounds" >&2
+  run resnet50-served --server "$server" --model resnet50 --concurrency 16
+  batch=$(tail -n 1 "$work/results.jsonl" | /usr/bin/python3 -c \
+    'import json,sys; print(max(1, round(json.loads(sys.stdin.read())["result"]["server_batch_size"])))')
+  /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], \
+np.random.RandomState(1).randn(int(sys.argv[2]), 3, 224, 224).astype('f4'))" "$work/in.npy" "$batch"
+  engine=$("$infer" zoo/models/resnet50/1/model.onnx --input "$work/in.npy" --bench 10 --warmup 2 |
+    sed -n 's/.* batch \([0-9]*\): \([0-9.]*\) img\/s.*/\1 \2/p')
+  printf '{"label": "resnet50-engine", "result": {"batch": %s, "items_per_s": %s}}\n' \
+    ${engine} >>"$work/results.jsonl"
+  run lenet5-served --server "$server" --model lenet5 --concurrency 64
+  run lenet5-echo --server "127.0.0.1:$echo_port" --model lenet5 --concurrency 64
+  run lenet5-unbatched --server "$server" --model lenet5-unbatched --concurrency 64
+done
+
+/usr/bin/python3 - "$work/results.jsonl" <<'PY'
+import collections, json, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    entry = json.loads(line)
+    runs[entry["label"]].append(entry["result"])
+def med(label, key):
+    return statistics.median(r[key] for r in runs[label])
+print(f"rounds: {len(runs['lenet5-served'])} (medians)\n")
+served, engine = med("resnet50-served", "items_per_s"), med("resnet50-engine", "items_per_s")
+print("| resnet50, concurrency 16 | images/s | batch formed |")
+print("|---|---|---|")
+print(f"| served | {served:.1f} | {med('resnet50-served', 'server_batch_size'):.2f} |")
+print(f"| engine alone at that batch | {engine:.1f} | {med('resnet50-engine', 'batch'):.0f} |")
+print(f"| ratio served / engine | {served / engine:.2f} | |\n")
+print("| lenet5, concurrency 64 | requests/s | p50 ms | p99 ms | batch formed |")
+print("|---|---|---|---|---|")
+for label, name in (("lenet5-echo", "echo server (no compute, ceiling)"),
+                    ("lenet5-served", "convoy, dynamic batching"),
+                    ("lenet5-unbatched", "convoy, no dynamic batching")):
+    print(f"| {name} | {med(label, 'requests_per_s'):.0f} | {med(label, 'p50_ms'):.2f} | "
+          f"{med(label, 'p99_ms'):.2f} | {med(label, 'server_batch_size'):.2f} |")
+ratio = med("lenet5-served", "requests_per_s") / med("lenet5-echo", "requests_per_s")
+print(f"\nlenet5 served / echo ceiling: {ratio:.2f}")
+on_off = med("lenet5-served", "requests_per_s") / med("lenet5-unbatched", "requests_per_s")
+print(f"lenet5 dynamic batching on / off: {on_off:.2f}")
+PY

@@ -1,0 +1,60 @@
+// convoy-loadgen's closed loop against a real server: every request it sent
+// is one the server counted, and the synthetic request fits the model.
+#include "tools/convoy_loadgen/closed_loop.h"
+
+#include "gtest/gtest.h"
+#include "tests/server/testing/server_fixture.h"
+#include "tools/convoy_loadgen/synthetic_request.h"
+
+namespace convoy {
+namespace {
+
+TEST(ClosedLoopTest, EverySentRequestIsCountedByTheServer) {
+  testing::TestRepository repository;
+  repository.WriteFile("scale/config.pbtxt",
+                       testing::ScaleModelConfig("scale", "dynamic_batching { }"));
+  repository.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(1.0f));
+  testing::RunningServer running = testing::StartServer(repository);
+  ASSERT_NE(running.client, nullptr);
+
+  auto metadata = running.client->ModelMetadata("scale");
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  auto request = SyntheticRequest(*metadata, 2, 7);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->inputs(0).shape(0), 2);
+  EXPECT_EQ(request->raw_input_contents(0).size(), 2 * 4 * sizeof(float));
+
+  ClosedLoopOptions options;
+  options.concurrency = 8;
+  options.warmup = absl::Milliseconds(200);
+  options.duration = absl::Milliseconds(500);
+  ClosedLoopResult result = RunClosedLoop(
+      *running.client, std::make_shared<const inference::ModelInferRequest>(*request), options);
+  EXPECT_TRUE(result.errors.empty()) << result.first_error;
+  EXPECT_GT(result.succeeded, 0);
+  EXPECT_EQ(static_cast<int64_t>(result.latencies_ms.size()), result.succeeded);
+  EXPECT_GE(result.sent, result.succeeded);
+
+  auto stats = running.client->ModelStatistics("scale");
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->model_stats(0).inference_stats().success().count(),
+            static_cast<uint64_t>(result.sent));
+  EXPECT_EQ(stats->model_stats(0).inference_count(), static_cast<uint64_t>(2 * result.sent));
+}
+
+TEST(SyntheticRequestTest, RefusesABatchForAModelWithoutBatchDimension) {
+  inference::ModelMetadataResponse metadata;
+  metadata.set_name("fixed");
+  auto* input = metadata.add_inputs();
+  input->set_name("x");
+  input->set_datatype("FP32");
+  input->add_shape(1);
+  input->add_shape(4);
+  EXPECT_TRUE(SyntheticRequest(metadata, 1, 0).ok());
+  auto request = SyntheticRequest(metadata, 2, 0);
+  ASSERT_FALSE(request.ok());
+  EXPECT_NE(request.status().message().find("no batch dimension"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convoy

@@ -1,0 +1,23 @@
+// Command-line flags spelled with dashes (--model-repository), as Triton's
+// and most tools' are, on top of absl::flags, which names them with
+// underscores.
+#ifndef CONVOY_TOOLS_COMMON_DASH_FLAGS_H_
+#define CONVOY_TOOLS_COMMON_DASH_FLAGS_H_
+
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace convoy {
+
+// Parses argv with absl::ParseCommandLine after rewriting the dashes of each
+// flag's name (not its value) to underscores, so both spellings work.
+// `--help` lists the flags defined in the file whose path ends with
+// `main_file` (e.g. "server/main.cc"). Returns the positional arguments,
+// argv[0] first.
+std::vector<char*> ParseDashFlags(int argc, char** argv, absl::string_view main_file,
+                                  absl::string_view usage);
+
+}  // namespace convoy
+
+#endif  // CONVOY_TOOLS_COMMON_DASH_FLAGS_H_

@@ -1,0 +1,46 @@
+// RunClosedLoop: keeps `concurrency` requests in flight against a server for
+// a fixed time, as perf_analyzer's concurrency mode does, and records what
+// the client saw.
+//
+// Each completion immediately sends the next request, from the gRPC
+// callback thread; no thread per request. Requests that complete during the
+// warm-up are not counted. When the time is up no new request is sent and
+// the run waits for those in flight.
+#ifndef CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
+#define CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/inference_client.h"
+
+namespace convoy {
+
+struct ClosedLoopOptions {
+  int concurrency = 1;
+  absl::Duration warmup = absl::Seconds(2);
+  absl::Duration duration = absl::Seconds(10);  // Measured part, after warm-up.
+  absl::Duration request_timeout = absl::Seconds(30);
+};
+
+struct ClosedLoopResult {
+  std::vector<double> latencies_ms;  // Successful requests after warm-up.
+  int64_t sent = 0;                   // All requests, warm-up included.
+  int64_t succeeded = 0;              // After warm-up.
+  std::map<absl::StatusCode, int64_t> errors;  // After warm-up, by code.
+  std::string first_error;            // Status of the first failure, if any.
+  absl::Duration measured;            // Wall time of the measured part.
+};
+
+ClosedLoopResult RunClosedLoop(client::InferenceClient& client,
+                               std::shared_ptr<const inference::ModelInferRequest> request,
+                               const ClosedLoopOptions& options);
+
+}  // namespace convoy
+
+#endif  // CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
