@@ -38,6 +38,8 @@ ABSL_FLAG(int64_t, default_max_batch_size, 4,
           "max_batch_size of models without config.pbtxt whose graph allows batching.");
 ABSL_FLAG(int, max_receive_message_bytes, 64 << 20, "Largest request accepted, in bytes.");
 ABSL_FLAG(int, exit_timeout_secs, 30, "On SIGTERM, how long accepted requests may take to finish.");
+ABSL_FLAG(bool, strict_readiness, true,
+          "Ready only while every model to serve is ready; false: ready while serving.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace convoy::server {
@@ -77,6 +79,7 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   if (options.models.servable.default_max_batch_size < 0) {
     return absl::InvalidArgumentError("--default-max-batch-size must be >= 0");
   }
+  options.strict_readiness = absl::GetFlag(FLAGS_strict_readiness);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
   if (options.max_receive_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max-receive-message-bytes must be >= 1024");

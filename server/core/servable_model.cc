@@ -96,12 +96,17 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
   return absl::OkStatus();
 }
 
+std::string RepositoryOf(const std::string& model_dir) {
+  return std::filesystem::path(model_dir).parent_path().string();
+}
+
 absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadAllLabels(
     const std::string& model_dir, const inference::ModelConfig& config) {
   std::map<std::string, std::vector<std::string>> labels;
   for (const inference::ModelOutput& output : config.output()) {
     if (output.label_filename().empty()) continue;
     const std::string path = (std::filesystem::path(model_dir) / output.label_filename()).string();
+    CONVOY_SERVER_RETURN_IF_ERROR(CheckInsideRepository(RepositoryOf(model_dir), path));
     absl::StatusOr<std::vector<std::string>> lines = ReadLabels(path);
     if (!lines.ok()) return lines.status();
     labels[output.name()] = *std::move(lines);
@@ -183,6 +188,7 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
   const std::string filename = config ? config->default_model_filename() : "model.onnx";
   const std::string path =
       (std::filesystem::path(model_dir) / std::to_string(version) / filename).string();
+  CONVOY_SERVER_RETURN_IF_ERROR(CheckInsideRepository(RepositoryOf(model_dir), path));
   ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);

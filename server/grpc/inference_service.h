@@ -28,13 +28,16 @@ inline constexpr char kServerVersion[] = "0.1.0";
 
 class InferenceService final : public inference::GRPCInferenceService::CallbackService {
  public:
-  // `manager` must outlive the service.
-  explicit InferenceService(ModelManager* manager) : manager_(manager) {}
+  // `manager` must outlive the service. With `strict_readiness` (Triton's
+  // default) the server is ready only while every model it should serve is;
+  // without, whenever it accepts requests.
+  InferenceService(ModelManager* manager, bool strict_readiness)
+      : manager_(manager), strict_readiness_(strict_readiness) {}
 
   // After this, ModelInfer answers UNAVAILABLE and ServerReady false;
   // requests already accepted still complete.
   void StopAccepting() { accepting_ = false; }
-  bool ready() const { return accepting_ && manager_->AllReady(); }
+  bool ready() const { return accepting_ && (!strict_readiness_ || manager_->AllReady()); }
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
                                        const inference::ServerLiveRequest* request,
@@ -76,6 +79,7 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
                                       int num_parameters) const;
 
   ModelManager* const manager_;
+  const bool strict_readiness_;
   std::atomic<bool> accepting_{true};
 };
 

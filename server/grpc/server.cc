@@ -24,7 +24,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       ModelManager::Create(std::move(options.models));
   if (!manager.ok()) return manager.status();
   server->manager_ = *std::move(manager);
-  server->service_ = std::make_unique<InferenceService>(server->manager_.get());
+  server->service_ = std::make_unique<InferenceService>(server->manager_.get(),
+                                                         options.strict_readiness);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

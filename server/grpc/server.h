@@ -40,6 +40,9 @@ struct ServerOptions {
   // Largest request accepted, in bytes; gRPC answers RESOURCE_EXHAUSTED
   // above it. 64 MiB holds a batch of 32 images of 3x512x512 floats.
   int max_receive_message_bytes = 64 << 20;
+  // Ready (ServerReady, health "") only while every wanted model is ready,
+  // as Triton's --strict-readiness; false: ready whenever serving.
+  bool strict_readiness = true;
 };
 
 class Server {

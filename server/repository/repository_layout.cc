@@ -112,6 +112,17 @@ absl::Status ValidateModelName(absl::string_view name) {
   return absl::OkStatus();
 }
 
+absl::Status CheckInsideRepository(const std::string& repository_root, const std::string& path) {
+  std::error_code error;
+  const fs::path root = fs::canonical(repository_root, error);
+  if (error) return NotADirectory(repository_root);
+  if (!IsStrictlyInside(root, path)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, " resolves outside the model repository ", repository_root));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> ListModels(const std::string& repository_root) {
   std::error_code error;
   if (!fs::is_directory(repository_root, error)) return NotADirectory(repository_root);

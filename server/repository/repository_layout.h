@@ -65,6 +65,12 @@ absl::StatusOr<std::vector<int64_t>> SelectVersions(const inference::ModelVersio
 // 1,000,000 lines.
 absl::StatusOr<std::vector<std::string>> ReadLabels(const std::string& path);
 
+// OK if `path`, with every symbolic link resolved, lies inside
+// `repository_root`; PermissionDenied naming both otherwise. Files a model
+// names (its ONNX file, its labels) are checked with it before they are
+// read, so a link in a repository cannot expose a file outside it.
+absl::Status CheckInsideRepository(const std::string& repository_root, const std::string& path);
+
 // A digest (32 hex digits) of everything that affects how a model is served,
 // so a poller can tell that a model changed: the contents of the files at the
 // top of `model_dir` (config.pbtxt, label files; files over 1 MiB by size and

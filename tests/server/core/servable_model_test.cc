@@ -2,6 +2,7 @@
 // or derived from it when there is no config.pbtxt.
 #include "server/core/servable_model.h"
 
+#include <filesystem>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -132,6 +133,31 @@ TEST(ServableModelTest, RefusesAGraphInputMissingFromTheConfig) {
   auto model = LoadVersion1(repository, "m");
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(model.status().message(), HasSubstr("input 'b' is missing from config.pbtxt"));
+}
+
+TEST(ServableModelTest, ReadsNothingOutsideTheRepository) {
+  TestRepository outside;
+  outside.WriteFile("secret.txt", "do not serve\n");
+  outside.WriteFile("model.onnx", testing::ScaleModelOnnx(1.0f));
+  TestRepository repository;
+  repository.WriteFile("labels/1/model.onnx", testing::ScaleModelOnnx(1.0f));
+  repository.WriteFile("labels/config.pbtxt",
+                       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] "
+                       "} ]\noutput [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] "
+                       "label_filename: \"labels.txt\" } ]\n");
+  std::filesystem::create_symlink(outside.root() + "/secret.txt",
+                                  repository.root() + "/labels/labels.txt");
+  auto labels = LoadVersion1(repository, "labels");
+  ASSERT_FALSE(labels.ok());
+  EXPECT_EQ(labels.status().code(), absl::StatusCode::kPermissionDenied) << labels.status();
+
+  std::filesystem::create_directories(repository.root() + "/file/1");
+  std::filesystem::create_symlink(outside.root() + "/model.onnx",
+                                  repository.root() + "/file/1/model.onnx");
+  auto file = LoadVersion1(repository, "file");
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kPermissionDenied) << file.status();
+  EXPECT_THAT(file.status().message(), HasSubstr("outside the model repository"));
 }
 
 TEST(BatcherOptionsTest, FollowConfig) {

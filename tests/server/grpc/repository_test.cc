@@ -79,6 +79,13 @@ TEST(RepositoryTest, BadModelsAreReportedAndDoNotAffectOthers) {
   EXPECT_EQ(*running.client->ServerReady(), false);
   EXPECT_EQ(*running.client->HealthCheck("good"), ServingStatus::SERVING);
   EXPECT_EQ(*running.client->HealthCheck("corrupt"), ServingStatus::NOT_SERVING);
+
+  server::ServerOptions lenient;
+  lenient.strict_readiness = false;
+  RunningServer relaxed = StartServer(repository, ModelControlMode::kNone, lenient);
+  ASSERT_NE(relaxed.client, nullptr);
+  EXPECT_EQ(*relaxed.client->ServerReady(), true);
+  EXPECT_EQ(*relaxed.client->HealthCheck(""), ServingStatus::SERVING);
 }
 
 TEST(RepositoryTest, ControlRpcsNeedExplicitMode) {
