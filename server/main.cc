@@ -32,6 +32,9 @@ ABSL_FLAG(std::vector<std::string>, load_model, {},
           "With --model-control-mode=explicit: models to load at startup ('*' = all).");
 ABSL_FLAG(int, repository_poll_secs, 15, "With --model-control-mode=poll: seconds between scans.");
 ABSL_FLAG(int, engine_threads, 0, "oneDNN threads per model instance; 0 = one per core.");
+ABSL_FLAG(int64_t, plan_cache_mb, 4096,
+          "Activation memory of the compiled plans (one per batch size) of each model version, "
+          "in MiB; least recently used plans beyond it are dropped and rebuilt when needed.");
 ABSL_FLAG(int64_t, default_max_queue_size, 1024,
           "Requests a model queues when its config sets no max_queue_size; more get UNAVAILABLE.");
 ABSL_FLAG(int64_t, default_max_batch_size, 4,
@@ -71,6 +74,9 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   if (options.models.servable.engine_threads < 0) {
     return absl::InvalidArgumentError("--engine-threads must be >= 0");
   }
+  const int64_t plan_cache_mb = absl::GetFlag(FLAGS_plan_cache_mb);
+  if (plan_cache_mb < 1) return absl::InvalidArgumentError("--plan-cache-mb must be >= 1");
+  options.models.servable.plan_cache_bytes = plan_cache_mb << 20;
   options.models.servable.default_max_queue_size = absl::GetFlag(FLAGS_default_max_queue_size);
   if (options.models.servable.default_max_queue_size < 1) {
     return absl::InvalidArgumentError("--default-max-queue-size must be >= 1");

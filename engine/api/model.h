@@ -48,6 +48,13 @@ struct ModelOptions {
   // come from files and requests that may be hostile. 4 GiB by default,
   // ten times VGG-19's largest activation at batch 32.
   int64_t max_value_bytes = int64_t{4} << 30;
+  // Activation memory the cached plans (one per batch size) may hold
+  // together. Beyond it the least recently used plans are dropped and
+  // compiled again when next needed; the plan in use is always kept. A
+  // server batching dynamically meets every batch size up to its maximum,
+  // so without a bound its plans would grow with the sum of all of them.
+  // 4 GiB by default: ResNet-50's plans for batches up to 32, for example.
+  int64_t max_plan_cache_bytes = int64_t{4} << 30;
   // Rewrite the graph at load (fold BatchNorm into Conv, fuse activations
   // into Conv and Gemm, drop identities). Values fused away can then not be
   // requested as outputs; turn this off to request any value of the file.

@@ -47,6 +47,15 @@ class OneDnnModel : public Model {
     absl::Mutex mu;
     std::unique_ptr<Plan> plan ABSL_GUARDED_BY(mu);
   };
+  struct CacheSlot {
+    std::shared_ptr<CachedPlan> entry;
+    int64_t bytes = 0;       // Known once built.
+    uint64_t last_used = 0;  // Tick of the last lookup.
+  };
+
+  // Records the size of the plan built for `key` and drops least recently
+  // used plans until the cache fits its budget (never `key` itself).
+  void AccountAndEvict(const std::string& key, int64_t bytes) const;
 
   absl::StatusOr<std::vector<const Tensor*>> OrderInputs(
       const std::vector<NamedTensor>& inputs) const;
@@ -63,7 +72,8 @@ class OneDnnModel : public Model {
 
   mutable WeightCache weights_;  // Reordered weights, shared by all plans.
   mutable absl::Mutex mu_;
-  mutable absl::flat_hash_map<std::string, std::shared_ptr<CachedPlan>> plans_ ABSL_GUARDED_BY(mu_);
+  mutable absl::flat_hash_map<std::string, CacheSlot> plans_ ABSL_GUARDED_BY(mu_);
+  mutable uint64_t tick_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 absl::flat_hash_set<std::string> NodeOutputs(const ir::Graph& graph) {
@@ -193,9 +203,10 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   std::shared_ptr<CachedPlan> entry;
   {
     absl::MutexLock lock(&mu_);
-    std::shared_ptr<CachedPlan>& slot = plans_[key];
-    if (slot == nullptr) slot = std::make_shared<CachedPlan>();
-    entry = slot;
+    CacheSlot& slot = plans_[key];
+    if (slot.entry == nullptr) slot.entry = std::make_shared<CachedPlan>();
+    slot.last_used = ++tick_;
+    entry = slot.entry;
   }
   // OpenMP's team size is a setting of the calling thread: set it for this
   // run and give the caller its own back afterwards.
@@ -209,12 +220,32 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
                            weights_);
     if (!plan.ok()) return plan.status();
     entry->plan = *std::move(plan);
+    AccountAndEvict(key, entry->plan->activation_bytes());
   }
   std::vector<const Tensor*> floats;
   for (const Tensor* t : ordered) {
     if (t->type() == DataType::kFloat32) floats.push_back(t);
   }
   return entry->plan->Run(floats);
+}
+
+void OneDnnModel::AccountAndEvict(const std::string& key, int64_t bytes) const {
+  absl::MutexLock lock(&mu_);
+  auto built = plans_.find(key);
+  if (built != plans_.end()) built->second.bytes = bytes;
+  int64_t total = 0;
+  for (const auto& [k, slot] : plans_) total += slot.bytes;
+  while (total > options_.max_plan_cache_bytes) {
+    auto oldest = plans_.end();
+    for (auto it = plans_.begin(); it != plans_.end(); ++it) {
+      if (it->first == key || it->second.bytes == 0) continue;  // In use, or not built yet.
+      if (oldest == plans_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
+    }
+    if (oldest == plans_.end()) break;
+    total -= oldest->second.bytes;
+    // A run still using the plan holds its own reference; it is freed after.
+    plans_.erase(oldest);
+  }
 }
 
 }  // namespace

@@ -47,4 +47,12 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
   }
 }
 
+int64_t Plan::activation_bytes() const {
+  int64_t bytes = 0;
+  for (const dnnl::memory& memory : memories_) {
+    bytes += static_cast<int64_t>(memory.get_desc().get_size());
+  }
+  return bytes;
+}
+
 }  // namespace convoy

@@ -28,6 +28,10 @@ class Plan {
   // with. REQUIRES: their shapes equal the shapes the plan was built for.
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs);
 
+  // Bytes of the activation memories the plan allocated (its weights are
+  // shared through the model's WeightCache and not counted).
+  int64_t activation_bytes() const;
+
  private:
   friend class PlanBuilder;
   friend class OpContext;

@@ -191,6 +191,7 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
   CONVOY_SERVER_RETURN_IF_ERROR(CheckInsideRepository(RepositoryOf(model_dir), path));
   ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
+  model_options.max_plan_cache_bytes = options.plan_cache_bytes;
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
   if (!model.ok()) return model.status();
   if (!config) {

@@ -36,6 +36,9 @@ namespace convoy::server {
 struct ServableOptions {
   // oneDNN threads per instance; 0 = one per core.
   int engine_threads = 0;
+  // Activation memory of the compiled plans (one per batch size) of each
+  // model version; least recently used plans beyond it are dropped.
+  int64_t plan_cache_bytes = int64_t{4} << 30;
   // Queue bound for models whose config leaves max_queue_size at 0.
   int64_t default_max_queue_size = 1024;
   // max_batch_size of a derived config (Triton's default is 4 too).

@@ -1,0 +1,73 @@
+// The plan cache under a memory budget: plans dropped to fit it are
+// compiled again when needed, and results never change.
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "engine/api/model.h"
+#include "gtest/gtest.h"
+#include "tests/engine/testing/onnx_builder.h"
+
+namespace convoy {
+namespace {
+
+Tensor RandomInput(int64_t batch, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> values(batch * 3 * 5 * 5);
+  for (float& v : values) v = normal(random);
+  return Tensor::FromFloats({batch, 3, 5, 5}, values);
+}
+
+std::unique_ptr<Model> Load(int64_t cache_bytes) {
+  ModelOptions options;
+  options.max_plan_cache_bytes = cache_bytes;
+  auto model = Model::LoadFromBytes(testing::ConvReluModel().Serialize(), "conv_relu", options);
+  EXPECT_TRUE(model.ok()) << model.status();
+  return model.ok() ? *std::move(model) : nullptr;
+}
+
+bool SameBytes(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.raw_data(), b.raw_data(), a.byte_size()) == 0;
+}
+
+TEST(PlanCacheTest, EvictedPlansAreRebuiltWithIdenticalResults) {
+  std::unique_ptr<Model> roomy = Load(int64_t{1} << 30);
+  std::unique_ptr<Model> tight = Load(1);  // Keeps only the plan in use.
+  ASSERT_NE(roomy, nullptr);
+  ASSERT_NE(tight, nullptr);
+  for (int64_t batch : {1, 2, 3, 1, 2, 3, 4, 1}) {
+    const Tensor input = RandomInput(batch, static_cast<uint32_t>(batch));
+    auto want = roomy->Run({{"x", input}});
+    auto got = tight->Run({{"x", input}});
+    ASSERT_TRUE(want.ok()) << want.status();
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_TRUE(SameBytes((*want)[0], (*got)[0])) << "batch " << batch;
+  }
+}
+
+TEST(PlanCacheTest, ConcurrentRunsOfManyShapesUnderATinyBudget) {
+  std::unique_ptr<Model> roomy = Load(int64_t{1} << 30);
+  std::unique_ptr<Model> tight = Load(1);
+  std::vector<Tensor> expected;
+  for (int64_t batch = 1; batch <= 6; ++batch) {
+    expected.push_back((*roomy->Run({{"x", RandomInput(batch, 7)}}))[0]);
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 30; ++i) {
+        const int64_t batch = 1 + (t + i) % 6;
+        auto got = tight->Run({{"x", RandomInput(batch, 7)}});
+        if (!got.ok() || !SameBytes((*got)[0], expected[batch - 1])) ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+}  // namespace
+}  // namespace convoy
