@@ -32,8 +32,8 @@ step "AddressSanitizer + UBSan build"
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCONVOY_SANITIZE=address,undefined -DCONVOY_FUZZ=ON >/dev/null
 ninja -C build-asan
-step "Sanitizer run of the unit and conformance tests"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L "unit|conformance")
+step "Sanitizer run of the unit, conformance and server integration tests"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L "unit|conformance|integration")
 
 step "Fuzzing the ONNX loader for ${CONVOY_FUZZ_SECONDS:-60} s"
 corpus=$(mktemp -d)

@@ -88,6 +88,50 @@ TEST(RepositoryTest, BadModelsAreReportedAndDoNotAffectOthers) {
   EXPECT_EQ(*relaxed.client->HealthCheck(""), ServingStatus::SERVING);
 }
 
+// A config as Triton users write them, with GPU instances and Triton-only
+// tuning: it loads (with warnings) and serves.
+TEST(RepositoryTest, ServesATritonStyleConfigUnchanged) {
+  TestRepository repository;
+  repository.WriteFile("triton/config.pbtxt", R"pb(
+name: "triton"
+platform: "onnxruntime_onnx"
+max_batch_size: 8
+input [
+  {
+    name: "x"
+    data_type: TYPE_FP32
+    format: FORMAT_NONE
+    dims: [ 4 ]
+  }
+]
+output [
+  {
+    name: "y"
+    data_type: TYPE_FP32
+    dims: [ 4 ]
+  }
+]
+instance_group [ { count: 1 kind: KIND_GPU gpus: [ 0 ] } ]
+dynamic_batching {
+  preferred_batch_size: [ 4, 8 ]
+  max_queue_delay_microseconds: 100
+  default_queue_policy { max_queue_size: 64 }
+}
+optimization { execution_accelerators { gpu_execution_accelerator : [ { name : "tensorrt" } ] } }
+model_warmup [ { name: "zeros" batch_size: 1 inputs { key: "x" value: { data_type: TYPE_FP32 dims: [ 4 ] zero_data: true } } } ]
+version_policy: { specific: { versions: [ 3 ] } }
+parameters { key: "intra_op_thread_count" value: { string_value: "2" } }
+)pb");
+  repository.WriteFile("triton/3/model.onnx", ScaleModelOnnx(3.0f));
+  RunningServer running = StartServer(repository);
+  ASSERT_NE(running.client, nullptr);
+  EXPECT_EQ(*AskScale(*running.client, "triton"), 3.0f);
+  auto config = running.client->ModelConfig("triton");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->instance_group(0).kind(), inference::ModelInstanceGroup::KIND_CPU);
+  EXPECT_EQ(config->parameters().at("intra_op_thread_count").string_value(), "2");
+}
+
 TEST(RepositoryTest, ControlRpcsNeedExplicitMode) {
   TestRepository repository;
   AddScaleModel(repository, "m", 1, 2.0f);
