@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Serving benchmark of convoy-server (docs/BENCHMARKS.md, "Serving"):
 #  1. resnet50 served at concurrency 16, against the engine's own throughput
-#     (convoy-infer) at the batch size the server's batcher formed;
+#     (convoy-infer) at the batch size the server's batcher formed, with the
+#     zoo's config (no queue delay) and with one tuned for throughput
+#     (preferred batch size 16, up to 50 ms of queue delay);
 #  2. lenet5 served at concurrency 64, against echo-server, a gRPC server that
 #     answers the same messages without computing (the ceiling);
 #  3. lenet5 with dynamic batching on and off.
@@ -23,9 +25,13 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # The repository: resnet50 and lenet5 as in the zoo (dynamic batching on),
-# and lenet5 once more without dynamic batching.
+# resnet50 tuned for throughput, and lenet5 without dynamic batching.
 mkdir -p "$work/models"
 cp -r zoo/models/resnet50 zoo/models/lenet5 "$work/models/"
+cp -r zoo/models/resnet50 "$work/models/resnet50-tuned"
+sed -e 's/name: "resnet50"/name: "resnet50-tuned"/' \
+  -e 's/dynamic_batching { }/dynamic_batching { preferred_batch_size: [ 16 ] max_queue_delay_microseconds: 50000 }/' \
+  zoo/models/resnet50/config.pbtxt > "$work/models/resnet50-tuned/config.pbtxt"
 cp -r zoo/models/lenet5 "$work/models/lenet5-unbatched"
 sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
   zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
@@ -54,17 +60,25 @@ run() {  # label, then convoy-loadgen flags; appends one JSON line per run
     "$("$loadgen" --json --duration "$seconds" --warmup 3 "$@")" >>"$work/results.jsonl"
 }
 
-for round in $(seq "$rounds"); do
-  echo "round $round/$rounds" >&2
-  run resnet50-served --server "$server" --model resnet50 --concurrency 16
+# convoy-infer on random images at the batch size the last run of $1 formed.
+engine_at_formed_batch() {
+  local batch engine
   batch=$(tail -n 1 "$work/results.jsonl" | /usr/bin/python3 -c \
     'import json,sys; print(max(1, round(json.loads(sys.stdin.read())["result"]["server_batch_size"])))')
   /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], \
 np.random.RandomState(1).randn(int(sys.argv[2]), 3, 224, 224).astype('f4'))" "$work/in.npy" "$batch"
   engine=$("$infer" zoo/models/resnet50/1/model.onnx --input "$work/in.npy" --bench 10 --warmup 2 |
     sed -n 's/.* batch \([0-9]*\): \([0-9.]*\) img\/s.*/\1 \2/p')
-  printf '{"label": "resnet50-engine", "result": {"batch": %s, "items_per_s": %s}}\n' \
+  printf '{"label": "%s-engine", "result": {"batch": %s, "items_per_s": %s}}\n' "$1" \
     ${engine} >>"$work/results.jsonl"
+}
+
+for round in $(seq "$rounds"); do
+  echo "round $round/$rounds" >&2
+  for variant in resnet50 resnet50-tuned; do
+    run "$variant-served" --server "$server" --model "$variant" --concurrency 16
+    engine_at_formed_batch "$variant"
+  done
   run lenet5-served --server "$server" --model lenet5 --concurrency 64
   run lenet5-echo --server "127.0.0.1:$echo_port" --model lenet5 --concurrency 64
   run lenet5-unbatched --server "$server" --model lenet5-unbatched --concurrency 64
@@ -79,12 +93,14 @@ for line in open(sys.argv[1]):
 def med(label, key):
     return statistics.median(r[key] for r in runs[label])
 print(f"rounds: {len(runs['lenet5-served'])} (medians)\n")
-served, engine = med("resnet50-served", "items_per_s"), med("resnet50-engine", "items_per_s")
-print("| resnet50, concurrency 16 | images/s | batch formed |")
-print("|---|---|---|")
-print(f"| served | {served:.1f} | {med('resnet50-served', 'server_batch_size'):.2f} |")
-print(f"| engine alone at that batch | {engine:.1f} | {med('resnet50-engine', 'batch'):.0f} |")
-print(f"| ratio served / engine | {served / engine:.2f} | |\n")
+print("| resnet50, concurrency 16 | served images/s | batch formed | engine alone at that batch, images/s | served / engine |")
+print("|---|---|---|---|---|")
+for variant, name in (("resnet50", "zoo config (no queue delay)"),
+                      ("resnet50-tuned", "tuned (preferred 16; delay 50 ms)")):
+    served, engine = med(f"{variant}-served", "items_per_s"), med(f"{variant}-engine", "items_per_s")
+    print(f"| {name} | {served:.1f} | {med(f'{variant}-served', 'server_batch_size'):.2f} | "
+          f"{engine:.1f} | {served / engine:.2f} |")
+print()
 print("| lenet5, concurrency 64 | requests/s | p50 ms | p99 ms | batch formed |")
 print("|---|---|---|---|---|")
 for label, name in (("lenet5-echo", "echo server (no compute, ceiling)"),
