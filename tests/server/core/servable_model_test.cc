@@ -29,6 +29,23 @@ absl::StatusOr<std::shared_ptr<ServableModel>> LoadVersion1(const TestRepository
   return ServableModel::Load(repository.root() + "/" + name, 1, config, ServableOptions());
 }
 
+// y = Relu(x) for x [1, 4]: a graph whose batch dimension is fixed.
+std::string FixedBatchModelOnnx() {
+  OnnxBuilder b;
+  b.AddInput("x", {1, 4});
+  b.AddNode("Relu", {"x"}, {"y"});
+  b.AddOutput("y");
+  return b.Serialize();
+}
+
+// A batching config: one input named `input` and output "y", both [4];
+// `output_extra` adds fields to the output.
+std::string BatchedConfig(const std::string& input, const std::string& output_extra = "") {
+  return "max_batch_size: 8\ninput [ { name: \"" + input +
+         "\" data_type: TYPE_FP32 dims: [ 4 ] } ]\noutput [ { name: \"y\" data_type: TYPE_FP32 "
+         "dims: [ 4 ] " + output_extra + "} ]\n";
+}
+
 TEST(ServableModelTest, DerivesTheConfigWhenThereIsNone) {
   TestRepository repository;
   repository.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(2.0f));
@@ -47,11 +64,7 @@ TEST(ServableModelTest, DerivesTheConfigWhenThereIsNone) {
 
 TEST(ServableModelTest, DerivedConfigDoesNotBatchAFixedBatchDimension) {
   TestRepository repository;
-  OnnxBuilder b;
-  b.AddInput("x", {1, 4});
-  b.AddNode("Relu", {"x"}, {"y"});
-  b.AddOutput("y");
-  repository.WriteFile("fixed/1/model.onnx", b.Serialize());
+  repository.WriteFile("fixed/1/model.onnx", FixedBatchModelOnnx());
   auto model = LoadVersion1(repository, "fixed");
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ((*model)->config().max_batch_size(), 0);
@@ -106,14 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {
   TestRepository repository;
-  OnnxBuilder b;
-  b.AddInput("x", {1, 4});
-  b.AddNode("Relu", {"x"}, {"y"});
-  b.AddOutput("y");
-  repository.WriteFile("m/1/model.onnx", b.Serialize());
-  repository.WriteFile("m/config.pbtxt",
-                       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] "
-                       "} ]\noutput [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n");
+  repository.WriteFile("m/1/model.onnx", FixedBatchModelOnnx());
+  repository.WriteFile("m/config.pbtxt", BatchedConfig("x"));
   auto model = LoadVersion1(repository, "m");
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(model.status().message(), HasSubstr("fixed batch dimension 1"));
@@ -127,9 +134,7 @@ TEST(ServableModelTest, RefusesAGraphInputMissingFromTheConfig) {
   b.AddNode("Add", {"a", "b"}, {"y"});
   b.AddOutput("y");
   repository.WriteFile("m/1/model.onnx", b.Serialize());
-  repository.WriteFile("m/config.pbtxt",
-                       "max_batch_size: 8\ninput [ { name: \"a\" data_type: TYPE_FP32 dims: [ 4 ] "
-                       "} ]\noutput [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n");
+  repository.WriteFile("m/config.pbtxt", BatchedConfig("a"));
   auto model = LoadVersion1(repository, "m");
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(model.status().message(), HasSubstr("input 'b' is missing from config.pbtxt"));
@@ -142,9 +147,7 @@ TEST(ServableModelTest, ReadsNothingOutsideTheRepository) {
   TestRepository repository;
   repository.WriteFile("labels/1/model.onnx", testing::ScaleModelOnnx(1.0f));
   repository.WriteFile("labels/config.pbtxt",
-                       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] "
-                       "} ]\noutput [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] "
-                       "label_filename: \"labels.txt\" } ]\n");
+                       BatchedConfig("x", "label_filename: \"labels.txt\" "));
   std::filesystem::create_symlink(outside.root() + "/secret.txt",
                                   repository.root() + "/labels/labels.txt");
   auto labels = LoadVersion1(repository, "labels");
