@@ -110,13 +110,22 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
   return versions;
 }
 
-absl::Status ModelManager::LoadLocked(const std::string& name) {
+absl::Status ModelManager::CheckLoadable(const std::string& name) const {
   CONVOY_SERVER_RETURN_IF_ERROR(ValidateModelName(name));
   absl::StatusOr<std::vector<std::string>> listed = ListModels(options_.repository);
   if (!listed.ok()) return listed.status();
   if (std::find(listed->begin(), listed->end(), name) == listed->end()) {
     return absl::NotFoundError(absl::StrCat("no model '", name, "' in repository '",
                                             options_.repository, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModelManager::LoadLocked(const std::string& name) {
+  if (absl::Status loadable = CheckLoadable(name); !loadable.ok()) {
+    Log(LogLevel::kError, "model_load_refused",
+        {{"model", name}, {"error", std::string(loadable.message())}});
+    return loadable;
   }
   const std::string model_dir = (std::filesystem::path(options_.repository) / name).string();
   absl::StatusOr<std::string> fingerprint = ModelFingerprint(model_dir);

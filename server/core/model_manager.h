@@ -104,6 +104,8 @@ class ModelManager {
 
   explicit ModelManager(ModelManagerOptions options) : options_(std::move(options)) {}
 
+  // OK if `name` is a valid name of a model directory of the repository.
+  absl::Status CheckLoadable(const std::string& name) const;
   absl::Status LoadLocked(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
   absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> LoadVersions(
       const std::string& name) const;
