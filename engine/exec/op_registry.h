@@ -22,6 +22,10 @@ struct OpKernel {
   absl::Status (*infer)(OpContext& ctx) = nullptr;
   // Emits the run-time work. Null for operators that always fold to constants.
   absl::Status (*build)(OpContext& ctx) = nullptr;
+  // Inputs that must be present and named (ONNX writes an omitted optional
+  // input as an empty name); checked before `infer` runs, so kernels may read
+  // inputs [0, min_inputs) without checking.
+  size_t min_inputs = 1;
 };
 
 class OpRegistry {

@@ -90,6 +90,14 @@ absl::Status PlanBuilder::CompileNode(const ir::Node& node) {
                          absl::StrCat("operator '", node.op_type, "' is not supported"));
   }
   OpContext ctx(*this, node);
+  // Files may omit any input, or write it as an empty name.
+  if (node.inputs.size() < kernel->min_inputs) {
+    return ctx.Invalid(absl::StrCat("takes at least ", kernel->min_inputs, " inputs, has ",
+                                    node.inputs.size()));
+  }
+  for (size_t i = 0; i < kernel->min_inputs; ++i) {
+    if (node.inputs[i].empty()) return ctx.Invalid(absl::StrCat("input ", i, " is missing"));
+  }
   try {
     if (absl::Status s = kernel->infer(ctx); !s.ok()) return s;
     bool all_constant = true;

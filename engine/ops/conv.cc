@@ -157,6 +157,6 @@ absl::Status Build(OpContext& ctx) {
 
 }  // namespace
 
-void RegisterConvOps(OpRegistry& registry) { registry.Add("Conv", {Infer, Build}); }
+void RegisterConvOps(OpRegistry& registry) { registry.Add("Conv", {Infer, Build, 2}); }
 
 }  // namespace convoy

@@ -168,8 +168,8 @@ absl::Status BuildMatMul(OpContext& ctx) {
 }  // namespace
 
 void RegisterMatMulOps(OpRegistry& registry) {
-  registry.Add("Gemm", {InferGemm, BuildGemm});
-  registry.Add("MatMul", {InferMatMul, BuildMatMul});
+  registry.Add("Gemm", {InferGemm, BuildGemm, 2});
+  registry.Add("MatMul", {InferMatMul, BuildMatMul, 2});
 }
 
 }  // namespace convoy

@@ -87,7 +87,7 @@ absl::Status BuildLrn(OpContext& ctx) {
 }  // namespace
 
 void RegisterNormalizationOps(OpRegistry& registry) {
-  registry.Add("BatchNormalization", {InferBatchNorm, BuildBatchNorm});
+  registry.Add("BatchNormalization", {InferBatchNorm, BuildBatchNorm, 5});
   registry.Add("LRN", {InferLrn, BuildLrn});
 }
 

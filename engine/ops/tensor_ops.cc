@@ -277,7 +277,7 @@ absl::Status BuildPad(OpContext& ctx) {
 void RegisterTensorOps(OpRegistry& registry) {
   registry.Add("Concat", {InferConcat, BuildConcat});
   registry.Add("Transpose", {InferTranspose, BuildTranspose});
-  registry.Add("Gather", {InferGather, BuildGather});
+  registry.Add("Gather", {InferGather, BuildGather, 2});
   registry.Add("Pad", {InferPad, BuildPad});
 }
 

@@ -152,6 +152,29 @@ TEST(ModelLoadErrorTest, UnknownOperator) {
               {"node 'einsum1'", "(Einsum)", "operator 'Einsum' is not supported"});
 }
 
+// Found by the loader's fuzzer: an omitted (empty) first input used to be
+// looked up as a value and throw.
+TEST(ModelLoadErrorTest, OmittedFirstInput) {
+  OnnxBuilder b = ConvReluModel();
+  b.AddNode("Concat", {"", "y"}, {"z"}, {IntAttr("axis", 1)}, "concat1");
+  b.AddOutput("z");
+  ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument,
+              {"node 'concat1'", "input 0 is missing"});
+}
+
+TEST(ModelLoadErrorTest, RequiredInputsOmitted) {
+  OnnxBuilder one_input = ConvReluModel();
+  one_input.AddNode("Gemm", {"y"}, {"z"}, {}, "gemm1");
+  one_input.AddOutput("z");
+  ExpectError(LoadStatus(one_input), absl::StatusCode::kInvalidArgument,
+              {"node 'gemm1'", "takes at least 2 inputs, has 1"});
+  OnnxBuilder empty_weights = ConvReluModel();
+  empty_weights.AddNode("Conv", {"y", ""}, {"z"}, {}, "conv2");
+  empty_weights.AddOutput("z");
+  ExpectError(LoadStatus(empty_weights), absl::StatusCode::kInvalidArgument,
+              {"node 'conv2'", "input 1 is missing"});
+}
+
 TEST(ModelLoadErrorTest, UnknownOperatorOnAPathNoOutputNeeds) {
   // Reported at load even though no requested output depends on it.
   OnnxBuilder b = ConvReluModel();
