@@ -79,6 +79,12 @@ absl::Status OpContext::ExpectInputs(size_t min, size_t max,
   return absl::OkStatus();
 }
 
+absl::Status OpContext::CheckOutputSize(size_t i, const Shape& shape) const {
+  absl::Status status = builder_.CheckSize(node_.outputs[i], shape);
+  if (status.ok()) return status;
+  return ir::NodeError(status.code(), builder_.graph_, node_, status.message());
+}
+
 absl::Status OpContext::Invalid(absl::string_view message) const {
   return ir::NodeError(absl::StatusCode::kInvalidArgument, builder_.graph_, node_, message);
 }

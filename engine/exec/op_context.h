@@ -64,6 +64,10 @@ class OpContext {
   absl::Status Unsupported(absl::string_view message) const;  // Valid, but not implemented.
 
   // --- Infer: declare outputs.
+  // The size limits of the plan (ModelOptions::max_value_bytes) for output i
+  // of `shape`. Outputs are checked after `infer` anyway; folding operators
+  // call it first, before they allocate the value they fold.
+  absl::Status CheckOutputSize(size_t i, const Shape& shape) const;
   void SetOutput(size_t i, Shape shape, DataType type = DataType::kFloat32);
   void SetOutputConstant(size_t i, Tensor value);
   const Shape& output_shape(size_t i) const;

@@ -132,6 +132,7 @@ absl::Status Infer(OpContext& ctx) {
   for (size_t i = 1; i < ctx.num_inputs(); ++i) {
     CONVOY_ASSIGN_OR_RETURN(Shape operand, OperandShape(ctx, i));
     CONVOY_ASSIGN_OR_RETURN(Shape step, BroadcastShapes(ctx, acc.shape(), operand));
+    CONVOY_RETURN_IF_ERROR(ctx.CheckOutputSize(0, step));  // Broadcasting can multiply sizes.
     const Tensor rhs = ctx.constant_input(i)->Reshaped(operand);
     acc = type == DataType::kFloat32 ? FoldTyped<float>(kind, acc, rhs, step)
                                      : FoldTyped<int64_t>(kind, acc, rhs, step);

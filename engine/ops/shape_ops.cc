@@ -20,9 +20,10 @@ absl::StatusOr<Shape> FlattenShape(const OpContext& ctx) {
     return ctx.Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   }
   if (axis < 0) axis += rank;
-  int64_t outer = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= in[d];
-  return Shape{outer, NumElements(in) / outer};
+  // Products, not a division: a dimension may be 0.
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= in[d];
+  return Shape{outer, inner};
 }
 
 absl::StatusOr<Shape> ReshapeShape(const OpContext& ctx) {

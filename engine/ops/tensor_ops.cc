@@ -54,6 +54,11 @@ absl::Status InferConcat(OpContext& ctx) {
     return absl::OkStatus();
   }
   // Fold: walk the output, copying from whichever input covers each slice.
+  CONVOY_RETURN_IF_ERROR(ctx.CheckOutputSize(0, out));
+  if (NumElements(out) == 0) {  // Nothing to copy, however long the axis.
+    ctx.SetOutputConstant(0, Tensor(ctx.input_type(0), out));
+    return absl::OkStatus();
+  }
   const int64_t inner = NumElements(Shape(out.begin() + axis + 1, out.end()));
   std::vector<int64_t> input_of(out[axis]), offset_in(out[axis]);
   for (size_t i = 0, pos = 0; i < ctx.num_inputs(); ++i) {
@@ -181,6 +186,7 @@ absl::Status InferGather(OpContext& ctx) {
   const int64_t inner = NumElements(Shape(data.begin() + g.axis + 1, data.end()));
   const int64_t count = static_cast<int64_t>(g.indices.size());
   if (const Tensor* constant = ctx.constant_input(0)) {
+    CONVOY_RETURN_IF_ERROR(ctx.CheckOutputSize(0, g.out));
     ctx.SetOutputConstant(0, GatherElements(*constant, g.out, [&](int64_t i) {
       const int64_t outer = i / inner / count, j = (i / inner) % count;
       return (outer * data[g.axis] + g.indices[j]) * inner + i % inner;

@@ -162,6 +162,18 @@ TEST(ModelLoadErrorTest, OmittedFirstInput) {
               {"node 'concat1'", "input 0 is missing"});
 }
 
+// Found by the fuzzer: Flatten divided by a zero dimension (UBSan).
+TEST(ModelLoadErrorTest, FlattenOfAnEmptyTensorIsAnswered) {
+  OnnxBuilder b;
+  b.AddInput("x", {1, 0, 3});
+  b.AddNode("Flatten", {"x"}, {"y"}, {IntAttr("axis", 2)}, "flatten1");
+  b.AddOutput("y");
+  absl::Status status = LoadStatus(b);
+  EXPECT_TRUE(status.ok() || status.code() == absl::StatusCode::kInvalidArgument ||
+              status.code() == absl::StatusCode::kUnimplemented)
+      << status;
+}
+
 TEST(ModelLoadErrorTest, RequiredInputsOmitted) {
   OnnxBuilder one_input = ConvReluModel();
   one_input.AddNode("Gemm", {"y"}, {"z"}, {}, "gemm1");
