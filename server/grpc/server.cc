@@ -34,6 +34,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(-1);
+  // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
+  // would start and silently share its traffic; it must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
@@ -59,7 +62,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
 }
 
 Server::~Server() {
-  if (!stopped_.HasBeenNotified()) Shutdown(absl::Seconds(5));
+  // A Start() that failed leaves nothing running to shut down.
+  if (grpc_server_ != nullptr && !stopped_.HasBeenNotified()) Shutdown(absl::Seconds(5));
 }
 
 void Server::UpdateHealth(const std::string& model, bool ready) {

@@ -132,6 +132,27 @@ parameters { key: "intra_op_thread_count" value: { string_value: "2" } }
   EXPECT_EQ(config->parameters().at("intra_op_thread_count").string_value(), "2");
 }
 
+TEST(ServerStartTest, ReportsAMissingRepositoryAndABusyPort) {
+  server::ServerOptions options;
+  options.models.repository = "/nonexistent/models";
+  options.address = "127.0.0.1";
+  options.grpc_port = 0;
+  auto missing = server::Server::Start(options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/models"));
+
+  TestRepository repository;
+  RunningServer first = StartServer(repository);
+  ASSERT_NE(first.server, nullptr);
+  options.models.repository = repository.root();
+  options.grpc_port = first.server->port();
+  auto second = server::Server::Start(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(second.status().message(), HasSubstr("cannot listen"));
+}
+
 TEST(RepositoryTest, ControlRpcsNeedExplicitMode) {
   TestRepository repository;
   AddScaleModel(repository, "m", 1, 2.0f);
