@@ -26,10 +26,9 @@ void ModelStatistics::RecordSuccess(int64_t items, const RequestTimings& t, absl
       std::max(last_inference_ms_, static_cast<uint64_t>(absl::ToUnixMillis(finished)));
 }
 
-void ModelStatistics::RecordFailure(absl::Duration total, absl::Duration queued) {
+void ModelStatistics::RecordFailure(absl::Duration total) {
   absl::MutexLock lock(&mu_);
   fail_.Add(total);
-  if (queued > absl::ZeroDuration()) queue_.Add(queued);
 }
 
 void ModelStatistics::RecordExecution(int64_t batch_size, absl::Duration compute_input,

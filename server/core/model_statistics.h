@@ -28,9 +28,8 @@ class ModelStatistics {
   // A request answered successfully, with `items` batch items.
   void RecordSuccess(int64_t items, const RequestTimings& timings, absl::Time finished);
   // A request that failed after it reached this model (bad input, deadline,
-  // cancellation, engine error). `queued` is its time in the queue, zero if
-  // it never got there.
-  void RecordFailure(absl::Duration total, absl::Duration queued);
+  // cancellation, engine error), `total` after the server received it.
+  void RecordFailure(absl::Duration total);
   // One engine run of `batch_size` items.
   void RecordExecution(int64_t batch_size, absl::Duration compute_input,
                        absl::Duration compute_infer, absl::Duration compute_output);

@@ -111,7 +111,7 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
 
   absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(*request, *model);
   if (!decoded.ok()) {
-    model->statistics().RecordFailure(absl::Now() - received, absl::ZeroDuration());
+    model->statistics().RecordFailure(absl::Now() - received);
     return Reply(ctx, decoded.status());
   }
   decoded->request.deadline = DeadlineOf(ctx);
@@ -131,11 +131,7 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
                if (status.ok()) {
                  model->statistics().RecordSuccess(items, result.timings, finished);
                } else {
-                 const absl::Duration queued = result.timings.batch_started != absl::Time()
-                                                   ? result.timings.batch_started -
-                                                         result.timings.enqueued
-                                                   : absl::ZeroDuration();
-                 model->statistics().RecordFailure(finished - result.timings.received, queued);
+                 model->statistics().RecordFailure(finished - result.timings.received);
                }
                reactor->Finish(ToGrpcStatus(status));
              });

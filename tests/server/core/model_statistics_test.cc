@@ -13,7 +13,7 @@ TEST(ModelStatisticsTest, AddsUpRequestsAndExecutions) {
   stats.RecordSuccess(3, timings, t0 + absl::Microseconds(1200));
   stats.RecordSuccess(1, timings, t0 + absl::Microseconds(1150));
   stats.RecordExecution(4, absl::Microseconds(20), absl::Microseconds(1000), absl::Microseconds(70));
-  stats.RecordFailure(absl::Microseconds(50), absl::ZeroDuration());
+  stats.RecordFailure(absl::Microseconds(50));
 
   inference::ModelStatistics proto;
   stats.ToProto(&proto);
