@@ -70,6 +70,8 @@ void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, C
     return;
   }
 
+  statistics->RecordExecution(total_items, compute_started - batch_started,
+                              compute_ended - compute_started);
   auto shared = std::make_shared<const std::vector<Tensor>>(*std::move(outputs));
   int64_t offset = 0;
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -86,8 +88,7 @@ void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, C
     offset += tasks[i]->size();
     tasks[i]->Complete(std::move(result));
   }
-  statistics->RecordExecution(total_items, compute_started - batch_started,
-                              compute_ended - compute_started, clock->Now() - compute_ended);
+  statistics->RecordExecutionOutput(total_items, clock->Now() - compute_ended);
 }
 
 }  // namespace convoy::server

@@ -32,14 +32,17 @@ void ModelStatistics::RecordFailure(absl::Duration total) {
 }
 
 void ModelStatistics::RecordExecution(int64_t batch_size, absl::Duration compute_input,
-                                      absl::Duration compute_infer,
-                                      absl::Duration compute_output) {
+                                      absl::Duration compute_infer) {
   absl::MutexLock lock(&mu_);
   ++execution_count_;
   BatchStats& stats = batches_[batch_size];
   stats.compute_input.Add(compute_input);
   stats.compute_infer.Add(compute_infer);
-  stats.compute_output.Add(compute_output);
+}
+
+void ModelStatistics::RecordExecutionOutput(int64_t batch_size, absl::Duration compute_output) {
+  absl::MutexLock lock(&mu_);
+  batches_[batch_size].compute_output.Add(compute_output);
 }
 
 void ModelStatistics::ToProto(inference::ModelStatistics* out) const {

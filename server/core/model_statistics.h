@@ -30,9 +30,12 @@ class ModelStatistics {
   // A request that failed after it reached this model (bad input, deadline,
   // cancellation, engine error), `total` after the server received it.
   void RecordFailure(absl::Duration total);
-  // One engine run of `batch_size` items.
+  // One engine run of `batch_size` items, recorded before its responses go
+  // out, so a client that has its response sees the execution counted.
   void RecordExecution(int64_t batch_size, absl::Duration compute_input,
-                       absl::Duration compute_infer, absl::Duration compute_output);
+                       absl::Duration compute_infer);
+  // The time that run then took to write its responses.
+  void RecordExecutionOutput(int64_t batch_size, absl::Duration compute_output);
 
   void ToProto(inference::ModelStatistics* out) const;
 

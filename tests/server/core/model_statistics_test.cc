@@ -12,7 +12,8 @@ TEST(ModelStatisticsTest, AddsUpRequestsAndExecutions) {
                          t0 + absl::Microseconds(130), t0 + absl::Microseconds(1130)};
   stats.RecordSuccess(3, timings, t0 + absl::Microseconds(1200));
   stats.RecordSuccess(1, timings, t0 + absl::Microseconds(1150));
-  stats.RecordExecution(4, absl::Microseconds(20), absl::Microseconds(1000), absl::Microseconds(70));
+  stats.RecordExecution(4, absl::Microseconds(20), absl::Microseconds(1000));
+  stats.RecordExecutionOutput(4, absl::Microseconds(70));
   stats.RecordFailure(absl::Microseconds(50));
 
   inference::ModelStatistics proto;
