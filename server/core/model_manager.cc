@@ -64,7 +64,10 @@ void ModelManager::LoadStartupModels() {
     names = *std::move(listed);
   }
   absl::MutexLock control(&control_mu_);
-  for (const std::string& name : names) LoadLocked(name).IgnoreError();  // Recorded per model.
+  // Listed names need no second check against the directory.
+  for (const std::string& name : names) {
+    (all ? LoadListed(name, FingerprintOf(name)) : LoadLocked(name)).IgnoreError();  // Recorded.
+  }
 }
 
 absl::Status ModelManager::Load(const std::string& name) {
@@ -127,8 +130,16 @@ absl::Status ModelManager::LoadLocked(const std::string& name) {
         {{"model", name}, {"error", std::string(loadable.message())}});
     return loadable;
   }
-  const std::string model_dir = (std::filesystem::path(options_.repository) / name).string();
-  absl::StatusOr<std::string> fingerprint = ModelFingerprint(model_dir);
+  return LoadListed(name, FingerprintOf(name));
+}
+
+std::string ModelManager::FingerprintOf(const std::string& name) const {
+  absl::StatusOr<std::string> fingerprint =
+      ModelFingerprint((std::filesystem::path(options_.repository) / name).string());
+  return fingerprint.ok() ? *fingerprint : "";
+}
+
+absl::Status ModelManager::LoadListed(const std::string& name, std::string fingerprint) {
   {
     absl::MutexLock lock(&mu_);
     Entry& entry = entries_[name];
@@ -142,7 +153,7 @@ absl::Status ModelManager::LoadLocked(const std::string& name) {
     absl::MutexLock lock(&mu_);
     Entry& entry = entries_[name];
     entry.loading = false;
-    entry.fingerprint = fingerprint.ok() ? *fingerprint : "";
+    entry.fingerprint = std::move(fingerprint);
     if (versions.ok()) {
       retired = std::exchange(entry.versions, *std::move(versions));
       entry.reason.clear();
@@ -188,11 +199,7 @@ void ModelManager::Poll() {
   std::vector<std::string> to_load;
   std::vector<std::string> to_unload;
   std::map<std::string, std::string> fingerprints;  // Read before locking: it is file I/O.
-  for (const std::string& name : *listed) {
-    absl::StatusOr<std::string> fingerprint =
-        ModelFingerprint((std::filesystem::path(options_.repository) / name).string());
-    fingerprints[name] = fingerprint.ok() ? *fingerprint : "";
-  }
+  for (const std::string& name : *listed) fingerprints[name] = FingerprintOf(name);
   {
     absl::MutexLock lock(&mu_);
     for (const std::string& name : *listed) {
@@ -208,7 +215,9 @@ void ModelManager::Poll() {
       }
     }
   }
-  for (const std::string& name : to_load) LoadLocked(name).IgnoreError();  // Recorded.
+  for (const std::string& name : to_load) {
+    LoadListed(name, fingerprints[name]).IgnoreError();  // Recorded.
+  }
   for (const std::string& name : to_unload) {
     std::map<int64_t, std::shared_ptr<ServableModel>> retired;
     {

@@ -107,6 +107,11 @@ class ModelManager {
   // OK if `name` is a valid name of a model directory of the repository.
   absl::Status CheckLoadable(const std::string& name) const;
   absl::Status LoadLocked(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
+  // LoadLocked for a name just listed from the repository, with the
+  // fingerprint of its files read before the load.
+  absl::Status LoadListed(const std::string& name, std::string fingerprint)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
+  std::string FingerprintOf(const std::string& name) const;  // "" if unreadable.
   absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> LoadVersions(
       const std::string& name) const;
   void Notify(const std::string& name, bool ready);
