@@ -93,13 +93,17 @@ for line in open(sys.argv[1]):
 def med(label, key):
     return statistics.median(r[key] for r in runs[label])
 print(f"rounds: {len(runs['lenet5-served'])} (medians)\n")
-print("| resnet50, concurrency 16 | served images/s | batch formed | engine alone at that batch, images/s | served / engine |")
-print("|---|---|---|---|---|")
+print("| resnet50, concurrency 16 | served images/s | batch formed | engine alone at that batch, "
+      "images/s | served / engine | compute per batch in the server, ms | engine alone, ms |")
+print("|---|---|---|---|---|---|---|")
 for variant, name in (("resnet50", "zoo config (no queue delay)"),
                       ("resnet50-tuned", "tuned (preferred 16; delay 50 ms)")):
     served, engine = med(f"{variant}-served", "items_per_s"), med(f"{variant}-engine", "items_per_s")
+    batch = med(f"{variant}-engine", "batch")
+    # compute_infer per request is the run of the batch that carried it.
+    server_ms = med(f"{variant}-served", "server_compute_us") / 1000
     print(f"| {name} | {served:.1f} | {med(f'{variant}-served', 'server_batch_size'):.2f} | "
-          f"{engine:.1f} | {served / engine:.2f} |")
+          f"{engine:.1f} | {served / engine:.2f} | {server_ms:.0f} | {1000 * batch / engine:.0f} |")
 print()
 print("| lenet5, concurrency 64 | requests/s | p50 ms | p99 ms | batch formed |")
 print("|---|---|---|---|---|")
