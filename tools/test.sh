@@ -7,7 +7,8 @@
 #   5. rebuild with clang AddressSanitizer + UBSan     (build-asan/) and run
 #      the unit and conformance tests there (the zoo tests are left out:
 #      they spend minutes in oneDNN kernels that ASan does not instrument)
-#   6. fuzz the ONNX loader for CONVOY_FUZZ_SECONDS (default 60)
+#   6. fuzz the ONNX loader and the image decoder for CONVOY_FUZZ_SECONDS
+#      in all (default 60), half each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -35,14 +36,25 @@ ninja -C build-asan
 step "Sanitizer run of the unit, conformance and server integration tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L "unit|conformance|integration")
 
-step "Fuzzing the ONNX loader for ${CONVOY_FUZZ_SECONDS:-60} s"
+fuzz_seconds=${CONVOY_FUZZ_SECONDS:-60}
+# Half each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".
+fuzz_half=$(( fuzz_seconds / 2 > 0 ? fuzz_seconds / 2 : 1 ))
+# New inputs go to throwaway directories; the repository's corpora are seeds only.
 corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
+image_corpus=$(mktemp -d)
+trap 'rm -rf "$corpus" "$image_corpus"' EXIT
+
+step "Fuzzing the ONNX loader for ${fuzz_half} s"
 # Seeds: the repository's corpus plus small real models from the ONNX test data.
 # (No `find | head` here: head's early exit would be a SIGPIPE failure under pipefail.)
 mapfile -t seeds < <(find /usr/share/libonnx-testdata/data/node -name model.onnx -size -2k | sort)
 for f in "${seeds[@]:0:200}"; do cp "$f" "$corpus/$(echo "$f" | md5sum | cut -c1-12).onnx"; done
 build-asan/tests/fuzz/onnx_loader_fuzzer "$corpus" tests/fuzz/corpus/onnx_loader \
-  -max_total_time="${CONVOY_FUZZ_SECONDS:-60}" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+  -max_total_time="$fuzz_half" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+
+step "Fuzzing the image decoder for ${fuzz_half} s"
+# Seeds: tests/fuzz/corpus/image_decoder (made by tests/fuzz/make_image_corpus.py).
+build-asan/tests/fuzz/image_decoder_fuzzer "$image_corpus" tests/fuzz/corpus/image_decoder \
+  -max_total_time="$fuzz_half" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
 
 step "All tests passed"
