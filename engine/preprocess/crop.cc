@@ -9,6 +9,18 @@ namespace convoy {
 
 bool IsValidCropCount(int64_t count) { return count == 1 || count == 5 || count == 10; }
 
+namespace {
+
+// torchvision's CenterCrop offset, int(round(d / 2)). Python rounds a half
+// to the even integer: a difference of 3 gives 2 (1.5 up), 5 gives 2 (2.5
+// down), 7 gives 4.
+int CentreOffset(int d) {
+  const int half = d / 2;
+  return d % 2 == 1 && half % 2 == 1 ? half + 1 : half;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<CropWindow>> CropWindows(int height, int width, int crop_height,
                                                     int crop_width, int64_t count) {
   if (!IsValidCropCount(count)) {
@@ -26,7 +38,7 @@ absl::StatusOr<std::vector<CropWindow>> CropWindows(int height, int width, int c
   const int bottom = height - crop_height;
   const int right = width - crop_width;
   const CropWindow five[] = {
-      {bottom / 2, right / 2, false},  // Centre: floor, as torchvision's CenterCrop.
+      {CentreOffset(bottom), CentreOffset(right), false},
       {0, 0, false},
       {0, right, false},
       {bottom, 0, false},

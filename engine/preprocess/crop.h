@@ -8,8 +8,9 @@
 //   count 5:  centre, top-left, top-right, bottom-left, bottom-right
 //   count 10: the five above, then the same five mirrored
 //
-// The centre window is offset by floor((size - crop) / 2), as torchvision's
-// CenterCrop rounds. ExtractCrop works on float planar (CHW) data, so the
+// The centre window is offset as torchvision's CenterCrop offsets it:
+// round((size - crop) / 2), halves to the even integer (Python's round), so
+// a model evaluated with torchvision sees the same pixels. ExtractCrop works on float planar (CHW) data, so the
 // same windows serve decoded images and tensor inputs larger than a model's
 // input.
 //

@@ -115,9 +115,10 @@ int SaturateToInt(int64_t v) {
 }
 
 // round(longer * shorter_side / shorter), halves up, at least 1.
+// Truncated, as torchvision's Resize(int) computes it, so a model evaluated
+// with torchvision sees the same image size here.
 int ScaleLongerSide(int longer, int shorter, int shorter_side) {
-  const int64_t twice = 2 * int64_t{longer} * shorter_side;
-  return SaturateToInt(std::max<int64_t>((twice + shorter) / (2 * int64_t{shorter}), 1));
+  return SaturateToInt(std::max<int64_t>(int64_t{longer} * shorter_side / shorter, 1));
 }
 
 }  // namespace

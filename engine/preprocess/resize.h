@@ -1,6 +1,6 @@
 // ResizeShorterSide: scales an image so its shorter side is a given length,
-// keeping the aspect ratio (the longer side is rounded to the nearest pixel,
-// halves up: 2x5 to shorter side 1 is 1x3).
+// keeping the aspect ratio. The longer side is truncated, as torchvision's
+// Resize(size) does (640x427 to shorter side 256 is 383x256, not 384x256).
 //
 // The filter is bilinear (a triangle kernel over pixel centres, the
 // align_corners=false convention). When shrinking, the kernel is widened by

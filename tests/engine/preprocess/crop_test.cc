@@ -30,15 +30,18 @@ std::vector<CropWindow> Windows(int height, int width, int crop_height, int crop
   return windows.ok() ? *windows : std::vector<CropWindow>{};
 }
 
-TEST(CropWindowsTest, SingleCropIsTheCentreRoundedDown) {
-  // 10 - 4 = 6 rows to spare: 3 above. 13 - 6 = 7 columns: 3 to the left.
-  EXPECT_THAT(Windows(10, 13, 4, 6, 1), ElementsAre(Window(3, 3, false)));
+TEST(CropWindowsTest, SingleCropIsTheCentreRoundedAsTorchvision) {
+  // 10 - 4 = 6 rows to spare: 3 above. 13 - 6 = 7 columns: round(3.5) = 4.
+  EXPECT_THAT(Windows(10, 13, 4, 6, 1), ElementsAre(Window(3, 4, false)));
+  // 117 columns: round(58.5) = 58, Python rounding halves to even.
   EXPECT_THAT(Windows(256, 341, 224, 224, 1), ElementsAre(Window(16, 58, false)));
+  EXPECT_THAT(Windows(227, 224, 224, 224, 1), ElementsAre(Window(2, 0, false)));  // round(1.5)
+  EXPECT_THAT(Windows(229, 224, 224, 224, 1), ElementsAre(Window(2, 0, false)));  // round(2.5)
 }
 
 TEST(CropWindowsTest, FiveCropsAreCentreThenCornersInOrder) {
   EXPECT_THAT(Windows(11, 14, 4, 5, 5),
-              ElementsAre(Window(3, 4, false),    // centre: floor(7/2), floor(9/2)
+              ElementsAre(Window(4, 4, false),    // centre: round(3.5), round(4.5)
                           Window(0, 0, false),    // top-left
                           Window(0, 9, false),    // top-right
                           Window(7, 0, false),    // bottom-left
@@ -47,9 +50,9 @@ TEST(CropWindowsTest, FiveCropsAreCentreThenCornersInOrder) {
 
 TEST(CropWindowsTest, TenCropsRepeatTheFiveMirrored) {
   EXPECT_THAT(Windows(11, 14, 4, 5, 10),
-              ElementsAre(Window(3, 4, false), Window(0, 0, false), Window(0, 9, false),
+              ElementsAre(Window(4, 4, false), Window(0, 0, false), Window(0, 9, false),
                           Window(7, 0, false), Window(7, 9, false),  //
-                          Window(3, 4, true), Window(0, 0, true), Window(0, 9, true),
+                          Window(4, 4, true), Window(0, 0, true), Window(0, 9, true),
                           Window(7, 0, true), Window(7, 9, true)));
 }
 

@@ -103,7 +103,7 @@ Image MakeImage(int height, int width, int channels, std::vector<uint8_t> pixels
 //                                   P 200 214 241 255  P
 //                                   P  P   P   P   P   P
 //
-// 3x3 crops of the 6x6: centre (1,1), corners (0,0) (0,3) (3,0) (3,3),
+// 3x3 crops of the 6x6: centre (2,2) (torchvision's round(1.5)), corners (0,0) (0,3) (3,0) (3,3),
 // then the same mirrored. Output channels are B, G, R.
 class PipelineTest : public ::testing::Test {
  protected:
@@ -140,12 +140,12 @@ class PipelineTest : public ::testing::Test {
 TEST_F(PipelineTest, TenCropsMatchHandComputedValues) {
   const int P = kPad;
   const std::vector<std::vector<int>> red = {
-      {0, 25, 75, 50, 72, 117, 150, 167, 200},  // centre
+      {72, 117, 139, 167, 200, 216, 214, 241, 255},  // centre
       {P, P, P, P, 0, 25, P, 50, 72},           // top-left
       {P, P, P, 75, 100, P, 117, 139, P},       // top-right
       {P, 150, 167, P, 200, 214, P, P, P},      // bottom-left
       {200, 216, P, 241, 255, P, P, P, P},      // bottom-right
-      {75, 25, 0, 117, 72, 50, 200, 167, 150},  // the same, mirrored
+      {139, 117, 72, 216, 200, 167, 255, 241, 214},  // the same, mirrored
       {P, P, P, 25, 0, P, 72, 50, P},          {P, P, P, P, 100, 75, P, 139, 117},
       {167, 150, P, 214, 200, P, P, P, P},     {P, 216, 200, P, 255, 241, P, P, P},
   };
@@ -189,14 +189,14 @@ TEST(PreprocessImageTest, TenCropsEqualCropsExtractedIndependently) {
   // then ExtractCrop each window.
   const Image resized = ResizeShorterSide(image, 32);
   ASSERT_EQ(resized.height, 32);
-  ASSERT_EQ(resized.width, 39);  // 45 * 32 / 37 = 38.9
+  ASSERT_EQ(resized.width, 38);  // 45 * 32 / 37 = 38.9, truncated
   const int height = 32 + 4;
-  const int width = 39 + 4;
+  const int width = 38 + 4;
   std::vector<float> chw(3 * height * width);
   for (int c = 0; c < 3; ++c) {
     for (int y = 0; y < height; ++y) {
       for (int x = 0; x < width; ++x) {
-        const bool inside = y >= 2 && y < 34 && x >= 2 && x < 41;
+        const bool inside = y >= 2 && y < 34 && x >= 2 && x < 40;
         const uint8_t v = inside ? resized.at(y - 2, x - 2, 2 - c) : 7;
         chw[(c * height + y) * width + x] = (v * spec.scale - spec.mean[c]) / spec.std[c];
       }

@@ -90,15 +90,16 @@ TEST(ResizeTest, ShrinkingKeepsThinLinesAsTheirAverage) {
   }
 }
 
-TEST(ResizeTest, ShorterSideSetsTheScaleAndTheLongerSideRounds) {
+TEST(ResizeTest, ShorterSideSetsTheScaleAndTheLongerSideIsTruncatedAsTorchvision) {
   auto size = [](int h, int w, int s) {
     const ImageSize r = SizeWithShorterSide(h, w, s);
     return std::vector<int>{r.height, r.width};
   };
   EXPECT_EQ(size(480, 640, 256), (std::vector<int>{256, 341}));  // 341.33
   EXPECT_EQ(size(640, 480, 256), (std::vector<int>{341, 256}));
-  EXPECT_EQ(size(300, 500, 256), (std::vector<int>{256, 427}));  // 426.67
-  EXPECT_EQ(size(2, 5, 1), (std::vector<int>{1, 3}));            // 2.5: halves up.
+  EXPECT_EQ(size(300, 500, 256), (std::vector<int>{256, 426}));  // 426.67
+  EXPECT_EQ(size(427, 640, 256), (std::vector<int>{256, 383}));  // 383.70
+  EXPECT_EQ(size(2, 5, 1), (std::vector<int>{1, 2}));            // 2.5
   EXPECT_EQ(size(100, 100, 50), (std::vector<int>{50, 50}));
   EXPECT_EQ(size(1000, 1, 4), (std::vector<int>{4000, 4}));  // Upscaling.
   EXPECT_EQ(size(1000, 3, 1), (std::vector<int>{333, 1}));
