@@ -218,6 +218,17 @@ void AddUint8Input(inference::ModelInferRequest* request, const std::string& nam
   AddRawInput(request, name, "UINT8", shape, values.data(), values.size());
 }
 
+void AddBytesInput(inference::ModelInferRequest* request, const std::string& name,
+                   absl::Span<const std::string> elements) {
+  std::string raw;
+  for (const std::string& element : elements) {
+    const auto length = static_cast<uint32_t>(element.size());
+    for (int shift = 0; shift < 32; shift += 8) raw.push_back(static_cast<char>((length >> shift) & 0xff));
+    raw += element;
+  }
+  AddRawInput(request, name, "BYTES", {static_cast<int64_t>(elements.size())}, raw.data(), raw.size());
+}
+
 absl::StatusOr<Fp32Output> GetFp32Output(const inference::ModelInferResponse& response,
                                          const std::string& name) {
   const int index = OutputIndex(response, name);

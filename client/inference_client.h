@@ -93,6 +93,10 @@ void AddFp32Input(inference::ModelInferRequest* request, const std::string& name
                   const std::vector<int64_t>& shape, absl::Span<const float> values);
 void AddUint8Input(inference::ModelInferRequest* request, const std::string& name,
                    const std::vector<int64_t>& shape, absl::Span<const uint8_t> values);
+// A BYTES input of shape [N], one element each (for example encoded JPEG or
+// PNG files), framed as Triton does: 4-byte little-endian length, bytes.
+void AddBytesInput(inference::ModelInferRequest* request, const std::string& name,
+                   absl::Span<const std::string> elements);
 
 struct Fp32Output {
   std::vector<int64_t> shape;

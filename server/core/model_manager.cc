@@ -18,7 +18,18 @@ namespace {
 
 std::string Join(const std::vector<int64_t>& versions) { return absl::StrJoin(versions, ", "); }
 
+bool IsEnsembleDir(const std::string& model_dir) {
+  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(model_dir);
+  return file.ok() && file->config.platform() == kEnsemblePlatform;
+}
+
 }  // namespace
+
+void ModelManager::EnsemblesLast(std::vector<std::string>* names) const {
+  std::stable_partition(names->begin(), names->end(), [this](const std::string& name) {
+    return !IsEnsembleDir((std::filesystem::path(options_.repository) / name).string());
+  });
+}
 
 absl::StatusOr<ModelControlMode> ParseModelControlMode(const std::string& text) {
   if (text == "none") return ModelControlMode::kNone;
@@ -63,6 +74,8 @@ void ModelManager::LoadStartupModels() {
     }
     names = *std::move(listed);
   }
+  // Ensembles find their members served when they load.
+  EnsemblesLast(&names);
   absl::MutexLock control(&control_mu_);
   // Listed names need no second check against the directory.
   for (const std::string& name : names) {
@@ -88,6 +101,7 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
   } else if (!absl::IsNotFound(file.status())) {
     return file.status();
   }
+  if (config && config->platform() == kEnsemblePlatform) return LoadEnsemble(model_dir, *std::move(config));
   absl::StatusOr<std::vector<int64_t>> available = ListVersions(model_dir);
   if (!available.ok()) return available.status();
   inference::ModelVersionPolicy latest;
@@ -111,6 +125,29 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
     versions[version] = *std::move(servable);
   }
   return versions;
+}
+
+absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::LoadEnsemble(
+    const std::string& model_dir, inference::ModelConfig config) const {
+  std::vector<std::shared_ptr<ServableModel>> members;
+  for (const inference::ModelEnsemble::Member& member : config.ensemble().member()) {
+    const std::string version = member.model_version() == 0 ? "" : absl::StrCat(member.model_version());
+    absl::StatusOr<std::shared_ptr<ServableModel>> served = Get(member.model_name(), version);
+    if (!served.ok()) {
+      return absl::Status(served.status().code(), absl::StrCat("ensemble member '", member.model_name(),
+                                                                "' is not served: ", served.status().message()));
+    }
+    members.push_back(*std::move(served));
+  }
+  const std::string name = config.name();
+  absl::StatusOr<std::shared_ptr<ServableModel>> ensemble =
+      ServableModel::LoadEnsemble(model_dir, std::move(config), members);
+  if (!ensemble.ok()) {
+    return absl::Status(ensemble.status().code(),
+                        absl::StrCat(model_dir, "/config.pbtxt: ", ensemble.status().message()));
+  }
+  Log(LogLevel::kInfo, "model_loaded", {{"model", name}, {"version", "1"}, {"members", absl::StrCat(members.size())}});
+  return std::map<int64_t, std::shared_ptr<ServableModel>>{{1, *std::move(ensemble)}};
 }
 
 absl::Status ModelManager::CheckLoadable(const std::string& name) const {
@@ -215,6 +252,7 @@ void ModelManager::Poll() {
       }
     }
   }
+  EnsemblesLast(&to_load);
   for (const std::string& name : to_load) {
     LoadListed(name, fingerprints[name]).IgnoreError();  // Recorded.
   }

@@ -14,6 +14,12 @@
 // them (they hold the ServableModel), and if the reload fails the old
 // versions keep serving.
 //
+// Ensembles (platform convoy_ensemble) load after the other models of the
+// same startup or poll, and only if their members are served then; they
+// have one version, 1. Requests resolve the members again each time, so a
+// reloaded member serves its ensemble at once, and an unloaded one makes
+// the ensemble's requests fail with UNAVAILABLE until it is back.
+//
 // Thread-safety: all methods may be called concurrently. Loads, unloads and
 // polls are serialised among themselves; Get() never waits for a load.
 #ifndef CONVOY_SERVER_CORE_MODEL_MANAGER_H_
@@ -112,6 +118,11 @@ class ModelManager {
   absl::Status LoadListed(const std::string& name, std::string fingerprint)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
   std::string FingerprintOf(const std::string& name) const;  // "" if unreadable.
+  // An ensemble's single version (1), over its members as served now.
+  absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> LoadEnsemble(
+      const std::string& model_dir, inference::ModelConfig config) const;
+  // Reorders model names so ensembles come after the models they may use.
+  void EnsemblesLast(std::vector<std::string>* names) const;
   absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> LoadVersions(
       const std::string& name) const;
   void Notify(const std::string& name, bool ready);

@@ -56,6 +56,47 @@ absl::Status CheckDims(const std::string& what, const google::protobuf::Repeated
   return absl::OkStatus();
 }
 
+// Outputs that are not graph outputs name intermediate values (a backbone's
+// features, say). Their shapes are only known once a plan is compiled, so
+// one run on zeros of batch 1 checks that they exist and fit the config.
+absl::Status CheckIntermediateOutputs(const inference::ModelConfig& config, const Model& model,
+                                      const std::vector<const inference::ModelOutput*>& outputs) {
+  if (outputs.empty()) return absl::OkStatus();
+  const bool batched = config.max_batch_size() > 0;
+  std::vector<NamedTensor> zeros;
+  for (const inference::ModelInput& input : config.input()) {
+    Shape shape = batched ? Shape{1} : Shape{};
+    for (int64_t dim : input.dims()) {
+      if (dim < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "output '", outputs[0]->name(), "' is not a graph output; checking such an output at load "
+            "takes one run, which needs the fixed dims that input '", input.name(), "' does not have"));
+      }
+      shape.push_back(dim);
+    }
+    zeros.push_back({input.name(), Tensor(*EngineType(input.data_type()), shape)});
+  }
+  RunOptions options;
+  for (const inference::ModelOutput* output : outputs) options.output_names.push_back(output->name());
+  absl::StatusOr<std::vector<Tensor>> values = model.Run(zeros, options);
+  if (!values.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names outputs that are not graph outputs (",
+                                                   Names(model.outputs()), " are), and ",
+                                                   values.status().message()));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    Shape expected = batched ? Shape{1} : Shape{};
+    expected.insert(expected.end(), outputs[i]->dims().begin(), outputs[i]->dims().end());
+    if ((*values)[i].shape() != expected) {
+      return absl::InvalidArgumentError(absl::StrCat("output '", outputs[i]->name(), "' has dims [",
+                                                     absl::StrJoin(outputs[i]->dims(), ","),
+                                                     "] in config.pbtxt but the model computes ",
+                                                     ShapeToString((*values)[i].shape()), " for a batch of 1"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const Model& model) {
   const bool batched = config.max_batch_size() > 0;
   for (const inference::ModelInput& input : config.input()) {
@@ -82,18 +123,18 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
                                                      "' is missing from config.pbtxt"));
     }
   }
+  std::vector<const inference::ModelOutput*> intermediate;
   for (const inference::ModelOutput& output : config.output()) {
     const TensorInfo* info = FindTensor(model.outputs(), output.name());
     if (info == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names output '", output.name(),
-                                                     "', which the model does not have (it has: ",
-                                                     Names(model.outputs()), ")"));
+      intermediate.push_back(&output);
+      continue;
     }
     const auto& dims = output.has_reshape() ? output.reshape().shape() : output.dims();
     CONVOY_SERVER_RETURN_IF_ERROR(
         CheckDims(absl::StrCat("output '", output.name(), "'"), dims, batched, info->shape));
   }
-  return absl::OkStatus();
+  return CheckIntermediateOutputs(config, model, intermediate);
 }
 
 std::string RepositoryOf(const std::string& model_dir) {
@@ -115,6 +156,13 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadAllLabels(
 }
 
 }  // namespace
+
+bool HoldsClassScores(const inference::ModelConfig& config, const std::string& output) {
+  for (const inference::ModelOutput& candidate : config.output()) {
+    if (candidate.name() == output) return !candidate.label_filename().empty() || config.output_size() == 1;
+  }
+  return false;
+}
 
 DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,
                                                  int64_t default_max_queue_size) {
@@ -227,11 +275,13 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
 
 ServableModel::ServableModel(int64_t version, inference::ModelConfig config,
                              std::unique_ptr<Model> model,
-                             std::map<std::string, std::vector<std::string>> labels)
+                             std::map<std::string, std::vector<std::string>> labels,
+                             std::vector<EnsembleMember> members)
     : version_(version),
       config_(std::move(config)),
       model_(std::move(model)),
       labels_(std::move(labels)),
+      members_(std::move(members)),
       statistics_(std::make_unique<ModelStatistics>()) {}
 
 // The batcher goes first: it drains its queue through model_ and statistics_.

@@ -33,6 +33,18 @@
 
 namespace convoy::server {
 
+// One member of an ensemble as the ensemble's config names it, with what
+// the ensemble needs of it.
+struct EnsembleMember {
+  std::string name;
+  int64_t version = 0;  // 0: the latest served.
+  float weight = 1;
+  // The member's output holding class scores (its labelled output, or its
+  // only output), and whether it holds logits (softmax before combining).
+  std::string class_output;
+  bool logits = true;
+};
+
 struct ServableOptions {
   // oneDNN threads per instance; 0 = one per core.
   int engine_threads = 0;
@@ -57,6 +69,17 @@ class ServableModel {
       const std::string& model_dir, int64_t version,
       std::optional<inference::ModelConfig> config, const ServableOptions& options);
 
+  // An ensemble (platform convoy_ensemble): no engine model and no batcher;
+  // requests fan out to `members`, as served now, which must fit it: the same
+  // inputs, a batching, non-ensemble model each, one class-score output of
+  // the ensemble's size, and the same labels where labels are given. The
+  // returned config lists, after the combined output, every member output as
+  // "<member>/<output>", and the members' preprocessing when they all have
+  // the same for the input.
+  static absl::StatusOr<std::shared_ptr<ServableModel>> LoadEnsemble(
+      const std::string& model_dir, inference::ModelConfig config,
+      const std::vector<std::shared_ptr<ServableModel>>& members);
+
   ~ServableModel();
 
   const std::string& name() const { return config_.name(); }
@@ -64,28 +87,38 @@ class ServableModel {
   const inference::ModelConfig& config() const { return config_; }
   const Model& model() const { return *model_; }
   bool batched() const { return config_.max_batch_size() > 0; }
+  bool is_ensemble() const { return model_ == nullptr; }
+  // Empty unless is_ensemble().
+  const std::vector<EnsembleMember>& members() const { return members_; }
   // Labels of an output, empty if it has no label_filename.
   const std::vector<std::string>& labels(const std::string& output_name) const;
 
   // Queues a validated request. `done` runs exactly once, on a batcher
   // thread, or inline here if the batcher refuses the request (queue full:
-  // UNAVAILABLE; stopping: UNAVAILABLE).
+  // UNAVAILABLE; stopping: UNAVAILABLE). REQUIRES: !is_ensemble().
   void Infer(InferenceRequest request, absl::Time received, InferenceCallback done);
 
-  int64_t queue_depth() const { return batcher_->queue_depth(); }
+  int64_t queue_depth() const { return batcher_ ? batcher_->queue_depth() : 0; }
   ModelStatistics& statistics() const { return *statistics_; }
 
  private:
   ServableModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
-                std::map<std::string, std::vector<std::string>> labels);
+                std::map<std::string, std::vector<std::string>> labels,
+                std::vector<EnsembleMember> members = {});
 
   const int64_t version_;
   const inference::ModelConfig config_;
   const std::unique_ptr<Model> model_;
   const std::map<std::string, std::vector<std::string>> labels_;
+  const std::vector<EnsembleMember> members_;
   const std::unique_ptr<ModelStatistics> statistics_;
   std::unique_ptr<DynamicBatcher> batcher_;  // Set once in Load; destroyed first.
 };
+
+// True for an output that holds class scores: one with a label_filename, or
+// the only output of the model. Crops and ensemble members combine such
+// outputs as probabilities.
+bool HoldsClassScores(const inference::ModelConfig& config, const std::string& output);
 
 // The batcher settings a config asks for (dynamic_batching, instances, queue).
 DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,

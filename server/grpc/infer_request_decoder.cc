@@ -8,8 +8,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/preprocess/crop.h"
 #include "server/core/status_macros.h"
 #include "server/core/tensor_types.h"
+#include "server/grpc/encoded_images.h"
 
 namespace convoy::server {
 namespace {
@@ -39,8 +41,10 @@ std::string OutputNames(const inference::ModelConfig& config) {
 }
 
 // The wire shape against the config: rank, batch size, fixed dimensions.
+// With `croppable`, the last two dimensions (H, W of an image input) may be
+// larger than the config's: the request runner crops them.
 absl::Status CheckShape(const WireInput& wire, const inference::ModelInput& input,
-                        const inference::ModelConfig& config) {
+                        const inference::ModelConfig& config, bool croppable) {
   const bool batched = config.max_batch_size() > 0;
   const int rank = input.dims_size() + (batched ? 1 : 0);
   const std::string expected =
@@ -62,9 +66,12 @@ absl::Status CheckShape(const WireInput& wire, const inference::ModelInput& inpu
   }
   for (int i = 0; i < input.dims_size(); ++i) {
     const int64_t want = input.dims(i);
-    if (want != -1 && wire.shape(i + (batched ? 1 : 0)) != want) {
+    const int64_t got = wire.shape(i + (batched ? 1 : 0));
+    const bool spatial = croppable && i >= input.dims_size() - 2;
+    if (want != -1 && (spatial ? got < want : got != want)) {
       return Invalid(absl::StrCat("input '", wire.name(), "' has shape ", ShapeText(wire.shape()),
-                                  " but model '", config.name(), "' expects ", expected));
+                                  " but model '", config.name(), "' expects ", expected,
+                                  spatial ? " (or larger images, which are cropped)" : ""));
     }
   }
   const Shape shape(wire.shape().begin(), wire.shape().end());
@@ -119,15 +126,16 @@ absl::Status CheckContentsKind(const WireInput& wire, inference::DataType type) 
 
 absl::StatusOr<Tensor> DecodeInput(const inference::ModelInferRequest& request, int index,
                                    const inference::ModelInput& input,
-                                   const inference::ModelConfig& config) {
+                                   const inference::ModelConfig& config, bool croppable) {
   const WireInput& wire = request.inputs(index);
   const inference::DataType type = FromWireType(wire.datatype());
   if (type != input.data_type()) {
+    const bool takes_images = config.has_preprocessing() && config.preprocessing().input() == input.name();
     return Invalid(absl::StrCat("input '", wire.name(), "' has datatype '", wire.datatype(),
                                 "' but model '", config.name(), "' expects ",
-                                WireType(input.data_type())));
+                                WireType(input.data_type()), takes_images ? " (or BYTES: encoded images)" : ""));
   }
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckShape(wire, input, config));
+  CONVOY_SERVER_RETURN_IF_ERROR(CheckShape(wire, input, config, croppable));
   const std::optional<DataType> engine_type = EngineType(type);
   if (!engine_type) {
     return absl::UnimplementedError(
@@ -160,6 +168,41 @@ absl::StatusOr<Tensor> DecodeInput(const inference::ModelInferRequest& request, 
   Tensor tensor(*engine_type, shape);
   CONVOY_SERVER_RETURN_IF_ERROR(FillFromContents(wire, type, &tensor));
   return tensor;
+}
+
+// Crops per image: the request's int64 parameter `multicrop`, else the
+// model's default.
+absl::StatusOr<int64_t> DecodeCrops(const inference::ModelInferRequest& wire,
+                                    const inference::ModelConfig& config) {
+  auto it = wire.parameters().find("multicrop");
+  if (it == wire.parameters().end()) return std::max<int64_t>(1, config.classification().multicrop());
+  const inference::InferParameter& value = it->second;
+  if (value.parameter_choice_case() != inference::InferParameter::kInt64Param ||
+      !IsValidCropCount(value.int64_param())) {
+    return Invalid("parameter 'multicrop' must be an int64 of 1, 5 or 10");
+  }
+  const int64_t crops = value.int64_param();
+  if (crops == 1) return crops;
+  if (config.max_batch_size() < crops) {
+    return Invalid(absl::StrCat("multicrop ", crops, " runs the crops of an image as one batch, but model '",
+                                config.name(), "' has max_batch_size ", config.max_batch_size()));
+  }
+  const bool image_input = config.input_size() == 1 && config.input(0).data_type() == inference::TYPE_FP32 &&
+                           config.input(0).dims_size() == 3 && config.input(0).dims(1) > 0 &&
+                           config.input(0).dims(2) > 0;
+  if (!image_input) {
+    return Invalid(absl::StrCat("multicrop needs a model with one FP32 image input of fixed dims [C, H, W]; model '",
+                                config.name(), "' has none"));
+  }
+  return crops;
+}
+
+// Index of the input that may be built from images or crops, or -1.
+int ImageSlot(const inference::ModelConfig& config, int64_t crops) {
+  for (int j = 0; j < config.input_size(); ++j) {
+    if (config.has_preprocessing() && config.input(j).name() == config.preprocessing().input()) return j;
+  }
+  return crops > 1 ? 0 : -1;
 }
 
 absl::StatusOr<std::vector<OutputRequest>> DecodeOutputs(const inference::ModelInferRequest& wire,
@@ -227,23 +270,47 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferReq
     wire_index[slot] = i;
   }
   DecodedRequest decoded;
+  absl::StatusOr<int64_t> crops = DecodeCrops(wire, config);
+  if (!crops.ok()) return crops.status();
+  decoded.request.crops = *crops;
+  const int image_slot = ImageSlot(config, *crops);
+  InferenceRequest& inference = decoded.request.inference;
   for (int j = 0; j < config.input_size(); ++j) {
     if (wire_index[j] < 0) {
       return Invalid(absl::StrCat("missing input '", config.input(j).name(), "' of model '",
                                   config.name(), "'"));
     }
-    absl::StatusOr<Tensor> tensor = DecodeInput(wire, wire_index[j], config.input(j), config);
+    const inference::ModelInput& input = config.input(j);
+    if (wire.inputs(wire_index[j]).datatype() == "BYTES") {
+      if (j != image_slot || !config.has_preprocessing()) {
+        return Invalid(absl::StrCat("input '", input.name(), "' is BYTES but model '", config.name(),
+                                    "' takes no encoded images there (its config.pbtxt has no preprocessing for it)"));
+      }
+      absl::StatusOr<std::vector<absl::string_view>> images =
+          DecodeEncodedImages(wire, wire_index[j], config.max_batch_size());
+      if (!images.ok()) return images.status();
+      const int64_t count = static_cast<int64_t>(images->size());
+      // A placeholder of the right batch size until the images are built.
+      inference.inputs.push_back({input.name(), Tensor(DataType::kFloat32, {count})});
+      decoded.request.image = ImageInput{static_cast<size_t>(j), *std::move(images)};
+      continue;
+    }
+    absl::StatusOr<Tensor> tensor = DecodeInput(wire, wire_index[j], input, config, j == image_slot);
     if (!tensor.ok()) return tensor.status();
-    decoded.request.inputs.push_back({config.input(j).name(), *std::move(tensor)});
+    if (j == image_slot) {
+      const Shape& shape = tensor->shape();
+      const bool larger = shape[2] != input.dims(1) || shape[3] != input.dims(2);
+      if (larger || *crops > 1) decoded.request.image = ImageInput{static_cast<size_t>(j), {}};
+    }
+    inference.inputs.push_back({input.name(), *std::move(tensor)});
   }
   // The batcher stacks along the first dimension, so every input must agree.
   if (model.batched()) {
-    decoded.request.batch_size = decoded.request.inputs[0].tensor.shape()[0];
-    for (const NamedTensor& input : decoded.request.inputs) {
-      if (input.tensor.shape()[0] != decoded.request.batch_size) {
-        return Invalid(absl::StrCat("inputs disagree on the batch size: '",
-                                    decoded.request.inputs[0].name, "' has ",
-                                    decoded.request.batch_size, ", '", input.name, "' has ",
+    inference.batch_size = inference.inputs[0].tensor.shape()[0];
+    for (const NamedTensor& input : inference.inputs) {
+      if (input.tensor.shape()[0] != inference.batch_size) {
+        return Invalid(absl::StrCat("inputs disagree on the batch size: '", inference.inputs[0].name,
+                                    "' has ", inference.batch_size, ", '", input.name, "' has ",
                                     input.tensor.shape()[0]));
       }
     }
@@ -252,7 +319,7 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferReq
   if (!outputs.ok()) return outputs.status();
   decoded.outputs = *std::move(outputs);
   for (const OutputRequest& output : decoded.outputs) {
-    decoded.request.output_names.push_back(output.name);
+    inference.output_names.push_back(output.name);
   }
   return decoded;
 }

@@ -7,8 +7,15 @@
 // max_batch_size, element counts that overflow, byte sizes of
 // raw_input_contents against the shape, typed `contents` of the wrong kind or
 // length, UINT8 values above 255, mixing raw and typed contents, and
-// requested outputs (unknown, repeated, malformed classification). All of
-// them are INVALID_ARGUMENT with a message that names the input or output.
+// requested outputs (unknown, repeated, malformed classification), the
+// `multicrop` parameter, and BYTES inputs of encoded images (only for the
+// input a config's preprocessing names; element framing in encoded_images.h).
+// All of them are INVALID_ARGUMENT with a message that names the input or
+// output. Images themselves are decoded later, by the request runner.
+//
+// The image input (preprocessing.input, or the only input when crops are
+// asked for) may also be an FP32 tensor larger than the model's H and W: it
+// is cropped.
 #ifndef CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
 #define CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
 
@@ -20,6 +27,7 @@
 #include "grpc_service.pb.h"
 #include "server/core/inference_request.h"
 #include "server/core/servable_model.h"
+#include "server/orchestration/model_request.h"
 
 namespace convoy::server {
 
@@ -32,7 +40,7 @@ struct OutputRequest {
 };
 
 struct DecodedRequest {
-  InferenceRequest request;
+  ModelRequest request;
   std::vector<OutputRequest> outputs;  // All config outputs when none named.
 };
 

@@ -10,6 +10,9 @@
 #include "server/core/tensor_types.h"
 #include "server/grpc/infer_request_decoder.h"
 #include "server/grpc/infer_response_encoder.h"
+#include "server/orchestration/ensemble_runner.h"
+#include "server/orchestration/fan_in.h"
+#include "server/orchestration/request_runner.h"
 #include "server/grpc/status_util.h"
 
 namespace convoy::server {
@@ -97,6 +100,21 @@ grpc::ServerUnaryReactor* InferenceService::ModelMetadata(
   return Reply(ctx, absl::OkStatus());
 }
 
+absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::ResolveMembers(
+    const ServableModel& ensemble) const {
+  std::vector<std::shared_ptr<ServableModel>> members;
+  for (const EnsembleMember& member : ensemble.members()) {
+    absl::StatusOr<std::shared_ptr<ServableModel>> served =
+        manager_->Get(member.name, member.version == 0 ? "" : absl::StrCat(member.version));
+    if (!served.ok()) {
+      return absl::UnavailableError(absl::StrCat("ensemble '", ensemble.name(), "': member '", member.name,
+                                                 "' is not available: ", served.status().message()));
+    }
+    members.push_back(*std::move(served));
+  }
+  return members;
+}
+
 grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerContext* ctx,
                                                        const inference::ModelInferRequest* request,
                                                        inference::ModelInferResponse* response) {
@@ -114,27 +132,36 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
     model->statistics().RecordFailure(absl::Now() - received);
     return Reply(ctx, decoded.status());
   }
-  decoded->request.deadline = DeadlineOf(ctx);
-  decoded->request.is_cancelled = [ctx] { return ctx->IsCancelled(); };
+  decoded->request.inference.deadline = DeadlineOf(ctx);
+  decoded->request.inference.is_cancelled = [ctx] { return ctx->IsCancelled(); };
   response->set_id(request->id());
 
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const int64_t items = decoded->request.batch_size;
-  ServableModel* raw = model.get();
+  const int64_t items = ItemsOf(decoded->request);
   // The callback keeps the model alive until the response is written, so an
   // unload or reload lets this request finish on the version it started on.
-  raw->Infer(std::move(decoded->request), received,
-             [model = std::move(model), outputs = std::move(decoded->outputs), response, reactor,
-              items](absl::Status status, InferenceResult result) {
-               if (status.ok()) status = EncodeInferResponse(result, outputs, *model, response);
-               const absl::Time finished = absl::Now();
-               if (status.ok()) {
-                 model->statistics().RecordSuccess(items, result.timings, finished);
-               } else {
-                 model->statistics().RecordFailure(finished - result.timings.received);
-               }
-               reactor->Finish(ToGrpcStatus(status));
-             });
+  InferenceCallback done = [model, outputs = std::move(decoded->outputs), response, reactor, items](
+                               absl::Status status, InferenceResult result) {
+    if (status.ok()) status = EncodeInferResponse(result, outputs, *model, response);
+    const absl::Time finished = absl::Now();
+    if (status.ok()) {
+      model->statistics().RecordSuccess(items, result.timings, finished);
+    } else {
+      model->statistics().RecordFailure(finished - result.timings.received);
+    }
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  if (!model->is_ensemble()) {
+    RunModelRequest(model, std::move(decoded->request), received, image_limits_, std::move(done));
+    return reactor;
+  }
+  absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> members = ResolveMembers(*model);
+  if (!members.ok()) {
+    done(members.status(), FailedResult(received));
+    return reactor;
+  }
+  RunEnsembleRequest(model, *std::move(members), std::move(decoded->request), received, image_limits_,
+                     std::move(done));
   return reactor;
 }
 

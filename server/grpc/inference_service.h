@@ -2,11 +2,14 @@
 //
 // Threading model. The service uses gRPC's callback API: every RPC handler
 // runs on a gRPC callback thread, does its cheap part there (look up the
-// model, decode and validate the request) and returns a reactor; no thread
-// waits for a response. ModelInfer then hands the request to the model's
-// DynamicBatcher and returns at once; a batcher worker thread runs the
-// engine (oneDNN's OpenMP team does the arithmetic), encodes each request's
-// response and finishes its reactor. Repository loads and unloads, which
+// model, decode and validate the request, decode and preprocess encoded
+// images) and returns a reactor; no thread waits for a response. ModelInfer
+// then hands the request's items to the model's DynamicBatcher (for an
+// ensemble, to each member's; for multi-crop, in batches of whole images)
+// and returns at once; a batcher worker thread runs the engine (oneDNN's
+// OpenMP team does the arithmetic), and the worker that finishes a
+// request's last part combines crops or members, encodes the response and
+// finishes its reactor. Repository loads and unloads, which
 // take seconds, run on a thread of their own so they never hold a callback
 // thread. So the threads are: gRPC's callback pool (sized by gRPC), one
 // worker per model instance, and the OpenMP team of each worker.
@@ -16,8 +19,11 @@
 #define CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "engine/preprocess/image_decoder.h"
 #include "grpc_service.grpc.pb.h"
 #include "server/core/model_manager.h"
 
@@ -74,6 +80,13 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
       inference::RepositoryModelUnloadResponse* response) override;
 
  private:
+  // The served versions of an ensemble's members, or UNAVAILABLE naming the
+  // member that is not served.
+  absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ServableModel& ensemble) const;
+
+  // Bounds on the encoded images of BYTES inputs.
+  const DecodeLimits image_limits_;
+
   // OK, or why the repository RPCs cannot change models now.
   absl::Status CheckRepositoryControl(const std::string& repository_name,
                                       int num_parameters) const;

@@ -47,8 +47,8 @@ constexpr TritonOnlyField kTritonOnlyFields[] = {
     {"inference.ModelConfig", "sequence_batching",
      "sequence batching (stateful models) is not supported: Convoy serves stateless models"},
     {"inference.ModelConfig", "ensemble_scheduling",
-     "Triton ensembles are not supported (Convoy's own ensembles are planned); serve the member "
-     "models separately"},
+     "Triton's ensemble pipelines are not supported; for an ensemble of classifiers use "
+     "platform \"convoy_ensemble\" and an `ensemble` section (docs/MODEL_REPOSITORY.md)"},
     // The model has an input only the server can fill, so ignoring it would
     // fail every request instead of the load.
     {"inference.ModelConfig", "batch_input",

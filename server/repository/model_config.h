@@ -44,6 +44,8 @@ namespace convoy::server {
 
 // The file name of a model's configuration inside its directory.
 inline constexpr char kModelConfigFileName[] = "config.pbtxt";
+// The platform of Convoy's ensembles, which have no model file.
+inline constexpr char kEnsemblePlatform[] = "convoy_ensemble";
 // Used when a config does not name the model file of a version directory.
 inline constexpr char kDefaultModelFileName[] = "model.onnx";
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/repeated_field.h"
+#include "server/repository/convoy_config_checks.h"
 
 namespace convoy::server {
 namespace {
@@ -46,7 +47,7 @@ class Checker {
     for (Check check : {&Checker::CheckName, &Checker::CheckPlatform, &Checker::CheckMaxBatchSize,
                         &Checker::CheckInputs, &Checker::CheckOutputs, &Checker::CheckVersionPolicy,
                         &Checker::CheckDynamicBatching, &Checker::CheckInstanceGroups,
-                        &Checker::CheckModelFiles}) {
+                        &Checker::CheckModelFiles, &Checker::CheckConvoyFields}) {
       absl::Status status = (this->*check)();
       if (!status.ok()) return status;
     }
@@ -87,12 +88,15 @@ class Checker {
 
   // Triton names ONNX models platform "onnxruntime_onnx" / backend
   // "onnxruntime"; Convoy also answers to its own names. Either may be empty.
+  // Ensembles are platform "convoy_ensemble", backend "convoy".
   absl::Status CheckPlatform() {
     const std::string& platform = config_.platform();
-    if (!platform.empty() && platform != "onnxruntime_onnx" && platform != "convoy_onnx") {
+    if (!platform.empty() && platform != "onnxruntime_onnx" && platform != "convoy_onnx" &&
+        platform != kEnsemblePlatform) {
       return Unsupported("platform", absl::StrCat("'", platform,
                                                   "' is not served: Convoy runs ONNX models "
-                                                  "(platform onnxruntime_onnx)"));
+                                                  "(platform onnxruntime_onnx) and its own ensembles "
+                                                  "(convoy_ensemble)"));
     }
     const std::string& backend = config_.backend();
     if (!backend.empty() && backend != "onnxruntime" && backend != "convoy") {
@@ -100,8 +104,12 @@ class Checker {
                                                  "' is not served: Convoy runs ONNX models "
                                                  "(backend onnxruntime)"));
     }
+    if (platform == kEnsemblePlatform && backend == "onnxruntime") {
+      return Invalid("backend", "an ensemble runs in Convoy itself: backend \"convoy\" or none");
+    }
     if (platform.empty()) config_.set_platform(backend == "convoy" ? "convoy_onnx" : "onnxruntime_onnx");
-    if (backend.empty()) config_.set_backend(platform == "convoy_onnx" ? "convoy" : "onnxruntime");
+    // Read the field again: set_platform may have replaced the string `platform` referred to.
+    if (backend.empty()) config_.set_backend(config_.platform() == "onnxruntime_onnx" ? "onnxruntime" : "convoy");
     return absl::OkStatus();
   }
 
@@ -173,8 +181,9 @@ class Checker {
       const inference::ModelInput& input = config_.input(i);
       const std::string path = absl::StrCat("input[", i, "]");
       absl::Status status = CheckTensorHeader(
-          path, input, seen, {inference::TYPE_FP32, inference::TYPE_UINT8, inference::TYPE_STRING},
-          "TYPE_FP32, TYPE_UINT8 or TYPE_STRING (encoded images)");
+          path, input, seen, {inference::TYPE_FP32, inference::TYPE_UINT8},
+          "TYPE_FP32 or TYPE_UINT8; for encoded images declare the model's FP32 input and add a "
+          "`preprocessing` section");
       if (!status.ok()) return status;
       if (input.allow_ragged_batch()) {
         Warn(path + ".allow_ragged_batch", "ignored: Convoy batches only requests of equal shape");
@@ -303,6 +312,8 @@ class Checker {
     }
     return absl::OkStatus();
   }
+
+  absl::Status CheckConvoyFields() { return CheckConvoySettings(source_, &config_); }
 
   const absl::string_view source_;
   const absl::string_view model_name_;

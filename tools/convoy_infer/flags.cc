@@ -89,7 +89,8 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       has_value = true;
     }
     if (flag != "--input" && flag != "--output" && flag != "--bench" && flag != "--warmup" &&
-        flag != "--threads" && flag != "--top-k" && flag != "--labels") {
+        flag != "--threads" && flag != "--top-k" && flag != "--labels" && flag != "--image" &&
+        flag != "--config" && flag != "--save-input") {
       return UsageError(absl::StrCat("unknown flag '", flag, "'"));
     }
     if (!has_value) {
@@ -103,6 +104,13 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       (flag == "--input" ? flags.inputs : flags.outputs).push_back(*std::move(binding));
     } else if (flag == "--labels") {
       flags.labels_path = std::string(value);
+    } else if (flag == "--image") {
+      if (value.empty()) return UsageError("--image needs a file name");
+      flags.images.push_back(std::string(value));
+    } else if (flag == "--config") {
+      flags.config_path = std::string(value);
+    } else if (flag == "--save-input") {
+      flags.save_input_path = std::string(value);
     } else {
       absl::StatusOr<int> n =
           ParseCount(flag, value, flag == "--bench" || flag == "--top-k" ? 1 : 0);
@@ -125,6 +133,8 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
     return UsageError("--warmup only applies with --bench");
   if (!flags.labels_path.empty() && flags.top_k == 0)
     return UsageError("--labels only applies with --top-k");
+  if (flags.images.empty() && (!flags.config_path.empty() || !flags.save_input_path.empty()))
+    return UsageError("--config and --save-input only apply with --image");
   if (absl::Status s = CheckUnique("--input", flags.inputs); !s.ok()) return s;
   if (absl::Status s = CheckUnique("--output", flags.outputs); !s.ok()) return s;
   return flags;
@@ -132,6 +142,7 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
 
 std::string InferUsage() {
   return R"(Usage: convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
+                    [--image FILE ... [--config CONFIG.pbtxt] [--save-input X.npy]]
                     [--output OUT.npy] [--output NAME=OUT.npy ...]
                     [--bench N] [--warmup W] [--threads T]
                     [--top-k K [--labels FILE]] [--no-optimize]
@@ -141,6 +152,13 @@ Runs an ONNX model on .npy inputs with the Convoy engine.
   --input [NAME=]FILE.npy   Bind a model input. Without NAME= it binds the
                             model's first input. Every model input must be
                             bound. float64 files are converted to float32.
+  --image FILE              A JPEG or PNG image; repeat for a batch. The
+                            images are decoded and preprocessed as the
+                            model's config.pbtxt says (as convoy-server does)
+                            into the input its preprocessing section names.
+  --config CONFIG.pbtxt     The config for --image (default: config.pbtxt of
+                            the repository model, two levels above MODEL).
+  --save-input X.npy        Write the preprocessed image input as .npy.
   --output [NAME=]FILE.npy  Write a value as .npy. Without NAME= it is the
                             model's first output; NAME may also be an
                             intermediate value of the graph. Without any

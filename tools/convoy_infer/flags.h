@@ -1,6 +1,7 @@
 // Command-line flags of convoy-infer.
 //
 //   convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
+//                [--image FILE ... [--config CONFIG.pbtxt] [--save-input X.npy]]
 //                [--output OUT.npy] [--output NAME=OUT.npy ...]
 //                [--bench N] [--warmup W] [--threads T] [--top-k K [--labels FILE]] [--no-optimize]
 //
@@ -36,6 +37,13 @@ struct InferFlags {
   std::string model_path;
   std::vector<TensorBinding> inputs;   // in command-line order
   std::vector<TensorBinding> outputs;  // in command-line order
+  // JPEG/PNG files preprocessed into the config's image input, in order.
+  std::vector<std::string> images;
+  // The config.pbtxt for --image; empty = the repository's, next to the
+  // version directory of the model file.
+  std::string config_path;
+  // Where to write the preprocessed image input as .npy; empty = nowhere.
+  std::string save_input_path;
   // Timed runs; 0 = run once and report no timings.
   int bench_runs = 0;
   // Untimed runs before the timed ones (only with --bench). The first run

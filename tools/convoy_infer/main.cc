@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "engine/io/npy.h"
 #include "tools/convoy_infer/bench.h"
 #include "tools/convoy_infer/flags.h"
+#include "tools/convoy_infer/image_input.h"
 #include "tools/common/latency_stats.h"
 #include "tools/convoy_infer/tensor_bindings.h"
 #include "tools/convoy_infer/top_k.h"
@@ -24,6 +26,8 @@ namespace {
 
 constexpr int kExitFailure = 1;  // load, run or write failed
 constexpr int kExitUsage = 2;    // bad command line, or inputs that do not fit the model
+// The path of the binding --image adds; never read as a file.
+constexpr char kImageBinding[] = "<--image files>";
 
 int Fail(int exit_code, absl::string_view message) {
   std::cerr << "convoy-infer: " << message << "\n";
@@ -104,8 +108,26 @@ int Main(const std::vector<std::string>& args) {
   if (!model.ok()) return Fail(kExitFailure, model.status().message());
   const double load_ms = ElapsedMs(load_start, clock());
 
-  absl::StatusOr<std::vector<NamedTensor>> inputs =
-      BindInputs((*model)->inputs(), flags->inputs, ReadNpy);
+  // --image files bind the config's image input like one more --input.
+  std::vector<TensorBinding> bindings = flags->inputs;
+  std::optional<NamedTensor> image_input;
+  if (!flags->images.empty()) {
+    absl::StatusOr<NamedTensor> loaded =
+        LoadImageInput(ImageConfigPath(flags->model_path, flags->config_path), flags->images);
+    if (!loaded.ok()) return Fail(kExitUsage, loaded.status().message());
+    image_input = *std::move(loaded);
+    bindings.push_back({image_input->name, kImageBinding});
+    if (!flags->save_input_path.empty()) {
+      if (absl::Status s = WriteNpy(flags->save_input_path, image_input->tensor); !s.ok()) {
+        return Fail(kExitFailure, s.message());
+      }
+    }
+  }
+  const TensorReader read = [&](const std::string& path) -> absl::StatusOr<Tensor> {
+    if (image_input && path == kImageBinding) return image_input->tensor;
+    return ReadNpy(path);
+  };
+  absl::StatusOr<std::vector<NamedTensor>> inputs = BindInputs((*model)->inputs(), bindings, read);
   if (!inputs.ok()) return Fail(kExitUsage, inputs.status().message());
   absl::StatusOr<std::vector<std::string>> output_names =
       ResolveOutputNames((*model)->outputs(), flags->outputs);

@@ -2,7 +2,8 @@
 // reports what the client saw beside what the server counted.
 //
 //   convoy-loadgen --server 127.0.0.1:8001 --model resnet50 --concurrency 16
-//                  [--batch 1] [--duration 10] [--warmup 2] [--json]
+//                  [--batch 1] [--multicrop N] [--output NAME] [--duration 10]
+//                  [--warmup 2] [--json]
 //
 // Requests carry seeded random tensors shaped from ModelMetadata. The
 // server's side comes from ModelStatistics before and after the measured
@@ -31,6 +32,8 @@ ABSL_FLAG(std::string, server, "127.0.0.1:8001", "host:port of the server.");
 ABSL_FLAG(std::string, model, "", "Model to load (required).");
 ABSL_FLAG(int, concurrency, 1, "Requests kept in flight.");
 ABSL_FLAG(int64_t, batch, 1, "Batch items per request.");
+ABSL_FLAG(int64_t, multicrop, 0, "Request parameter 'multicrop' (1, 5 or 10); 0 = not sent.");
+ABSL_FLAG(std::string, output, "", "The one output to request; empty = all of the model's.");
 ABSL_FLAG(double, duration, 10, "Seconds measured, after the warm-up.");
 ABSL_FLAG(double, warmup, 2, "Seconds of load before measuring.");
 ABSL_FLAG(double, timeout, 30, "Seconds before a request is given up.");
@@ -114,6 +117,10 @@ int Run() {
     std::fprintf(stderr, "convoy-loadgen: %s\n", request.status().ToString().c_str());
     return 1;
   }
+  if (absl::GetFlag(FLAGS_multicrop) != 0) {
+    (*request->mutable_parameters())["multicrop"].set_int64_param(absl::GetFlag(FLAGS_multicrop));
+  }
+  if (!absl::GetFlag(FLAGS_output).empty()) request->add_outputs()->set_name(absl::GetFlag(FLAGS_output));
 
   ClosedLoopOptions loop;
   loop.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -150,18 +157,20 @@ int Run() {
 
   if (absl::GetFlag(FLAGS_json)) {
     std::printf(
-        "{\"model\": \"%s\", \"concurrency\": %d, \"batch\": %lld, \"seconds\": %.3f, "
+        "{\"model\": \"%s\", \"concurrency\": %d, \"batch\": %lld, \"multicrop\": %lld, \"seconds\": %.3f, "
         "\"requests\": %lld, \"errors\": %lld, \"requests_per_s\": %.2f, \"items_per_s\": %.2f, "
         "\"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, "
         "\"server_batch_size\": %.2f, \"server_queue_us\": %.1f, \"server_compute_us\": %.1f, "
         "\"client_cpu_cores\": %.2f}\n",
         model.c_str(), loop.concurrency, static_cast<long long>(absl::GetFlag(FLAGS_batch)),
-        seconds, static_cast<long long>(result.succeeded), static_cast<long long>(errors),
+        static_cast<long long>(absl::GetFlag(FLAGS_multicrop)), seconds, static_cast<long long>(result.succeeded), static_cast<long long>(errors),
         requests_per_s, items_per_s, latency.p50_ms, latency.p90_ms, latency.p99_ms,
         latency.max_ms, server.batch_size, server.queue_us, server.compute_us, client_cpu);
   } else {
-    std::printf("%s at concurrency %d, batch %lld, %.1f s measured\n", model.c_str(),
-                loop.concurrency, static_cast<long long>(absl::GetFlag(FLAGS_batch)), seconds);
+    const int64_t crops = absl::GetFlag(FLAGS_multicrop);
+    const std::string crops_text = crops > 1 ? absl::StrCat(" x ", crops, " crops") : "";
+    std::printf("%s at concurrency %d, batch %lld%s, %.1f s measured\n", model.c_str(), loop.concurrency,
+                static_cast<long long>(absl::GetFlag(FLAGS_batch)), crops_text.c_str(), seconds);
     std::printf("  throughput  %.1f requests/s, %.1f items/s\n", requests_per_s, items_per_s);
     std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
                 latency.p50_ms, latency.p90_ms, latency.p99_ms, latency.max_ms);

@@ -114,8 +114,41 @@ INSTANTIATE_TEST_SUITE_P(
         Mismatch{"UnknownOutput",
                  "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
                  "output [ { name: \"w\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n",
-                 "names output 'w'"}),
+                 "no value named 'w' to output"}),
     [](const auto& info) { return info.param.name; });
+
+// h = Relu(x), y = Concat(h, h): a graph with an intermediate
+// value to serve as features.
+std::string TwoStageModelOnnx() {
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 4});
+  b.AddNode("Relu", {"x"}, {"h"});
+  b.AddNode("Concat", {"h", "h"}, {"y"}, {testing::IntAttr("axis", 1)});
+  b.AddOutput("y");
+  return b.Serialize();
+}
+
+TEST(ServableModelTest, ServesAnIntermediateValueDeclaredAsAnOutput) {
+  TestRepository repository;
+  repository.WriteFile("m/1/model.onnx", TwoStageModelOnnx());
+  repository.WriteFile("m/config.pbtxt",
+                       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                       "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 8 ] },\n"
+                       "         { name: \"h\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n");
+  auto model = LoadVersion1(repository, "m");
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto features = (*model)->model().Run({{"x", Tensor::FromFloats({1, 4}, {-1, 2, -3, 4})}}, {{"h"}});
+  ASSERT_TRUE(features.ok()) << features.status();
+  EXPECT_THAT((*features)[0].values<float>(), ElementsAre(0, 2, 0, 4));
+
+  repository.WriteFile("m/config.pbtxt",
+                       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                       "output [ { name: \"h\" data_type: TYPE_FP32 dims: [ 5 ] } ]\n");
+  model = LoadVersion1(repository, "m");
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(),
+              HasSubstr("output 'h' has dims [5] in config.pbtxt but the model computes [1,4] for a batch of 1"));
+}
 
 TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {
   TestRepository repository;

@@ -266,7 +266,7 @@ TEST(ModelConfigTest, RejectsTritonEnsemble) {
   ExpectError(Parse(std::string(R"pb(platform: "ensemble"
     ensemble_scheduling { step [ { model_name: "a" model_version: -1 input_map { key: "i" value: "input" } } ] }
   )pb") + kBase),
-              absl::StatusCode::kUnimplemented, "ensemble_scheduling: Triton ensembles are not supported");
+              absl::StatusCode::kUnimplemented, "ensemble_scheduling: Triton's ensemble pipelines are not supported", "platform \"convoy_ensemble\"");
 }
 
 TEST(ModelConfigTest, RejectsBatchInput) {
@@ -311,12 +311,11 @@ TEST(ModelConfigTest, RejectsEmptyOutputName) {
               absl::StatusCode::kInvalidArgument, "output[0].name: empty");
 }
 
-TEST(ModelConfigTest, AcceptsEncodedImageInput) {
-  absl::StatusOr<ModelConfigFile> file =
-      Parse("input [ { name: \"jpeg\" data_type: TYPE_STRING dims: [ 1 ] } ]\n"
-            "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ -1 ] } ]\n");
-  ASSERT_TRUE(file.ok()) << file.status();
-  EXPECT_EQ(file->config.input(0).data_type(), inference::TYPE_STRING);
+TEST(ModelConfigTest, PointsStringInputsToPreprocessing) {
+  ExpectError(Parse("input [ { name: \"jpeg\" data_type: TYPE_STRING dims: [ 1 ] } ]\n"
+                    "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ -1 ] } ]\n"),
+              absl::StatusCode::kUnimplemented, "input[0].data_type: TYPE_STRING is not supported",
+              "add a `preprocessing` section");
 }
 
 TEST(ModelConfigTest, RejectsUnsupportedTensorTypes) {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -199,6 +201,22 @@ TEST_F(LeNetCliTest, WritesANamedOutput) {
   CommandResult r = RunInfer({model_, "--input=" + input_, "--output=" + name + "=" + named});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ExpectMatchesReference(named);
+}
+
+TEST_F(LeNetCliTest, ImageThatIsNotAnImageExitsTwoNamingTheFile) {
+  const std::string path = TempPath("notes.png");
+  std::ofstream(path) << "not an image";
+  CommandResult r = RunInfer({model_, "--image", path});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("notes.png: not a JPEG or PNG image"));
+}
+
+TEST_F(LeNetCliTest, ImageWithoutAConfigExitsTwoSayingWhy) {
+  const std::string copy = TempPath("model.onnx");
+  std::filesystem::copy_file(model_, copy, std::filesystem::copy_options::overwrite_existing);
+  CommandResult r = RunInfer({copy, "--image", TempPath("any.png")});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--image needs the model's config.pbtxt"));
 }
 
 TEST_F(LeNetCliTest, BenchReportsThroughputAndLatencyPercentiles) {

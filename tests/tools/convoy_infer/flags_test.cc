@@ -64,6 +64,15 @@ TEST(InferFlagsTest, ParsesTopKLabelsAndNoOptimize) {
   EXPECT_FALSE(Parse({"m.onnx", "--top-k", "0"}).ok());
 }
 
+TEST(InferFlagsTest, CollectsImagesInOrder) {
+  absl::StatusOr<InferFlags> flags =
+      Parse({"m/1/model.onnx", "--image", "a.png", "--image=b.jpg", "--save-input", "x.npy", "--config", "c.pbtxt"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_THAT(flags->images, ::testing::ElementsAre("a.png", "b.jpg"));
+  EXPECT_EQ(flags->save_input_path, "x.npy");
+  EXPECT_EQ(flags->config_path, "c.pbtxt");
+}
+
 TEST(InferFlagsTest, SplitsBindingsAtTheFirstEquals) {
   absl::StatusOr<InferFlags> flags = Parse({"m.onnx", "--input", "x=dir/a=b.npy"});
   ASSERT_TRUE(flags.ok()) << flags.status();
@@ -98,6 +107,8 @@ TEST(InferFlagsTest, RejectsBadCommandLines) {
   ExpectUsageError({"m.onnx", "--bench", "ten"}, "expected an integer");
   ExpectUsageError({"m.onnx", "--threads", "-1"}, "--threads '-1'");
   ExpectUsageError({"m.onnx", "--warmup", "5"}, "--warmup only applies with --bench");
+  ExpectUsageError({"m.onnx", "--image="}, "--image needs a file name");
+  ExpectUsageError({"m.onnx", "--save-input", "x.npy"}, "--config and --save-input only apply with --image");
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+// RunEnsembleRequest: one decoded request through every member of an
+// ensemble at once, and the combination of their class probabilities.
+//
+//   ModelRequest ──copy per member──▶ RunModelRequest(member) (each through
+//   its own batcher, concurrently; images decoded and cropped per member)
+//   ──gather──▶ combine: mean | weighted mean | majority vote
+//
+// Each member's class scores become probabilities (softmax of logits; crops
+// are already averaged as probabilities) before they are combined; majority
+// vote gives each class the share of members whose top class it is (ties
+// between a member's classes go to the lower index). The result's outputs
+// follow request.inference.output_names: the ensemble's combined output,
+// and member outputs by their "<member>/<output>" names, each N rows.
+//
+// Members record their own statistics (their requests are real work on
+// them); the caller records the ensemble's. `done` runs exactly once, after
+// every member has ended; if one fails, the request fails with its status,
+// naming the member.
+//
+// Thread-safety: safe to call concurrently.
+#ifndef CONVOY_SERVER_ORCHESTRATION_ENSEMBLE_RUNNER_H_
+#define CONVOY_SERVER_ORCHESTRATION_ENSEMBLE_RUNNER_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/preprocess/image_decoder.h"
+#include "server/core/inference_request.h"
+#include "server/core/servable_model.h"
+#include "server/orchestration/model_request.h"
+
+namespace convoy::server {
+
+// REQUIRES: ensemble->is_ensemble(); members[i] serves ensemble->members()[i].
+void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
+                        std::vector<std::shared_ptr<ServableModel>> members, ModelRequest request,
+                        absl::Time received, const DecodeLimits& limits, InferenceCallback done);
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_ORCHESTRATION_ENSEMBLE_RUNNER_H_

@@ -1,0 +1,74 @@
+#include "server/orchestration/image_input_builder.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "engine/preprocess/crop.h"
+#include "server/repository/preprocess_spec.h"
+
+namespace convoy::server {
+namespace {
+
+absl::Status ImageError(const std::string& input, size_t image, const absl::Status& status) {
+  return absl::InvalidArgumentError(absl::StrCat("input '", input, "', image ", image, ": ", status.message()));
+}
+
+absl::StatusOr<Tensor> FromEncoded(const ModelRequest& request, const inference::ModelConfig& config,
+                                   const DecodeLimits& limits) {
+  const PreprocessSpec spec = PreprocessSpecFromConfig(config);
+  const std::string& name = config.preprocessing().input();
+  const ColorSpace color = spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb;
+  const std::vector<absl::string_view>& images = request.image->encoded;
+  const int64_t per_image = request.crops * spec.CropElements();
+  Tensor out(DataType::kFloat32, {static_cast<int64_t>(images.size()) * request.crops, spec.channels(),
+                                  spec.crop_height, spec.crop_width});
+  for (size_t i = 0; i < images.size(); ++i) {
+    absl::StatusOr<Image> image = DecodeImage(images[i], color, limits);
+    if (!image.ok()) return ImageError(name, i, image.status());
+    absl::Span<float> rows(out.data<float>() + i * per_image, per_image);
+    absl::Status status = PreprocessImage(*image, spec, request.crops, rows);
+    if (!status.ok()) return ImageError(name, i, status);
+  }
+  return out;
+}
+
+absl::StatusOr<Tensor> FromTensor(const ModelRequest& request, const inference::ModelConfig& config) {
+  const NamedTensor& sent = request.inference.inputs[request.image->index];
+  const inference::ModelInput& input = config.input(static_cast<int>(request.image->index));
+  const int channels = static_cast<int>(input.dims(0));
+  const int crop_height = static_cast<int>(input.dims(1));
+  const int crop_width = static_cast<int>(input.dims(2));
+  const Shape& shape = sent.tensor.shape();  // [N, C, H', W'], checked by the decoder.
+  const int height = static_cast<int>(shape[2]);
+  const int width = static_cast<int>(shape[3]);
+  absl::StatusOr<std::vector<CropWindow>> windows =
+      CropWindows(height, width, crop_height, crop_width, request.crops);
+  if (!windows.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("input '", sent.name, "': ", windows.status().message()));
+  }
+  const int64_t plane = int64_t{channels} * height * width;
+  const int64_t crop = int64_t{channels} * crop_height * crop_width;
+  Tensor out(DataType::kFloat32, {shape[0] * request.crops, channels, crop_height, crop_width});
+  const float* in = sent.tensor.data<float>();
+  float* rows = out.data<float>();
+  for (int64_t n = 0; n < shape[0]; ++n) {
+    for (const CropWindow& window : *windows) {
+      ExtractCrop(absl::MakeConstSpan(in + n * plane, plane), channels, height, width, window, crop_height,
+                  crop_width, absl::MakeSpan(rows, crop));
+      rows += crop;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Tensor> BuildImageInput(const ModelRequest& request, const inference::ModelConfig& config,
+                                       const DecodeLimits& limits) {
+  if (!request.image->encoded.empty()) return FromEncoded(request, config, limits);
+  return FromTensor(request, config);
+}
+
+}  // namespace convoy::server

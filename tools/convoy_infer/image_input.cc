@@ -1,0 +1,56 @@
+#include "tools/convoy_infer/image_input.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "engine/preprocess/image_decoder.h"
+#include "engine/preprocess/preprocess.h"
+#include "server/repository/file_util.h"
+#include "server/repository/model_config.h"
+#include "server/repository/preprocess_spec.h"
+
+namespace convoy {
+namespace {
+
+constexpr int64_t kMaxConfigBytes = int64_t{4} << 20;  // As the server.
+
+}  // namespace
+
+std::string ImageConfigPath(const std::string& model_path, const std::string& config_path) {
+  if (!config_path.empty()) return config_path;
+  const std::filesystem::path model_dir = std::filesystem::path(model_path).parent_path().parent_path();
+  return (model_dir / server::kModelConfigFileName).string();
+}
+
+absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const std::vector<std::string>& files) {
+  absl::StatusOr<std::string> text = server::ReadBoundedFile(config_path, kMaxConfigBytes);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat(text.status().message(), " (--image needs the model's config.pbtxt: ",
+                                     "pass --config, or run on a model inside a repository)"));
+  }
+  absl::StatusOr<server::ModelConfigFile> config = server::ParseModelConfig(*text, config_path, "");
+  if (!config.ok()) return config.status();
+  if (!config->config.has_preprocessing()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": no preprocessing section, so the model takes no images"));
+  }
+  const PreprocessSpec spec = server::PreprocessSpecFromConfig(config->config);
+  const ColorSpace color = spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb;
+  Tensor batch(DataType::kFloat32,
+               {static_cast<int64_t>(files.size()), spec.channels(), spec.crop_height, spec.crop_width});
+  for (size_t i = 0; i < files.size(); ++i) {
+    const DecodeLimits limits;
+    absl::StatusOr<std::string> bytes = server::ReadBoundedFile(files[i], limits.max_encoded_bytes);
+    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<Image> image = DecodeImage(*bytes, color, limits);
+    if (!image.ok()) return absl::InvalidArgumentError(absl::StrCat(files[i], ": ", image.status().message()));
+    absl::Span<float> rows(batch.data<float>() + i * spec.CropElements(), spec.CropElements());
+    absl::Status status = PreprocessImage(*image, spec, 1, rows);
+    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat(files[i], ": ", status.message()));
+  }
+  return NamedTensor{config->config.preprocessing().input(), std::move(batch)};
+}
+
+}  // namespace convoy
