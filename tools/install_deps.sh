@@ -15,8 +15,9 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libonnx-testdata
   # Model zoo: PyTorch exports and the Fashion-MNIST training set
   python3-torch python3-torchvision python3-onnx python3-numpy dataset-fashion-mnist
-  # Protocol test with a client that is not Convoy's own
-  python3-grpcio python3-protobuf
+  # Protocol test with a client that is not Convoy's own; images for it and
+  # the preprocessing tests (Pillow, as torchvision's reference)
+  python3-grpcio python3-protobuf python3-pil
 )
 
 missing=()

@@ -90,6 +90,20 @@ def make_or_reuse(spec, out: Path, force: bool):
         return None, False
 
 
+def write_ensembles(out: Path) -> None:
+    """Each ensemble whose members are all in the repository (cheap, so
+    always rewritten)."""
+    models = out / "models"
+    for ensemble in catalog.ENSEMBLES:
+        if not all((models / m / "config.pbtxt").exists()
+                   for m in ensemble.members):
+            continue
+        repository.write_ensemble(models / ensemble.name, ensemble.name,
+                                  ensemble.members, ensemble.input_shape,
+                                  ensemble.labels())
+        print(f"{ensemble.name:<20} ensemble of {', '.join(ensemble.members)}")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(2)
@@ -98,6 +112,7 @@ def main(argv=None) -> int:
         summary, cached = make_or_reuse(spec, args.out, args.force)
         if summary is not None:
             print(describe(spec.name, summary, cached), flush=True)
+    write_ensembles(args.out)
     print(f"total {time.monotonic() - started:.1f}s, zoo in {args.out}")
     return 0
 

@@ -2,7 +2,8 @@
 # The main job, from a fresh Debian 12 machine (run as root): install the
 # packages, build, make the model zoo (the default model repository, in
 # zoo/models), start convoy-server on it (loopback only) and classify
-# Fashion-MNIST test images through it, then run every zoo model on a sample
+# Fashion-MNIST test images through it (tensors with one model, PNG files with
+# the 10-crop ensemble), then run every zoo model on a sample
 # image with the engine and print its top-5 classes and its throughput at
 # batch 1 and batch 8.
 set -euo pipefail
@@ -31,6 +32,11 @@ grep -E 'event=(listening|model_loaded|server_ready)' "$samples/server.log"
 /usr/bin/python3 client/python/kserve_classify.py --server "127.0.0.1:$port" \
   --model lenet5-fmnist --images zoo/refs/lenet5-fmnist/test_images.npy \
   --truth zoo/refs/lenet5-fmnist/test_labels.npy --count 8 --top-k 3
+# The same kind of images as PNG files, decoded and preprocessed by the
+# server, through the ensemble of three LeNet-5s with 10-crop averaging.
+/usr/bin/python3 tools/export_fmnist_images.py "$samples/png" 6 8
+/usr/bin/python3 client/python/kserve_classify.py --server "127.0.0.1:$port" \
+  --model fmnist-ensemble --output probabilities --multicrop 10 --top-k 2 "$samples"/png/*.png
 kill -TERM "$server_pid"
 wait "$server_pid"
 server_pid=
@@ -39,7 +45,7 @@ threads=${CONVOY_THREADS:-$(nproc)}
 for dir in zoo/models/*/; do
   name=$(basename "$dir")
   refs=zoo/refs/$name
-  [ -f "$refs/input.npy" ] || continue
+  [ -f "$refs/input.npy" ] || continue  # Ensembles have no model file of their own.
   # The first of the zoo's reference samples, as a batch of one.
   /usr/bin/python3 -c "import numpy, sys; numpy.save(sys.argv[2], numpy.load(sys.argv[1])[:1])" \
     "$refs/input.npy" "$samples/$name.npy"

@@ -49,6 +49,7 @@ class ModelSpec:
     trained: bool = False
     opset: int = 13
     required_ops: FrozenSet[str] = field(default_factory=frozenset)
+    seed: int = 0  # torch's seed for the initial weights and training
 
     @property
     def num_samples(self) -> int:
@@ -68,10 +69,10 @@ def _imagenet(name: str, build, served=True, required_ops=(),
 
 
 def _lenet(name: str, labels=digit_labels, served=True, trained=False,
-           opset=13) -> ModelSpec:
+           opset=13, seed=0) -> ModelSpec:
     return ModelSpec(name, architectures.LeNet5, LENET_SHAPE, labels,
                      dataset="fmnist", served=served, trained=trained,
-                     opset=opset)
+                     opset=opset, seed=seed)
 
 
 _ALEXNET_LRN_SHAPE = (3, architectures.AlexNetLrn.INPUT_SIZE,
@@ -80,6 +81,9 @@ _ALEXNET_LRN_SHAPE = (3, architectures.AlexNetLrn.INPUT_SIZE,
 ZOO = [
     _lenet("lenet5"),
     _lenet("lenet5-fmnist", labels=fmnist_labels, trained=True),
+    # Two more, from other seeds: the members of fmnist-ensemble.
+    _lenet("lenet5-fmnist-seed1", labels=fmnist_labels, trained=True, seed=1),
+    _lenet("lenet5-fmnist-seed2", labels=fmnist_labels, trained=True, seed=2),
     _imagenet("alexnet", _torchvision("alexnet")),
     _imagenet("alexnet-lrn", architectures.AlexNetLrn, required_ops={"LRN"},
               shape=_ALEXNET_LRN_SHAPE),
@@ -114,3 +118,19 @@ EXTRAS = [
 ]
 
 ALL: Dict[str, ModelSpec] = {spec.name: spec for spec in ZOO + EXTRAS}
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """A Convoy ensemble of served models: a config and labels, no weights."""
+    name: str
+    members: Tuple[str, ...]
+    labels: Callable[[], Sequence[str]]
+    input_shape: Tuple[int, int, int]
+
+
+ENSEMBLES = [
+    EnsembleSpec("fmnist-ensemble", ("lenet5-fmnist", "lenet5-fmnist-seed1",
+                                     "lenet5-fmnist-seed2"),
+                 fmnist_labels, LENET_SHAPE),
+]

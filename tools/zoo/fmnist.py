@@ -20,8 +20,9 @@ from torch import nn
 DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-IMAGE_SIZE = 32
-_BORDER = (IMAGE_SIZE - 28) // 2
+RAW_SIZE = 28  # the dataset's images
+IMAGE_SIZE = 32  # the model's input
+_BORDER = (IMAGE_SIZE - RAW_SIZE) // 2
 
 
 @dataclass
@@ -50,7 +51,7 @@ def _raw(split: str):
     """uint8 images [N, 28, 28] and labels [N] of `train` or `t10k`."""
     images = _read_idx(DATA_DIR / f"{split}-images-idx3-ubyte.gz", 16)
     labels = _read_idx(DATA_DIR / f"{split}-labels-idx1-ubyte.gz", 8)
-    return images.reshape(-1, 28, 28), labels.astype(np.int64)
+    return images.reshape(-1, RAW_SIZE, RAW_SIZE), labels.astype(np.int64)
 
 
 def load():

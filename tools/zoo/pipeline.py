@@ -41,11 +41,11 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
     artifacts = artifacts_for(spec, root)
     repository.invalidate(artifacts)
     artifacts.make_folders()
-    torch.manual_seed(SEED)
+    torch.manual_seed(SEED + spec.seed)
     model = spec.build().eval()
     inputs = _samples(spec)
     if spec.trained:
-        evaluation = _train_and_evaluate(model, artifacts, log)
+        evaluation = _train_and_evaluate(model, artifacts, spec.seed, log)
     else:
         weights.make_input_dependent(model, _calibration(spec))
         evaluation = {}
@@ -59,7 +59,7 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
         labels = spec.labels()
         repository.write_labels(artifacts.labels, labels)
         repository.write_config(artifacts.config, spec.name, spec.input_shape,
-                                len(labels))
+                                len(labels), _preprocessing(spec))
     summary = {
         "params": sum(p.numel() for p in model.parameters()),
         "bytes": artifacts.model.stat().st_size,
@@ -70,6 +70,16 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
     }
     repository.write_stamp(artifacts, spec.name, summary)
     return summary
+
+
+def _preprocessing(spec: ModelSpec) -> str:
+    """The config's preprocessing section: how the server turns encoded
+    images into this model's input, the way its inputs were made."""
+    if spec.dataset == "fmnist":
+        mean, std = _fashion_mnist()[2]
+        return repository.fmnist_preprocessing(mean, std, fmnist.RAW_SIZE,
+                                               fmnist.IMAGE_SIZE)
+    return repository.imagenet_preprocessing()
 
 
 def _samples(spec: ModelSpec) -> torch.Tensor:
@@ -97,11 +107,11 @@ def _fashion_mnist():
     return fmnist.load()
 
 
-def _train_and_evaluate(model: nn.Module, artifacts: Artifacts,
+def _train_and_evaluate(model: nn.Module, artifacts: Artifacts, seed: int,
                         log) -> Dict:
     """Trains on Fashion-MNIST; writes the test set and its predictions."""
     train, test, stats = _fashion_mnist()
-    options = fmnist.TrainingOptions(seed=SEED)
+    options = fmnist.TrainingOptions(seed=SEED + seed)
     fmnist.train(model, train, stats, options, log)
     predictions = fmnist.predict(model, test.images)
     accuracy = float(np.mean(predictions == test.labels))

@@ -110,11 +110,12 @@ def write_labels(path: Path, labels: Sequence[str]) -> None:
 
 
 def write_config(path: Path, name: str, input_dims: Sequence[int],
-                 num_classes: int) -> None:
+                 num_classes: int, preprocessing: str = "") -> None:
     """Triton's config.pbtxt: protobuf text format, batch dim left out.
 
     Dynamic batching with no added delay: requests that arrive while a
     batch computes are batched together, and a lone request never waits.
+    `preprocessing` is Convoy's section for encoded images, if any.
     """
     dims = ", ".join(str(d) for d in input_dims)
     path.write_text(
@@ -125,4 +126,40 @@ def write_config(path: Path, name: str, input_dims: Sequence[int],
         f'dims: [ {dims} ] }} ]\n'
         f'output [ {{ name: "{OUTPUT_NAME}" data_type: TYPE_FP32 '
         f'dims: [ {num_classes} ] label_filename: "labels.txt" }} ]\n'
-        "dynamic_batching { }\n")
+        "dynamic_batching { }\n"
+        + (f"preprocessing {{ {preprocessing} }}\n" if preprocessing else ""))
+
+
+def imagenet_preprocessing() -> str:
+    """torchvision's evaluation transform: shorter side 256, centre crop
+    (the input size), ImageNet mean and std."""
+    return ("resize_shorter_side: 256 "
+            "mean: [ 0.485, 0.456, 0.406 ] std: [ 0.229, 0.224, 0.225 ]")
+
+
+def fmnist_preprocessing(mean: float, std: float, image_size: int,
+                         input_size: int) -> str:
+    """Fashion-MNIST's 28x28 images, padded twice as much as the model's
+    border, so the centre crop is the training preprocessing and the corner
+    crops are the largest shifts training used."""
+    pad = input_size - image_size
+    return (f"resize_shorter_side: {image_size} pad: {pad} "
+            f"mean: {mean:.6f} std: {std:.6f}")
+
+
+def write_ensemble(folder: Path, name: str, members: Sequence[str],
+                   input_dims: Sequence[int], labels: Sequence[str]) -> None:
+    """A Convoy ensemble: the mean of the members' probabilities."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_labels(folder / "labels.txt", labels)
+    dims = ", ".join(str(d) for d in input_dims)
+    listed = "".join(f'  member {{ model_name: "{m}" }}\n' for m in members)
+    (folder / "config.pbtxt").write_text(
+        f'name: "{name}"\n'
+        'platform: "convoy_ensemble"\n'
+        f"max_batch_size: {MAX_BATCH_SIZE}\n"
+        f'input [ {{ name: "{INPUT_NAME}" data_type: TYPE_FP32 '
+        f'dims: [ {dims} ] }} ]\n'
+        f'output [ {{ name: "probabilities" data_type: TYPE_FP32 '
+        f'dims: [ {len(labels)} ] label_filename: "labels.txt" }} ]\n'
+        f"ensemble {{\n{listed}  combine: MEAN\n}}\n")

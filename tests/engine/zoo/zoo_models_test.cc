@@ -81,9 +81,10 @@ TEST_P(ZooModelTest, MatchesPyTorchAtBatch8AndBatch1) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooModelTest,
-                         ::testing::Values("lenet5", "lenet5-fmnist", "alexnet", "alexnet-lrn",
-                                           "vgg16", "vgg19", "resnet18", "resnet50", "resnet152",
-                                           "googlenet", "nin"),
+                         ::testing::Values("lenet5", "lenet5-fmnist", "lenet5-fmnist-seed1",
+                                           "lenet5-fmnist-seed2", "alexnet", "alexnet-lrn", "vgg16",
+                                           "vgg19", "resnet18", "resnet50", "resnet152", "googlenet",
+                                           "nin"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
