@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Classification benchmark of convoy-server (docs/BENCHMARKS.md, "Multi-crop
+# and ensembles"):
+#  1. what 10-crop costs: resnet18 asked for one image with multicrop 10,
+#     against one request of a batch of 10 and against one single image (ten
+#     separate requests cost ten of those), each alone (concurrency 1);
+#  2. what an ensemble costs: fmnist-ensemble (three LeNet-5s) against each
+#     of its members alone, at the same load (concurrency 1 and 16).
+# Every variant runs once per round, interleaved, and medians are reported.
+#
+#   bench/classification.sh [ROUNDS] [SECONDS]    (default 3 rounds of 5 s)
+#
+# Needs a build (tools/build.sh) and the zoo (tools/make_zoo.py). The server
+# listens on 127.0.0.1 only and is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+seconds=${2:-5}
+build=${CONVOY_BUILD:-build}
+loadgen=$build/tools/convoy_loadgen/convoy-loadgen
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+members=(lenet5-fmnist lenet5-fmnist-seed1 lenet5-fmnist-seed2)
+mkdir -p "$work/models"
+for model in resnet18 fmnist-ensemble "${members[@]}"; do cp -r "zoo/models/$model" "$work/models/"; done
+"$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 \
+  --grpc-port 0 2>"$work/server.log" &
+pids+=($!)
+for _ in $(seq 600); do
+  grep -q 'event=server_ready' "$work/server.log" && break
+  sleep 0.1
+done
+server=127.0.0.1:$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$work/server.log")
+
+run() {  # label, then convoy-loadgen flags; appends one JSON line per run
+  local label=$1
+  shift
+  printf '{"label": "%s", "result": %s}\n' "$label" \
+    "$("$loadgen" --json --server "$server" --duration "$seconds" --warmup 2 "$@")" >>"$work/results.jsonl"
+}
+
+for round in $(seq "$rounds"); do
+  echo "round $round/$rounds" >&2
+  run resnet18-tencrop --model resnet18 --multicrop 10
+  run resnet18-batch10 --model resnet18 --batch 10
+  run resnet18-single --model resnet18
+  for concurrency in 1 16; do
+    run "ensemble-c$concurrency" --model fmnist-ensemble --output probabilities --concurrency "$concurrency"
+    for member in "${members[@]}"; do
+      run "$member-c$concurrency" --model "$member" --output logits --concurrency "$concurrency"
+    done
+  done
+done
+
+/usr/bin/python3 - "$work/results.jsonl" "${members[@]}" <<'PY'
+import collections, json, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    entry = json.loads(line)
+    runs[entry["label"]].append(entry["result"])
+members = sys.argv[2:]
+def med(label, key):
+    return statistics.median(r[key] for r in runs[label])
+print(f"rounds: {len(runs['resnet18-tencrop'])} (medians)\n")
+print("| resnet18, one request at a time | p50 latency, ms | items/execution | compute per request, ms |")
+print("|---|---|---|---|")
+for label, name in (("resnet18-tencrop", "1 image, multicrop 10"),
+                    ("resnet18-batch10", "batch of 10 images"),
+                    ("resnet18-single", "1 image")):
+    print(f"| {name} | {med(label, 'p50_ms'):.1f} | {med(label, 'server_batch_size'):.1f} | "
+          f"{med(label, 'server_compute_us') / 1000:.1f} |")
+tencrop, batch10, single = (med(f"resnet18-{v}", "p50_ms") for v in ("tencrop", "batch10", "single"))
+print(f"\n10-crop / batch of 10: {tencrop / batch10:.2f}; "
+      f"10-crop / ten separate single requests: {tencrop / (10 * single):.2f}\n")
+print("| fmnist-ensemble (3 LeNet-5s) | concurrency | p50 ms | p99 ms | requests/s |")
+print("|---|---|---|---|---|")
+for concurrency in (1, 16):
+    rows = [("ensemble", f"ensemble-c{concurrency}")] + [(m, f"{m}-c{concurrency}") for m in members]
+    for name, label in rows:
+        print(f"| {name} | {concurrency} | {med(label, 'p50_ms'):.3f} | {med(label, 'p99_ms'):.3f} | "
+              f"{med(label, 'requests_per_s'):.0f} |")
+for concurrency in (1, 16):
+    slowest = max(med(f"{m}-c{concurrency}", "p50_ms") for m in members)
+    print(f"\nconcurrency {concurrency}: ensemble p50 / slowest member alone: "
+          f"{med(f'ensemble-c{concurrency}', 'p50_ms') / slowest:.2f}")
+PY
