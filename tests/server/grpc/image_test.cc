@@ -236,6 +236,8 @@ TEST_F(ImageTest, RefusesBadImagesWithAReason) {
   const std::string jpeg = EncodeJpeg(RandomImage(kSize, kSize, 1, 9));
   ExpectInvalidImage(jpeg.substr(0, jpeg.size() - 40), "JPEG");
   ExpectInvalidImage(EncodePng(Image{5000, 5000, 1, std::vector<uint8_t>(5000 * 5000, 0)}), "exceeds the limit");
+  // Over 16 MiB encoded: refused before decoding.
+  ExpectInvalidImage(png + std::string((16 << 20) + 1 - png.size(), '\0'), "exceeds");
   // Smaller than the crop even after padding.
   ExpectInvalidImage(EncodePng(RandomImage(20, 20, 1, 1)), "does not fit");
 }

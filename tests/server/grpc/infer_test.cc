@@ -97,6 +97,38 @@ TEST_F(InferTest, ResultIsBitIdenticalToTheEngine) {
   EXPECT_EQ(std::memcmp(logits->values.data(), want.raw_data(), want.byte_size()), 0);
 }
 
+TEST(FeatureOutputTest, ServesABackbonesPooledFeatures) {
+  ASSERT_FALSE(testing::ZooDir().empty()) << "CONVOY_ZOO_DIR not set: run through ctest";
+  const std::string dir = testing::ZooDir();
+  constexpr char kFeatures[] = "/Flatten_output_0";  // resnet18's pooled 512 features.
+  TestRepository repository;
+  repository.AddZooModel("resnet18", "backbone",
+                         absl::StrCat("name: \"backbone\"\nmax_batch_size: 4\n",
+                                      "input [ { name: \"input\" data_type: TYPE_FP32 dims: [ 3, 224, 224 ] } ]\n",
+                                      "output [ { name: \"", kFeatures, "\" data_type: TYPE_FP32 dims: [ 512 ] } ]\n"));
+  RunningServer running = StartServer(repository);
+  ASSERT_NE(running.client, nullptr);
+  auto input = ReadNpy(dir + "/refs/resnet18/input.npy");
+  ASSERT_TRUE(input.ok()) << input.status();
+  const Tensor two = Tensor::FromFloats({2, 3, 224, 224}, input->values<float>().subspan(0, 2 * 3 * 224 * 224));
+  auto model = Model::Load(dir + "/models/resnet18/1/model.onnx", {});
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto expected = (*model)->Run({{"input", two}}, {{kFeatures}});
+  ASSERT_TRUE(expected.ok()) << expected.status();
+
+  inference::ModelInferRequest request;
+  request.set_model_name("backbone");
+  client::AddFp32Input(&request, "input", two.shape(), two.values<float>());
+  auto response = running.client->Infer(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  auto features = client::GetFp32Output(*response, kFeatures);
+  ASSERT_TRUE(features.ok()) << features.status();
+  EXPECT_THAT(features->shape, ElementsAre(2, 512));
+  const Tensor& want = (*expected)[0];
+  ASSERT_EQ(features->values.size(), static_cast<size_t>(want.num_elements()));
+  EXPECT_EQ(std::memcmp(features->values.data(), want.raw_data(), want.byte_size()), 0);
+}
+
 TEST_F(InferTest, TypedContentsGiveTheSameResultAsRawBytes) {
   inference::ModelInferRequest typed;
   typed.set_model_name("scale");
