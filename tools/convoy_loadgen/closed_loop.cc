@@ -18,7 +18,7 @@ class Loop {
     stop_at_ = measure_from_ + options.duration;
   }
 
-  ClosedLoopResult Run() {
+  LoadResult Run() {
     {
       absl::MutexLock lock(&mu_);
       in_flight_ = options_.concurrency;
@@ -73,12 +73,12 @@ class Loop {
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_finish_ ABSL_GUARDED_BY(mu_);
-  ClosedLoopResult result_ ABSL_GUARDED_BY(mu_);
+  LoadResult result_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
 
-ClosedLoopResult RunClosedLoop(client::InferenceClient& client,
+LoadResult RunClosedLoop(client::InferenceClient& client,
                                std::shared_ptr<const inference::ModelInferRequest> request,
                                const ClosedLoopOptions& options) {
   Loop loop(client, std::move(request), options);

@@ -9,15 +9,11 @@
 #ifndef CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
 #define CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
 
-#include <cstdint>
-#include <map>
 #include <memory>
-#include <string>
-#include <vector>
 
-#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/inference_client.h"
+#include "tools/convoy_loadgen/load_result.h"
 
 namespace convoy {
 
@@ -28,16 +24,7 @@ struct ClosedLoopOptions {
   absl::Duration request_timeout = absl::Seconds(30);
 };
 
-struct ClosedLoopResult {
-  std::vector<double> latencies_ms;  // Successful requests after warm-up.
-  int64_t sent = 0;                   // All requests, warm-up included.
-  int64_t succeeded = 0;              // After warm-up.
-  std::map<absl::StatusCode, int64_t> errors;  // After warm-up, by code.
-  std::string first_error;            // Status of the first failure, if any.
-  absl::Duration measured;            // Wall time of the measured part.
-};
-
-ClosedLoopResult RunClosedLoop(client::InferenceClient& client,
+LoadResult RunClosedLoop(client::InferenceClient& client,
                                std::shared_ptr<const inference::ModelInferRequest> request,
                                const ClosedLoopOptions& options);
 

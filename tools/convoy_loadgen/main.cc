@@ -2,6 +2,7 @@
 // reports what the client saw beside what the server counted.
 //
 //   convoy-loadgen --server 127.0.0.1:8001 --model resnet50 --concurrency 16
+//                  [--request-rate R [--arrivals constant|poisson]]
 //                  [--batch 1] [--multicrop N] [--output NAME] [--duration 10]
 //                  [--warmup 2] [--json]
 //
@@ -26,12 +27,17 @@
 #include "tools/common/dash_flags.h"
 #include "tools/common/latency_stats.h"
 #include "tools/convoy_loadgen/closed_loop.h"
+#include "tools/convoy_loadgen/open_loop.h"
 #include "tools/convoy_loadgen/synthetic_request.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:8001", "host:port of the server.");
 ABSL_FLAG(std::string, model, "", "Model to load (required).");
 ABSL_FLAG(int, concurrency, 1, "Requests kept in flight.");
 ABSL_FLAG(int64_t, batch, 1, "Batch items per request.");
+ABSL_FLAG(double, request_rate, 0,
+          "Open loop: send this many requests per second whatever the server's pace "
+          "(0 = closed loop at --concurrency).");
+ABSL_FLAG(std::string, arrivals, "constant", "Open loop: constant or poisson gaps between requests.");
 ABSL_FLAG(int64_t, multicrop, 0, "Request parameter 'multicrop' (1, 5 or 10); 0 = not sent.");
 ABSL_FLAG(std::string, output, "", "The one output to request; empty = all of the model's.");
 ABSL_FLAG(double, duration, 10, "Seconds measured, after the warm-up.");
@@ -92,9 +98,15 @@ int Run() {
     return 2;
   }
   if (absl::GetFlag(FLAGS_concurrency) < 1 || absl::GetFlag(FLAGS_batch) < 1 ||
-      absl::GetFlag(FLAGS_duration) <= 0 || absl::GetFlag(FLAGS_warmup) < 0) {
+      absl::GetFlag(FLAGS_duration) <= 0 || absl::GetFlag(FLAGS_warmup) < 0 ||
+      absl::GetFlag(FLAGS_request_rate) < 0) {
     std::fprintf(stderr, "convoy-loadgen: --concurrency and --batch must be >= 1, "
-                         "--duration > 0 and --warmup >= 0\n");
+                         "--duration > 0, --warmup and --request-rate >= 0\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_arrivals) != "constant" && absl::GetFlag(FLAGS_arrivals) != "poisson") {
+    std::fprintf(stderr, "convoy-loadgen: --arrivals must be constant or poisson, not '%s'\n",
+                 absl::GetFlag(FLAGS_arrivals).c_str());
     return 2;
   }
   client::ClientOptions options;
@@ -127,19 +139,27 @@ int Run() {
   loop.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup));
   loop.duration = absl::Seconds(absl::GetFlag(FLAGS_duration));
   loop.request_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
+  const double rate = absl::GetFlag(FLAGS_request_rate);
+  OpenLoopOptions open;
+  open.rate = rate;
+  open.poisson = absl::GetFlag(FLAGS_arrivals) == "poisson";
+  open.seed = absl::GetFlag(FLAGS_seed);
+  open.warmup = loop.warmup;
+  open.duration = loop.duration;
+  open.request_timeout = loop.request_timeout;
   auto shared = std::make_shared<const inference::ModelInferRequest>(*std::move(request));
 
   // Statistics are read at the edges of the measured part, from a thread
   // that sleeps through the warm-up; the loop itself runs meanwhile.
   absl::StatusOr<inference::ModelStatistics> before;
   const double cpu_start = CpuSeconds();
-  ClosedLoopResult result;
+  LoadResult result;
   {
     std::thread sampler([&] {
       absl::SleepFor(loop.warmup);
       before = Statistics(**client, model);
     });
-    result = RunClosedLoop(**client, shared, loop);
+    result = rate > 0 ? RunOpenLoop(**client, shared, open) : RunClosedLoop(**client, shared, loop);
     sampler.join();
   }
   const double cpu = CpuSeconds() - cpu_start;
@@ -157,19 +177,23 @@ int Run() {
 
   if (absl::GetFlag(FLAGS_json)) {
     std::printf(
-        "{\"model\": \"%s\", \"concurrency\": %d, \"batch\": %lld, \"multicrop\": %lld, \"seconds\": %.3f, "
+        "{\"model\": \"%s\", \"concurrency\": %d, \"request_rate\": %.2f, \"batch\": %lld, \"multicrop\": %lld, "
+        "\"seconds\": %.3f, "
         "\"requests\": %lld, \"errors\": %lld, \"requests_per_s\": %.2f, \"items_per_s\": %.2f, "
         "\"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, "
         "\"server_batch_size\": %.2f, \"server_queue_us\": %.1f, \"server_compute_us\": %.1f, "
         "\"client_cpu_cores\": %.2f}\n",
-        model.c_str(), loop.concurrency, static_cast<long long>(absl::GetFlag(FLAGS_batch)),
+        model.c_str(), loop.concurrency, rate, static_cast<long long>(absl::GetFlag(FLAGS_batch)),
         static_cast<long long>(absl::GetFlag(FLAGS_multicrop)), seconds, static_cast<long long>(result.succeeded), static_cast<long long>(errors),
         requests_per_s, items_per_s, latency.p50_ms, latency.p90_ms, latency.p99_ms,
         latency.max_ms, server.batch_size, server.queue_us, server.compute_us, client_cpu);
   } else {
     const int64_t crops = absl::GetFlag(FLAGS_multicrop);
     const std::string crops_text = crops > 1 ? absl::StrCat(" x ", crops, " crops") : "";
-    std::printf("%s at concurrency %d, batch %lld%s, %.1f s measured\n", model.c_str(), loop.concurrency,
+    const std::string load = rate > 0 ? absl::StrFormat("%.1f requests/s (%s arrivals)", rate,
+                                                        absl::GetFlag(FLAGS_arrivals))
+                                      : absl::StrCat("concurrency ", loop.concurrency);
+    std::printf("%s at %s, batch %lld%s, %.1f s measured\n", model.c_str(), load.c_str(),
                 static_cast<long long>(absl::GetFlag(FLAGS_batch)), crops_text.c_str(), seconds);
     std::printf("  throughput  %.1f requests/s, %.1f items/s\n", requests_per_s, items_per_s);
     std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",

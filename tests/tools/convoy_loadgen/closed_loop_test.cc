@@ -28,7 +28,7 @@ TEST(ClosedLoopTest, EverySentRequestIsCountedByTheServer) {
   options.concurrency = 8;
   options.warmup = absl::Milliseconds(200);
   options.duration = absl::Milliseconds(500);
-  ClosedLoopResult result = RunClosedLoop(
+  LoadResult result = RunClosedLoop(
       *running.client, std::make_shared<const inference::ModelInferRequest>(*request), options);
   EXPECT_TRUE(result.errors.empty()) << result.first_error;
   EXPECT_GT(result.succeeded, 0);
