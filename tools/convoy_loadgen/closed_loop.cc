@@ -10,9 +10,9 @@ namespace {
 
 class Loop {
  public:
-  Loop(client::InferenceClient& client, std::shared_ptr<const inference::ModelInferRequest> request,
-       const ClosedLoopOptions& options)
-      : client_(client), request_(std::move(request)), options_(options) {
+  Loop(const std::vector<client::InferenceClient*>& clients,
+       std::shared_ptr<const inference::ModelInferRequest> request, const ClosedLoopOptions& options)
+      : clients_(clients), request_(std::move(request)), options_(options) {
     start_ = absl::Now();
     measure_from_ = start_ + options.warmup;
     stop_at_ = measure_from_ + options.duration;
@@ -23,7 +23,7 @@ class Loop {
       absl::MutexLock lock(&mu_);
       in_flight_ = options_.concurrency;
     }
-    for (int i = 0; i < options_.concurrency; ++i) Send();
+    for (int i = 0; i < options_.concurrency; ++i) Send(i);
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
     result_.measured = std::min(last_finish_, stop_at_) - measure_from_;
@@ -32,24 +32,24 @@ class Loop {
 
  private:
   // REQUIRES: the slot is counted in in_flight_.
-  void Send() {
+  void Send(int slot) {
     {
       absl::MutexLock lock(&mu_);
       ++result_.sent;
     }
     const absl::Time sent = absl::Now();
-    client_.AsyncInfer(
+    clients_[slot % clients_.size()]->AsyncInfer(
         request_,
-        [this, sent](absl::Status status, inference::ModelInferResponse) { Done(sent, status); },
+        [this, slot, sent](absl::Status status, inference::ModelInferResponse) { Done(slot, sent, status); },
         options_.request_timeout);
   }
 
-  void Done(absl::Time sent, const absl::Status& status) {
+  void Done(int slot, absl::Time sent, const absl::Status& status) {
     const absl::Time now = absl::Now();
     bool again = false;
     {
       absl::MutexLock lock(&mu_);
-      if (sent >= measure_from_ && now <= stop_at_) {
+      if (sent >= measure_from_ && now <= stop_at_ && !counted_) {
         if (status.ok()) {
           ++result_.succeeded;
           result_.latencies_ms.push_back(absl::ToDoubleMilliseconds(now - sent));
@@ -57,31 +57,39 @@ class Loop {
           ++result_.errors[status.code()];
         }
         last_finish_ = now;
+        if (options_.count > 0 && result_.succeeded + Errors() >= options_.count) counted_ = true;
       }
       if (!status.ok() && result_.first_error.empty()) result_.first_error = status.ToString();
-      again = now < stop_at_;
+      again = now < stop_at_ && !counted_;
       // A slot that goes on stays counted, so Run() cannot return under it.
       if (!again) --in_flight_;
     }
-    if (again) Send();
+    if (again) Send(slot);
   }
 
-  client::InferenceClient& client_;
+  int64_t Errors() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    int64_t errors = 0;
+    for (const auto& [code, count] : result_.errors) errors += count;
+    return errors;
+  }
+
+  const std::vector<client::InferenceClient*> clients_;
   const std::shared_ptr<const inference::ModelInferRequest> request_;
   const ClosedLoopOptions options_;
   absl::Time start_, measure_from_, stop_at_;
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool counted_ ABSL_GUARDED_BY(mu_) = false;  // options_.count reached.
   absl::Time last_finish_ ABSL_GUARDED_BY(mu_);
   LoadResult result_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
 
-LoadResult RunClosedLoop(client::InferenceClient& client,
-                               std::shared_ptr<const inference::ModelInferRequest> request,
-                               const ClosedLoopOptions& options) {
-  Loop loop(client, std::move(request), options);
+LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients,
+                         std::shared_ptr<const inference::ModelInferRequest> request,
+                         const ClosedLoopOptions& options) {
+  Loop loop(clients, std::move(request), options);
   return loop.Run();
 }
 

@@ -4,12 +4,16 @@
 //
 // Each completion immediately sends the next request, from the gRPC
 // callback thread; no thread per request. Requests that complete during the
-// warm-up are not counted. When the time is up no new request is sent and
-// the run waits for those in flight.
+// warm-up are not counted. When the time is up, or `count` requests have
+// been measured, no new request is sent and the run waits for those in
+// flight. With several clients (one per server), slot i always uses client
+// i mod n, so the load is spread round-robin.
 #ifndef CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
 #define CONVOY_TOOLS_CONVOY_LOADGEN_CLOSED_LOOP_H_
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "client/inference_client.h"
@@ -22,11 +26,12 @@ struct ClosedLoopOptions {
   absl::Duration warmup = absl::Seconds(2);
   absl::Duration duration = absl::Seconds(10);  // Measured part, after warm-up.
   absl::Duration request_timeout = absl::Seconds(30);
+  int64_t count = 0;  // > 0: stop after this many measured requests (duration is then a cap).
 };
 
-LoadResult RunClosedLoop(client::InferenceClient& client,
-                               std::shared_ptr<const inference::ModelInferRequest> request,
-                               const ClosedLoopOptions& options);
+LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients,
+                         std::shared_ptr<const inference::ModelInferRequest> request,
+                         const ClosedLoopOptions& options);
 
 }  // namespace convoy
 

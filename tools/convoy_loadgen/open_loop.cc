@@ -75,18 +75,19 @@ class Recorder {
 
 }  // namespace
 
-LoadResult RunOpenLoop(client::InferenceClient& client, std::shared_ptr<const inference::ModelInferRequest> request,
-                       const OpenLoopOptions& options) {
+LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
+                       std::shared_ptr<const inference::ModelInferRequest> request, const OpenLoopOptions& options) {
   const absl::Time start = absl::Now();
   const absl::Time measure_from = start + options.warmup;
   const absl::Time stop_at = measure_from + options.duration;
   Recorder recorder(measure_from, stop_at);
   Schedule schedule(options);
-  for (absl::Time next = start; next < stop_at; next += schedule.NextGap()) {
+  int64_t k = 0;
+  for (absl::Time next = start; next < stop_at; next += schedule.NextGap(), ++k) {
     const absl::Duration wait = next - absl::Now();
     if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
     if (!recorder.TrySend(next, options.max_in_flight)) continue;
-    client.AsyncInfer(
+    clients[k % clients.size()]->AsyncInfer(
         request, [&recorder, next](absl::Status status, inference::ModelInferResponse) { recorder.Done(next, status); },
         options.request_timeout);
   }

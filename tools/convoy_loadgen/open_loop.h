@@ -11,12 +11,14 @@
 // counted, however late it completes; the run waits for the last one.
 // Requests that would exceed max_in_flight are not sent and count as
 // RESOURCE_EXHAUSTED, so an overloaded server cannot make the client grow
-// without bound.
+// without bound. With several clients (one per server), request k goes to
+// client k mod n.
 #ifndef CONVOY_TOOLS_CONVOY_LOADGEN_OPEN_LOOP_H_
 #define CONVOY_TOOLS_CONVOY_LOADGEN_OPEN_LOOP_H_
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "client/inference_client.h"
@@ -34,8 +36,8 @@ struct OpenLoopOptions {
   int max_in_flight = 4096;
 };
 
-LoadResult RunOpenLoop(client::InferenceClient& client, std::shared_ptr<const inference::ModelInferRequest> request,
-                       const OpenLoopOptions& options);
+LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
+                       std::shared_ptr<const inference::ModelInferRequest> request, const OpenLoopOptions& options);
 
 }  // namespace convoy
 

@@ -29,7 +29,7 @@ TEST(ClosedLoopTest, EverySentRequestIsCountedByTheServer) {
   options.warmup = absl::Milliseconds(200);
   options.duration = absl::Milliseconds(500);
   LoadResult result = RunClosedLoop(
-      *running.client, std::make_shared<const inference::ModelInferRequest>(*request), options);
+      {running.client.get()}, std::make_shared<const inference::ModelInferRequest>(*request), options);
   EXPECT_TRUE(result.errors.empty()) << result.first_error;
   EXPECT_GT(result.succeeded, 0);
   EXPECT_EQ(static_cast<int64_t>(result.latencies_ms.size()), result.succeeded);
@@ -40,6 +40,40 @@ TEST(ClosedLoopTest, EverySentRequestIsCountedByTheServer) {
   EXPECT_EQ(stats->model_stats(0).inference_stats().success().count(),
             static_cast<uint64_t>(result.sent));
   EXPECT_EQ(stats->model_stats(0).inference_count(), static_cast<uint64_t>(2 * result.sent));
+}
+
+TEST(ClosedLoopTest, CountModeMeasuresExactlyThatManyAndSpreadsOverServers) {
+  testing::TestRepository repository;
+  repository.WriteFile("scale/config.pbtxt", testing::ScaleModelConfig("scale", "dynamic_batching { }"));
+  repository.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(1.0f));
+  testing::RunningServer first = testing::StartServer(repository);
+  testing::RunningServer second = testing::StartServer(repository);
+  ASSERT_NE(first.client, nullptr);
+  ASSERT_NE(second.client, nullptr);
+  auto metadata = first.client->ModelMetadata("scale");
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  auto request = SyntheticRequest(*metadata, 1, 7);
+  ASSERT_TRUE(request.ok()) << request.status();
+
+  ClosedLoopOptions options;
+  options.concurrency = 4;
+  options.warmup = absl::ZeroDuration();
+  options.duration = absl::Seconds(60);  // A cap; the count ends the run.
+  options.count = 50;
+  LoadResult result = RunClosedLoop({first.client.get(), second.client.get()},
+                                    std::make_shared<const inference::ModelInferRequest>(*request), options);
+  EXPECT_TRUE(result.errors.empty()) << result.first_error;
+  EXPECT_EQ(result.succeeded, 50);
+  EXPECT_LT(result.measured, absl::Seconds(60));
+  uint64_t counted[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    auto stats = (i == 0 ? first : second).client->ModelStatistics("scale");
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    counted[i] = stats->model_stats(0).inference_stats().success().count();
+  }
+  EXPECT_EQ(counted[0] + counted[1], static_cast<uint64_t>(result.sent));
+  EXPECT_GT(counted[0], 0u);  // Slots 0 and 2 on the first server,
+  EXPECT_GT(counted[1], 0u);  // 1 and 3 on the second.
 }
 
 TEST(SyntheticRequestTest, RefusesABatchForAModelWithoutBatchDimension) {

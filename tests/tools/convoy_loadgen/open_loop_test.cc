@@ -40,7 +40,7 @@ TEST_F(OpenLoopTest, EvenArrivalsKeepTheScheduleExactly) {
   options.rate = 200;
   options.warmup = absl::Milliseconds(200);
   options.duration = absl::Milliseconds(500);
-  LoadResult result = RunOpenLoop(*running_.client, request_, options);
+  LoadResult result = RunOpenLoop({running_.client.get()}, request_, options);
   EXPECT_TRUE(result.errors.empty()) << result.first_error;
   EXPECT_EQ(result.sent, 140);       // 0.7 s at 200/s.
   EXPECT_EQ(result.succeeded, 100);  // Scheduled in the measured 0.5 s.
@@ -56,7 +56,7 @@ TEST_F(OpenLoopTest, PoissonArrivalsAverageTheRate) {
   options.seed = 3;
   options.warmup = absl::ZeroDuration();
   options.duration = absl::Seconds(1);
-  LoadResult result = RunOpenLoop(*running_.client, request_, options);
+  LoadResult result = RunOpenLoop({running_.client.get()}, request_, options);
   EXPECT_TRUE(result.errors.empty()) << result.first_error;
   // 400 expected; a Poisson count has a standard deviation of 20.
   EXPECT_GT(result.sent, 300);
@@ -70,7 +70,7 @@ TEST_F(OpenLoopTest, RefusesToGrowPastMaxInFlight) {
   options.warmup = absl::ZeroDuration();
   options.duration = absl::Milliseconds(200);
   options.max_in_flight = 4;
-  LoadResult result = RunOpenLoop(*running_.client, request_, options);
+  LoadResult result = RunOpenLoop({running_.client.get()}, request_, options);
   EXPECT_GT(result.errors[absl::StatusCode::kResourceExhausted], 0);
   EXPECT_EQ(result.first_error, "client: too many requests in flight");
   EXPECT_EQ(ServerCount(), static_cast<uint64_t>(result.sent));

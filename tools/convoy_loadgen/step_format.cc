@@ -1,0 +1,91 @@
+#include "tools/convoy_loadgen/step_format.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace convoy {
+namespace {
+
+std::string LoadText(const RunDescription& run, const StepLoad& load) {
+  if (load.rate > 0) return absl::StrFormat("%.1f requests/s (%s arrivals)", load.rate, run.arrivals);
+  return absl::StrCat("concurrency ", load.concurrency);
+}
+
+std::string ErrorsText(const StepReport& step, absl::string_view separator) {
+  std::vector<std::string> parts;
+  for (const auto& [code, count] : step.result.errors) {
+    parts.push_back(absl::StrCat(absl::StatusCodeToString(code), "=", count));
+  }
+  return absl::StrJoin(parts, separator);
+}
+
+}  // namespace
+
+double StepPercentile(const StepReport& step, double q) {
+  if (step.result.latencies_ms.empty()) return 0;
+  std::vector<double> sorted = step.result.latencies_ms;
+  std::sort(sorted.begin(), sorted.end());
+  return Percentile(sorted, q);
+}
+
+std::string FormatTable(const RunDescription& run, const StepReport& step) {
+  const std::string crops = run.multicrop > 1 ? absl::StrCat(" x ", run.multicrop, " crops") : "";
+  std::string out = absl::StrFormat("%s at %s, batch %d%s, %.1f s measured\n", run.model,
+                                    LoadText(run, step.load), run.batch, crops, step.seconds);
+  absl::StrAppendFormat(&out, "  throughput  %.1f requests/s, %.1f items/s\n", step.requests_per_s,
+                        step.requests_per_s * static_cast<double>(run.batch));
+  absl::StrAppendFormat(&out, "  latency     p50 %.3f ms  p90 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms\n",
+                        step.latency.p50_ms, step.latency.p90_ms, StepPercentile(step, 95), step.latency.p99_ms,
+                        step.latency.max_ms);
+  if (step.server_counted) {
+    absl::StrAppendFormat(&out, "  server      %.0f requests, batch %.2f items/execution, queue %.0f us, "
+                                "compute %.0f us\n",
+                          step.server.requests, step.server.batch_size, step.server.queue_us, step.server.compute_us);
+  }
+  absl::StrAppendFormat(&out, "  client      %.2f cores busy\n", step.client_cpu_cores);
+  if (step.errors > 0) absl::StrAppend(&out, "  errors      ", ErrorsText(step, "  "), "\n");
+  return out;
+}
+
+std::string FormatJson(const RunDescription& run, const StepReport& step) {
+  std::string errors = "{";
+  bool first = true;
+  for (const auto& [code, count] : step.result.errors) {
+    absl::StrAppend(&errors, first ? "" : ", ", "\"", absl::StatusCodeToString(code), "\": ", count);
+    first = false;
+  }
+  errors += "}";
+  return absl::StrFormat(
+      "{\"model\": \"%s\", \"concurrency\": %d, \"request_rate\": %.2f, \"batch\": %d, \"multicrop\": %d, "
+      "\"seconds\": %.3f, \"requests\": %d, \"errors\": %d, \"errors_by_code\": %s, \"requests_per_s\": %.2f, "
+      "\"items_per_s\": %.2f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p95_ms\": %.3f, \"p99_ms\": %.3f, "
+      "\"max_ms\": %.3f, \"server_requests\": %.0f, \"server_batch_size\": %.2f, \"server_queue_us\": %.1f, "
+      "\"server_compute_us\": %.1f, \"client_cpu_cores\": %.2f}",
+      run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch, run.multicrop,
+      step.seconds, step.result.succeeded, step.errors, errors, step.requests_per_s,
+      step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms, step.latency.p90_ms,
+      StepPercentile(step, 95), step.latency.p99_ms, step.latency.max_ms, step.server.requests,
+      step.server.batch_size, step.server.queue_us, step.server.compute_us, step.client_cpu_cores);
+}
+
+std::string CsvHeader() {
+  return "model,concurrency,request_rate,batch,multicrop,seconds,requests,errors,requests_per_s,items_per_s,"
+         "p50_ms,p90_ms,p95_ms,p99_ms,max_ms,server_requests,server_batch_size,server_queue_us,"
+         "server_compute_us,client_cpu_cores,errors_by_code";
+}
+
+std::string FormatCsv(const RunDescription& run, const StepReport& step) {
+  return absl::StrFormat("%s,%d,%.2f,%d,%d,%.3f,%d,%d,%.2f,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.2f,%.1f,%.1f,%.2f,%s",
+                         run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch,
+                         run.multicrop, step.seconds, step.result.succeeded, step.errors, step.requests_per_s,
+                         step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms,
+                         step.latency.p90_ms, StepPercentile(step, 95), step.latency.p99_ms, step.latency.max_ms,
+                         step.server.requests, step.server.batch_size, step.server.queue_us,
+                         step.server.compute_us, step.client_cpu_cores, ErrorsText(step, " "));
+}
+
+}  // namespace convoy

@@ -1,0 +1,31 @@
+// How a load step is shown: a block for the terminal, one JSON object per
+// line, or one CSV row (with its header), all with the same figures.
+#ifndef CONVOY_TOOLS_CONVOY_LOADGEN_STEP_FORMAT_H_
+#define CONVOY_TOOLS_CONVOY_LOADGEN_STEP_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "tools/convoy_loadgen/load_step.h"
+
+namespace convoy {
+
+// What every step of a run shares.
+struct RunDescription {
+  std::string model;
+  int64_t batch = 1;
+  int64_t multicrop = 0;  // 0: not sent.
+  std::string arrivals = "constant";
+};
+
+std::string FormatTable(const RunDescription& run, const StepReport& step);
+std::string FormatJson(const RunDescription& run, const StepReport& step);
+std::string CsvHeader();
+std::string FormatCsv(const RunDescription& run, const StepReport& step);
+
+// The q-th percentile of the step's latencies, 0 if there are none.
+double StepPercentile(const StepReport& step, double q);
+
+}  // namespace convoy
+
+#endif  // CONVOY_TOOLS_CONVOY_LOADGEN_STEP_FORMAT_H_
