@@ -37,7 +37,7 @@ sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
   zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
 
 "$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 \
-  --grpc-port 0 2>"$work/server.log" &
+  --grpc-port 0 --metrics-port 0 2>"$work/server.log" &
 pids+=($!)
 "$build/bench/echo-server" --model lenet5 --input-shape 1,32,32 --output-shape 10 \
   >"$work/echo.out" &

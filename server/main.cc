@@ -44,6 +44,10 @@ ABSL_FLAG(int, exit_timeout_secs, 30, "On SIGTERM, how long accepted requests ma
 ABSL_FLAG(bool, strict_readiness, true,
           "Ready only while every model to serve is ready; false: ready while serving.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(bool, access_log, false, "Log one line per inference request (event=request); failures are always logged.");
+ABSL_FLAG(bool, allow_metrics, true, "Serve Prometheus metrics over HTTP at /metrics.");
+ABSL_FLAG(int, metrics_port, 8002, "Port of the metrics endpoint; 0 picks a free one (logged as event=metrics_listening).");
+ABSL_FLAG(std::string, metrics_address, "", "Address of the metrics endpoint; empty = --address.");
 
 namespace convoy::server {
 namespace {
@@ -86,6 +90,14 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError("--default-max-batch-size must be >= 0");
   }
   options.strict_readiness = absl::GetFlag(FLAGS_strict_readiness);
+  options.allow_metrics = absl::GetFlag(FLAGS_allow_metrics);
+  options.access_log = absl::GetFlag(FLAGS_access_log);
+  options.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  if (options.metrics_port < 0 || options.metrics_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--metrics-port ", options.metrics_port,
+                                                   " is not a port (0 to 65535)"));
+  }
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
   if (options.max_receive_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max-receive-message-bytes must be >= 1024");

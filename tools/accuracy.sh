@@ -17,7 +17,7 @@ work=$(mktemp -d)
 server_pid=
 trap '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-"$build/server/convoy-server" --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 \
+"$build/server/convoy-server" --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 --metrics-port 0 \
   2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 600); do

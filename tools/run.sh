@@ -19,7 +19,7 @@ trap 'rm -rf "$samples"; [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null 
 
 # Serve the zoo and classify through the server.
 printf '\n== convoy-server\n'
-build/server/convoy-server --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 \
+build/server/convoy-server --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 --metrics-port 0 \
   2>"$samples/server.log" &
 server_pid=$!
 for _ in $(seq 600); do

@@ -149,13 +149,15 @@ void DynamicBatcher::State::DropDeadHead(absl::Time now, std::vector<Failure>* f
   for (auto it = queue.begin(); it != queue.end();) {
     const BatchTask& task = *it->task;
     absl::Status status;
-    if (task.IsCancelled()) {
-      status = absl::CancelledError(
-          absl::StrCat("request to model '", options.name, "' was cancelled while queued"));
-    } else if (task.deadline() <= now) {
+    // The deadline first: gRPC also marks a call cancelled when its
+    // deadline passes, and the deadline is the truer reason.
+    if (task.deadline() <= now) {
       status = absl::DeadlineExceededError(
           absl::StrCat("deadline exceeded after waiting ", absl::FormatDuration(now - it->enqueued),
                        " in the queue of model '", options.name, "'"));
+    } else if (task.IsCancelled()) {
+      status = absl::CancelledError(
+          absl::StrCat("request to model '", options.name, "' was cancelled while queued"));
     }
     if (!status.ok()) {
       failures->push_back(Failure{std::move(it->task), std::move(status)});

@@ -69,7 +69,7 @@ absl::StatusOr<const inference::ModelOutput*> ClassOutput(const inference::Model
 
 absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
     const std::string& model_dir, inference::ModelConfig config,
-    const std::vector<std::shared_ptr<ServableModel>>& members) {
+    const std::vector<std::shared_ptr<ServableModel>>& members, const ServableOptions& options) {
   const inference::ModelOutput& combined = config.output(0);
   const int64_t classes = combined.dims(0);
   std::map<std::string, std::vector<std::string>> labels;
@@ -137,7 +137,7 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
   for (inference::ModelOutput& output : member_outputs) *config.add_output() = std::move(output);
   if (shared_preprocessing) *config.mutable_preprocessing() = members[0]->config().preprocessing();
   return std::shared_ptr<ServableModel>(
-      new ServableModel(1, std::move(config), nullptr, std::move(labels), std::move(resolved)));
+      new ServableModel(1, std::move(config), nullptr, std::move(labels), options, std::move(resolved)));
 }
 
 }  // namespace convoy::server

@@ -44,6 +44,9 @@ struct RequestTimings {
   absl::Time batch_started;    // Left the queue; inputs are being stacked.
   absl::Time compute_started;  // Engine run begins.
   absl::Time compute_ended;    // Engine run ended; outputs being copied out.
+  // Decoding and preprocessing encoded images, and cutting crops, before
+  // the request was queued (zero for plain tensors).
+  absl::Duration preprocess;
 };
 
 // The outputs of the whole batch a request was part of, shared by all its

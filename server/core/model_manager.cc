@@ -141,7 +141,7 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
   }
   const std::string name = config.name();
   absl::StatusOr<std::shared_ptr<ServableModel>> ensemble =
-      ServableModel::LoadEnsemble(model_dir, std::move(config), members);
+      ServableModel::LoadEnsemble(model_dir, std::move(config), members, options_.servable);
   if (!ensemble.ok()) {
     return absl::Status(ensemble.status().code(),
                         absl::StrCat(model_dir, "/config.pbtxt: ", ensemble.status().message()));

@@ -14,7 +14,9 @@ void ModelStatistics::Duration::ToProto(inference::StatisticDuration* out) const
   out->set_ns(ns);
 }
 
-void ModelStatistics::RecordSuccess(int64_t items, const RequestTimings& t, absl::Time finished) {
+void ModelStatistics::RecordSuccess(int64_t items, const RequestTimings& t, absl::Time finished,
+                                    RequestKind kind) {
+  if (observer_) observer_->OnSuccess(kind, items, t, finished);
   absl::MutexLock lock(&mu_);
   success_.Add(finished - t.received);
   queue_.Add(t.batch_started - t.enqueued);
@@ -26,13 +28,15 @@ void ModelStatistics::RecordSuccess(int64_t items, const RequestTimings& t, absl
       std::max(last_inference_ms_, static_cast<uint64_t>(absl::ToUnixMillis(finished)));
 }
 
-void ModelStatistics::RecordFailure(absl::Duration total) {
+void ModelStatistics::RecordFailure(absl::Duration total, absl::StatusCode code, RequestKind kind) {
+  if (observer_) observer_->OnFailure(kind, code, total);
   absl::MutexLock lock(&mu_);
   fail_.Add(total);
 }
 
 void ModelStatistics::RecordExecution(int64_t batch_size, absl::Duration compute_input,
                                       absl::Duration compute_infer) {
+  if (observer_) observer_->OnExecution(batch_size);
   absl::MutexLock lock(&mu_);
   ++execution_count_;
   BatchStats& stats = batches_[batch_size];

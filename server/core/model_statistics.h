@@ -8,28 +8,37 @@
 // same three compute stages. inference_count counts batch items,
 // execution_count engine runs.
 //
+// An optional ModelObserver (set before the model serves) sees every record,
+// so exported metrics agree with these counts.
+//
 // Thread-safety: every method may be called from any thread.
 #ifndef CONVOY_SERVER_CORE_MODEL_STATISTICS_H_
 #define CONVOY_SERVER_CORE_MODEL_STATISTICS_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpc_service.pb.h"
 #include "server/core/inference_request.h"
+#include "server/core/model_observer.h"
 
 namespace convoy::server {
 
 class ModelStatistics {
  public:
+  explicit ModelStatistics(std::unique_ptr<ModelObserver> observer = nullptr) : observer_(std::move(observer)) {}
+
   // A request answered successfully, with `items` batch items.
-  void RecordSuccess(int64_t items, const RequestTimings& timings, absl::Time finished);
-  // A request that failed after it reached this model (bad input, deadline,
-  // cancellation, engine error), `total` after the server received it.
-  void RecordFailure(absl::Duration total);
+  void RecordSuccess(int64_t items, const RequestTimings& timings, absl::Time finished,
+                     RequestKind kind = RequestKind::kSingle);
+  // A request that failed with `code` after it reached this model (bad
+  // input, deadline, cancellation, engine error), `total` after the server
+  // received it.
+  void RecordFailure(absl::Duration total, absl::StatusCode code, RequestKind kind = RequestKind::kSingle);
   // One engine run of `batch_size` items, recorded before its responses go
   // out, so a client that has its response sees the execution counted.
   void RecordExecution(int64_t batch_size, absl::Duration compute_input,
@@ -50,6 +59,7 @@ class ModelStatistics {
     Duration compute_input, compute_infer, compute_output;
   };
 
+  const std::unique_ptr<ModelObserver> observer_;
   mutable absl::Mutex mu_;
   uint64_t last_inference_ms_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t inference_count_ ABSL_GUARDED_BY(mu_) = 0;

@@ -257,7 +257,7 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
   if (!labels.ok()) return labels.status();
 
   std::shared_ptr<ServableModel> servable(
-      new ServableModel(version, *std::move(config), *std::move(model), *std::move(labels)));
+      new ServableModel(version, *std::move(config), *std::move(model), *std::move(labels), options));
   ServableModel* raw = servable.get();
   Clock* clock = options.clock;
   absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
@@ -276,13 +276,14 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
 ServableModel::ServableModel(int64_t version, inference::ModelConfig config,
                              std::unique_ptr<Model> model,
                              std::map<std::string, std::vector<std::string>> labels,
-                             std::vector<EnsembleMember> members)
+                             const ServableOptions& options, std::vector<EnsembleMember> members)
     : version_(version),
       config_(std::move(config)),
       model_(std::move(model)),
       labels_(std::move(labels)),
       members_(std::move(members)),
-      statistics_(std::make_unique<ModelStatistics>()) {}
+      statistics_(std::make_unique<ModelStatistics>(
+          options.observer_factory ? options.observer_factory(config_.name(), version) : nullptr)) {}
 
 // The batcher goes first: it drains its queue through model_ and statistics_.
 ServableModel::~ServableModel() { batcher_.reset(); }

@@ -17,6 +17,7 @@
 #define CONVOY_SERVER_CORE_SERVABLE_MODEL_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -29,6 +30,7 @@
 #include "server/batcher/clock.h"
 #include "server/batcher/dynamic_batcher.h"
 #include "server/core/inference_request.h"
+#include "server/core/model_observer.h"
 #include "server/core/model_statistics.h"
 
 namespace convoy::server {
@@ -57,6 +59,9 @@ struct ServableOptions {
   int64_t default_max_batch_size = 4;
   // Time source for the batcher and the statistics. Not owned.
   Clock* clock = RealClock();
+  // Makes the observer of each loaded version's statistics (metrics
+  // export); null = none.
+  std::function<std::unique_ptr<ModelObserver>(const std::string& model, int64_t version)> observer_factory;
 };
 
 class ServableModel {
@@ -78,7 +83,7 @@ class ServableModel {
   // the same for the input.
   static absl::StatusOr<std::shared_ptr<ServableModel>> LoadEnsemble(
       const std::string& model_dir, inference::ModelConfig config,
-      const std::vector<std::shared_ptr<ServableModel>>& members);
+      const std::vector<std::shared_ptr<ServableModel>>& members, const ServableOptions& options);
 
   ~ServableModel();
 
@@ -103,7 +108,7 @@ class ServableModel {
 
  private:
   ServableModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
-                std::map<std::string, std::vector<std::string>> labels,
+                std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options,
                 std::vector<EnsembleMember> members = {});
 
   const int64_t version_;

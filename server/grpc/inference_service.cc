@@ -119,19 +119,37 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
                                                        const inference::ModelInferRequest* request,
                                                        inference::ModelInferResponse* response) {
   const absl::Time received = absl::Now();
-  if (!accepting_) {
-    return Reply(ctx, absl::UnavailableError("the server is shutting down"));
-  }
+  if (metrics_ != nullptr) metrics_->in_flight().Increment();
+  // Every answer goes through here or through `done` below.
+  auto answer_now = [this, ctx, request, received](const absl::Status& status, const std::string& version,
+                                                    RequestKind kind) {
+    if (metrics_ != nullptr) metrics_->in_flight().Decrement();
+    request_log_.Record(request->model_name(), version, kind, status, 0, absl::Now() - received);
+    return Reply(ctx, status);
+  };
   absl::StatusOr<std::shared_ptr<ServableModel>> found =
       manager_->Get(request->model_name(), request->model_version());
-  if (!found.ok()) return Reply(ctx, found.status());
+  if (!found.ok()) {
+    if (metrics_ != nullptr) metrics_->CountUnknownModelRequest();
+    return answer_now(found.status(), request->model_version(), RequestKind::kSingle);
+  }
   std::shared_ptr<ServableModel> model = *std::move(found);
+  const std::string version = absl::StrCat(model->version());
+  const RequestKind plain_kind = model->is_ensemble() ? RequestKind::kEnsemble : RequestKind::kSingle;
+  if (!accepting_) {
+    const absl::Status stopping = absl::UnavailableError("the server is shutting down");
+    model->statistics().RecordFailure(absl::Now() - received, stopping.code(), plain_kind);
+    return answer_now(stopping, version, plain_kind);
+  }
 
   absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(*request, *model);
   if (!decoded.ok()) {
-    model->statistics().RecordFailure(absl::Now() - received);
-    return Reply(ctx, decoded.status());
+    model->statistics().RecordFailure(absl::Now() - received, decoded.status().code(), plain_kind);
+    return answer_now(decoded.status(), version, plain_kind);
   }
+  const RequestKind kind = model->is_ensemble()        ? RequestKind::kEnsemble
+                           : decoded->request.crops > 1 ? RequestKind::kMulticrop
+                                                        : RequestKind::kSingle;
   decoded->request.inference.deadline = DeadlineOf(ctx);
   decoded->request.inference.is_cancelled = [ctx] { return ctx->IsCancelled(); };
   response->set_id(request->id());
@@ -140,15 +158,18 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   const int64_t items = ItemsOf(decoded->request);
   // The callback keeps the model alive until the response is written, so an
   // unload or reload lets this request finish on the version it started on.
-  InferenceCallback done = [model, outputs = std::move(decoded->outputs), response, reactor, items](
+  InferenceCallback done = [this, model, outputs = std::move(decoded->outputs), response, reactor, items, kind](
                                absl::Status status, InferenceResult result) {
     if (status.ok()) status = EncodeInferResponse(result, outputs, *model, response);
     const absl::Time finished = absl::Now();
     if (status.ok()) {
-      model->statistics().RecordSuccess(items, result.timings, finished);
+      model->statistics().RecordSuccess(items, result.timings, finished, kind);
     } else {
-      model->statistics().RecordFailure(finished - result.timings.received);
+      model->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
     }
+    if (metrics_ != nullptr) metrics_->in_flight().Decrement();
+    request_log_.Record(model->name(), absl::StrCat(model->version()), kind, status, items,
+                        finished - result.timings.received);
     reactor->Finish(ToGrpcStatus(status));
   };
   if (!model->is_ensemble()) {

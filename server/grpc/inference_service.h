@@ -26,19 +26,33 @@
 #include "engine/preprocess/image_decoder.h"
 #include "grpc_service.grpc.pb.h"
 #include "server/core/model_manager.h"
+#include "server/grpc/request_log.h"
+#include "server/metrics/server_metrics.h"
 
 namespace convoy::server {
 
 inline constexpr char kServerName[] = "convoy";
 inline constexpr char kServerVersion[] = "0.1.0";
 
+struct InferenceServiceOptions {
+  // As Triton's --strict-readiness (its default): the server is ready only
+  // while every model it should serve is; false: whenever it accepts requests.
+  bool strict_readiness = true;
+  // Log every request (RequestLog), not only the failures.
+  bool access_log = false;
+  // Bounds on the encoded images of BYTES inputs.
+  DecodeLimits image_limits;
+};
+
 class InferenceService final : public inference::GRPCInferenceService::CallbackService {
  public:
-  // `manager` must outlive the service. With `strict_readiness` (Triton's
-  // default) the server is ready only while every model it should serve is;
-  // without, whenever it accepts requests.
-  InferenceService(ModelManager* manager, bool strict_readiness)
-      : manager_(manager), strict_readiness_(strict_readiness) {}
+  // `manager` (and `metrics`, if not null) must outlive the service.
+  InferenceService(ModelManager* manager, ServerMetrics* metrics, InferenceServiceOptions options)
+      : manager_(manager),
+        metrics_(metrics),
+        strict_readiness_(options.strict_readiness),
+        image_limits_(options.image_limits),
+        request_log_(options.access_log) {}
 
   // After this, ModelInfer answers UNAVAILABLE and ServerReady false;
   // requests already accepted still complete.
@@ -84,15 +98,16 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   // member that is not served.
   absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ServableModel& ensemble) const;
 
-  // Bounds on the encoded images of BYTES inputs.
-  const DecodeLimits image_limits_;
 
   // OK, or why the repository RPCs cannot change models now.
   absl::Status CheckRepositoryControl(const std::string& repository_name,
                                       int num_parameters) const;
 
   ModelManager* const manager_;
+  ServerMetrics* const metrics_;
   const bool strict_readiness_;
+  const DecodeLimits image_limits_;
+  RequestLog request_log_;
   std::atomic<bool> accepting_{true};
 };
 

@@ -1,5 +1,6 @@
 #include "server/grpc/server.h"
 
+#include <set>
 #include <utility>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -15,17 +16,51 @@ namespace {
 
 constexpr char kServiceName[] = "inference.GRPCInferenceService";
 
+RuntimeSample SampleRuntime(const ModelManager& models) {
+  RuntimeSample sample;
+  for (const std::shared_ptr<ServableModel>& model : models.Served()) {
+    sample.served.push_back({model->name(), absl::StrCat(model->version()), model->queue_depth()});
+  }
+  // Index() has a row per served version; a model counts once.
+  std::set<std::string> counted;
+  for (const ModelIndexEntry& entry : models.Index(/*ready_only=*/false)) {
+    if (counted.insert(entry.name).second) ++sample.models_by_state[entry.state];
+  }
+  return sample;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server());
   const ModelControlMode mode = options.models.mode;
+  if (options.allow_metrics) {
+    server->metrics_ = std::make_unique<ServerMetrics>();
+    ServerMetrics* metrics = server->metrics_.get();
+    options.models.servable.observer_factory = [metrics](const std::string& model, int64_t version) {
+      return metrics->ObserverFor(model, version);
+    };
+  }
   absl::StatusOr<std::unique_ptr<ModelManager>> manager =
       ModelManager::Create(std::move(options.models));
   if (!manager.ok()) return manager.status();
   server->manager_ = *std::move(manager);
-  server->service_ = std::make_unique<InferenceService>(server->manager_.get(),
-                                                         options.strict_readiness);
+  InferenceServiceOptions service_options;
+  service_options.strict_readiness = options.strict_readiness;
+  service_options.access_log = options.access_log;
+  server->service_ =
+      std::make_unique<InferenceService>(server->manager_.get(), server->metrics_.get(), service_options);
+  if (options.allow_metrics) {
+    const std::string metrics_address = options.metrics_address.empty() ? options.address : options.metrics_address;
+    ModelManager* models = server->manager_.get();
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
+        metrics_address, options.metrics_port, *server->metrics_,
+        std::make_shared<RuntimeCollector>([models] { return SampleRuntime(*models); }));
+    if (!endpoint.ok()) return endpoint.status();
+    server->metrics_endpoint_ = *std::move(endpoint);
+    Log(LogLevel::kInfo, "metrics_listening",
+        {{"address", metrics_address}, {"port", absl::StrCat(server->metrics_endpoint_->port())}});
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -92,6 +127,7 @@ void Server::Shutdown(absl::Duration grace) {
   if (poller_.joinable()) poller_.join();
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   grpc_server_->Wait();
+  metrics_endpoint_.reset();  // It samples the manager.
   manager_.reset();  // Batchers drain what they still hold.
   Log(LogLevel::kInfo, "shutdown_complete");
   stopped_.Notify();

@@ -27,6 +27,8 @@
 #include "absl/time/time.h"
 #include "server/core/model_manager.h"
 #include "server/grpc/inference_service.h"
+#include "server/metrics/metrics_endpoint.h"
+#include "server/metrics/server_metrics.h"
 
 namespace convoy::server {
 
@@ -43,6 +45,13 @@ struct ServerOptions {
   // Ready (ServerReady, health "") only while every wanted model is ready,
   // as Triton's --strict-readiness; false: ready whenever serving.
   bool strict_readiness = true;
+  // Prometheus metrics on http://metrics_address:metrics_port/metrics
+  // (empty address: the gRPC address; port 0 picks a free port).
+  bool allow_metrics = true;
+  // Log a line per request (event=request), not only per failure.
+  bool access_log = false;
+  std::string metrics_address;
+  int metrics_port = 8002;
 };
 
 class Server {
@@ -51,6 +60,8 @@ class Server {
   ~Server();  // Shuts down if Shutdown() was not called.
 
   int port() const { return port_; }
+  // 0 when metrics are off.
+  int metrics_port() const { return metrics_endpoint_ ? metrics_endpoint_->port() : 0; }
   ModelManager& models() { return *manager_; }
 
   // Health goes NOT_SERVING and new inferences get UNAVAILABLE; accepted
@@ -65,8 +76,11 @@ class Server {
   void UpdateHealth(const std::string& model, bool ready);
   void PollLoop(absl::Duration interval);
 
+  // Declared first: every loaded model's observer refers to it.
+  std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<InferenceService> service_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Notification stopping_;

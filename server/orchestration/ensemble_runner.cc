@@ -127,14 +127,15 @@ void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
     ModelRequest member_request = MemberRequest(request, ensemble->members()[i]);
     const int64_t items = ItemsOf(member_request);
     std::shared_ptr<ServableModel> member = members[i];
+    const RequestKind kind = crops > 1 ? RequestKind::kMulticrop : RequestKind::kSingle;
     RunModelRequest(member, std::move(member_request), received, limits,
-                    [fan_in, member, i, items](absl::Status status, InferenceResult result) {
+                    [fan_in, member, i, items, kind](absl::Status status, InferenceResult result) {
                       // Members' requests are real work on them: counted there too.
                       const absl::Time finished = absl::Now();
                       if (status.ok()) {
-                        member->statistics().RecordSuccess(items, result.timings, finished);
+                        member->statistics().RecordSuccess(items, result.timings, finished, kind);
                       } else {
-                        member->statistics().RecordFailure(finished - result.timings.received);
+                        member->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
                         status = absl::Status(status.code(), absl::StrCat("ensemble member '", member->name(),
                                                                           "': ", status.message()));
                       }

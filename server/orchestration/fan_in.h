@@ -51,11 +51,14 @@ class FanIn {
 };
 
 // The timings of a request made of `parts`: received as the first part's,
-// then the earliest start and the latest end of each stage.
+// then the earliest start and the latest end of each stage, and the parts'
+// preprocessing added up (it runs on one thread, part after part).
 // REQUIRES: !parts.empty().
 inline RequestTimings MergeTimings(const std::vector<InferenceResult>& parts) {
   RequestTimings merged = parts[0].timings;
+  merged.preprocess = absl::ZeroDuration();
   for (const InferenceResult& part : parts) {
+    merged.preprocess += part.timings.preprocess;
     merged.enqueued = std::min(merged.enqueued, part.timings.enqueued);
     merged.batch_started = std::min(merged.batch_started, part.timings.batch_started);
     merged.compute_started = std::min(merged.compute_started, part.timings.compute_started);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "server/orchestration/fan_in.h"
 #include "server/orchestration/image_input_builder.h"
 #include "server/orchestration/score_math.h"
@@ -64,7 +65,9 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
     servable.Infer(std::move(request.inference), received, std::move(done));
     return;
   }
+  const absl::Time preprocess_started = absl::Now();
   absl::StatusOr<Tensor> built = BuildImageInput(request, servable.config(), limits);
+  const absl::Duration preprocess = absl::Now() - preprocess_started;
   if (!built.ok()) {
     done(built.status(), FailedResult(received));
     return;
@@ -74,20 +77,26 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
   const int64_t crops = request.crops;
   if (crops == 1) {
     inference.inputs[request.image->index].tensor = *std::move(built);
-    servable.Infer(std::move(inference), received, std::move(done));
+    servable.Infer(std::move(inference), received,
+                   [done = std::move(done), preprocess](absl::Status status, InferenceResult result) {
+                     result.timings.preprocess = preprocess;
+                     done(std::move(status), std::move(result));
+                   });
     return;
   }
   // One input only (the decoder checked), so a chunk is a slice of it.
   const int64_t images_per_chunk = std::max<int64_t>(1, servable.config().max_batch_size() / crops);
   const int chunks = static_cast<int>((images + images_per_chunk - 1) / images_per_chunk);
   auto fan_in = std::make_shared<FanIn>(
-      chunks, [model, images, crops, received, done = std::move(done)](absl::Status status,
-                                                                      std::vector<InferenceResult> parts) {
+      chunks, [model, images, crops, received, preprocess, done = std::move(done)](
+                  absl::Status status, std::vector<InferenceResult> parts) {
         if (!status.ok()) {
           done(std::move(status), FailedResult(received));
           return;
         }
-        done(absl::OkStatus(), CombineCrops(model->config(), images, crops, parts));
+        InferenceResult combined = CombineCrops(model->config(), images, crops, parts);
+        combined.timings.preprocess = preprocess;
+        done(absl::OkStatus(), std::move(combined));
       });
   for (int c = 0; c < chunks; ++c) {
     const int64_t first = c * images_per_chunk;

@@ -9,12 +9,12 @@ TEST(ModelStatisticsTest, AddsUpRequestsAndExecutions) {
   ModelStatistics stats;
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   RequestTimings timings{t0, t0 + absl::Microseconds(10), t0 + absl::Microseconds(110),
-                         t0 + absl::Microseconds(130), t0 + absl::Microseconds(1130)};
+                         t0 + absl::Microseconds(130), t0 + absl::Microseconds(1130), absl::ZeroDuration()};
   stats.RecordSuccess(3, timings, t0 + absl::Microseconds(1200));
   stats.RecordSuccess(1, timings, t0 + absl::Microseconds(1150));
   stats.RecordExecution(4, absl::Microseconds(20), absl::Microseconds(1000));
   stats.RecordExecutionOutput(4, absl::Microseconds(70));
-  stats.RecordFailure(absl::Microseconds(50));
+  stats.RecordFailure(absl::Microseconds(50), absl::StatusCode::kInvalidArgument);
 
   inference::ModelStatistics proto;
   stats.ToProto(&proto);

@@ -13,6 +13,7 @@ RunningServer StartServer(const TestRepository& repository, server::ModelControl
   options.models.mode = mode;
   options.address = "127.0.0.1";
   options.grpc_port = 0;
+  options.metrics_port = 0;
   absl::StatusOr<std::unique_ptr<server::Server>> started = server::Server::Start(options);
   if (!started.ok()) {
     ADD_FAILURE() << "server did not start: " << started.status();

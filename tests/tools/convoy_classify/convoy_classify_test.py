@@ -32,7 +32,7 @@ def start_server(repository: Path, log_path: Path):
     log = open(log_path, "w+")
     process = subprocess.Popen(
         [ARGS.server, "--model-repository", str(repository), "--address", "127.0.0.1",
-         "--grpc-port", "0"], stdout=log, stderr=subprocess.STDOUT)
+         "--grpc-port", "0", "--metrics-port", "0"], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
     while time.time() < deadline:
         log.seek(0)

@@ -1,0 +1,36 @@
+#include "server/metrics/runtime_collector.h"
+
+namespace convoy::server {
+namespace {
+
+prometheus::ClientMetric Gauge(double value, std::vector<prometheus::ClientMetric::Label> labels) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  return metric;
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> RuntimeCollector::Collect() const {
+  const RuntimeSample sample = sample_();
+  prometheus::MetricFamily queue{"convoy_queue_depth", "Requests waiting in each model version's batcher",
+                                 prometheus::MetricType::Gauge, {}};
+  prometheus::MetricFamily ready{"convoy_model_ready", "1 for each model version being served",
+                                 prometheus::MetricType::Gauge, {}};
+  for (const RuntimeSample::ServedVersion& served : sample.served) {
+    queue.metric.push_back(Gauge(static_cast<double>(served.queue_depth),
+                                 {{"model", served.model}, {"version", served.version}}));
+    ready.metric.push_back(Gauge(1, {{"model", served.model}, {"version", served.version}}));
+  }
+  prometheus::MetricFamily states{"convoy_models", "Models of the repository, by state",
+                                  prometheus::MetricType::Gauge, {}};
+  for (const char* state : {"READY", "LOADING", "UNAVAILABLE"}) {
+    auto it = sample.models_by_state.find(state);
+    states.metric.push_back(
+        Gauge(it == sample.models_by_state.end() ? 0 : static_cast<double>(it->second), {{"state", state}}));
+  }
+  return {std::move(queue), std::move(ready), std::move(states)};
+}
+
+}  // namespace convoy::server

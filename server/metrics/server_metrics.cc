@@ -1,0 +1,135 @@
+#include "server/metrics/server_metrics.h"
+
+#include <array>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace convoy::server {
+namespace {
+
+using prometheus::Histogram;
+
+constexpr std::array<RequestKind, 3> kKinds = {RequestKind::kSingle, RequestKind::kMulticrop, RequestKind::kEnsemble};
+constexpr std::array<Outcome, 7> kOutcomes = {Outcome::kSuccess,   Outcome::kInvalid,
+                                              Outcome::kNotFound,  Outcome::kRejected,
+                                              Outcome::kCancelled, Outcome::kDeadlineExceeded,
+                                              Outcome::kInternal};
+
+// CNN latencies: from a LeNet on one image (~100 us) to a VGG batch (seconds).
+Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+Histogram::BucketBoundaries BatchBuckets() { return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}; }
+
+double Seconds(absl::Duration d) { return std::max(0.0, absl::ToDoubleSeconds(d)); }
+
+}  // namespace
+
+// The series of one model version, created once; recording is lock-free
+// in prometheus-cpp (atomic counters and buckets).
+class PrometheusModelObserver : public ModelObserver {
+ public:
+  PrometheusModelObserver(ServerMetrics& metrics, const std::string& model, int64_t version) {
+    const std::map<std::string, std::string> base = {{"model", model}, {"version", absl::StrCat(version)}};
+    for (size_t k = 0; k < kKinds.size(); ++k) {
+      auto labels = base;
+      labels["kind"] = RequestKindName(kKinds[k]);
+      for (size_t o = 0; o < kOutcomes.size(); ++o) {
+        auto with_outcome = labels;
+        with_outcome["outcome"] = OutcomeName(kOutcomes[o]);
+        requests_[k][o] = &metrics.requests_.Add(with_outcome);
+      }
+      request_duration_[k] = &metrics.request_duration_.Add(labels, LatencyBuckets());
+      queue_duration_[k] = &metrics.queue_duration_.Add(labels, LatencyBuckets());
+      compute_duration_[k] = &metrics.compute_duration_.Add(labels, LatencyBuckets());
+      preprocess_duration_[k] = &metrics.preprocess_duration_.Add(labels, LatencyBuckets());
+    }
+    inferences_ = &metrics.inferences_.Add(base);
+    executions_ = &metrics.executions_.Add(base);
+    batch_size_ = &metrics.batch_size_.Add(base, BatchBuckets());
+  }
+
+  void OnSuccess(RequestKind kind, int64_t items, const RequestTimings& t, absl::Time finished) override {
+    const size_t k = static_cast<size_t>(kind);
+    requests_[k][0]->Increment();
+    inferences_->Increment(static_cast<double>(items));
+    request_duration_[k]->Observe(Seconds(finished - t.received));
+    queue_duration_[k]->Observe(Seconds(t.batch_started - t.enqueued));
+    compute_duration_[k]->Observe(Seconds(t.compute_ended - t.compute_started));
+    if (t.preprocess > absl::ZeroDuration()) preprocess_duration_[k]->Observe(Seconds(t.preprocess));
+  }
+
+  void OnFailure(RequestKind kind, absl::StatusCode code, absl::Duration total) override {
+    const size_t k = static_cast<size_t>(kind);
+    requests_[k][static_cast<size_t>(OutcomeOf(code))]->Increment();
+    request_duration_[k]->Observe(Seconds(total));
+  }
+
+  void OnExecution(int64_t batch_size) override {
+    executions_->Increment();
+    batch_size_->Observe(static_cast<double>(batch_size));
+  }
+
+ private:
+  prometheus::Counter* requests_[kKinds.size()][kOutcomes.size()];
+  Histogram* request_duration_[kKinds.size()];
+  Histogram* queue_duration_[kKinds.size()];
+  Histogram* compute_duration_[kKinds.size()];
+  Histogram* preprocess_duration_[kKinds.size()];
+  prometheus::Counter* inferences_;
+  prometheus::Counter* executions_;
+  Histogram* batch_size_;
+};
+
+ServerMetrics::ServerMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("convoy_requests_total")
+                    .Help("ModelInfer requests that reached a served model, by kind and outcome")
+                    .Register(*registry_)),
+      inferences_(prometheus::BuildCounter()
+                      .Name("convoy_inferences_total")
+                      .Help("Batch items of successful requests (images x crops)")
+                      .Register(*registry_)),
+      executions_(prometheus::BuildCounter()
+                      .Name("convoy_executions_total")
+                      .Help("Engine runs (batches)")
+                      .Register(*registry_)),
+      request_duration_(prometheus::BuildHistogram()
+                            .Name("convoy_request_duration_seconds")
+                            .Help("From the server receiving a request to its response, failures included")
+                            .Register(*registry_)),
+      queue_duration_(prometheus::BuildHistogram()
+                          .Name("convoy_queue_duration_seconds")
+                          .Help("Time successful requests waited in the batcher's queue")
+                          .Register(*registry_)),
+      compute_duration_(prometheus::BuildHistogram()
+                            .Name("convoy_compute_duration_seconds")
+                            .Help("Engine run of the batch that carried each successful request")
+                            .Register(*registry_)),
+      preprocess_duration_(prometheus::BuildHistogram()
+                               .Name("convoy_preprocess_duration_seconds")
+                               .Help("Decoding, preprocessing and cropping of image inputs, per request")
+                               .Register(*registry_)),
+      batch_size_(prometheus::BuildHistogram()
+                      .Name("convoy_batch_size")
+                      .Help("Items per engine run")
+                      .Register(*registry_)),
+      unknown_model_(&prometheus::BuildCounter()
+                          .Name("convoy_unknown_model_requests_total")
+                          .Help("ModelInfer requests for a model or version that is not served")
+                          .Register(*registry_)
+                          .Add({})),
+      in_flight_(&prometheus::BuildGauge()
+                      .Name("convoy_inflight_requests")
+                      .Help("ModelInfer requests received and not yet answered")
+                      .Register(*registry_)
+                      .Add({})) {}
+
+std::unique_ptr<ModelObserver> ServerMetrics::ObserverFor(const std::string& model, int64_t version) {
+  return std::make_unique<PrometheusModelObserver>(*this, model, version);
+}
+
+}  // namespace convoy::server

@@ -1,0 +1,148 @@
+// /metrics over HTTP after requests of known kinds: every counter equals
+// what was sent, per label, histogram counts equal request counts, the
+// batch-size histogram adds up to the items executed, and the
+// ModelStatistics RPC agrees.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/server/testing/http_get.h"
+#include "tests/server/testing/server_fixture.h"
+
+namespace convoy {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunningServer;
+using testing::ScaleModelConfig;
+using testing::ScaleModelOnnx;
+using testing::StartServer;
+using testing::TestRepository;
+
+std::string Series(const std::string& name, const std::string& labels) { return name + "{" + labels + "}"; }
+
+std::string ModelLabels(const std::string& model, const std::string& kind) {
+  return absl::StrCat("kind=\"", kind, "\",model=\"", model, "\",version=\"1\"");
+}
+
+std::string Requests(const std::string& model, const std::string& kind, const std::string& outcome) {
+  return Series("convoy_requests_total",
+                absl::StrCat("kind=\"", kind, "\",model=\"", model, "\",outcome=\"", outcome, "\",version=\"1\""));
+}
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repository_.WriteFile("scale/config.pbtxt", ScaleModelConfig("scale", "dynamic_batching { }"));
+    repository_.WriteFile("scale/1/model.onnx", ScaleModelOnnx(2.0f));
+    // Requests wait up to 300 ms for company here, so a shorter deadline
+    // expires in the queue; the batcher drops it when it forms the batch.
+    repository_.WriteFile("slow/config.pbtxt",
+                          ScaleModelConfig("slow", "dynamic_batching { max_queue_delay_microseconds: 300000 }"));
+    repository_.WriteFile("slow/1/model.onnx", ScaleModelOnnx(1.0f));
+    repository_.WriteFile("pair/config.pbtxt",
+                          "name: \"pair\"\nplatform: \"convoy_ensemble\"\nmax_batch_size: 8\n"
+                          "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                          "output [ { name: \"p\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                          "ensemble { member { model_name: \"scale\" } }\n");
+    running_ = StartServer(repository_);
+    ASSERT_NE(running_.client, nullptr);
+    ASSERT_GT(running_.server->metrics_port(), 0);
+  }
+
+  absl::Status Infer(const std::string& model, int64_t batch, absl::Duration timeout = absl::Seconds(30)) {
+    inference::ModelInferRequest request;
+    request.set_model_name(model);
+    client::AddFp32Input(&request, "x", {batch, 4}, std::vector<float>(4 * batch, 1.0f));
+    if (timeout == absl::Seconds(30)) return running_.client->Infer(request).status();
+    auto client = testing::Connect(running_.target, timeout);
+    return client->Infer(request).status();
+  }
+
+  std::map<std::string, double> Scrape() {
+    auto response = testing::HttpGet(running_.server->metrics_port(), "/metrics");
+    EXPECT_TRUE(response.ok()) << response.status();
+    if (!response.ok()) return {};
+    EXPECT_EQ(response->status, 200);
+    return testing::ParsePrometheusText(response->body);
+  }
+
+  TestRepository repository_;
+  RunningServer running_;
+};
+
+TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
+  int64_t items = 0;
+  for (int64_t batch : {1, 2, 3, 1, 2, 3, 1}) {  // 7 successes, 13 items.
+    ASSERT_TRUE(Infer("scale", batch).ok());
+    items += batch;
+  }
+  for (int i = 0; i < 3; ++i) {  // 3 invalid: batch above max_batch_size 8.
+    EXPECT_EQ(Infer("scale", 9).code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(Infer("absent", 1).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Infer("scale-typo", 1).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Infer("slow", 1, absl::Milliseconds(50)).code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_TRUE(Infer("pair", 2).ok());  // One ensemble request: one more of 2 items on "scale".
+
+  // The expired request is answered (and counted) when its batch would have formed.
+  std::map<std::string, double> m = Scrape();
+  for (int i = 0; i < 100 && m["convoy_inflight_requests"] != 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    m = Scrape();
+  }
+  EXPECT_EQ(m[Requests("scale", "single", "success")], 8);
+  EXPECT_EQ(m[Requests("scale", "single", "invalid")], 3);
+  EXPECT_EQ(m[Requests("scale", "single", "rejected")], 0);
+  EXPECT_EQ(m[Requests("pair", "ensemble", "success")], 1);
+  EXPECT_EQ(m["convoy_unknown_model_requests_total"], 2);
+  EXPECT_EQ(m[Series("convoy_request_duration_seconds_count", ModelLabels("scale", "single"))], 11);
+  EXPECT_EQ(m[Series("convoy_queue_duration_seconds_count", ModelLabels("scale", "single"))], 8);
+  EXPECT_EQ(m[Series("convoy_compute_duration_seconds_count", ModelLabels("scale", "single"))], 8);
+  EXPECT_EQ(m[Series("convoy_inferences_total", "model=\"scale\",version=\"1\"")], items + 2);
+  EXPECT_EQ(m[Series("convoy_batch_size_sum", "model=\"scale\",version=\"1\"")], items + 2);
+  EXPECT_EQ(m[Series("convoy_batch_size_count", "model=\"scale\",version=\"1\"")],
+            m[Series("convoy_executions_total", "model=\"scale\",version=\"1\"")]);
+  EXPECT_EQ(m["convoy_inflight_requests"], 0);
+  EXPECT_EQ(m[Series("convoy_models", "state=\"READY\"")], 3);
+  EXPECT_EQ(m[Series("convoy_model_ready", "model=\"scale\",version=\"1\"")], 1);
+  EXPECT_EQ(m[Series("convoy_queue_depth", "model=\"scale\",version=\"1\"")], 0);
+
+  // The deadline expired in the queue, which ModelStatistics also shows.
+  EXPECT_EQ(m[Requests("slow", "single", "deadline_exceeded")], 1);
+
+  // The ModelStatistics RPC tells the same story.
+  auto statistics = running_.client->ModelStatistics("scale");
+  ASSERT_TRUE(statistics.ok()) << statistics.status();
+  const auto& s = statistics->model_stats(0);
+  EXPECT_EQ(s.inference_stats().success().count(), m[Requests("scale", "single", "success")]);
+  EXPECT_EQ(s.inference_stats().fail().count(), m[Requests("scale", "single", "invalid")]);
+  EXPECT_EQ(s.inference_count(), m[Series("convoy_inferences_total", "model=\"scale\",version=\"1\"")]);
+  EXPECT_EQ(s.execution_count(), m[Series("convoy_executions_total", "model=\"scale\",version=\"1\"")]);
+}
+
+TEST_F(MetricsTest, ExportsTheStandardProcessMetrics) {
+  std::map<std::string, double> m = Scrape();
+  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+                           "process_max_fds", "process_threads", "process_start_time_seconds",
+                           "process_virtual_memory_bytes"}) {
+    EXPECT_GT(m[name], 0) << name;
+  }
+  EXPECT_GT(m["process_start_time_seconds"], 1.7e9);  // A Unix time, not an uptime.
+}
+
+TEST_F(MetricsTest, AnswersOnlyMetrics) {
+  auto response = testing::HttpGet(running_.server->metrics_port(), "/other");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 404);
+  auto metrics = testing::HttpGet(running_.server->metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, HasSubstr("# TYPE convoy_request_duration_seconds histogram"));
+  EXPECT_THAT(metrics->body, HasSubstr("le=\"0.0001\""));
+  EXPECT_THAT(metrics->body, HasSubstr("le=\"10\""));
+}
+
+}  // namespace
+}  // namespace convoy
