@@ -5,7 +5,9 @@
 #     against one request of a batch of 10 and against one single image (ten
 #     separate requests cost ten of those), each alone (concurrency 1);
 #  2. what an ensemble costs: fmnist-ensemble (three LeNet-5s) against each
-#     of its members alone, at the same load (concurrency 1 and 16).
+#     of its members alone, at the same load: one request at a time, 16 in
+#     flight (closed loop), and 2000 requests/s with Poisson arrivals (open
+#     loop: the same request rate for both, whatever their pace).
 # Every variant runs once per round, interleaved, and medians are reported.
 #
 #   bench/classification.sh [ROUNDS] [SECONDS]    (default 3 rounds of 5 s)
@@ -26,7 +28,7 @@ members=(lenet5-fmnist lenet5-fmnist-seed1 lenet5-fmnist-seed2)
 mkdir -p "$work/models"
 for model in resnet18 fmnist-ensemble "${members[@]}"; do cp -r "zoo/models/$model" "$work/models/"; done
 "$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 \
-  --grpc-port 0 2>"$work/server.log" &
+  --grpc-port 0 --metrics-port 0 2>"$work/server.log" &
 pids+=($!)
 for _ in $(seq 600); do
   grep -q 'event=server_ready' "$work/server.log" && break
@@ -46,10 +48,14 @@ for round in $(seq "$rounds"); do
   run resnet18-tencrop --model resnet18 --multicrop 10
   run resnet18-batch10 --model resnet18 --batch 10
   run resnet18-single --model resnet18
-  for concurrency in 1 16; do
-    run "ensemble-c$concurrency" --model fmnist-ensemble --output probabilities --concurrency "$concurrency"
+  for load in c1 c16 r2000; do
+    case $load in
+      c*) flags=(--concurrency "${load#c}") ;;
+      r*) flags=(--request-rate "${load#r}" --arrivals poisson) ;;
+    esac
+    run "ensemble-$load" --model fmnist-ensemble --output probabilities "${flags[@]}"
     for member in "${members[@]}"; do
-      run "$member-c$concurrency" --model "$member" --output logits --concurrency "$concurrency"
+      run "$member-$load" --model "$member" --output logits "${flags[@]}"
     done
   done
 done
@@ -74,15 +80,17 @@ for label, name in (("resnet18-tencrop", "1 image, multicrop 10"),
 tencrop, batch10, single = (med(f"resnet18-{v}", "p50_ms") for v in ("tencrop", "batch10", "single"))
 print(f"\n10-crop / batch of 10: {tencrop / batch10:.2f}; "
       f"10-crop / ten separate single requests: {tencrop / (10 * single):.2f}\n")
-print("| fmnist-ensemble (3 LeNet-5s) | concurrency | p50 ms | p99 ms | requests/s |")
+loads = {"c1": "1 in flight", "c16": "16 in flight", "r2000": "2000/s, Poisson"}
+print("| fmnist-ensemble (3 LeNet-5s) | load | p50 ms | p99 ms | requests/s |")
 print("|---|---|---|---|---|")
-for concurrency in (1, 16):
-    rows = [("ensemble", f"ensemble-c{concurrency}")] + [(m, f"{m}-c{concurrency}") for m in members]
+for load, text in loads.items():
+    rows = [("ensemble", f"ensemble-{load}")] + [(m, f"{m}-{load}") for m in members]
     for name, label in rows:
-        print(f"| {name} | {concurrency} | {med(label, 'p50_ms'):.3f} | {med(label, 'p99_ms'):.3f} | "
+        print(f"| {name} | {text} | {med(label, 'p50_ms'):.3f} | {med(label, 'p99_ms'):.3f} | "
               f"{med(label, 'requests_per_s'):.0f} |")
-for concurrency in (1, 16):
-    slowest = max(med(f"{m}-c{concurrency}", "p50_ms") for m in members)
-    print(f"\nconcurrency {concurrency}: ensemble p50 / slowest member alone: "
-          f"{med(f'ensemble-c{concurrency}', 'p50_ms') / slowest:.2f}")
+print()
+for load, text in loads.items():
+    for key in ("p50_ms", "p99_ms"):
+        slowest = max(med(f"{m}-{load}", key) for m in members)
+        print(f"{text}: ensemble {key[:3]} / slowest member alone: {med(f'ensemble-{load}', key) / slowest:.2f}")
 PY
