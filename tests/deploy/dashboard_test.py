@@ -12,37 +12,17 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "testing_py"))
+from convoy_server import start_server  # noqa: E402  (after the path is set)
+
 ARGS = None
 METRIC = re.compile(r"\b((?:convoy|process)_[a-z_]+)\b")
-
-
-def start_server(repository: Path, log_path: Path):
-    """convoy-server on free loopback ports; returns (process, metrics port)."""
-    log = open(log_path, "w+")
-    process = subprocess.Popen(
-        [ARGS.server, "--model-repository", str(repository), "--address", "127.0.0.1",
-         "--grpc-port", "0", "--metrics-port", "0"], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        log.seek(0)
-        text = log.read()
-        match = re.search(r"event=metrics_listening .*port=(\d+)", text)
-        if match and "event=server_ready" in text:
-            return process, int(match.group(1))
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    log.seek(0)
-    raise RuntimeError(f"convoy-server did not start:\n{log.read()}")
 
 
 class DashboardTest(unittest.TestCase):
@@ -52,13 +32,12 @@ class DashboardTest(unittest.TestCase):
         cls.dashboard = json.loads(Path(ARGS.dashboard).read_text())
         cls.work = Path(tempfile.mkdtemp(prefix="convoy-dashboard-test-"))
         shutil.copytree(Path(ARGS.zoo) / "models" / "lenet5-fmnist", cls.work / "models" / "lenet5-fmnist")
-        process, port = start_server(cls.work / "models", cls.work / "server.log")
+        server = start_server(ARGS.server, cls.work / "models", cls.work / "server.log")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=30) as response:
                 text = response.read().decode()
         finally:
-            process.terminate()
-            process.wait(timeout=60)
+            server.stop()
         # Sample names, and the family names their _bucket/_sum/_count come from.
         cls.exported = set()
         for line in text.splitlines():

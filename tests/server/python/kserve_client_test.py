@@ -10,8 +10,6 @@ server's result must be bit-identical to convoy-infer's on the same input.
 """
 import argparse
 import importlib
-import os
-import re
 import shutil
 import signal
 import subprocess
@@ -23,6 +21,9 @@ from pathlib import Path
 
 import grpc
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
+from convoy_server import start_server  # noqa: E402  (after the path is set)
 
 ARGS = None
 MODEL = "lenet5-fmnist"
@@ -45,26 +46,6 @@ def compile_protos(out: Path) -> None:
     sys.path.insert(0, str(out))
 
 
-def start_server(repository: Path, log_path: Path):
-    """Starts convoy-server on a free loopback port; returns (process, port)."""
-    log = open(log_path, "w+")
-    process = subprocess.Popen(
-        [ARGS.server, "--model-repository", str(repository), "--address", "127.0.0.1",
-         "--grpc-port", "0", "--metrics-port", "0"], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        log.seek(0)
-        match = re.search(r"event=listening .*port=(\d+)", log.read())
-        if match:
-            return process, int(match.group(1))
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    log.seek(0)
-    raise RuntimeError(f"convoy-server did not start:\n{log.read()}")
-
-
 class KServeClientTest(unittest.TestCase):
 
     @classmethod
@@ -74,7 +55,8 @@ class KServeClientTest(unittest.TestCase):
         cls.pb = importlib.import_module("grpc_service_pb2")
         repository = cls.work / "models"
         shutil.copytree(Path(ARGS.zoo) / "models" / MODEL, repository / MODEL)
-        cls.server, port = start_server(repository, cls.work / "server.log")
+        cls.running = start_server(ARGS.server, repository, cls.work / "server.log")
+        cls.server, port = cls.running.process, cls.running.grpc_port
         cls.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         deadline = time.time() + 60
         while not cls.call("ServerReady", cls.pb.ServerReadyRequest(),

@@ -11,41 +11,21 @@ images; a missing server or model must be explained.
 """
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
+from convoy_server import start_server  # noqa: E402  (after the path is set)
+
 ARGS = None
 TOOLS = Path(__file__).resolve().parents[3] / "tools"
 MODELS = ("lenet5-fmnist", "lenet5-fmnist-seed1", "lenet5-fmnist-seed2", "fmnist-ensemble")
-
-
-def start_server(repository: Path, log_path: Path):
-    """Starts convoy-server on a free loopback port once it is ready."""
-    log = open(log_path, "w+")
-    process = subprocess.Popen(
-        [ARGS.server, "--model-repository", str(repository), "--address", "127.0.0.1",
-         "--grpc-port", "0", "--metrics-port", "0"], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        log.seek(0)
-        text = log.read()
-        match = re.search(r"event=listening .*port=(\d+)", text)
-        if match and "event=server_ready" in text:
-            return process, int(match.group(1))
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    log.seek(0)
-    raise RuntimeError(f"convoy-server did not start:\n{log.read()}")
 
 
 class ConvoyClassifyTest(unittest.TestCase):
@@ -55,8 +35,8 @@ class ConvoyClassifyTest(unittest.TestCase):
         cls.work = Path(tempfile.mkdtemp(prefix="convoy-classify-test-"))
         for model in MODELS:
             shutil.copytree(Path(ARGS.zoo) / "models" / model, cls.work / "models" / model)
-        cls.process, port = start_server(cls.work / "models", cls.work / "server.log")
-        cls.target = f"127.0.0.1:{port}"
+        cls.server = start_server(ARGS.server, cls.work / "models", cls.work / "server.log")
+        cls.target = f"127.0.0.1:{cls.server.grpc_port}"
         images = cls.work / "images"
         subprocess.run(["/usr/bin/python3", str(TOOLS / "export_fmnist_images.py"), str(images), "3"],
                        check=True)
@@ -64,8 +44,7 @@ class ConvoyClassifyTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.process.terminate()
-        cls.process.wait(timeout=60)
+        cls.server.stop()
         shutil.rmtree(cls.work)
 
     def classify(self, *args, server=None):

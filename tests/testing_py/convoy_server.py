@@ -1,0 +1,48 @@
+"""Starting convoy-server from Python tests: loopback only, free ports.
+
+    from convoy_server import start_server
+    server = start_server(binary, repository, work / "server.log")
+    ... server.grpc_port, server.metrics_port ...
+    server.stop()
+"""
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen
+    grpc_port: int
+    metrics_port: int
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, then the exit status."""
+        self.process.terminate()
+        return self.process.wait(timeout=timeout)
+
+
+def start_server(binary: str, repository: Path, log_path: Path, timeout: float = 120) -> RunningServer:
+    """convoy-server on 127.0.0.1 with free gRPC and metrics ports, once its
+    startup models have loaded (event=server_ready). Raises with the log if
+    it exits or does not get ready in time."""
+    log = open(log_path, "w+")
+    process = subprocess.Popen(
+        [binary, "--model-repository", str(repository), "--address", "127.0.0.1",
+         "--grpc-port", "0", "--metrics-port", "0"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        log.seek(0)
+        text = log.read()
+        grpc = re.search(r"event=listening .*port=(\d+)", text)
+        metrics = re.search(r"event=metrics_listening .*port=(\d+)", text)
+        if grpc and metrics and "event=server_ready" in text:
+            return RunningServer(process, int(grpc.group(1)), int(metrics.group(1)))
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    log.seek(0)
+    raise RuntimeError(f"convoy-server did not start:\n{log.read()}")
