@@ -102,8 +102,9 @@ TEST_F(AgreementTest, RequestRateModeHitsTheRateItIsAsked) {
   StepReport step = RunStep({running_.client.get()}, request_, "resnet18", {1, 50}, options);
   ASSERT_EQ(step.errors, 0) << step.result.first_error;
   EXPECT_NEAR(step.requests_per_s, 50, 50 * 0.05);
-  // The server counted them too (give or take the requests in flight at the window's edges).
-  EXPECT_NEAR(step.server.requests, static_cast<double>(step.result.succeeded), 3);
+  // (Not the server's count over the same window: warm-up requests that
+  // queued behind the first plan compilation land in it. The loop tests
+  // compare whole runs with the server's totals instead.)
 }
 
 }  // namespace
