@@ -18,7 +18,6 @@ using ::testing::HasSubstr;
 using testing::RunningServer;
 using testing::ScaleModelConfig;
 using testing::ScaleModelOnnx;
-using testing::StartServer;
 using testing::TestRepository;
 
 std::string Series(const std::string& name, const std::string& labels) { return name + "{" + labels + "}"; }
@@ -47,7 +46,7 @@ class MetricsTest : public ::testing::Test {
                           "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
                           "output [ { name: \"p\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
                           "ensemble { member { model_name: \"scale\" } }\n");
-    running_ = StartServer(repository_);
+    running_ = testing::StartServerWithMetrics(repository_);
     ASSERT_NE(running_.client, nullptr);
     ASSERT_GT(running_.server->metrics_port(), 0);
   }

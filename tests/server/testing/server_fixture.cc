@@ -6,9 +6,10 @@
 #include "gtest/gtest.h"
 
 namespace convoy::testing {
+namespace {
 
-RunningServer StartServer(const TestRepository& repository, server::ModelControlMode mode,
-                          server::ServerOptions options) {
+RunningServer StartServerWithOptions(const TestRepository& repository, server::ModelControlMode mode,
+                                     server::ServerOptions options) {
   options.models.repository = repository.root();
   options.models.mode = mode;
   options.address = "127.0.0.1";
@@ -24,6 +25,20 @@ RunningServer StartServer(const TestRepository& repository, server::ModelControl
   running.target = absl::StrCat("127.0.0.1:", running.server->port());
   running.client = Connect(running.target);
   return running;
+}
+
+}  // namespace
+
+RunningServer StartServer(const TestRepository& repository, server::ModelControlMode mode,
+                          server::ServerOptions options) {
+  options.allow_metrics = false;
+  return StartServerWithOptions(repository, mode, std::move(options));
+}
+
+RunningServer StartServerWithMetrics(const TestRepository& repository) {
+  server::ServerOptions options;
+  options.allow_metrics = true;
+  return StartServerWithOptions(repository, server::ModelControlMode::kNone, std::move(options));
 }
 
 std::unique_ptr<client::InferenceClient> Connect(const std::string& target,

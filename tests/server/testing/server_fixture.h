@@ -19,9 +19,13 @@ struct RunningServer {
 };
 
 // Starts a server over `repository` with `mode`; aborts the test on failure.
+// Metrics are off: prometheus-cpp's HTTP server takes about 2 s to stop,
+// which most tests need not pay.
 RunningServer StartServer(const TestRepository& repository,
                           server::ModelControlMode mode = server::ModelControlMode::kNone,
                           server::ServerOptions options = {});
+// As StartServer, with the metrics endpoint on a free port.
+RunningServer StartServerWithMetrics(const TestRepository& repository);
 
 // A client of `target` with the given per-call timeout.
 std::unique_ptr<client::InferenceClient> Connect(const std::string& target,

@@ -60,7 +60,7 @@ class AgreementTest : public ::testing::Test {
     ASSERT_FALSE(testing::ZooDir().empty()) << "CONVOY_ZOO_DIR not set: run through ctest";
     // resnet18: milliseconds of compute, so the loopback hop is small beside it.
     repository_.AddZooModel("resnet18", "resnet18");
-    running_ = testing::StartServer(repository_);
+    running_ = testing::StartServerWithMetrics(repository_);
     ASSERT_NE(running_.client, nullptr);
     auto metadata = running_.client->ModelMetadata("resnet18");
     ASSERT_TRUE(metadata.ok()) << metadata.status();
