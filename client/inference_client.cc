@@ -183,8 +183,13 @@ void InferenceClient::AsyncInfer(std::shared_ptr<const inference::ModelInferRequ
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + limit));
   stub_->async()->ModelInfer(&call->context, call->request.get(), &call->response,
                              [call](grpc::Status status) {
-                               std::unique_ptr<Call> owned(call);
-                               owned->done(FromGrpcStatus(status), std::move(owned->response));
+                               InferCallback done = std::move(call->done);
+                               inference::ModelInferResponse response = std::move(call->response);
+                               // The call's context goes before `done` runs: once it has, the
+                               // caller may destroy this client and its channel, and a
+                               // context outliving its channel breaks gRPC's refcounts.
+                               delete call;
+                               done(FromGrpcStatus(status), std::move(response));
                              });
 }
 
