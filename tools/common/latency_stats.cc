@@ -26,6 +26,7 @@ LatencyStats ComputeLatencyStats(absl::Span<const double> latencies_ms) {
   stats.max_ms = sorted.back();
   stats.p50_ms = Percentile(sorted, 50);
   stats.p90_ms = Percentile(sorted, 90);
+  stats.p95_ms = Percentile(sorted, 95);
   stats.p99_ms = Percentile(sorted, 99);
   return stats;
 }

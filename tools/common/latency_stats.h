@@ -21,6 +21,7 @@ struct LatencyStats {
   double min_ms = 0;
   double p50_ms = 0;
   double p90_ms = 0;
+  double p95_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;
 };

@@ -1,6 +1,5 @@
 #include "tools/convoy_loadgen/step_format.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -25,13 +24,6 @@ std::string ErrorsText(const StepReport& step, absl::string_view separator) {
 
 }  // namespace
 
-double StepPercentile(const StepReport& step, double q) {
-  if (step.result.latencies_ms.empty()) return 0;
-  std::vector<double> sorted = step.result.latencies_ms;
-  std::sort(sorted.begin(), sorted.end());
-  return Percentile(sorted, q);
-}
-
 std::string FormatTable(const RunDescription& run, const StepReport& step) {
   const std::string crops = run.multicrop > 1 ? absl::StrCat(" x ", run.multicrop, " crops") : "";
   std::string out = absl::StrFormat("%s at %s, batch %d%s, %.1f s measured\n", run.model,
@@ -39,7 +31,7 @@ std::string FormatTable(const RunDescription& run, const StepReport& step) {
   absl::StrAppendFormat(&out, "  throughput  %.1f requests/s, %.1f items/s\n", step.requests_per_s,
                         step.requests_per_s * static_cast<double>(run.batch));
   absl::StrAppendFormat(&out, "  latency     p50 %.3f ms  p90 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms\n",
-                        step.latency.p50_ms, step.latency.p90_ms, StepPercentile(step, 95), step.latency.p99_ms,
+                        step.latency.p50_ms, step.latency.p90_ms, step.latency.p95_ms, step.latency.p99_ms,
                         step.latency.max_ms);
   if (step.server_counted) {
     absl::StrAppendFormat(&out, "  server      %.0f requests, batch %.2f items/execution, queue %.0f us, "
@@ -68,7 +60,7 @@ std::string FormatJson(const RunDescription& run, const StepReport& step) {
       run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch, run.multicrop,
       step.seconds, step.result.succeeded, step.errors, errors, step.requests_per_s,
       step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms, step.latency.p90_ms,
-      StepPercentile(step, 95), step.latency.p99_ms, step.latency.max_ms, step.server.requests,
+      step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms, step.server.requests,
       step.server.batch_size, step.server.queue_us, step.server.compute_us, step.client_cpu_cores);
 }
 
@@ -83,7 +75,7 @@ std::string FormatCsv(const RunDescription& run, const StepReport& step) {
                          run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch,
                          run.multicrop, step.seconds, step.result.succeeded, step.errors, step.requests_per_s,
                          step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms,
-                         step.latency.p90_ms, StepPercentile(step, 95), step.latency.p99_ms, step.latency.max_ms,
+                         step.latency.p90_ms, step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms,
                          step.server.requests, step.server.batch_size, step.server.queue_us,
                          step.server.compute_us, step.client_cpu_cores, ErrorsText(step, " "));
 }

@@ -23,9 +23,6 @@ std::string FormatJson(const RunDescription& run, const StepReport& step);
 std::string CsvHeader();
 std::string FormatCsv(const RunDescription& run, const StepReport& step);
 
-// The q-th percentile of the step's latencies, 0 if there are none.
-double StepPercentile(const StepReport& step, double q);
-
 }  // namespace convoy
 
 #endif  // CONVOY_TOOLS_CONVOY_LOADGEN_STEP_FORMAT_H_

@@ -18,6 +18,7 @@ TEST(LatencyStatsTest, SummarisesUnsortedSamples) {
   EXPECT_DOUBLE_EQ(stats.max_ms, 100);
   EXPECT_DOUBLE_EQ(stats.p50_ms, 50.5);
   EXPECT_DOUBLE_EQ(stats.p90_ms, 90.1);
+  EXPECT_DOUBLE_EQ(stats.p95_ms, 95.05);
   EXPECT_DOUBLE_EQ(stats.p99_ms, 99.01);
 }
 

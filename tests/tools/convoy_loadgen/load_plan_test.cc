@@ -54,6 +54,7 @@ TEST(StepFormatTest, EveryFormatCarriesTheSameFigures) {
   step.seconds = 2;
   step.result.succeeded = 500;
   step.result.latencies_ms = {1, 2, 3, 4};
+  step.latency = ComputeLatencyStats(step.result.latencies_ms);
   step.result.errors[absl::StatusCode::kUnavailable] = 3;
   step.errors = 3;
   step.requests_per_s = 250;
