@@ -1,7 +1,6 @@
 #include "server/orchestration/ensemble_runner.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <utility>
 
@@ -19,14 +18,7 @@ using ::inference::ModelEnsemble;
 // A member's output `name`, this request's rows, copied.
 Tensor RowsOf(const InferenceResult& result, const std::string& name) {
   const auto it = std::find(result.output_names.begin(), result.output_names.end(), name);
-  const Tensor& batch = (*result.batch_outputs)[it - result.output_names.begin()];
-  Shape shape = batch.shape();
-  const size_t row_bytes = batch.byte_size() / static_cast<size_t>(shape[0]);
-  shape[0] = result.count;
-  Tensor rows(batch.type(), shape);
-  std::memcpy(rows.raw_data(), static_cast<const unsigned char*>(batch.raw_data()) + result.offset * row_bytes,
-              result.count * row_bytes);
-  return rows;
+  return CopyRows((*result.batch_outputs)[it - result.output_names.begin()], result.offset, result.count);
 }
 
 // A member's class scores as probabilities, [N, classes]. With crops they

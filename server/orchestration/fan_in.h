@@ -11,6 +11,7 @@
 #define CONVOY_SERVER_ORCHESTRATION_FAN_IN_H_
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -65,6 +66,17 @@ inline RequestTimings MergeTimings(const std::vector<InferenceResult>& parts) {
     merged.compute_ended = std::max(merged.compute_ended, part.timings.compute_ended);
   }
   return merged;
+}
+
+// Rows [first, first + count) of a tensor along dimension 0, copied.
+inline Tensor CopyRows(const Tensor& tensor, int64_t first, int64_t count) {
+  Shape shape = tensor.shape();
+  const size_t row_bytes = tensor.byte_size() / static_cast<size_t>(shape[0]);
+  shape[0] = count;
+  Tensor rows(tensor.type(), shape);
+  std::memcpy(rows.raw_data(), static_cast<const unsigned char*>(tensor.raw_data()) + first * row_bytes,
+              count * row_bytes);
+  return rows;
 }
 
 // A failed request's result: only the time it was received.

@@ -1,7 +1,6 @@
 #include "server/orchestration/request_runner.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,17 +12,6 @@
 
 namespace convoy::server {
 namespace {
-
-// Rows [first, first + count) of a tensor along dimension 0, copied.
-Tensor Rows(const Tensor& tensor, int64_t first, int64_t count) {
-  Shape shape = tensor.shape();
-  const size_t row_bytes = tensor.byte_size() / static_cast<size_t>(shape[0]);
-  shape[0] = count;
-  Tensor rows(tensor.type(), shape);
-  std::memcpy(rows.raw_data(), static_cast<const unsigned char*>(tensor.raw_data()) + first * row_bytes,
-              count * row_bytes);
-  return rows;
-}
 
 // One row per image from the chunks of its crops: the crops' mean, as
 // probabilities for class scores.
@@ -104,7 +92,7 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
     InferenceRequest chunk;
     chunk.batch_size = count * crops;
     chunk.inputs.push_back({inference.inputs[0].name,
-                            chunks == 1 ? *std::move(built) : Rows(*built, first * crops, count * crops)});
+                            chunks == 1 ? *std::move(built) : CopyRows(*built, first * crops, count * crops)});
     chunk.output_names = inference.output_names;
     chunk.deadline = inference.deadline;
     chunk.is_cancelled = inference.is_cancelled;
