@@ -48,8 +48,17 @@ absl::StatusOr<std::unique_ptr<InferenceClient>> InferenceClient::Create(ClientO
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   arguments.SetMaxSendMessageSize(-1);
-  std::shared_ptr<grpc::ChannelCredentials> credentials =
-      options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls->root_certs;
+    ssl.pem_cert_chain = options.tls->cert_chain;
+    ssl.pem_private_key = options.tls->private_key;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls->server_name.empty()) {
+      arguments.SetSslTargetNameOverride(options.tls->server_name);
+    }
+  }
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(options.target, credentials, arguments);
   if (channel == nullptr) {
@@ -135,18 +144,32 @@ absl::StatusOr<inference::RepositoryIndexResponse> InferenceClient::RepositoryIn
   return CONVOY_CLIENT_CALL(inference::RepositoryIndexResponse, RepositoryIndex, request);
 }
 
+void InferenceClient::PrepareAdminCall(grpc::ClientContext* context) const {
+  SetDeadline(context);
+  if (!options_.admin_token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.admin_token);
+  }
+}
+
 absl::Status InferenceClient::LoadModel(const std::string& name) {
   inference::RepositoryModelLoadRequest request;
   request.set_model_name(name);
-  return CONVOY_CLIENT_CALL(inference::RepositoryModelLoadResponse, RepositoryModelLoad, request)
+  return Unary<inference::RepositoryModelLoadResponse>(
+             [&](grpc::ClientContext* c, inference::RepositoryModelLoadResponse* r) {
+               return stub_->RepositoryModelLoad(c, request, r);
+             },
+             [this](grpc::ClientContext* c) { PrepareAdminCall(c); })
       .status();
 }
 
 absl::Status InferenceClient::UnloadModel(const std::string& name) {
   inference::RepositoryModelUnloadRequest request;
   request.set_model_name(name);
-  return CONVOY_CLIENT_CALL(inference::RepositoryModelUnloadResponse, RepositoryModelUnload,
-                            request)
+  return Unary<inference::RepositoryModelUnloadResponse>(
+             [&](grpc::ClientContext* c, inference::RepositoryModelUnloadResponse* r) {
+               return stub_->RepositoryModelUnload(c, request, r);
+             },
+             [this](grpc::ClientContext* c) { PrepareAdminCall(c); })
       .status();
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,14 +35,25 @@
 
 namespace convoy::client {
 
+// TLS to the server, PEM contents (not paths).
+struct ClientTls {
+  std::string root_certs;   // CAs that signed the server's certificate; empty = the system's
+  std::string cert_chain;   // for mutual TLS: this client's certificate...
+  std::string private_key;  // ...and its key
+  std::string server_name;  // name to verify instead of the target's host; empty = the host
+};
+
 struct ClientOptions {
   std::string target;  // "host:port"
   // Deadline of every call.
   absl::Duration timeout = absl::Seconds(30);
   // Largest response accepted.
   int max_receive_message_bytes = 256 << 20;
-  // Null = plaintext.
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Not set = plaintext.
+  std::optional<ClientTls> tls;
+  // Sent as `authorization: Bearer <it>` with RepositoryModelLoad/Unload
+  // (convoy-server --admin-token-file); empty = not sent.
+  std::string admin_token;
 };
 
 class InferenceClient {
@@ -81,6 +93,8 @@ class InferenceClient {
  private:
   InferenceClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
   void SetDeadline(grpc::ClientContext* context) const;
+  // SetDeadline, plus the admin token if there is one.
+  void PrepareAdminCall(grpc::ClientContext* context) const;
 
   const ClientOptions options_;
   const std::shared_ptr<grpc::Channel> channel_;

@@ -19,6 +19,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/log.h"
+#include "server/grpc/admin_token.h"
 #include "server/grpc/server.h"
 #include "tools/common/dash_flags.h"
 
@@ -48,6 +49,16 @@ ABSL_FLAG(bool, access_log, false, "Log one line per inference request (event=re
 ABSL_FLAG(bool, allow_metrics, true, "Serve Prometheus metrics over HTTP at /metrics.");
 ABSL_FLAG(int, metrics_port, 8002, "Port of the metrics endpoint; 0 picks a free one (logged as event=metrics_listening).");
 ABSL_FLAG(std::string, metrics_address, "", "Address of the metrics endpoint; empty = --address.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: gRPC over TLS (with --tls-key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: mutual TLS, clients must present a certificate they signed.");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "File holding a token that RepositoryModelLoad/Unload must carry as "
+          "'authorization: Bearer <token>'; empty = no token needed.");
+ABSL_FLAG(int, max_connection_age_secs, 0,
+          "Close client connections after this many seconds (clients reconnect), so L4 balancers "
+          "spread them again; 0 = never.");
 
 namespace convoy::server {
 namespace {
@@ -102,6 +113,16 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   if (options.max_receive_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max-receive-message-bytes must be >= 1024");
   }
+  options.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
+  const std::string token_file = absl::GetFlag(FLAGS_admin_token_file);
+  if (!token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadAdminToken(token_file);
+    if (!token.ok()) return token.status();
+    options.admin_token = *std::move(token);
+  }
+  const int age_secs = absl::GetFlag(FLAGS_max_connection_age_secs);
+  if (age_secs < 0) return absl::InvalidArgumentError("--max-connection-age-secs must be >= 0");
+  options.max_connection_age = absl::Seconds(age_secs);
   return options;
 }
 

@@ -1,10 +1,11 @@
 #include "server/core/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -24,17 +25,39 @@ const char* LevelName(LogLevel level) {
 }
 
 void AppendValue(std::string* line, absl::string_view value) {
-  const bool plain = !value.empty() && value.find_first_of(" \"=\n\t") == absl::string_view::npos;
+  const std::string clipped = ClipText(value, kMaxLogValueBytes);
+  const bool plain = !clipped.empty() && std::none_of(clipped.begin(), clipped.end(), [](char c) {
+    return c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
   if (plain) {
-    absl::StrAppend(line, value);
+    absl::StrAppend(line, clipped);
     return;
   }
-  absl::StrAppend(line, "\"",
-                  absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}}),
-                  "\"");
+  line->push_back('"');
+  for (const char c : clipped) {
+    switch (c) {
+      case '"': absl::StrAppend(line, "\\\""); break;
+      case '\\': absl::StrAppend(line, "\\\\"); break;
+      case '\n': absl::StrAppend(line, "\\n"); break;
+      case '\t': absl::StrAppend(line, "\\t"); break;
+      case '\r': absl::StrAppend(line, "\\r"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          absl::StrAppendFormat(line, "\\x%02x", static_cast<unsigned char>(c));
+        } else {
+          line->push_back(c);
+        }
+    }
+  }
+  line->push_back('"');
 }
 
 }  // namespace
+
+std::string ClipText(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return absl::StrCat(text.substr(0, max_bytes), "...(", text.size() - max_bytes, " more bytes)");
+}
 
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
 

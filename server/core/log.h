@@ -24,7 +24,15 @@ void SetLogLevel(LogLevel level);
 std::optional<LogLevel> ParseLogLevel(absl::string_view text);
 
 using LogField = std::pair<absl::string_view, std::string>;
+// Values longer than kMaxLogValueBytes are clipped (ClipText); control
+// characters are escaped, so a client's bytes cannot forge lines.
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields = {});
+
+constexpr size_t kMaxLogValueBytes = 1024;
+
+// `text` if it has at most `max_bytes`, else its first `max_bytes` followed
+// by "...(N more bytes)": for client-supplied text echoed in logs and errors.
+std::string ClipText(absl::string_view text, size_t max_bytes);
 
 }  // namespace convoy::server
 

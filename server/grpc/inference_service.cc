@@ -1,6 +1,8 @@
 #include "server/grpc/inference_service.h"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/core/tensor_types.h"
+#include "server/grpc/admin_token.h"
 #include "server/grpc/infer_request_decoder.h"
 #include "server/grpc/infer_response_encoder.h"
 #include "server/orchestration/ensemble_runner.h"
@@ -23,6 +26,39 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* ctx, const absl::St
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
+
+// The reactor of one ModelInfer, owning its parsed request and response.
+// OnDone runs once gRPC is through with the call (the answer sent, or the
+// call cancelled): what a drain waits for, since gRPC's shutdown cancels
+// calls whose answer is not yet sent.
+class InferReactor final : public grpc::ServerUnaryReactor {
+ public:
+  InferReactor(grpc::ByteBuffer* wire_response, std::function<void()> on_done)
+      : wire_response_(wire_response), on_done_(std::move(on_done)) {}
+
+  inference::ModelInferRequest request;
+  inference::ModelInferResponse response;
+
+  // Sends `response` if `status` is OK, else `status` alone.
+  void Answer(absl::Status status) {
+    if (status.ok()) {
+      bool own_buffer = false;
+      grpc::Status serialized =
+          grpc::SerializationTraits<inference::ModelInferResponse>::Serialize(response, wire_response_, &own_buffer);
+      if (!serialized.ok()) status = absl::InternalError("cannot serialize the response");
+    }
+    Finish(ToGrpcStatus(status));
+  }
+
+  void OnDone() override {
+    on_done_();
+    delete this;
+  }
+
+ private:
+  grpc::ByteBuffer* const wire_response_;
+  const std::function<void()> on_done_;
+};
 
 absl::Time DeadlineOf(const grpc::CallbackServerContext* ctx) {
   const auto deadline = ctx->deadline();
@@ -100,6 +136,32 @@ grpc::ServerUnaryReactor* InferenceService::ModelMetadata(
   return Reply(ctx, absl::OkStatus());
 }
 
+void InferenceService::RequestBegan() {
+  if (metrics_ != nullptr) metrics_->in_flight().Increment();
+  absl::MutexLock lock(&in_flight_mutex_);
+  ++in_flight_;
+  last_arrival_ = absl::Now();
+}
+
+void InferenceService::RequestEnded() {
+  if (metrics_ != nullptr) metrics_->in_flight().Decrement();
+  absl::MutexLock lock(&in_flight_mutex_);
+  --in_flight_;
+}
+
+int64_t InferenceService::AwaitIdle(absl::Duration quiet, absl::Time deadline) {
+  absl::MutexLock lock(&in_flight_mutex_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(in_flight_mutex_) { return in_flight_ == 0; };
+  while (in_flight_mutex_.AwaitWithDeadline(absl::Condition(&idle), deadline)) {
+    const absl::Time quiet_until = std::min(last_arrival_ + quiet, deadline);
+    if (absl::Now() >= quiet_until) break;
+    in_flight_mutex_.Unlock();
+    absl::SleepFor(quiet_until - absl::Now());
+    in_flight_mutex_.Lock();
+  }
+  return in_flight_;
+}
+
 absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::ResolveMembers(
     const ServableModel& ensemble) const {
   std::vector<std::shared_ptr<ServableModel>> members;
@@ -116,17 +178,29 @@ absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::Re
 }
 
 grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerContext* ctx,
-                                                       const inference::ModelInferRequest* request,
-                                                       inference::ModelInferResponse* response) {
+                                                       const grpc::ByteBuffer* wire_request,
+                                                       grpc::ByteBuffer* wire_response) {
   const absl::Time received = absl::Now();
-  if (metrics_ != nullptr) metrics_->in_flight().Increment();
+  // Counted before `accepting_` is read, so a drain that begins after this
+  // point waits for the request (AwaitIdle) until its reactor is done.
+  RequestBegan();
+  auto* reactor = new InferReactor(wire_response, [this] { RequestEnded(); });
+  const inference::ModelInferRequest* request = &reactor->request;
+  inference::ModelInferResponse* response = &reactor->response;
   // Every answer goes through here or through `done` below.
-  auto answer_now = [this, ctx, request, received](const absl::Status& status, const std::string& version,
-                                                    RequestKind kind) {
-    if (metrics_ != nullptr) metrics_->in_flight().Decrement();
+  auto answer_now = [this, reactor, request, received](const absl::Status& status, const std::string& version,
+                                                        RequestKind kind) {
     request_log_.Record(request->model_name(), version, kind, status, 0, absl::Now() - received);
-    return Reply(ctx, status);
+    reactor->Answer(status);
+    return reactor;
   };
+  grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
+  const size_t size = bytes.Length();
+  if (!grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, &reactor->request).ok()) {
+    return answer_now(absl::InvalidArgumentError(absl::StrCat(
+                          "the request (", size, " bytes) is not a valid inference.ModelInferRequest message")),
+                      "", RequestKind::kSingle);
+  }
   absl::StatusOr<std::shared_ptr<ServableModel>> found =
       manager_->Get(request->model_name(), request->model_version());
   if (!found.ok()) {
@@ -154,7 +228,6 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   decoded->request.inference.is_cancelled = [ctx] { return ctx->IsCancelled(); };
   response->set_id(request->id());
 
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const int64_t items = ItemsOf(decoded->request);
   // The callback keeps the model alive until the response is written, so an
   // unload or reload lets this request finish on the version it started on.
@@ -167,10 +240,9 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
     } else {
       model->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
     }
-    if (metrics_ != nullptr) metrics_->in_flight().Decrement();
     request_log_.Record(model->name(), absl::StrCat(model->version()), kind, status, items,
                         finished - result.timings.received);
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Answer(status);
   };
   if (!model->is_ensemble()) {
     RunModelRequest(model, std::move(decoded->request), received, image_limits_, std::move(done));
@@ -230,12 +302,17 @@ grpc::ServerUnaryReactor* InferenceService::RepositoryIndex(
   return Reply(ctx, absl::OkStatus());
 }
 
-absl::Status InferenceService::CheckRepositoryControl(const std::string& repository_name,
+absl::Status InferenceService::CheckRepositoryControl(const grpc::CallbackServerContext& ctx,
+                                                      const std::string& repository_name,
                                                       int num_parameters) const {
   if (manager_->mode() != ModelControlMode::kExplicit) {
     return absl::FailedPreconditionError(
         "models can only be loaded and unloaded by request when the server runs with "
         "--model-control-mode=explicit");
+  }
+  if (!admin_token_.empty()) {
+    absl::Status authorized = CheckBearerToken(ctx.client_metadata(), admin_token_);
+    if (!authorized.ok()) return authorized;
   }
   if (!repository_name.empty() && repository_name != manager_->repository()) {
     return absl::NotFoundError(absl::StrCat("unknown repository '", repository_name, "'"));
@@ -250,7 +327,7 @@ grpc::ServerUnaryReactor* InferenceService::RepositoryModelLoad(
     grpc::CallbackServerContext* ctx, const inference::RepositoryModelLoadRequest* request,
     inference::RepositoryModelLoadResponse*) {
   absl::Status allowed =
-      CheckRepositoryControl(request->repository_name(), request->parameters_size());
+      CheckRepositoryControl(*ctx, request->repository_name(), request->parameters_size());
   if (!allowed.ok()) return Reply(ctx, allowed);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // A load takes seconds; it must not hold a gRPC callback thread. The server
@@ -266,7 +343,7 @@ grpc::ServerUnaryReactor* InferenceService::RepositoryModelUnload(
     grpc::CallbackServerContext* ctx, const inference::RepositoryModelUnloadRequest* request,
     inference::RepositoryModelUnloadResponse*) {
   absl::Status allowed =
-      CheckRepositoryControl(request->repository_name(), request->parameters_size());
+      CheckRepositoryControl(*ctx, request->repository_name(), request->parameters_size());
   if (!allowed.ok()) return Reply(ctx, allowed);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::thread([manager = manager_, name = request->model_name(), reactor] {

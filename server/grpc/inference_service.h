@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "engine/preprocess/image_decoder.h"
 #include "grpc_service.grpc.pb.h"
 #include "server/core/model_manager.h"
@@ -42,21 +44,35 @@ struct InferenceServiceOptions {
   bool access_log = false;
   // Bounds on the encoded images of BYTES inputs.
   DecodeLimits image_limits;
+  // Not empty: RepositoryModelLoad/Unload need `authorization: Bearer <it>`.
+  std::string admin_token;
 };
 
-class InferenceService final : public inference::GRPCInferenceService::CallbackService {
+// ModelInfer takes its request as bytes and parses it itself, so that a
+// malformed message gets INVALID_ARGUMENT saying so (gRPC's own parsing
+// answers UNIMPLEMENTED with no message).
+class InferenceService final
+    : public inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
+          inference::GRPCInferenceService::CallbackService> {
  public:
   // `manager` (and `metrics`, if not null) must outlive the service.
   InferenceService(ModelManager* manager, ServerMetrics* metrics, InferenceServiceOptions options)
       : manager_(manager),
         metrics_(metrics),
         strict_readiness_(options.strict_readiness),
+        admin_token_(options.admin_token),
         image_limits_(options.image_limits),
         request_log_(options.access_log) {}
 
   // After this, ModelInfer answers UNAVAILABLE and ServerReady false;
   // requests already accepted still complete.
   void StopAccepting() { accepting_ = false; }
+  // Waits until every ModelInfer received has been answered and none has
+  // arrived for `quiet`, or until `deadline`; returns how many are still
+  // unanswered. (Calls still arriving when gRPC shuts down would be
+  // cancelled before they reach the service; after a quiet spell, clients
+  // have had their UNAVAILABLE and stopped.)
+  int64_t AwaitIdle(absl::Duration quiet, absl::Time deadline);
   bool ready() const { return accepting_ && (!strict_readiness_ || manager_->AllReady()); }
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
@@ -74,9 +90,8 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   grpc::ServerUnaryReactor* ModelMetadata(grpc::CallbackServerContext* ctx,
                                           const inference::ModelMetadataRequest* request,
                                           inference::ModelMetadataResponse* response) override;
-  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx,
-                                       const inference::ModelInferRequest* request,
-                                       inference::ModelInferResponse* response) override;
+  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ModelConfig(grpc::CallbackServerContext* ctx,
                                         const inference::ModelConfigRequest* request,
                                         inference::ModelConfigResponse* response) override;
@@ -98,17 +113,26 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   // member that is not served.
   absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ServableModel& ensemble) const;
 
+  // Every ModelInfer calls RequestBegan first and RequestEnded once gRPC is
+  // done with it (its answer sent, or the call cancelled).
+  void RequestBegan();
+  void RequestEnded();
 
-  // OK, or why the repository RPCs cannot change models now.
-  absl::Status CheckRepositoryControl(const std::string& repository_name,
-                                      int num_parameters) const;
+  // OK, or why the repository RPCs cannot change models now (for this
+  // caller: the admin token).
+  absl::Status CheckRepositoryControl(const grpc::CallbackServerContext& ctx,
+                                      const std::string& repository_name, int num_parameters) const;
 
   ModelManager* const manager_;
   ServerMetrics* const metrics_;
   const bool strict_readiness_;
+  const std::string admin_token_;
   const DecodeLimits image_limits_;
   RequestLog request_log_;
   std::atomic<bool> accepting_{true};
+  absl::Mutex in_flight_mutex_;
+  int64_t in_flight_ ABSL_GUARDED_BY(in_flight_mutex_) = 0;
+  absl::Time last_arrival_ ABSL_GUARDED_BY(in_flight_mutex_) = absl::InfinitePast();
 };
 
 }  // namespace convoy::server

@@ -1,5 +1,6 @@
 #include "server/grpc/server.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -31,7 +32,13 @@ RuntimeSample SampleRuntime(const ModelManager& models) {
 
 }  // namespace
 
+// A drain ends once no inference request has arrived for this long.
+constexpr absl::Duration kDrainQuiet = absl::Milliseconds(100);
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+  // Bad certificates fail the start before any model is loaded.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = ServerCredentialsFor(options.tls);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<Server> server(new Server());
   const ModelControlMode mode = options.models.mode;
   if (options.allow_metrics) {
@@ -48,6 +55,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   InferenceServiceOptions service_options;
   service_options.strict_readiness = options.strict_readiness;
   service_options.access_log = options.access_log;
+  service_options.admin_token = options.admin_token;
   server->service_ =
       std::make_unique<InferenceService>(server->manager_.get(), server->metrics_.get(), service_options);
   if (options.allow_metrics) {
@@ -66,12 +74,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   const std::string address = absl::StrCat(options.address, ":", options.grpc_port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(address, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(-1);
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
   // would start and silently share its traffic; it must fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age)));
+    // Calls in flight when the age is reached get this long to finish.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30'000);
+  }
   builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
@@ -85,8 +99,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   Server* raw = server.get();
   server->manager_->SetReadinessListener(
       [raw](const std::string& model, bool ready) { raw->UpdateHealth(model, ready); });
-  Log(LogLevel::kInfo, "listening", {{"address", options.address},
-                                     {"port", absl::StrCat(server->port_)}});
+  Log(LogLevel::kInfo, "listening",
+      {{"address", options.address},
+       {"port", absl::StrCat(server->port_)},
+       {"tls", options.tls.cert.empty() ? "off" : options.tls.client_ca.empty() ? "on" : "mutual"},
+       {"admin_token", options.admin_token.empty() ? "off" : "on"}});
   server->manager_->LoadStartupModels();
   server->UpdateHealth("", false);
   if (mode == ModelControlMode::kPoll) {
@@ -122,10 +139,18 @@ void Server::Shutdown(absl::Duration grace) {
   stopping_.Notify();
   Log(LogLevel::kInfo, "shutdown_started",
       {{"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(grace))}});
+  const absl::Time deadline = absl::Now() + grace;
   grpc_server_->GetHealthCheckService()->Shutdown();
   service_->StopAccepting();
   if (poller_.joinable()) poller_.join();
-  grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // The drain comes before gRPC's own shutdown, which cancels the calls it
+  // has received but not yet handed to the service. Meanwhile new
+  // inferences get UNAVAILABLE, which clients may retry elsewhere.
+  if (const int64_t unanswered = service_->AwaitIdle(kDrainQuiet, deadline); unanswered > 0) {
+    Log(LogLevel::kWarning, "drain_timeout", {{"unanswered", absl::StrCat(unanswered)}});
+  }
+  // Other calls (a model load, say) get what is left of the grace period.
+  grpc_server_->Shutdown(absl::ToChronoTime(std::max(deadline, absl::Now() + absl::Seconds(1))));
   grpc_server_->Wait();
   metrics_endpoint_.reset();  // It samples the manager.
   manager_.reset();  // Batchers drain what they still hold.

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "server/core/model_manager.h"
 #include "server/grpc/inference_service.h"
+#include "server/grpc/tls_credentials.h"
 #include "server/metrics/metrics_endpoint.h"
 #include "server/metrics/server_metrics.h"
 
@@ -52,6 +53,14 @@ struct ServerOptions {
   bool access_log = false;
   std::string metrics_address;
   int metrics_port = 8002;
+  // TLS or mutual TLS of the gRPC listener (tls_credentials.h).
+  TlsFiles tls;
+  // Not empty: RepositoryModelLoad/Unload need `authorization: Bearer <it>`.
+  std::string admin_token;
+  // Not zero: connections are closed (gracefully, GOAWAY) after this long,
+  // so clients reconnect and re-resolve, and balancers that pin connections
+  // to replicas spread them again.
+  absl::Duration max_connection_age = absl::ZeroDuration();
 };
 
 class Server {

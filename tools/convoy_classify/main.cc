@@ -34,6 +34,7 @@
 #include "client/inference_client.h"
 #include "engine/api/tensor.h"
 #include "engine/io/npy.h"
+#include "tools/common/client_tls_flags.h"
 #include "tools/common/dash_flags.h"
 #include "tools/convoy_classify/confusion_matrix.h"
 #include "tools/convoy_classify/idx_dataset.h"
@@ -353,6 +354,9 @@ int Main(int argc, char** argv) {
   client::ClientOptions options;
   options.target = server;
   options.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
+  if (absl::Status tls = ApplyClientTlsFlags(&options); !tls.ok()) {
+    return (std::cerr << "convoy-classify: " << tls.message() << "\n", kExitUsage);
+  }
   absl::StatusOr<std::unique_ptr<client::InferenceClient>> client = client::InferenceClient::Create(options);
   if (!client.ok()) return (std::cerr << "convoy-classify: " << client.status().message() << "\n", kExitFailed);
   absl::StatusOr<Target> target = Describe(**client, server);

@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/inference_client.h"
+#include "tools/common/client_tls_flags.h"
 #include "tools/common/dash_flags.h"
 #include "tools/convoy_loadgen/load_plan.h"
 #include "tools/convoy_loadgen/load_step.h"
@@ -121,6 +122,7 @@ int Run() {
     client::ClientOptions options;
     options.target = target;
     options.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
+    if (absl::Status tls = ApplyClientTlsFlags(&options); !tls.ok()) return Usage(std::string(tls.message()));
     absl::StatusOr<std::unique_ptr<client::InferenceClient>> client = client::InferenceClient::Create(options);
     if (!client.ok()) return Usage(absl::StrCat(target, ": ", client.status().ToString()));
     clients.push_back(client->get());

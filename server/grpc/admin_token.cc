@@ -1,0 +1,52 @@
+#include "server/grpc/admin_token.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace convoy::server {
+namespace {
+
+constexpr std::string_view kBearer = "Bearer ";
+
+// Takes as long for every token of a given length, so response times do
+// not reveal how many leading characters were right.
+bool EqualInConstantTime(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < a.size(); ++i) difference |= a[i] ^ b[i];
+  return difference == 0;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadAdminToken(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read --admin-token-file ", path));
+  std::stringstream content;
+  content << file.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(content.str()));
+  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--admin-token-file ", path, " is empty"));
+  return token;
+}
+
+absl::Status CheckBearerToken(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                              std::string_view expected) {
+  auto found = metadata.find("authorization");
+  if (found == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "repository control needs the admin token: metadata 'authorization: Bearer <token>'");
+  }
+  const std::string_view value(found->second.data(), found->second.size());
+  if (value.substr(0, kBearer.size()) != kBearer) {
+    return absl::UnauthenticatedError("the 'authorization' metadata is not 'Bearer <token>'");
+  }
+  if (!EqualInConstantTime(value.substr(kBearer.size()), expected)) {
+    return absl::PermissionDeniedError("wrong admin token");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace convoy::server

@@ -1,0 +1,42 @@
+#include "server/grpc/admin_token.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace convoy::server {
+namespace {
+
+using ::testing::HasSubstr;
+using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+TEST(CheckBearerTokenTest, AcceptsOnlyTheExactBearerToken) {
+  EXPECT_TRUE(CheckBearerToken(Metadata{{"authorization", "Bearer abc"}}, "abc").ok());
+  EXPECT_EQ(CheckBearerToken(Metadata{}, "abc").code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(CheckBearerToken(Metadata{{"authorization", "Basic abc"}}, "abc").code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(CheckBearerToken(Metadata{{"authorization", "abc"}}, "abc").code(),
+            absl::StatusCode::kUnauthenticated);
+  for (const char* wrong : {"Bearer abd", "Bearer ab", "Bearer abcd", "Bearer ", "Bearer  abc"}) {
+    EXPECT_EQ(CheckBearerToken(Metadata{{"authorization", wrong}}, "abc").code(),
+              absl::StatusCode::kPermissionDenied)
+        << wrong;
+  }
+}
+
+TEST(ReadAdminTokenTest, StripsWhitespaceAndRefusesEmptyOrMissingFiles) {
+  const std::string path = ::testing::TempDir() + "/admin_token_test.token";
+  std::ofstream(path) << "  s3cret\n";
+  EXPECT_EQ(*ReadAdminToken(path), "s3cret");
+  std::ofstream(path) << "\n \n";
+  EXPECT_THAT(ReadAdminToken(path).status().message(), HasSubstr("is empty"));
+  std::remove(path.c_str());
+  EXPECT_THAT(ReadAdminToken(path).status().message(), HasSubstr("cannot read --admin-token-file " + path));
+}
+
+}  // namespace
+}  // namespace convoy::server
