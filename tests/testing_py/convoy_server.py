@@ -24,14 +24,16 @@ class RunningServer:
         return self.process.wait(timeout=timeout)
 
 
-def start_server(binary: str, repository: Path, log_path: Path, timeout: float = 120) -> RunningServer:
-    """convoy-server on 127.0.0.1 with free gRPC and metrics ports, once its
-    startup models have loaded (event=server_ready). Raises with the log if
-    it exits or does not get ready in time."""
+def start_server(binary: str, repository: Path, log_path: Path, timeout: float = 120,
+                 flags: tuple = ()) -> RunningServer:
+    """convoy-server on 127.0.0.1 with free gRPC and metrics ports (and any
+    further `flags`), once its startup models have loaded
+    (event=server_ready). Raises with the log if it exits or does not get
+    ready in time."""
     log = open(log_path, "w+")
     process = subprocess.Popen(
         [binary, "--model-repository", str(repository), "--address", "127.0.0.1",
-         "--grpc-port", "0", "--metrics-port", "0"], stdout=log, stderr=subprocess.STDOUT)
+         "--grpc-port", "0", "--metrics-port", "0", *flags], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + timeout
     while time.time() < deadline:
         log.seek(0)
