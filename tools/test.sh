@@ -9,6 +9,9 @@
 #      they spend minutes in oneDNN kernels that ASan does not instrument)
 #   6. fuzz the ONNX loader and the image decoder for CONVOY_FUZZ_SECONDS
 #      in all (default 60), half each
+#   7. build the Docker image (compiling and unit-testing inside it), run it
+#      on loopback and check it end to end; check the Compose file
+#      (tools/docker.sh test; about 10 minutes; CONVOY_DOCKER=0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -56,5 +59,10 @@ step "Fuzzing the image decoder for ${fuzz_half} s"
 # Seeds: tests/fuzz/corpus/image_decoder (made by tests/fuzz/make_image_corpus.py).
 build-asan/tests/fuzz/image_decoder_fuzzer "$image_corpus" tests/fuzz/corpus/image_decoder \
   -max_total_time="$fuzz_half" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+
+if [ "${CONVOY_DOCKER:-1}" != 0 ]; then
+  step "Docker image"
+  tools/docker.sh test
+fi
 
 step "All tests passed"
