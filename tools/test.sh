@@ -7,8 +7,8 @@
 #   5. rebuild with clang AddressSanitizer + UBSan     (build-asan/) and run
 #      the unit and conformance tests there (the zoo tests are left out:
 #      they spend minutes in oneDNN kernels that ASan does not instrument)
-#   6. fuzz the ONNX loader and the image decoder for CONVOY_FUZZ_SECONDS
-#      in all (default 60), half each
+#   6. fuzz the ONNX loader, the image decoder and the inference request
+#      decoder for CONVOY_FUZZ_SECONDS in all (default 90), a third each
 #   7. build the Docker image (compiling and unit-testing inside it), run it
 #      on loopback and check it end to end; check the Compose file
 #      (tools/docker.sh test; about 10 minutes; CONVOY_DOCKER=0 skips it)
@@ -39,26 +39,36 @@ ninja -C build-asan
 step "Sanitizer run of the unit, conformance and server integration tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L "unit|conformance|integration")
 
-fuzz_seconds=${CONVOY_FUZZ_SECONDS:-60}
-# Half each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".
-fuzz_half=$(( fuzz_seconds / 2 > 0 ? fuzz_seconds / 2 : 1 ))
+fuzz_seconds=${CONVOY_FUZZ_SECONDS:-90}
+# A third each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".
+fuzz_share=$(( fuzz_seconds / 3 > 0 ? fuzz_seconds / 3 : 1 ))
 # New inputs go to throwaway directories; the repository's corpora are seeds only.
-corpus=$(mktemp -d)
-image_corpus=$(mktemp -d)
-trap 'rm -rf "$corpus" "$image_corpus"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+fuzz() {  # fuzz TARGET SEED_DIR...
+  local target=$1
+  shift
+  mkdir -p "$scratch/$target"
+  build-asan/tests/fuzz/"$target" "$scratch/$target" "$@" \
+    -max_total_time="$fuzz_share" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+}
 
-step "Fuzzing the ONNX loader for ${fuzz_half} s"
+step "Fuzzing the ONNX loader for ${fuzz_share} s"
 # Seeds: the repository's corpus plus small real models from the ONNX test data.
 # (No `find | head` here: head's early exit would be a SIGPIPE failure under pipefail.)
 mapfile -t seeds < <(find /usr/share/libonnx-testdata/data/node -name model.onnx -size -2k | sort)
-for f in "${seeds[@]:0:200}"; do cp "$f" "$corpus/$(echo "$f" | md5sum | cut -c1-12).onnx"; done
-build-asan/tests/fuzz/onnx_loader_fuzzer "$corpus" tests/fuzz/corpus/onnx_loader \
-  -max_total_time="$fuzz_half" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+mkdir -p "$scratch/onnx_seeds"
+for f in "${seeds[@]:0:200}"; do cp "$f" "$scratch/onnx_seeds/$(echo "$f" | md5sum | cut -c1-12).onnx"; done
+fuzz onnx_loader_fuzzer "$scratch/onnx_seeds" tests/fuzz/corpus/onnx_loader
 
-step "Fuzzing the image decoder for ${fuzz_half} s"
+step "Fuzzing the image decoder for ${fuzz_share} s"
 # Seeds: tests/fuzz/corpus/image_decoder (made by tests/fuzz/make_image_corpus.py).
-build-asan/tests/fuzz/image_decoder_fuzzer "$image_corpus" tests/fuzz/corpus/image_decoder \
-  -max_total_time="$fuzz_half" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+fuzz image_decoder_fuzzer tests/fuzz/corpus/image_decoder
+
+step "Fuzzing the inference request decoder for ${fuzz_share} s"
+# Seeds: tests/fuzz/corpus/infer_request (tests/fuzz/make_infer_request_corpus.py);
+# the model is the zoo's lenet5-fmnist.
+CONVOY_ZOO_DIR="$PWD/zoo" fuzz infer_request_fuzzer tests/fuzz/corpus/infer_request
 
 if [ "${CONVOY_DOCKER:-1}" != 0 ]; then
   step "Docker image"
