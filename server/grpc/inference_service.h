@@ -51,10 +51,6 @@ struct InferenceServiceOptions {
 // ModelInfer takes its request as bytes and parses it itself, so that a
 // malformed message gets INVALID_ARGUMENT saying so (gRPC's own parsing
 // answers UNIMPLEMENTED with no message).
-// (The generated raw-method wrapper hides the typed ModelInfer on purpose;
-// clang's -Woverloaded-virtual would flag that inside generated code.)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverloaded-virtual"
 class InferenceService final
     : public inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
           inference::GRPCInferenceService::CallbackService> {
@@ -138,7 +134,6 @@ class InferenceService final
   int64_t in_flight_ ABSL_GUARDED_BY(in_flight_mutex_) = 0;
   absl::Time last_arrival_ ABSL_GUARDED_BY(in_flight_mutex_) = absl::InfinitePast();
 };
-#pragma GCC diagnostic pop
 
 }  // namespace convoy::server
 
