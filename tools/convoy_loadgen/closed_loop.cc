@@ -10,9 +10,9 @@ namespace {
 
 class Loop {
  public:
-  Loop(const std::vector<client::InferenceClient*>& clients,
-       std::shared_ptr<const inference::ModelInferRequest> request, const ClosedLoopOptions& options)
-      : clients_(clients), request_(std::move(request)), options_(options) {
+  Loop(const std::vector<client::InferenceClient*>& clients, RequestCycle requests,
+       const ClosedLoopOptions& options)
+      : clients_(clients), requests_(std::move(requests)), options_(options) {
     start_ = absl::Now();
     measure_from_ = start_ + options.warmup;
     stop_at_ = measure_from_ + options.duration;
@@ -33,13 +33,14 @@ class Loop {
  private:
   // REQUIRES: the slot is counted in in_flight_.
   void Send(int slot) {
+    int64_t n = 0;
     {
       absl::MutexLock lock(&mu_);
-      ++result_.sent;
+      n = result_.sent++;
     }
     const absl::Time sent = absl::Now();
     clients_[slot % clients_.size()]->AsyncInfer(
-        request_,
+        requests_[n],
         [this, slot, sent](absl::Status status, inference::ModelInferResponse) { Done(slot, sent, status); },
         options_.request_timeout);
   }
@@ -74,7 +75,7 @@ class Loop {
   }
 
   const std::vector<client::InferenceClient*> clients_;
-  const std::shared_ptr<const inference::ModelInferRequest> request_;
+  const RequestCycle requests_;
   const ClosedLoopOptions options_;
   absl::Time start_, measure_from_, stop_at_;
   absl::Mutex mu_;
@@ -86,10 +87,9 @@ class Loop {
 
 }  // namespace
 
-LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients,
-                         std::shared_ptr<const inference::ModelInferRequest> request,
+LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients, RequestCycle requests,
                          const ClosedLoopOptions& options) {
-  Loop loop(clients, std::move(request), options);
+  Loop loop(clients, std::move(requests), options);
   return loop.Run();
 }
 

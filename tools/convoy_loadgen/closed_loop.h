@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "client/inference_client.h"
 #include "tools/convoy_loadgen/load_result.h"
+#include "tools/convoy_loadgen/request_cycle.h"
 
 namespace convoy {
 
@@ -30,7 +31,7 @@ struct ClosedLoopOptions {
 };
 
 LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients,
-                         std::shared_ptr<const inference::ModelInferRequest> request,
+                         RequestCycle requests,
                          const ClosedLoopOptions& options);
 
 }  // namespace convoy

@@ -23,7 +23,7 @@ double CpuSeconds() {
 constexpr absl::Duration kCountCap = absl::Hours(1);
 
 LoadResult RunLoop(const std::vector<client::InferenceClient*>& clients,
-                   std::shared_ptr<const inference::ModelInferRequest> request, const StepLoad& load,
+                   RequestCycle requests, const StepLoad& load,
                    const StepOptions& options) {
   if (load.rate > 0) {
     OpenLoopOptions open;
@@ -34,7 +34,7 @@ LoadResult RunLoop(const std::vector<client::InferenceClient*>& clients,
     // An open loop's count is a duration: the schedule fixes it.
     open.duration = options.count > 0 ? absl::Seconds(options.count / load.rate) : options.duration;
     open.request_timeout = options.request_timeout;
-    return RunOpenLoop(clients, std::move(request), open);
+    return RunOpenLoop(clients, std::move(requests), open);
   }
   ClosedLoopOptions closed;
   closed.concurrency = load.concurrency;
@@ -42,13 +42,13 @@ LoadResult RunLoop(const std::vector<client::InferenceClient*>& clients,
   closed.duration = options.count > 0 ? kCountCap : options.duration;
   closed.count = options.count;
   closed.request_timeout = options.request_timeout;
-  return RunClosedLoop(clients, std::move(request), closed);
+  return RunClosedLoop(clients, std::move(requests), closed);
 }
 
 }  // namespace
 
 StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
-                   std::shared_ptr<const inference::ModelInferRequest> request, const std::string& model,
+                   RequestCycle requests, const std::string& model,
                    const StepLoad& load, const StepOptions& options) {
   StepReport report;
   report.load = load;
@@ -60,7 +60,7 @@ StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
       absl::SleepFor(options.warmup);
       before = SumStatistics(clients, model);
     });
-    report.result = RunLoop(clients, std::move(request), load, options);
+    report.result = RunLoop(clients, std::move(requests), load, options);
     sampler.join();
   }
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);

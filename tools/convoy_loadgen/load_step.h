@@ -14,6 +14,7 @@
 #include "client/inference_client.h"
 #include "tools/common/latency_stats.h"
 #include "tools/convoy_loadgen/load_result.h"
+#include "tools/convoy_loadgen/request_cycle.h"
 #include "tools/convoy_loadgen/server_statistics.h"
 
 namespace convoy {
@@ -48,7 +49,7 @@ struct StepReport {
 // Statistics are read at the edges of the measured part, from a thread that
 // sleeps through the warm-up while the loop runs.
 StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
-                   std::shared_ptr<const inference::ModelInferRequest> request, const std::string& model,
+                   RequestCycle requests, const std::string& model,
                    const StepLoad& load, const StepOptions& options);
 
 }  // namespace convoy

@@ -6,11 +6,13 @@
 //                   | --request-rate 500 | --request-rate-range 100:1000:100
 //                     [--arrivals constant|poisson]]
 //                  [--duration 10 | --count N] [--warmup 2]
-//                  [--batch 1 | --image FILE...] [--multicrop N] [--output NAME]
+//                  [--batch 1 | --image FILE... | --dataset fashion-mnist-test]
+//                  [--multicrop N] [--output NAME]
 //                  [--max-errors N] [--p99-limit MS] [--json] [--csv FILE]
 //
 // Requests carry seeded random tensors shaped from ModelMetadata, or the
-// given image files as BYTES. Each step (one load of a sweep) is measured
+// given image files as BYTES, or the images of a dataset, one PNG per
+// request, in turn. Each step (one load of a sweep) is measured
 // after its warm-up; the servers' side comes from ModelStatistics before
 // and after the measured part (summed over every --server): the requests
 // they counted, the batch size their batchers formed, queue and compute
@@ -20,6 +22,7 @@
 // Triton's statistics extension (Convoy, Triton). Exit status: 0 if every
 // request succeeded, 1 otherwise (the first error is printed as it
 // happened), 2 for a bad command line.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -33,6 +36,8 @@
 #include "client/inference_client.h"
 #include "tools/common/client_tls_flags.h"
 #include "tools/common/dash_flags.h"
+#include "tools/convoy_classify/idx_dataset.h"
+#include "tools/convoy_classify/png_encoder.h"
 #include "tools/convoy_loadgen/load_plan.h"
 #include "tools/convoy_loadgen/load_step.h"
 #include "tools/convoy_loadgen/step_format.h"
@@ -49,6 +54,10 @@ ABSL_FLAG(std::string, request_rate_range, "", "Open loop sweep START:END[:STEP]
 ABSL_FLAG(std::string, arrivals, "constant", "Open loop: constant or poisson gaps between requests.");
 ABSL_FLAG(int64_t, batch, 1, "Batch items per request (synthetic tensors).");
 ABSL_FLAG(std::vector<std::string>, image, {}, "Image files, comma-separated, sent as one BYTES batch instead of tensors.");
+ABSL_FLAG(std::string, dataset, "",
+          "Send the images of a labelled IDX dataset (fashion-mnist-test, or a path) as PNG, one per "
+          "request, in turn, instead of tensors.");
+ABSL_FLAG(int64_t, dataset_limit, 1000, "With --dataset: use only its first N images.");
 ABSL_FLAG(int64_t, multicrop, 0, "Request parameter 'multicrop' (1, 5 or 10); 0 = not sent.");
 ABSL_FLAG(std::string, output, "", "The one output to request; empty = all of the model's.");
 ABSL_FLAG(double, duration, 10, "Seconds measured per step, after the warm-up.");
@@ -100,6 +109,50 @@ absl::StatusOr<inference::ModelInferRequest> ImageRequest(const inference::Model
   return request;
 }
 
+// One request per image of the dataset, each carrying it as a PNG.
+absl::StatusOr<std::vector<inference::ModelInferRequest>> DatasetRequests(
+    const inference::ModelMetadataResponse& metadata, const std::string& name, int64_t limit) {
+  absl::StatusOr<std::pair<std::string, std::string>> paths = ResolveIdxDataset(name);
+  if (!paths.ok()) return paths.status();
+  absl::StatusOr<IdxDataset> dataset = ReadIdxDataset(paths->first, paths->second);
+  if (!dataset.ok()) return dataset.status();
+  std::vector<inference::ModelInferRequest> requests;
+  for (int64_t i = 0; i < std::min(limit, dataset->count); ++i) {
+    absl::StatusOr<std::string> png = EncodeGrayPng(dataset->image(i), dataset->rows, dataset->cols);
+    if (!png.ok()) return png.status();
+    inference::ModelInferRequest& request = requests.emplace_back();
+    request.set_model_name(metadata.name());
+    client::AddBytesInput(&request, metadata.inputs(0).name(), {*png});
+  }
+  return requests;
+}
+
+// The requests the load sends in turn, as the flags say.
+absl::StatusOr<std::vector<inference::ModelInferRequest>> Requests(const inference::ModelMetadataResponse& metadata) {
+  const std::vector<std::string> images = absl::GetFlag(FLAGS_image);
+  const std::string dataset = absl::GetFlag(FLAGS_dataset);
+  if (!images.empty() && !dataset.empty()) return absl::InvalidArgumentError("give --image or --dataset, not both");
+  absl::StatusOr<std::vector<inference::ModelInferRequest>> requests;
+  if (!dataset.empty()) {
+    if (absl::GetFlag(FLAGS_dataset_limit) < 1) return absl::InvalidArgumentError("--dataset-limit must be >= 1");
+    requests = DatasetRequests(metadata, dataset, absl::GetFlag(FLAGS_dataset_limit));
+  } else {
+    absl::StatusOr<inference::ModelInferRequest> one =
+        images.empty() ? SyntheticRequest(metadata, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_seed))
+                       : ImageRequest(metadata, images);
+    if (!one.ok()) return one.status();
+    requests.emplace().push_back(*std::move(one));
+  }
+  if (!requests.ok()) return requests.status();
+  for (inference::ModelInferRequest& request : *requests) {
+    if (absl::GetFlag(FLAGS_multicrop) != 0) {
+      (*request.mutable_parameters())["multicrop"].set_int64_param(absl::GetFlag(FLAGS_multicrop));
+    }
+    if (!absl::GetFlag(FLAGS_output).empty()) request.add_outputs()->set_name(absl::GetFlag(FLAGS_output));
+  }
+  return requests;
+}
+
 int Run() {
   const std::string model = absl::GetFlag(FLAGS_model);
   if (model.empty()) return Usage("--model is required");
@@ -135,19 +188,20 @@ int Run() {
                  model.c_str(), metadata.status().ToString().c_str());
     return kExitFailed;
   }
-  const std::vector<std::string> images = absl::GetFlag(FLAGS_image);
-  absl::StatusOr<inference::ModelInferRequest> request =
-      images.empty() ? SyntheticRequest(*metadata, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_seed))
-                     : ImageRequest(*metadata, images);
-  if (!request.ok()) {
-    std::fprintf(stderr, "convoy-loadgen: %s\n", request.status().ToString().c_str());
+  absl::StatusOr<std::vector<inference::ModelInferRequest>> requests = Requests(*metadata);
+  if (!requests.ok()) {
+    std::fprintf(stderr, "convoy-loadgen: %s\n", requests.status().ToString().c_str());
     return kExitUsage;
   }
-  if (absl::GetFlag(FLAGS_multicrop) != 0) {
-    (*request->mutable_parameters())["multicrop"].set_int64_param(absl::GetFlag(FLAGS_multicrop));
+  std::vector<RequestCycle::Request> shared;
+  for (inference::ModelInferRequest& request : *requests) {
+    shared.push_back(std::make_shared<const inference::ModelInferRequest>(std::move(request)));
   }
-  if (!absl::GetFlag(FLAGS_output).empty()) request->add_outputs()->set_name(absl::GetFlag(FLAGS_output));
-  auto shared = std::make_shared<const inference::ModelInferRequest>(*std::move(request));
+  const RequestCycle cycle(std::move(shared));
+  const std::vector<std::string> images = absl::GetFlag(FLAGS_image);
+  const int64_t batch = !absl::GetFlag(FLAGS_dataset).empty() ? 1
+                        : images.empty()                    ? absl::GetFlag(FLAGS_batch)
+                                                            : static_cast<int64_t>(images.size());
 
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) {
@@ -162,11 +216,10 @@ int Run() {
   options.request_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
   options.poisson = absl::GetFlag(FLAGS_arrivals) == "poisson";
   options.seed = absl::GetFlag(FLAGS_seed);
-  const RunDescription run{model, images.empty() ? absl::GetFlag(FLAGS_batch) : static_cast<int64_t>(images.size()),
-                           absl::GetFlag(FLAGS_multicrop), absl::GetFlag(FLAGS_arrivals)};
+  const RunDescription run{model, batch, absl::GetFlag(FLAGS_multicrop), absl::GetFlag(FLAGS_arrivals)};
   bool failed = false;
   for (const StepLoad& load : *plan) {
-    const StepReport step = RunStep(clients, shared, model, load, options);
+    const StepReport step = RunStep(clients, cycle, model, load, options);
     std::printf("%s\n", absl::GetFlag(FLAGS_json) ? FormatJson(run, step).c_str() : FormatTable(run, step).c_str());
     std::fflush(stdout);
     if (csv.is_open()) csv << FormatCsv(run, step) << "\n" << std::flush;

@@ -76,7 +76,7 @@ class Recorder {
 }  // namespace
 
 LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
-                       std::shared_ptr<const inference::ModelInferRequest> request, const OpenLoopOptions& options) {
+                       RequestCycle requests, const OpenLoopOptions& options) {
   const absl::Time start = absl::Now();
   const absl::Time measure_from = start + options.warmup;
   const absl::Time stop_at = measure_from + options.duration;
@@ -88,7 +88,7 @@ LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
     if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
     if (!recorder.TrySend(next, options.max_in_flight)) continue;
     clients[k % clients.size()]->AsyncInfer(
-        request, [&recorder, next](absl::Status status, inference::ModelInferResponse) { recorder.Done(next, status); },
+        requests[k], [&recorder, next](absl::Status status, inference::ModelInferResponse) { recorder.Done(next, status); },
         options.request_timeout);
   }
   return recorder.Finish();

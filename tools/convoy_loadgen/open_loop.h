@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "client/inference_client.h"
 #include "tools/convoy_loadgen/load_result.h"
+#include "tools/convoy_loadgen/request_cycle.h"
 
 namespace convoy {
 
@@ -37,7 +38,7 @@ struct OpenLoopOptions {
 };
 
 LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
-                       std::shared_ptr<const inference::ModelInferRequest> request, const OpenLoopOptions& options);
+                       RequestCycle requests, const OpenLoopOptions& options);
 
 }  // namespace convoy
 

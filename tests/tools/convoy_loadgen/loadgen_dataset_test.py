@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""convoy-loadgen --dataset against convoy-server serving the zoo's lenet5-fmnist:
+dataset images go out as PNG requests in turn and every one is answered.
+
+Usage: loadgen_dataset_test.py --server BIN --loadgen BIN --zoo ZOO_DIR
+"""
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
+from convoy_server import start_server  # noqa: E402  (after the path is set)
+
+ARGS = None
+
+
+class LoadgenDatasetTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = Path(tempfile.mkdtemp(prefix="convoy-loadgen-dataset-"))
+        shutil.copytree(Path(ARGS.zoo) / "models" / "lenet5-fmnist", cls.work / "models" / "lenet5-fmnist")
+        cls.server = start_server(ARGS.server, cls.work / "models", cls.work / "server.log")
+        cls.target = f"127.0.0.1:{cls.server.grpc_port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.work)
+
+    def loadgen(self, *args):
+        return subprocess.run([ARGS.loadgen, "--server", self.target, "--model", "lenet5-fmnist", *args],
+                              capture_output=True, text=True, timeout=300)
+
+    def test_dataset_images_are_sent_and_all_answered(self):
+        run = self.loadgen("--dataset", "fashion-mnist-test", "--dataset-limit", "50", "--multicrop", "5",
+                           "--concurrency", "4", "--count", "300", "--warmup", "0.2", "--json")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        step = json.loads(run.stdout)
+        self.assertEqual(step["requests"], 300)
+        self.assertEqual(step["errors"], 0)
+        self.assertEqual(step["batch"], 1)
+        self.assertEqual(step["multicrop"], 5)
+
+    def test_dataset_and_images_together_are_refused(self):
+        run = self.loadgen("--dataset", "fashion-mnist-test", "--image", "x.png")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("give --image or --dataset, not both", run.stderr)
+
+    def test_missing_dataset_is_named(self):
+        run = self.loadgen("--dataset", str(self.work / "absent-images-idx3-ubyte"))
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("absent-images-idx3-ubyte", run.stderr)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--loadgen", required=True)
+    parser.add_argument("--zoo", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], *rest])
