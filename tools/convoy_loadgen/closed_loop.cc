@@ -25,7 +25,7 @@ class Loop {
     }
     for (int i = 0; i < options_.concurrency; ++i) Send(i);
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
+    mu_.Await(absl::Condition(this, &Loop::Idle));
     result_.measured = std::min(last_finish_, stop_at_) - measure_from_;
     return std::move(result_);
   }
@@ -37,12 +37,19 @@ class Loop {
     {
       absl::MutexLock lock(&mu_);
       n = result_.sent++;
+      ++sending_;
     }
     const absl::Time sent = absl::Now();
     clients_[slot % clients_.size()]->AsyncInfer(
         requests_[n],
         [this, slot, sent](absl::Status status, inference::ModelInferResponse) { Done(slot, sent, status); },
         options_.request_timeout);
+    const absl::Duration sending = absl::Now() - sent;
+    absl::MutexLock lock(&mu_);
+    result_.send_time += sending;
+    // The call may have completed already; Run() waits for this too, so the
+    // loop is not destroyed under it.
+    --sending_;
   }
 
   void Done(int slot, absl::Time sent, const absl::Status& status) {
@@ -68,6 +75,8 @@ class Loop {
     if (again) Send(slot);
   }
 
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0 && sending_ == 0; }
+
   int64_t Errors() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     int64_t errors = 0;
     for (const auto& [code, count] : result_.errors) errors += count;
@@ -80,6 +89,7 @@ class Loop {
   absl::Time start_, measure_from_, stop_at_;
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int sending_ ABSL_GUARDED_BY(mu_) = 0;  // Sends still inside Send().
   bool counted_ ABSL_GUARDED_BY(mu_) = false;  // options_.count reached.
   absl::Time last_finish_ ABSL_GUARDED_BY(mu_);
   LoadResult result_ ABSL_GUARDED_BY(mu_);

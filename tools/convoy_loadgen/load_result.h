@@ -20,6 +20,9 @@ struct LoadResult {
   std::map<absl::StatusCode, int64_t> errors;  // After warm-up, by code.
   std::string first_error;            // Status of the first failure, if any.
   absl::Duration measured;            // Wall time of the measured part.
+  // Time spent inside AsyncInfer (serializing the request, starting the
+  // call), over all requests sent: the client's own cost of sending.
+  absl::Duration send_time;
 };
 
 }  // namespace convoy

@@ -47,6 +47,10 @@ LoadResult RunLoop(const std::vector<client::InferenceClient*>& clients,
 
 }  // namespace
 
+double SendMicrosPerRequest(const LoadResult& result) {
+  return result.sent > 0 ? absl::ToDoubleMicroseconds(result.send_time) / static_cast<double>(result.sent) : 0;
+}
+
 StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
                    RequestCycle requests, const std::string& model,
                    const StepLoad& load, const StepOptions& options) {
@@ -73,6 +77,7 @@ StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
   report.seconds = absl::ToDoubleSeconds(report.result.measured);
   report.latency = ComputeLatencyStats(report.result.latencies_ms);
   report.requests_per_s = report.seconds > 0 ? report.result.succeeded / report.seconds : 0;
+  report.client_send_us = SendMicrosPerRequest(report.result);
   for (const auto& [code, count] : report.result.errors) report.errors += count;
   return report;
 }

@@ -44,7 +44,15 @@ struct StepReport {
   bool server_counted = false;  // `server` holds figures (statistics readable).
   ServerView server;
   double client_cpu_cores = 0;  // Busy cores of this process over the step.
+  double client_send_us = 0;    // Per request, inside AsyncInfer (LoadResult::send_time).
+  // Measurement windows run for the step (stable_step.h), and whether the
+  // last three agreed. One window is stable by definition.
+  int windows = 1;
+  bool stable = true;
 };
+
+// Mean time a request spent being sent (StepReport::client_send_us).
+double SendMicrosPerRequest(const LoadResult& result);
 
 // Statistics are read at the edges of the measured part, from a thread that
 // sleeps through the warm-up while the loop runs.

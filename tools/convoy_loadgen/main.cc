@@ -8,6 +8,7 @@
 //                  [--duration 10 | --count N] [--warmup 2]
 //                  [--batch 1 | --image FILE... | --dataset fashion-mnist-test]
 //                  [--multicrop N] [--output NAME]
+//                  [--stability-percentage P [--max-windows 10]]
 //                  [--max-errors N] [--p99-limit MS] [--json] [--csv FILE]
 //
 // Requests carry seeded random tensors shaped from ModelMetadata, or the
@@ -40,6 +41,7 @@
 #include "tools/convoy_classify/png_encoder.h"
 #include "tools/convoy_loadgen/load_plan.h"
 #include "tools/convoy_loadgen/load_step.h"
+#include "tools/convoy_loadgen/stable_step.h"
 #include "tools/convoy_loadgen/step_format.h"
 #include "tools/convoy_loadgen/synthetic_request.h"
 
@@ -65,6 +67,10 @@ ABSL_FLAG(int64_t, count, 0, "Requests measured per step instead of --duration (
 ABSL_FLAG(double, warmup, 2, "Seconds of load before measuring, per step.");
 ABSL_FLAG(double, timeout, 30, "Seconds before a request is given up.");
 ABSL_FLAG(uint32_t, seed, 1, "Seed of the random input data and of Poisson arrivals.");
+ABSL_FLAG(double, stability_percentage, 0,
+          "Measure each step in windows until the last 3 agree within this many % (throughput and mean "
+          "latency), as perf_analyzer does; 0 = one window.");
+ABSL_FLAG(int, max_windows, 10, "With --stability-percentage: windows per step at most (at least 3).");
 ABSL_FLAG(int64_t, max_errors, -1, "Stop the sweep after a step with more errors than this (-1 = never).");
 ABSL_FLAG(double, p99_limit, 0, "Stop the sweep after a step whose p99 latency exceeds this many ms (0 = never).");
 ABSL_FLAG(bool, json, false, "Print one JSON object per step instead of the table.");
@@ -158,9 +164,10 @@ int Run() {
   if (model.empty()) return Usage("--model is required");
   if (absl::GetFlag(FLAGS_concurrency) < 1 || absl::GetFlag(FLAGS_batch) < 1 ||
       absl::GetFlag(FLAGS_duration) <= 0 || absl::GetFlag(FLAGS_warmup) < 0 ||
-      absl::GetFlag(FLAGS_request_rate) < 0 || absl::GetFlag(FLAGS_count) < 0) {
-    return Usage("--concurrency and --batch must be >= 1, --duration > 0, --warmup, --request-rate and "
-                 "--count >= 0");
+      absl::GetFlag(FLAGS_request_rate) < 0 || absl::GetFlag(FLAGS_count) < 0 ||
+      absl::GetFlag(FLAGS_stability_percentage) < 0 || absl::GetFlag(FLAGS_max_windows) < 3) {
+    return Usage("--concurrency and --batch must be >= 1, --duration > 0, --warmup, --request-rate, "
+                 "--count and --stability-percentage >= 0, --max-windows >= 3");
   }
   if (absl::GetFlag(FLAGS_arrivals) != "constant" && absl::GetFlag(FLAGS_arrivals) != "poisson") {
     return Usage(absl::StrCat("--arrivals must be constant or poisson, not '", absl::GetFlag(FLAGS_arrivals), "'"));
@@ -216,17 +223,23 @@ int Run() {
   options.request_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
   options.poisson = absl::GetFlag(FLAGS_arrivals) == "poisson";
   options.seed = absl::GetFlag(FLAGS_seed);
-  const RunDescription run{model, batch, absl::GetFlag(FLAGS_multicrop), absl::GetFlag(FLAGS_arrivals)};
+  const RunDescription run{model, batch, absl::GetFlag(FLAGS_multicrop), absl::GetFlag(FLAGS_arrivals),
+                           absl::GetFlag(FLAGS_stability_percentage)};
+  const StabilityOptions stability{absl::GetFlag(FLAGS_stability_percentage), absl::GetFlag(FLAGS_max_windows)};
   bool failed = false;
   for (const StepLoad& load : *plan) {
-    const StepReport step = RunStep(clients, cycle, model, load, options);
+    const StepReport step = RunStableStep(clients, cycle, model, load, options, stability);
     std::printf("%s\n", absl::GetFlag(FLAGS_json) ? FormatJson(run, step).c_str() : FormatTable(run, step).c_str());
     std::fflush(stdout);
     if (csv.is_open()) csv << FormatCsv(run, step) << "\n" << std::flush;
     if (!step.result.first_error.empty()) {
       std::fprintf(stderr, "convoy-loadgen: first error: %s\n", step.result.first_error.c_str());
     }
-    failed = failed || step.errors > 0 || step.result.succeeded == 0;
+    if (!step.stable) {
+      std::fprintf(stderr, "convoy-loadgen: no stable measurement in %d windows (--stability-percentage %g)\n",
+                   step.windows, stability.percentage);
+    }
+    failed = failed || step.errors > 0 || step.result.succeeded == 0 || !step.stable;
     if (absl::GetFlag(FLAGS_max_errors) >= 0 && step.errors > absl::GetFlag(FLAGS_max_errors)) {
       std::fprintf(stderr, "convoy-loadgen: stopping: %lld errors, more than --max-errors %lld\n",
                    static_cast<long long>(step.errors), static_cast<long long>(absl::GetFlag(FLAGS_max_errors)));

@@ -44,6 +44,11 @@ class Recorder {
     return true;
   }
 
+  void AddSendTime(absl::Duration time) {
+    absl::MutexLock lock(&mu_);
+    result_.send_time += time;
+  }
+
   void Done(absl::Time scheduled, const absl::Status& status) {
     const absl::Time now = absl::Now();
     absl::MutexLock lock(&mu_);
@@ -87,9 +92,11 @@ LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
     const absl::Duration wait = next - absl::Now();
     if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
     if (!recorder.TrySend(next, options.max_in_flight)) continue;
+    const absl::Time sending = absl::Now();
     clients[k % clients.size()]->AsyncInfer(
         requests[k], [&recorder, next](absl::Status status, inference::ModelInferResponse) { recorder.Done(next, status); },
         options.request_timeout);
+    recorder.AddSendTime(absl::Now() - sending);
   }
   return recorder.Finish();
 }

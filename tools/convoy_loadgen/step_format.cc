@@ -38,7 +38,13 @@ std::string FormatTable(const RunDescription& run, const StepReport& step) {
                                 "compute %.0f us\n",
                           step.server.requests, step.server.batch_size, step.server.queue_us, step.server.compute_us);
   }
-  absl::StrAppendFormat(&out, "  client      %.2f cores busy\n", step.client_cpu_cores);
+  absl::StrAppendFormat(&out, "  client      %.2f cores busy, %.0f us to send a request\n", step.client_cpu_cores,
+                        step.client_send_us);
+  if (run.stability_percentage > 0) {
+    absl::StrAppendFormat(&out, "  windows     %d measured; %s within %g %%\n", step.windows,
+                          step.stable ? "figures of the last 3, which agree" : "UNSTABLE: the last 3 do not agree",
+                          run.stability_percentage);
+  }
   if (step.errors > 0) absl::StrAppend(&out, "  errors      ", ErrorsText(step, "  "), "\n");
   return out;
 }
@@ -56,28 +62,30 @@ std::string FormatJson(const RunDescription& run, const StepReport& step) {
       "\"seconds\": %.3f, \"requests\": %d, \"errors\": %d, \"errors_by_code\": %s, \"requests_per_s\": %.2f, "
       "\"items_per_s\": %.2f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p95_ms\": %.3f, \"p99_ms\": %.3f, "
       "\"max_ms\": %.3f, \"server_requests\": %.0f, \"server_batch_size\": %.2f, \"server_queue_us\": %.1f, "
-      "\"server_compute_us\": %.1f, \"client_cpu_cores\": %.2f}",
+      "\"server_compute_us\": %.1f, \"client_cpu_cores\": %.2f, \"client_send_us\": %.1f, \"windows\": %d, \"stable\": %s}",
       run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch, run.multicrop,
       step.seconds, step.result.succeeded, step.errors, errors, step.requests_per_s,
       step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms, step.latency.p90_ms,
       step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms, step.server.requests,
-      step.server.batch_size, step.server.queue_us, step.server.compute_us, step.client_cpu_cores);
+      step.server.batch_size, step.server.queue_us, step.server.compute_us, step.client_cpu_cores, step.client_send_us,
+      step.windows, step.stable ? "true" : "false");
 }
 
 std::string CsvHeader() {
   return "model,concurrency,request_rate,batch,multicrop,seconds,requests,errors,requests_per_s,items_per_s,"
          "p50_ms,p90_ms,p95_ms,p99_ms,max_ms,server_requests,server_batch_size,server_queue_us,"
-         "server_compute_us,client_cpu_cores,errors_by_code";
+         "server_compute_us,client_cpu_cores,client_send_us,windows,stable,errors_by_code";
 }
 
 std::string FormatCsv(const RunDescription& run, const StepReport& step) {
-  return absl::StrFormat("%s,%d,%.2f,%d,%d,%.3f,%d,%d,%.2f,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.2f,%.1f,%.1f,%.2f,%s",
+  return absl::StrFormat("%s,%d,%.2f,%d,%d,%.3f,%d,%d,%.2f,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.2f,%.1f,%.1f,%.2f,%.1f,%d,%s,%s",
                          run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch,
                          run.multicrop, step.seconds, step.result.succeeded, step.errors, step.requests_per_s,
                          step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms,
                          step.latency.p90_ms, step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms,
                          step.server.requests, step.server.batch_size, step.server.queue_us,
-                         step.server.compute_us, step.client_cpu_cores, ErrorsText(step, " "));
+                         step.server.compute_us, step.client_cpu_cores, step.client_send_us, step.windows,
+                         step.stable ? "true" : "false", ErrorsText(step, " "));
 }
 
 }  // namespace convoy

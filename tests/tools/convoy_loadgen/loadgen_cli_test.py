@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""convoy-loadgen --dataset against convoy-server serving the zoo's lenet5-fmnist:
-dataset images go out as PNG requests in turn and every one is answered.
+"""convoy-loadgen's command line against convoy-server serving the zoo's
+lenet5-fmnist: dataset images go out as PNG requests in turn and every one
+is answered; --stability-percentage measures windows until three agree, and
+says so (exit 1) when they do not.
 
-Usage: loadgen_dataset_test.py --server BIN --loadgen BIN --zoo ZOO_DIR
+Usage: loadgen_cli_test.py --server BIN --loadgen BIN --zoo ZOO_DIR
 """
 import argparse
 import json
@@ -19,7 +21,7 @@ from convoy_server import start_server  # noqa: E402  (after the path is set)
 ARGS = None
 
 
-class LoadgenDatasetTest(unittest.TestCase):
+class LoadgenCliTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -46,6 +48,23 @@ class LoadgenDatasetTest(unittest.TestCase):
         self.assertEqual(step["errors"], 0)
         self.assertEqual(step["batch"], 1)
         self.assertEqual(step["multicrop"], 5)
+
+    def test_stability_takes_windows_until_three_agree(self):
+        run = self.loadgen("--concurrency", "2", "--duration", "0.5", "--warmup", "0.2",
+                           "--stability-percentage", "60", "--json")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        step = json.loads(run.stdout)
+        self.assertGreaterEqual(step["windows"], 3)
+        self.assertTrue(step["stable"])
+
+    def test_unreachable_stability_is_reported_and_fails(self):
+        run = self.loadgen("--concurrency", "2", "--duration", "0.3", "--warmup", "0.1",
+                           "--stability-percentage", "0.0001", "--max-windows", "3", "--json")
+        self.assertEqual(run.returncode, 1)
+        step = json.loads(run.stdout)
+        self.assertEqual(step["windows"], 3)
+        self.assertFalse(step["stable"])
+        self.assertIn("no stable measurement in 3 windows", run.stderr)
 
     def test_dataset_and_images_together_are_refused(self):
         run = self.loadgen("--dataset", "fashion-mnist-test", "--image", "x.png")

@@ -1,0 +1,42 @@
+// A step measured in windows until it is stable, as perf_analyzer's
+// --stability-percentage does: windows of --duration (or --count) are
+// measured one after another, at most `max_windows`, until the last three
+// agree: their throughputs, and their mean latencies, each within
+// `percentage` % of the three's mean. The step's figures are then those of
+// the three windows together.
+#ifndef CONVOY_TOOLS_CONVOY_LOADGEN_STABLE_STEP_H_
+#define CONVOY_TOOLS_CONVOY_LOADGEN_STABLE_STEP_H_
+
+#include <string>
+#include <vector>
+
+#include "tools/convoy_loadgen/request_cycle.h"
+#include "tools/convoy_loadgen/load_step.h"
+
+namespace convoy {
+
+struct StabilityOptions {
+  double percentage = 0;  // 0: one window, no stability check.
+  int max_windows = 10;
+};
+
+// Whether the windows' throughputs and mean latencies each lie within
+// `percentage` % of their mean. Windows without a successful request never
+// agree.
+bool WindowsAgree(const std::vector<StepReport>& windows, double percentage);
+
+// One report for consecutive windows of the same load: counts, latencies
+// and measured time added up; server-side per-request figures weighted by
+// the requests each window counted.
+StepReport MergeWindows(const std::vector<StepReport>& windows);
+
+// The last three windows merged (or the one window), with `windows` and
+// `stable` set. The first window has `options.warmup`; the next follow
+// without one.
+StepReport RunStableStep(const std::vector<client::InferenceClient*>& clients, const RequestCycle& requests,
+                         const std::string& model, const StepLoad& load, StepOptions options,
+                         const StabilityOptions& stability);
+
+}  // namespace convoy
+
+#endif  // CONVOY_TOOLS_CONVOY_LOADGEN_STABLE_STEP_H_
