@@ -16,7 +16,9 @@ It must show:
 - load shedding: the excess gets UNAVAILABLE, quickly (median under 50 ms);
   expired requests get DEADLINE_EXCEEDED; nothing else fails;
 - bounded memory: the RSS of the second half of the run exceeds the first
-  half's peak by less than 5 % + 16 MiB.
+  half's peak by less than 10 % + 128 MiB. (Plans for new batch sizes are
+  compiled, and old ones evicted, throughout, so RSS moves by a plan's size;
+  a leak of the requests' 600 KB each would exceed it in about ten seconds.)
 """
 import argparse
 import importlib
@@ -192,7 +194,7 @@ def main() -> int:
             failures.append(f"UNAVAILABLE took {report['unavailable_median_ms']} ms (median)")
         if "DEADLINE_EXCEEDED" not in tally.codes:
             failures.append("no 200 ms request expired, though the queue's wait is longer")
-        if second_peak > first_peak * 1.05 + 16:
+        if second_peak > first_peak * 1.10 + 128:
             failures.append(f"RSS grew: first half peak {first_peak:.1f} MiB, second half {second_peak:.1f} MiB")
         for failure in failures:
             print("FAIL:", failure)
