@@ -4,10 +4,15 @@
     server = start_server(binary, repository, work / "server.log")
     ... server.grpc_port, server.metrics_port ...
     server.stop()
+
+or, for a test class, subclass ServedZooModels.
 """
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+import unittest
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +53,26 @@ def start_server(binary: str, repository: Path, log_path: Path, timeout: float =
     process.kill()
     log.seek(0)
     raise RuntimeError(f"convoy-server did not start:\n{log.read()}")
+
+
+class ServedZooModels(unittest.TestCase):
+    """Tests against one convoy-server serving copies of zoo models, started
+    once for the class. Set `server_binary` and `zoo` (from the command line)
+    before the tests run; subclasses may change `models`."""
+
+    server_binary = None
+    zoo = None
+    models = ("lenet5-fmnist",)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = Path(tempfile.mkdtemp(prefix="convoy-test-"))
+        for model in cls.models:
+            shutil.copytree(Path(cls.zoo) / "models" / model, cls.work / "models" / model)
+        cls.server = start_server(cls.server_binary, cls.work / "models", cls.work / "server.log")
+        cls.target = f"127.0.0.1:{cls.server.grpc_port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.work)

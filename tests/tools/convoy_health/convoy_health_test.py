@@ -15,7 +15,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
-from convoy_server import start_server  # noqa: E402  (after the path is set)
+from convoy_server import ServedZooModels, start_server  # noqa: E402  (after the path is set)
 
 ARGS = None
 REPO = Path(__file__).resolve().parents[3]
@@ -28,19 +28,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ConvoyHealthTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.work = Path(tempfile.mkdtemp(prefix="convoy-health-test-"))
-        shutil.copytree(Path(ARGS.zoo) / "models" / "lenet5-fmnist", cls.work / "models" / "lenet5-fmnist")
-        cls.server = start_server(ARGS.server, cls.work / "models", cls.work / "server.log")
-        cls.target = f"127.0.0.1:{cls.server.grpc_port}"
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        shutil.rmtree(cls.work)
+class ConvoyHealthTest(ServedZooModels):
 
     def health(self, *args):
         return subprocess.run([ARGS.health, *args], capture_output=True, text=True, timeout=60)
@@ -136,4 +124,5 @@ if __name__ == "__main__":
     parser.add_argument("--classify", required=True)
     parser.add_argument("--zoo", required=True)
     ARGS, rest = parser.parse_known_args()
+    ServedZooModels.server_binary, ServedZooModels.zoo = ARGS.server, ARGS.zoo
     unittest.main(argv=[sys.argv[0], *rest])

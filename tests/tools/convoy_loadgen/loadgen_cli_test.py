@@ -8,32 +8,18 @@ Usage: loadgen_cli_test.py --server BIN --loadgen BIN --zoo ZOO_DIR
 """
 import argparse
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
-from convoy_server import start_server  # noqa: E402  (after the path is set)
+from convoy_server import ServedZooModels  # noqa: E402  (after the path is set)
 
 ARGS = None
 
 
-class LoadgenCliTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.work = Path(tempfile.mkdtemp(prefix="convoy-loadgen-dataset-"))
-        shutil.copytree(Path(ARGS.zoo) / "models" / "lenet5-fmnist", cls.work / "models" / "lenet5-fmnist")
-        cls.server = start_server(ARGS.server, cls.work / "models", cls.work / "server.log")
-        cls.target = f"127.0.0.1:{cls.server.grpc_port}"
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        shutil.rmtree(cls.work)
+class LoadgenCliTest(ServedZooModels):
 
     def loadgen(self, *args):
         return subprocess.run([ARGS.loadgen, "--server", self.target, "--model", "lenet5-fmnist", *args],
@@ -83,4 +69,5 @@ if __name__ == "__main__":
     parser.add_argument("--loadgen", required=True)
     parser.add_argument("--zoo", required=True)
     ARGS, rest = parser.parse_known_args()
+    ServedZooModels.server_binary, ServedZooModels.zoo = ARGS.server, ARGS.zoo
     unittest.main(argv=[sys.argv[0], *rest])
