@@ -16,6 +16,11 @@ namespace convoy::server {
 namespace {
 
 constexpr char kServiceName[] = "inference.GRPCInferenceService";
+// SERVING from the moment the server listens until it drains, whether or not
+// its models are ready: for liveness probes, which must not restart a server
+// that is still loading. A model name cannot contain '/', so no model's
+// health entry can take this name.
+constexpr char kLivenessService[] = "convoy/liveness";
 
 RuntimeSample SampleRuntime(const ModelManager& models) {
   RuntimeSample sample;
@@ -96,6 +101,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus("", false);
   health->SetServingStatus(kServiceName, false);
+  health->SetServingStatus(kLivenessService, true);
   Server* raw = server.get();
   server->manager_->SetReadinessListener(
       [raw](const std::string& model, bool ready) { raw->UpdateHealth(model, ready); });

@@ -138,6 +138,9 @@ function convoyChecks(objects, expectImage) {
   const ready = c.readinessProbe?.grpc;
   check(subject, ready?.port === 8001 && !ready.service,
         'readinessProbe is gRPC health service "" on port 8001');
+  const alive = c.livenessProbe?.grpc;
+  check(subject, alive?.port === 8001 && alive.service === "convoy/liveness",
+        'livenessProbe is gRPC health service "convoy/liveness" on port 8001 (alive while models load)');
   check(subject, (c.ports ?? []).some((p) => p.containerPort === 8001 && p.name === "grpc"),
         "container port 8001 is named grpc");
 

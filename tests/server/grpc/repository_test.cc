@@ -79,6 +79,9 @@ TEST(RepositoryTest, BadModelsAreReportedAndDoNotAffectOthers) {
   EXPECT_EQ(*running.client->ServerReady(), false);
   EXPECT_EQ(*running.client->HealthCheck("good"), ServingStatus::SERVING);
   EXPECT_EQ(*running.client->HealthCheck("corrupt"), ServingStatus::NOT_SERVING);
+  // Not ready, yet alive: a liveness probe must not restart it.
+  EXPECT_EQ(*running.client->HealthCheck(""), ServingStatus::NOT_SERVING);
+  EXPECT_EQ(*running.client->HealthCheck("convoy/liveness"), ServingStatus::SERVING);
 
   server::ServerOptions lenient;
   lenient.strict_readiness = false;
