@@ -2,12 +2,13 @@
 // labelled dataset, through any KServe v2 server (Convoy, Triton, ...).
 //
 //   convoy-classify [--server 127.0.0.1:8001] --model NAME [--top-k 3]
-//                   [--multicrop N] [--json] FILE|DIR...
+//                   [--multicrop N | --client-preprocess] [--json] FILE|DIR...
 //   convoy-classify --model NAME --dataset fashion-mnist-test [--limit N]
 //                   [--multicrop N] [--save-scores SCORES.npy] [--json]
 //
 // Files are sent as they are (BYTES, one request per file, decoded and
-// preprocessed by the server); directories are walked. Dataset images are
+// preprocessed by the server), or with --client-preprocess as the tensor the
+// server would make of them (from the model's config); directories are walked. Dataset images are
 // encoded as PNG and sent the same way, so the evaluation covers the whole
 // serving path. Requests are pipelined over one channel with at most
 // --concurrency in flight. Exit status: 0 if every request succeeded, 1 if
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,6 +36,9 @@
 #include "client/inference_client.h"
 #include "engine/api/tensor.h"
 #include "engine/io/npy.h"
+#include "engine/preprocess/image_decoder.h"
+#include "engine/preprocess/preprocess.h"
+#include "server/repository/preprocess_spec.h"
 #include "tools/common/client_tls_flags.h"
 #include "tools/common/dash_flags.h"
 #include "tools/convoy_classify/confusion_matrix.h"
@@ -46,6 +51,9 @@ ABSL_FLAG(std::string, model, "", "Model (or ensemble) to ask (required).");
 ABSL_FLAG(std::string, version, "", "Model version; empty = the server's choice.");
 ABSL_FLAG(int, top_k, 3, "Classes to print per file.");
 ABSL_FLAG(int64_t, multicrop, 0, "Crops per image (1, 5 or 10); 0 = the model's default.");
+ABSL_FLAG(bool, client_preprocess, false,
+          "Decode and preprocess images here, as the model's config.pbtxt says, and send tensors "
+          "(one centre crop) instead of the files.");
 ABSL_FLAG(std::string, input, "", "The input images go to; empty = the model's first input.");
 ABSL_FLAG(std::string, output, "", "The class-score output; empty = the model's first output.");
 ABSL_FLAG(int, concurrency, 8, "Requests in flight at most.");
@@ -68,6 +76,8 @@ struct Target {
   std::string input;
   std::string output;
   int64_t classes = 0;
+  // With --client-preprocess: the model's preprocessing, done here.
+  std::optional<PreprocessSpec> client_preprocessing;
 };
 
 // A server or model problem in the user's terms.
@@ -82,7 +92,7 @@ std::string Explain(const std::string& server, const std::string& model, const a
 
 absl::StatusOr<Target> Describe(client::InferenceClient& client, const std::string& server) {
   Target target{absl::GetFlag(FLAGS_model), absl::GetFlag(FLAGS_version), absl::GetFlag(FLAGS_input),
-                absl::GetFlag(FLAGS_output)};
+                absl::GetFlag(FLAGS_output), /*classes=*/0, /*client_preprocessing=*/std::nullopt};
   absl::StatusOr<inference::ModelMetadataResponse> metadata = client.ModelMetadata(target.model, target.version);
   if (!metadata.ok()) return absl::Status(metadata.status().code(), Explain(server, target.model, metadata.status()));
   if (metadata->inputs().empty() || metadata->outputs().empty()) {
@@ -108,6 +118,26 @@ inference::ModelInferRequest ImageRequest(const Target& target, std::string file
   if (absl::GetFlag(FLAGS_multicrop) != 0) {
     (*request.mutable_parameters())["multicrop"].set_int64_param(absl::GetFlag(FLAGS_multicrop));
   }
+  return request;
+}
+
+// With --client-preprocess, the file as the tensor the server would have
+// made of it (one centre crop); else ImageRequest. Undecodable files are
+// InvalidArgument, as the server would say.
+absl::StatusOr<inference::ModelInferRequest> FileRequest(const Target& target, std::string file) {
+  if (!target.client_preprocessing) return ImageRequest(target, std::move(file));
+  const PreprocessSpec& spec = *target.client_preprocessing;
+  absl::StatusOr<Image> image =
+      DecodeImage(file, spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb, DecodeLimits());
+  if (!image.ok()) return image.status();
+  std::vector<float> pixels(spec.CropElements());
+  if (absl::Status status = PreprocessImage(*image, spec, 1, absl::MakeSpan(pixels)); !status.ok()) return status;
+  inference::ModelInferRequest request;
+  request.set_model_name(target.model);
+  request.set_model_version(target.version);
+  client::AddFp32Input(&request, target.input, {1, spec.channels(), spec.crop_height, spec.crop_width}, pixels);
+  // One crop, whatever the model's default: the tensor is that crop.
+  (*request.mutable_parameters())["multicrop"].set_int64_param(1);
   return request;
 }
 
@@ -213,8 +243,9 @@ int ClassifyFiles(client::InferenceClient& client, const Target& target, const s
       [&](int64_t i) -> absl::StatusOr<inference::ModelInferRequest> {
         absl::StatusOr<std::string> bytes = ReadFile(files[i]);
         if (!bytes.ok()) return bytes.status();
-        inference::ModelInferRequest request = ImageRequest(target, *std::move(bytes));
-        AskClassification(&request, target.output, k);
+        absl::StatusOr<inference::ModelInferRequest> request = FileRequest(target, *std::move(bytes));
+        if (!request.ok()) return request.status();
+        AskClassification(&*request, target.output, k);
         return request;
       },
       [&](int64_t i, absl::Status status, const inference::ModelInferResponse& response) {
@@ -283,8 +314,9 @@ int EvaluateDataset(client::InferenceClient& client, const Target& target) {
       [&](int64_t i) -> absl::StatusOr<inference::ModelInferRequest> {
         absl::StatusOr<std::string> png = EncodeGrayPng(dataset->image(i), dataset->rows, dataset->cols);
         if (!png.ok()) return png.status();
-        inference::ModelInferRequest request = ImageRequest(target, *std::move(png));
-        request.add_outputs()->set_name(target.output);
+        absl::StatusOr<inference::ModelInferRequest> request = FileRequest(target, *std::move(png));
+        if (!request.ok()) return request.status();
+        request->add_outputs()->set_name(target.output);
         return request;
       },
       [&](int64_t i, absl::Status status, const inference::ModelInferResponse& response) {
@@ -351,6 +383,11 @@ int Main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_concurrency) < 1 || absl::GetFlag(FLAGS_top_k) < 1) {
     return (std::cerr << "convoy-classify: --concurrency and --top-k must be at least 1\n", kExitUsage);
   }
+  if (absl::GetFlag(FLAGS_client_preprocess) && absl::GetFlag(FLAGS_multicrop) > 1) {
+    return (std::cerr << "convoy-classify: --client-preprocess sends one crop; --multicrop needs the server's "
+                         "preprocessing\n",
+            kExitUsage);
+  }
   client::ClientOptions options;
   options.target = server;
   options.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
@@ -361,6 +398,20 @@ int Main(int argc, char** argv) {
   if (!client.ok()) return (std::cerr << "convoy-classify: " << client.status().message() << "\n", kExitFailed);
   absl::StatusOr<Target> target = Describe(**client, server);
   if (!target.ok()) return (std::cerr << "convoy-classify: " << target.status().message() << "\n", kExitFailed);
+  if (absl::GetFlag(FLAGS_client_preprocess)) {
+    absl::StatusOr<inference::ModelConfig> config = (*client)->ModelConfig(target->model, target->version);
+    if (!config.ok()) {
+      std::cerr << "convoy-classify: " << Explain(server, target->model, config.status()) << "\n";
+      return kExitFailed;
+    }
+    if (!config->has_preprocessing()) {
+      std::cerr << "convoy-classify: model '" << target->model
+                << "' has no preprocessing section in its config, so there is nothing to do here "
+                   "(--client-preprocess)\n";
+      return kExitUsage;
+    }
+    target->client_preprocessing = server::PreprocessSpecFromConfig(*config);
+  }
   if (dataset) return EvaluateDataset(**client, *target);
   absl::StatusOr<std::vector<std::string>> files = ExpandPaths(args);
   if (!files.ok()) return (std::cerr << "convoy-classify: " << files.status().message() << "\n", kExitUsage);

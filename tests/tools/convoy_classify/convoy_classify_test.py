@@ -85,6 +85,28 @@ class ConvoyClassifyTest(unittest.TestCase):
             self.assertGreaterEqual(line["top"][0]["score"], line["top"][1]["score"])
         self.assertRegex(run.stderr, r"notes\.txt: error: INVALID_ARGUMENT: .*not a JPEG or PNG image")
 
+    def test_client_preprocessing_gives_the_servers_scores(self):
+        pngs = sorted(str(f) for f in (self.work / "images").glob("*.png"))
+        runs = [self.classify("--model", "lenet5-fmnist", "--top-k", "3", "--json", *flags, *pngs)
+                for flags in ([], ["--client-preprocess"])]
+        for run in runs:
+            self.assertEqual(run.returncode, 0, run.stderr)
+        server_side, client_side = ([json.loads(line) for line in run.stdout.splitlines()] for run in runs)
+        self.assertEqual(len(client_side), len(pngs))
+        for by_server, by_client in zip(server_side, client_side):
+            self.assertEqual([t["index"] for t in by_client["top"]], [t["index"] for t in by_server["top"]])
+            for a, b in zip(by_client["top"], by_server["top"]):
+                self.assertAlmostEqual(a["score"], b["score"], places=4)
+
+    def test_client_preprocessing_reports_what_is_not_an_image_and_refuses_multicrop(self):
+        run = self.classify("--model", "lenet5-fmnist", "--client-preprocess", str(self.work / "images"))
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("notes.txt: error: INVALID_ARGUMENT", run.stderr)
+        run = self.classify("--model", "fmnist-ensemble", "--client-preprocess", "--multicrop", "10",
+                            str(self.work / "images"))
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("--client-preprocess sends one crop", run.stderr)
+
     def test_explains_a_missing_server_and_a_missing_model(self):
         run = self.classify("--model", "lenet5-fmnist", str(self.work / "images"), server="127.0.0.1:1")
         self.assertEqual(run.returncode, 1)
