@@ -1,15 +1,15 @@
 #include "server/grpc/admin_token.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/repository/file_util.h"
 
 namespace convoy::server {
 namespace {
 
 constexpr std::string_view kBearer = "Bearer ";
+// A token is a few bytes; anything far larger is a wrong path.
+constexpr int64_t kMaxSecretFileBytes = 1 << 20;
 
 // Takes as long for every token of a given length, so response times do
 // not reveal how many leading characters were right.
@@ -23,11 +23,12 @@ bool EqualInConstantTime(std::string_view a, std::string_view b) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadAdminToken(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read --admin-token-file ", path));
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string token(absl::StripAsciiWhitespace(content.str()));
+  absl::StatusOr<std::string> content = ReadBoundedFile(path, kMaxSecretFileBytes);
+  if (!content.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read --admin-token-file ", path, ": ",
+                                                   content.status().message()));
+  }
+  std::string token(absl::StripAsciiWhitespace(*content));
   if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--admin-token-file ", path, " is empty"));
   return token;
 }

@@ -5,22 +5,23 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/repository/file_util.h"
 
 namespace convoy::server {
 namespace {
 
+// Certificate bundles are a few KiB; anything far larger is a wrong path.
+constexpr int64_t kMaxPemFileBytes = 1 << 20;
+
 absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read ", flag, " ", path));
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
+  absl::StatusOr<std::string> content = ReadBoundedFile(path, kMaxPemFileBytes);
+  if (!content.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", flag, " ", path, ": ", content.status().message()));
+  }
+  return content;
 }
 
 struct BioDeleter {
