@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Convoy's image as a user would, with all traffic on loopback
-# (--network host, the server bound to 127.0.0.1 on free ports):
+# (--network host, the server bound to 127.0.0.1 on free ports, the root
+# filesystem read-only as the Kubernetes manifests run it):
 #   1. the image: non-root user, ports, HEALTHCHECK, OCI labels, no compilers
 #      or -dev packages;
 #   2. the default repository: the container becomes healthy, and
