@@ -47,7 +47,15 @@ bool ElementCountAtMost(const Shape& shape, int64_t limit) {
 std::string ShapeToString(const Shape& shape) { return "[" + absl::StrJoin(shape, ",") + "]"; }
 
 Tensor::Tensor(DataType type, Shape shape)
-    : type_(type), shape_(std::move(shape)), bytes_(NumElements(shape_) * DataTypeSize(type_)) {}
+    : type_(type), shape_(std::move(shape)), bytes_(NumElements(shape_) * DataTypeSize(type_), '\0') {}
+
+Tensor Tensor::FromBytes(DataType type, Shape shape, std::string bytes) {
+  Tensor t;
+  t.type_ = type;
+  t.shape_ = std::move(shape);
+  t.bytes_ = std::move(bytes);
+  return t;
+}
 
 Tensor Tensor::FromFloats(Shape shape, absl::Span<const float> values) {
   Tensor t(DataType::kFloat32, std::move(shape));

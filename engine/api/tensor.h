@@ -43,6 +43,9 @@ class Tensor {
   // Zero-filled tensor. REQUIRES: every dimension >= 0.
   Tensor(DataType type, Shape shape);
 
+  // A tensor that takes over `bytes` (no copy): how large weights read from
+  // a file are held once. REQUIRES: bytes.size() is the shape's byte size.
+  static Tensor FromBytes(DataType type, Shape shape, std::string bytes);
   static Tensor FromFloats(Shape shape, absl::Span<const float> values);
   static Tensor FromInt64s(Shape shape, absl::Span<const int64_t> values);
 
@@ -68,9 +71,12 @@ class Tensor {
  private:
   DataType type_ = DataType::kFloat32;
   Shape shape_;
-  // std::vector<char> would zero-fill too; the alignment of operator new
-  // (16 bytes) is enough for every type here.
-  std::vector<unsigned char> bytes_;
+  // A string so that FromBytes can adopt a buffer read elsewhere (protobuf
+  // keeps raw tensor data in strings). The alignment of operator new (16
+  // bytes) is enough for every type here; short strings live inside the
+  // object, which is aligned for std::string's own members (8 bytes), enough
+  // for the one int64 or float a short buffer can hold.
+  std::string bytes_;
 };
 
 }  // namespace convoy

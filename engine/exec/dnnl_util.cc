@@ -20,8 +20,8 @@ dnnl::memory::desc PlainDesc(const Shape& shape) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, PlainStrides(dims));
 }
 
-dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims) {
-  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims, dnnl::memory::data_type type) {
+  return dnnl::memory::desc(dims, type, dnnl::memory::format_tag::any);
 }
 
 bool IsPlain(const dnnl::memory::desc& desc) {

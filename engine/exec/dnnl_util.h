@@ -18,7 +18,8 @@ dnnl::memory::dims PlainStrides(const dnnl::memory::dims& dims);
 dnnl::memory::desc PlainDesc(const Shape& shape);
 
 // The same dims with format_tag::any, for primitives that choose a layout.
-dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims);
+dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims,
+                           dnnl::memory::data_type type = dnnl::memory::data_type::f32);
 
 bool IsPlain(const dnnl::memory::desc& desc);
 

@@ -1,8 +1,6 @@
 // Model implemented on the IR, the plan compiler and oneDNN.
 #include <omp.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/cleanup/cleanup.h"
@@ -31,6 +29,10 @@ class OneDnnModel : public Model {
         engine_(dnnl::engine::kind::cpu, 0),
         inputs_(graph_.inputs),
         outputs_(graph_.outputs) {
+    plan_options_.max_value_bytes = options.max_value_bytes;
+    plan_options_.compute_type = options.precision == Precision::kBfloat16
+                                     ? dnnl::memory::data_type::bf16
+                                     : dnnl::memory::data_type::f32;
     for (const TensorInfo& out : outputs_) default_outputs_.push_back(out.name);
   }
 
@@ -64,6 +66,7 @@ class OneDnnModel : public Model {
 
   const ir::Graph graph_;
   const ModelOptions options_;
+  PlanOptions plan_options_;
   const absl::flat_hash_set<std::string> fused_away_;  // Values the graph passes removed.
   const dnnl::engine engine_;
   std::vector<TensorInfo> inputs_;
@@ -216,8 +219,7 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   absl::MutexLock lock(&entry->mu);
   if (entry->plan == nullptr) {
     absl::StatusOr<std::unique_ptr<Plan>> plan =
-        PlanBuilder::Build(graph_, engine_, ordered, output_names, options_.max_value_bytes,
-                           weights_);
+        PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options_, weights_);
     if (!plan.ok()) return plan.status();
     entry->plan = *std::move(plan);
     AccountAndEvict(key, entry->plan->activation_bytes());
@@ -248,12 +250,8 @@ void OneDnnModel::AccountAndEvict(const std::string& key, int64_t bytes) const {
   }
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<Model>> Model::LoadFromBytes(absl::string_view bytes,
-                                                            const std::string& source,
-                                                            const ModelOptions& options) {
-  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(bytes, source);
+absl::StatusOr<std::unique_ptr<Model>> FromGraph(absl::StatusOr<ir::Graph> graph,
+                                                 const ModelOptions& options) {
   if (!graph.ok()) return graph.status();
   absl::flat_hash_set<std::string> fused_away;
   if (options.optimize) {
@@ -266,13 +264,17 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadFromBytes(absl::string_view by
   return model;
 }
 
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Model>> Model::LoadFromBytes(absl::string_view bytes,
+                                                            const std::string& source,
+                                                            const ModelOptions& options) {
+  return FromGraph(ParseOnnxModel(bytes, source), options);
+}
+
 absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
                                                    const ModelOptions& options) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  return LoadFromBytes(bytes.str(), path, options);
+  return FromGraph(ReadOnnxModel(path), options);
 }
 
 }  // namespace convoy

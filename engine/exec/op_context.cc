@@ -1,5 +1,7 @@
 #include "engine/exec/op_context.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/exec/dnnl_util.h"
@@ -114,6 +116,8 @@ const Shape& OpContext::output_shape(size_t i) const {
 
 const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine_; }
 
+dnnl::memory::data_type OpContext::compute_type() const { return builder_.options_.compute_type; }
+
 dnnl::memory OpContext::Input(size_t i) { return builder_.MemoryOf(node_.inputs[i]); }
 
 dnnl::memory OpContext::InputAs(size_t i, const dnnl::memory::desc& desc) {
@@ -142,13 +146,24 @@ dnnl::memory OpContext::NewScratch(const dnnl::memory::desc& desc) {
   return builder_.Allocate(desc);
 }
 
-void OpContext::AddPrimitive(dnnl::primitive primitive,
-                             std::unordered_map<int, dnnl::memory> args) {
-  builder_.plan_->steps_.push_back({node_.name, std::move(primitive), std::move(args), nullptr});
+dnnl::memory OpContext::NewFilled(const dnnl::memory::desc& desc, float value) {
+  dnnl::memory m = builder_.AllocateConstant(desc);
+  float* data = static_cast<float*>(m.get_data_handle());
+  std::fill(data, data + desc.get_size() / sizeof(float), value);
+  return m;
 }
 
-void OpContext::AddStep(std::function<void()> step) {
-  builder_.plan_->steps_.push_back({node_.name, {}, {}, std::move(step)});
+dnnl::memory OpContext::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
+  return builder_.Alias(memory, desc);
+}
+
+void OpContext::AddPrimitive(dnnl::primitive primitive,
+                             std::unordered_map<int, dnnl::memory> args) {
+  builder_.plan_->steps_.push_back({node_.name, std::move(primitive), std::move(args), nullptr, {}});
+}
+
+void OpContext::AddStep(std::function<void()> step, std::vector<dnnl::memory> touches) {
+  builder_.plan_->steps_.push_back({node_.name, {}, {}, std::move(step), std::move(touches)});
 }
 
 void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {

@@ -74,6 +74,9 @@ class OpContext {
 
   // --- Build.
   const dnnl::engine& engine() const;
+  // The element type convolutions and matrix products compute in (f32, or
+  // bf16 for Precision::kBfloat16). Other operators keep their input's type.
+  dnnl::memory::data_type compute_type() const;
   dnnl::memory Input(size_t i);
   dnnl::memory InputAs(size_t i, const dnnl::memory::desc& desc);
   dnnl::memory InputPlain(size_t i);
@@ -87,11 +90,21 @@ class OpContext {
   dnnl::memory NewOutput(size_t i, const dnnl::memory::desc& desc);
   // Makes the output share `memory` (for reshapes and identities).
   void BindOutput(size_t i, dnnl::memory memory);
+  // Run-time memory for intermediate results. Like NewOutput's, it has no
+  // buffer until the plan is finished (its place in the plan's arena), so
+  // it may only be used by the steps added here.
   dnnl::memory NewScratch(const dnnl::memory::desc& desc);
+  // Memory with a buffer of its own, filled now with `value`; steps may
+  // read it but never write it.
+  dnnl::memory NewFilled(const dnnl::memory::desc& desc, float value);
+  // The buffer of `memory` (any memory obtained here) seen through `desc`: a
+  // reshape, strided view or sub-memory of the same bytes.
+  dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);
   void AddPrimitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
   // A step run on the calling thread in order with the primitives; it may
-  // only touch memories obtained above.
-  void AddStep(std::function<void()> step);
+  // only touch memories obtained above, and must list every one it touches
+  // (they decide how long their buffers are kept).
+  void AddStep(std::function<void()> step, std::vector<dnnl::memory> touches);
   // Runs `primitive` once, now (for work on constants at compile time).
   void RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
 

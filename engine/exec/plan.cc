@@ -48,7 +48,7 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
 }
 
 int64_t Plan::activation_bytes() const {
-  int64_t bytes = 0;
+  int64_t bytes = arena_ ? static_cast<int64_t>(arena_.get_desc().get_size()) : 0;
   for (const dnnl::memory& memory : memories_) {
     bytes += static_cast<int64_t>(memory.get_desc().get_size());
   }

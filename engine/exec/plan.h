@@ -28,8 +28,9 @@ class Plan {
   // with. REQUIRES: their shapes equal the shapes the plan was built for.
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs);
 
-  // Bytes of the activation memories the plan allocated (its weights are
-  // shared through the model's WeightCache and not counted).
+  // Bytes the plan allocated: its activation arena and the constants it
+  // folded (its weights are shared through the model's WeightCache and not
+  // counted).
   int64_t activation_bytes() const;
 
  private:
@@ -41,6 +42,7 @@ class Plan {
     dnnl::primitive primitive;
     std::unordered_map<int, dnnl::memory> args;
     std::function<void()> cpu;  // Set instead of primitive for CPU steps.
+    std::vector<dnnl::memory> touches;  // The memories `cpu` reads or writes.
   };
   struct Output {
     Shape shape;
@@ -60,8 +62,11 @@ class Plan {
   std::vector<Output> outputs_;
   std::vector<Step> steps_;
   std::deque<Tensor> constants_;  // Values folded while compiling.
-  // Every memory the plan allocated; views made with a borrowed handle rely
-  // on these staying alive as long as the plan.
+  // Every activation lives in this one buffer (see arena.h).
+  dnnl::memory arena_;
+  // Memories with buffers of their own (values computed while compiling);
+  // views made with a borrowed handle rely on these staying alive as long
+  // as the plan.
   std::vector<dnnl::memory> memories_;
 };
 

@@ -2,14 +2,15 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/exec/arena.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 
 namespace convoy {
 
 PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
-                         int64_t max_value_bytes, WeightCache& weights)
-    : graph_(graph), max_value_bytes_(max_value_bytes), weights_(weights), plan_(new Plan(engine)) {
+                         const PlanOptions& options, WeightCache& weights)
+    : graph_(graph), options_(options), weights_(weights), plan_(new Plan(engine)) {
   for (const auto& [name, tensor] : graph.initializers) {
     Value& v = values_[name];
     v.type = tensor.type();
@@ -20,8 +21,9 @@ PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
 
 absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
     const ir::Graph& graph, const dnnl::engine& engine, const std::vector<const Tensor*>& inputs,
-    const std::vector<std::string>& output_names, int64_t max_value_bytes, WeightCache& weights) {
-  PlanBuilder builder(graph, engine, max_value_bytes, weights);
+    const std::vector<std::string>& output_names, const PlanOptions& options,
+    WeightCache& weights) {
+  PlanBuilder builder(graph, engine, options, weights);
   if (absl::Status s = builder.BindInputs(inputs); !s.ok()) return s;
   absl::StatusOr<std::vector<const ir::Node*>> nodes = builder.NodesNeededFor(output_names);
   if (!nodes.ok()) return nodes.status();
@@ -29,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
     if (absl::Status s = builder.CompileNode(*node); !s.ok()) return s;
   }
   if (absl::Status s = builder.BindOutputs(output_names); !s.ok()) return s;
+  builder.PlaceActivations();
   return std::move(builder.plan_);
 }
 
@@ -162,18 +165,80 @@ absl::Status PlanBuilder::CheckSize(const std::string& name, const Shape& shape)
     return absl::UnimplementedError(absl::StrCat("value '", name, "' has rank ", shape.size(),
                                                  "; at most ", kMaxRank, " is supported"));
   }
-  if (!ElementCountAtMost(shape, max_value_bytes_ / 4)) {
+  if (!ElementCountAtMost(shape, options_.max_value_bytes / 4)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "value '", name, "' of shape ", ShapeToString(shape), " would exceed the limit of ",
-        max_value_bytes_, " bytes for one tensor (ModelOptions.max_value_bytes)"));
+        options_.max_value_bytes, " bytes for one tensor (ModelOptions.max_value_bytes)"));
   }
   return absl::OkStatus();
 }
 
 dnnl::memory PlanBuilder::Allocate(const dnnl::memory::desc& desc) {
+  dnnl::memory m(desc, plan_->engine_, DNNL_MEMORY_NONE);
+  buffer_of_[m.get()] = buffers_.size();
+  buffers_.push_back(m);
+  return m;
+}
+
+dnnl::memory PlanBuilder::AllocateConstant(const dnnl::memory::desc& desc) {
   dnnl::memory m(desc, plan_->engine_);
   plan_->memories_.push_back(m);
   return m;
+}
+
+dnnl::memory PlanBuilder::AllocateFor(const std::string& name, const dnnl::memory::desc& desc) {
+  return value(name).constant != nullptr ? AllocateConstant(desc) : Allocate(desc);
+}
+
+dnnl::memory PlanBuilder::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
+  auto it = buffer_of_.find(memory.get());
+  if (it == buffer_of_.end()) {  // A buffer of its own: share it now.
+    dnnl::memory alias(desc, plan_->engine_, memory.get_data_handle());
+    plan_->memories_.push_back(alias);
+    return alias;
+  }
+  const size_t buffer = it->second;
+  dnnl::memory alias(desc, plan_->engine_, DNNL_MEMORY_NONE);
+  buffer_of_[alias.get()] = buffer;
+  aliases_.emplace_back(alias, buffer);
+  return alias;
+}
+
+void PlanBuilder::PlaceActivations() {
+  std::vector<ArenaBlock> blocks(buffers_.size());
+  std::vector<bool> used(buffers_.size(), false);
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    blocks[i].bytes = static_cast<int64_t>(buffers_[i].get_desc().get_size());
+  }
+  auto touch = [&](const dnnl::memory& m, int step) {
+    auto it = buffer_of_.find(m.get());
+    if (it == buffer_of_.end()) return;
+    ArenaBlock& block = blocks[it->second];
+    block.first = used[it->second] ? std::min(block.first, step) : step;
+    block.last = used[it->second] ? std::max(block.last, step) : step;
+    used[it->second] = true;
+  };
+  // Inputs are written before the first step, outputs read after the last.
+  for (const dnnl::memory& m : plan_->inputs_) touch(m, 0);
+  const std::vector<Plan::Step>& steps = plan_->steps_;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (const auto& [arg, m] : steps[i].args) touch(m, static_cast<int>(i));
+    for (const dnnl::memory& m : steps[i].touches) touch(m, static_cast<int>(i));
+  }
+  for (const Plan::Output& out : plan_->outputs_) {
+    if (out.memory) touch(out.memory, static_cast<int>(steps.size()));
+  }
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (!used[i]) blocks[i].bytes = 0;  // Never read or written: no room needed.
+  }
+  const ArenaLayout layout = PlanArena(blocks);
+  if (layout.bytes == 0) return;
+  plan_->arena_ = dnnl::memory(
+      dnnl::memory::desc({layout.bytes}, dnnl::memory::data_type::u8, dnnl::memory::format_tag::a),
+      plan_->engine_);
+  char* base = static_cast<char*>(plan_->arena_.get_data_handle());
+  for (size_t i = 0; i < buffers_.size(); ++i) buffers_[i].set_data_handle(base + layout.offsets[i]);
+  for (auto& [alias, buffer] : aliases_) alias.set_data_handle(base + layout.offsets[buffer]);
 }
 
 dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
@@ -194,21 +259,24 @@ dnnl::memory PlanBuilder::Reordered(const std::string& name, const dnnl::memory:
     if (view.get_desc() == desc) return view;
   }
   if (desc.dims() != src.get_desc().dims()) {
-    // Same elements seen with other dims (grouped weights, broadcast ranks).
+    // Same elements seen with other dims (grouped weights, broadcast ranks),
+    // in the element type they are stored in.
     dnnl::memory m = Viewed(
-        name, dnnl::memory::desc(desc.dims(), desc.data_type(), PlainStrides(desc.dims())), desc);
+        name,
+        dnnl::memory::desc(desc.dims(), src.get_desc().data_type(), PlainStrides(desc.dims())),
+        desc);
     v.views.push_back(m);
     return m;
   }
   dnnl::memory dst;
   if (const Tensor* shared = SharedConstant(name)) {
     dst = weights_.GetOrMake(shared, src.get_desc(), desc, [&] {
-      dnnl::memory m = Allocate(desc);
+      dnnl::memory m = AllocateConstant(desc);
       Reorder(name, src, m);
       return m;
     });
   } else {
-    dst = Allocate(desc);
+    dst = AllocateFor(name, desc);
     Reorder(name, src, dst);
   }
   v.views.push_back(dst);
@@ -232,10 +300,9 @@ dnnl::memory PlanBuilder::ViewedUncached(const std::string& name, const dnnl::me
                                          const dnnl::memory::desc& desc) {
   Value& v = value(name);
   dnnl::memory plain = Reordered(name, PlainDesc(v.shape));
-  dnnl::memory src(view, plan_->engine_, plain.get_data_handle());
-  plan_->memories_.push_back(src);
+  dnnl::memory src = Alias(plain, view);
   if (view == desc) return src;
-  dnnl::memory dst = Allocate(desc);
+  dnnl::memory dst = AllocateFor(name, desc);
   Reorder(name, src, dst);
   return dst;
 }
@@ -246,7 +313,7 @@ void PlanBuilder::Reorder(const std::string& name, dnnl::memory src, dnnl::memor
     reorder.execute(plan_->stream_, src, dst);
     plan_->stream_.wait();
   } else {
-    plan_->steps_.push_back({name, reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, nullptr});
+    plan_->steps_.push_back({name, reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, nullptr, {}});
   }
 }
 

@@ -23,6 +23,12 @@
 
 namespace convoy {
 
+struct PlanOptions {
+  int64_t max_value_bytes = 0;  // ModelOptions::max_value_bytes.
+  // Element type of convolutions and matrix products (ModelOptions::precision).
+  dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;
+};
+
 class PlanBuilder {
  public:
   // `inputs` holds one tensor per graph input, in graph order: float inputs
@@ -32,7 +38,7 @@ class PlanBuilder {
                                                      const dnnl::engine& engine,
                                                      const std::vector<const Tensor*>& inputs,
                                                      const std::vector<std::string>& output_names,
-                                                     int64_t max_value_bytes,
+                                                     const PlanOptions& options,
                                                      WeightCache& weights);
 
  private:
@@ -46,7 +52,7 @@ class PlanBuilder {
     std::vector<dnnl::memory> views;  // The same value in other layouts, made on demand.
   };
 
-  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, int64_t max_value_bytes,
+  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, const PlanOptions& options,
               WeightCache& weights);
   // InvalidArgument if a value of `shape` would break the size limit, or
   // Unimplemented past oneDNN's rank limit.
@@ -71,13 +77,28 @@ class PlanBuilder {
   const Tensor* SharedConstant(const std::string& name) const;
   // Runs now for constants, else adds a step.
   void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst);
+  // Run-time memory: no buffer until PlaceActivations gives it its place in
+  // the plan's arena.
   dnnl::memory Allocate(const dnnl::memory::desc& desc);
+  // Memory with a buffer of its own now, for values known at compile time.
+  dnnl::memory AllocateConstant(const dnnl::memory::desc& desc);
+  // Allocate or AllocateConstant, as the value `name` is run-time or constant.
+  dnnl::memory AllocateFor(const std::string& name, const dnnl::memory::desc& desc);
+  dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);
+  // Lays out the run-time buffers by the steps that touch them (arena.h),
+  // allocates the arena and points every run-time memory into it.
+  void PlaceActivations();
 
   const ir::Graph& graph_;
-  const int64_t max_value_bytes_;
+  const PlanOptions options_;
   WeightCache& weights_;
   std::unique_ptr<Plan> plan_;
   absl::flat_hash_map<std::string, Value> values_;
+  // Run-time memories: the buffers Allocate made, then aliases of them with
+  // the index of their buffer.
+  std::vector<dnnl::memory> buffers_;
+  std::vector<std::pair<dnnl::memory, size_t>> aliases_;
+  absl::flat_hash_map<dnnl_memory_t, size_t> buffer_of_;
 };
 
 }  // namespace convoy

@@ -1,7 +1,12 @@
 #include "engine/onnx/onnx_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <limits>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -21,13 +26,14 @@ class Translator {
  public:
   explicit Translator(const std::string& source) { graph_.source = source; }
 
-  absl::StatusOr<ir::Graph> Translate(const onnx::ModelProto& model) {
+  // Takes the initializers' raw data out of `model` rather than copying it.
+  absl::StatusOr<ir::Graph> Translate(onnx::ModelProto& model) {
     if (!model.has_graph() || model.ir_version() <= 0) {
       return Invalid("not an ONNX model (no graph or no ir_version)");
     }
     RETURN_IF_ERROR_(ReadOpset(model));
-    const onnx::GraphProto& g = model.graph();
-    for (const onnx::TensorProto& t : g.initializer()) RETURN_IF_ERROR_(AddInitializer(t));
+    onnx::GraphProto& g = *model.mutable_graph();
+    for (onnx::TensorProto& t : *g.mutable_initializer()) RETURN_IF_ERROR_(AddInitializer(t));
     if (g.sparse_initializer_size() > 0) return Unsupported("sparse initializers are not supported");
     for (const onnx::ValueInfoProto& v : g.input()) {
       if (graph_.initializers.count(v.name()) > 0) continue;  // IR < 4 lists them as inputs too.
@@ -86,9 +92,9 @@ class Translator {
     return absl::OkStatus();
   }
 
-  absl::Status AddInitializer(const onnx::TensorProto& t) {
+  absl::Status AddInitializer(onnx::TensorProto& t) {
     absl::StatusOr<Tensor> value =
-        TensorFromProto(t, absl::StrCat(graph_.source, ": initializer '", t.name(), "'"));
+        TakeTensorFromProto(&t, absl::StrCat(graph_.source, ": initializer '", t.name(), "'"));
     if (!value.ok()) return value.status();
     RETURN_IF_ERROR_(Define(t.name(), "initializer"));
     graph_.initializers.emplace(t.name(), *std::move(value));
@@ -248,6 +254,27 @@ absl::StatusOr<ir::Graph> ParseOnnxModel(absl::string_view bytes, const std::str
         absl::StrCat(source, ": not an ONNX model (the protobuf does not parse; truncated?)"));
   }
   return Translator(source).Translate(model);
+}
+
+absl::StatusOr<ir::Graph> ReadOnnxModel(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
+  absl::Cleanup close_fd = [fd] { close(fd); };
+  struct stat info;
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+  }
+  if (info.st_size > std::numeric_limits<int>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than 2 GiB"));
+  }
+  // Parsed straight from the file: the bytes are never held whole in
+  // memory beside the message.
+  onnx::ModelProto model;
+  if (!model.ParseFromFileDescriptor(fd)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not an ONNX model (the protobuf does not parse; truncated?)"));
+  }
+  return Translator(path).Translate(model);
 }
 
 }  // namespace convoy

@@ -25,6 +25,12 @@ inline constexpr int64_t kMaxOpset = 17;
 
 absl::StatusOr<ir::Graph> ParseOnnxModel(absl::string_view bytes, const std::string& source);
 
+// As ParseOnnxModel, reading the file at `path` (named in errors): NotFound
+// if it cannot be opened, InvalidArgument if it is not a regular file, is over
+// 2 GiB or does not parse. The file is parsed as it is read, so loading holds
+// the weights once, not two or three times.
+absl::StatusOr<ir::Graph> ReadOnnxModel(const std::string& path);
+
 }  // namespace convoy
 
 #endif  // CONVOY_ENGINE_ONNX_ONNX_LOADER_H_

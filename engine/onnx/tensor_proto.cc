@@ -64,10 +64,11 @@ absl::StatusOr<bool> UsesRawData(const TensorProto& proto, int typed_count,
 }
 
 // FLOAT and INT64: the tensor's bytes are the raw_data or the typed field.
+// With `take` (the proto's own raw_data), raw bytes are moved, not copied.
 template <typename T, typename Repeated>
 absl::StatusOr<Tensor> CopyValues(const TensorProto& proto, DataType type,
                                   const Repeated& typed, absl::string_view typed_field,
-                                  absl::string_view context) {
+                                  absl::string_view context, std::string* take) {
   absl::StatusOr<Shape> shape = ShapeOf(proto, context);
   if (!shape.ok()) return shape.status();
   absl::StatusOr<bool> raw = UsesRawData(proto, typed.size(), typed_field, context);
@@ -83,6 +84,7 @@ absl::StatusOr<Tensor> CopyValues(const TensorProto& proto, DataType type,
   if (!*raw && typed.size() != count) {
     return SizeMismatch(context, proto, typed_field, typed.size(), count, "values");
   }
+  if (*raw && take != nullptr) return Tensor::FromBytes(type, *std::move(shape), std::move(*take));
   Tensor tensor(type, *std::move(shape));
   if (count > 0) {
     std::memcpy(tensor.raw_data(), *raw ? static_cast<const void*>(proto.raw_data().data())
@@ -137,7 +139,10 @@ std::string DataTypeNameOf(int onnx_elem_type) {
       static_cast<onnx::TensorProto_DataType>(onnx_elem_type));
 }
 
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto, absl::string_view context) {
+namespace {
+
+absl::StatusOr<Tensor> Convert(const TensorProto& proto, std::string* take,
+                               absl::string_view context) {
   if (proto.data_location() == TensorProto::EXTERNAL) {
     return absl::UnimplementedError(
         absl::StrCat(context, ": external data (data_location EXTERNAL) is not supported"));
@@ -149,10 +154,10 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto, absl::string_vi
   switch (proto.data_type()) {
     case TensorProto::FLOAT:
       return CopyValues<float>(proto, DataType::kFloat32, proto.float_data(), "float_data",
-                               context);
+                               context, take);
     case TensorProto::INT64:
       return CopyValues<int64_t>(proto, DataType::kInt64, proto.int64_data(), "int64_data",
-                                 context);
+                                 context, take);
     case TensorProto::INT32:
       return WidenToInt64<int32_t>(proto, /*is_bool=*/false, context);
     case TensorProto::INT16:
@@ -169,6 +174,16 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto, absl::string_vi
       return absl::UnimplementedError(absl::StrCat(
           context, ": dtype ", DataTypeNameOf(proto.data_type()), " is not supported"));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto, absl::string_view context) {
+  return Convert(proto, nullptr, context);
+}
+
+absl::StatusOr<Tensor> TakeTensorFromProto(TensorProto* proto, absl::string_view context) {
+  return Convert(*proto, proto->mutable_raw_data(), context);
 }
 
 absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path) {

@@ -35,6 +35,10 @@ namespace convoy {
 
 absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& proto,
                                        absl::string_view context);
+// As TensorFromProto, but float and int64 raw_data is moved into the tensor
+// instead of copied (the proto's raw_data is left empty): a model's weights
+// are then held once while it loads, not twice.
+absl::StatusOr<Tensor> TakeTensorFromProto(onnx::TensorProto* proto, absl::string_view context);
 
 // Reads a file holding one serialized TensorProto, such as the ONNX backend
 // test data `test_data_set_0/input_0.pb`, and converts it as above. The

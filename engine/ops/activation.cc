@@ -61,7 +61,8 @@ absl::Status BuildClipWithRuntimeBounds(OpContext& ctx) {
                          std::pair{size_t{2}, algorithm::binary_min}}) {
     if (!ctx.has_input(i)) continue;
     dnnl::memory bound = ctx.InputViewed(i, scalar, scalar);
-    dnnl::binary::primitive_desc pd({kind, acc.get_desc(), scalar, AnyDesc(acc.get_desc().dims())},
+    dnnl::binary::primitive_desc pd({kind, acc.get_desc(), scalar,
+                                     AnyDesc(acc.get_desc().dims(), acc.get_desc().data_type())},
                                     ctx.engine());
     dnnl::memory dst = ctx.NewScratch(pd.dst_desc());
     ctx.AddPrimitive(dnnl::binary(pd),

@@ -145,7 +145,9 @@ absl::Status Infer(OpContext& ctx) {
 // the dims of the result and rhs broadcasts to them.
 memory EmitBinary(OpContext& ctx, dnnl::algorithm algorithm, memory lhs, memory rhs) {
   dnnl::binary::primitive_desc pd(
-      {algorithm, lhs.get_desc(), rhs.get_desc(), AnyDesc(lhs.get_desc().dims())}, ctx.engine());
+      {algorithm, lhs.get_desc(), rhs.get_desc(),
+       AnyDesc(lhs.get_desc().dims(), lhs.get_desc().data_type())},
+      ctx.engine());
   memory dst = ctx.NewScratch(pd.dst_desc());
   ctx.AddPrimitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, lhs}, {DNNL_ARG_SRC_1, rhs}, {DNNL_ARG_DST, dst}});
   return dst;
@@ -194,8 +196,7 @@ absl::Status Build(OpContext& ctx) {
     if (acc.get_desc().dims() != out) acc = plain_view(order[0]);  // Scalar stored as [1].
   } else {
     // Broadcast the leading operand up to the result's dims first: 0 + x.
-    memory zeros = ctx.NewScratch(PlainDesc(out_shape));
-    std::fill_n(static_cast<float*>(zeros.get_data_handle()), NumElements(out_shape), 0.0f);
+    memory zeros = ctx.NewFilled(PlainDesc(out_shape), 0.0f);
     acc = EmitBinary(ctx, dnnl::algorithm::binary_add, zeros, plain_view(order[0]));
   }
   for (size_t k = 1; k < order.size(); ++k) {

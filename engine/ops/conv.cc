@@ -118,10 +118,12 @@ absl::Status Build(OpContext& ctx) {
   const bool has_bias = ctx.has_input(2);
   dnnl::memory::desc bias_desc =
       has_bias ? PlainDesc(ctx.input_shape(2)) : dnnl::memory::desc();
+  const dnnl::memory::data_type type = ctx.compute_type();
   dnnl::convolution_forward::desc desc(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-      AnyDesc(ToDims(ctx.input_shape(0))), AnyDesc(weight_dims), bias_desc,
-      AnyDesc(ToDims(ctx.output_shape(0))), g.window.OneDnnStrides(), g.window.OneDnnDilations(),
+      AnyDesc(ToDims(ctx.input_shape(0)), type), AnyDesc(weight_dims, type), bias_desc,
+      AnyDesc(ToDims(ctx.output_shape(0)), type), g.window.OneDnnStrides(),
+      g.window.OneDnnDilations(),
       g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
   const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
   if (HasResidual(ctx) && !sum) return BuildWithBroadcastResidual(ctx, desc, {});
@@ -146,7 +148,7 @@ absl::Status Build(OpContext& ctx) {
     if (residual.get_desc() == dst.get_desc()) {
       ctx.AddStep([residual, dst] {
         std::memcpy(dst.get_data_handle(), residual.get_data_handle(), dst.get_desc().get_size());
-      });
+      }, {residual, dst});
     } else {
       ctx.AddPrimitive(dnnl::reorder(residual, dst), {{DNNL_ARG_FROM, residual}, {DNNL_ARG_TO, dst}});
     }

@@ -21,16 +21,15 @@ memory::desc TransposedView(int64_t rows, int64_t cols) {
   return StridedDesc({cols, rows}, {1, cols});
 }
 
-// What to tell oneDNN about a weights operand: choose freely for constants
-// (reordered once), or take the run-time data as it is.
-memory::desc WeightsDesc(const OpContext& ctx, size_t i, const memory::desc& view) {
-  return ctx.constant_input(i) != nullptr ? AnyDesc(view.dims()) : view;
-}
-
-// The layout a matmul operand should be given in: oneDNN's choice for
-// constants (paid once), the input's own plain data otherwise.
-memory OperandFor(OpContext& ctx, size_t i, const memory::desc& view, const memory::desc& chosen) {
-  return ctx.InputViewed(i, view, ctx.constant_input(i) != nullptr ? chosen : view);
+// How the matmul should see operand i, whose data is laid out as `view`:
+// in the compute type; in oneDNN's chosen layout for constants (reordered
+// once); as the data is for float32 run-time values, and densely converted
+// for bfloat16 ones.
+memory::desc OperandDesc(const OpContext& ctx, size_t i, const memory::desc& view) {
+  const memory::data_type type = ctx.compute_type();
+  if (ctx.constant_input(i) != nullptr) return AnyDesc(view.dims(), type);
+  if (type == view.data_type()) return view;
+  return memory::desc(view.dims(), type, PlainStrides(view.dims()));
 }
 
 struct GemmParams {
@@ -103,10 +102,12 @@ absl::Status BuildGemm(OpContext& ctx) {
   CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, ops));
   attr.set_post_ops(ops);
   dnnl::matmul::primitive_desc pd(
-      dnnl::matmul::desc(a_view, WeightsDesc(ctx, 1, b_view), PlainDesc({p.m, p.n})), attr, ctx.engine());
+      dnnl::matmul::desc(OperandDesc(ctx, 0, a_view), OperandDesc(ctx, 1, b_view),
+                         PlainDesc({p.m, p.n})),
+      attr, ctx.engine());
   std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, OperandFor(ctx, 0, a_view, pd.src_desc())},
-      {DNNL_ARG_WEIGHTS, OperandFor(ctx, 1, b_view, pd.weights_desc())},
+      {DNNL_ARG_SRC, ctx.InputViewed(0, a_view, pd.src_desc())},
+      {DNNL_ARG_WEIGHTS, ctx.InputViewed(1, b_view, pd.weights_desc())},
       {DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
   if (add_c) {
     args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = ctx.InputAs(2, c_desc);
@@ -155,12 +156,14 @@ absl::Status BuildMatMul(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(MatMulShapes s, ReadMatMul(ctx));
   memory::desc a_view = PlainDesc(s.a), b_view = PlainDesc(s.b);
   dnnl::matmul::primitive_desc pd(
-      dnnl::matmul::desc(a_view, WeightsDesc(ctx, 1, b_view), PlainDesc(s.out)), ctx.engine());
+      dnnl::matmul::desc(OperandDesc(ctx, 0, a_view), OperandDesc(ctx, 1, b_view),
+                         PlainDesc(s.out)),
+      ctx.engine());
   memory dst = ctx.NewScratch(pd.dst_desc());
-  ctx.BindOutput(0, memory(PlainDesc(s.result), ctx.engine(), dst.get_data_handle()));
+  ctx.BindOutput(0, ctx.Alias(dst, PlainDesc(s.result)));
   ctx.AddPrimitive(dnnl::matmul(pd),
-                   {{DNNL_ARG_SRC, OperandFor(ctx, 0, a_view, pd.src_desc())},
-                    {DNNL_ARG_WEIGHTS, OperandFor(ctx, 1, b_view, pd.weights_desc())},
+                   {{DNNL_ARG_SRC, ctx.InputViewed(0, a_view, pd.src_desc())},
+                    {DNNL_ARG_WEIGHTS, ctx.InputViewed(1, b_view, pd.weights_desc())},
                     {DNNL_ARG_DST, dst}});
   return absl::OkStatus();
 }

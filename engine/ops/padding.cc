@@ -8,11 +8,11 @@ namespace convoy {
 
 namespace {
 
-dnnl::memory NewPadded(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
-                       const std::vector<int64_t>& end) {
+dnnl::memory::desc PaddedDesc(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
+                              const std::vector<int64_t>& end) {
   dnnl::memory::dims outer = ctx.Input(input).get_desc().dims();
   for (size_t d = 0; d < outer.size(); ++d) outer[d] += begin[d] + end[d];
-  return ctx.NewScratch(dnnl::memory::desc(outer, dnnl::memory::data_type::f32, PlainStrides(outer)));
+  return dnnl::memory::desc(outer, dnnl::memory::data_type::f32, PlainStrides(outer));
 }
 
 void Fill(const dnnl::memory& m, float value) {
@@ -27,7 +27,7 @@ void CopyInterior(OpContext& ctx, size_t input, const std::vector<int64_t>& begi
   dnnl::memory::dims inner = src.get_desc().dims();
   dnnl::memory::desc interior_desc =
       padded.get_desc().submemory_desc(inner, dnnl::memory::dims(begin.begin(), begin.end()));
-  dnnl::memory interior(interior_desc, ctx.engine(), padded.get_data_handle());
+  dnnl::memory interior = ctx.Alias(padded, interior_desc);
   dnnl::reorder copy(src, interior);
   if (ctx.constant_input(input) != nullptr) {
     ctx.RunNow(copy, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, interior}});
@@ -40,17 +40,24 @@ void CopyInterior(OpContext& ctx, size_t input, const std::vector<int64_t>& begi
 
 dnnl::memory PadConstant(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
                          const std::vector<int64_t>& end, float value) {
-  dnnl::memory padded = NewPadded(ctx, input, begin, end);
-  Fill(padded, value);
+  const dnnl::memory::desc desc = PaddedDesc(ctx, input, begin, end);
+  dnnl::memory padded;
+  if (ctx.constant_input(input) != nullptr) {
+    padded = ctx.NewFilled(desc, value);
+  } else {
+    padded = ctx.NewScratch(desc);
+    ctx.AddStep([padded, value] { Fill(padded, value); }, {padded});
+  }
   CopyInterior(ctx, input, begin, padded);
   return padded;
 }
 
 dnnl::memory PadWithRuntimeValue(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
                                  const std::vector<int64_t>& end, size_t value_input) {
-  dnnl::memory padded = NewPadded(ctx, input, begin, end);
+  dnnl::memory padded = ctx.NewScratch(PaddedDesc(ctx, input, begin, end));
   dnnl::memory value = ctx.InputPlain(value_input);
-  ctx.AddStep([padded, value] { Fill(padded, *static_cast<const float*>(value.get_data_handle())); });
+  ctx.AddStep([padded, value] { Fill(padded, *static_cast<const float*>(value.get_data_handle())); },
+              {padded, value});
   CopyInterior(ctx, input, begin, padded);
   return padded;
 }

@@ -1,6 +1,6 @@
-// Constant padding of a value into a larger plain buffer: the border is
-// filled once when the plan is compiled, and each run copies (reorders) the
-// input into the interior. Used by Pad and by AveragePool's
+// Constant padding of a value into a larger plain buffer: each run fills the
+// border and copies (reorders) the input into the interior; a constant input
+// is padded once, when the plan is compiled. Used by Pad and by AveragePool's
 // count_include_pad with ceil mode, which oneDNN cannot express directly.
 #ifndef CONVOY_ENGINE_OPS_PADDING_H_
 #define CONVOY_ENGINE_OPS_PADDING_H_

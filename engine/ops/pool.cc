@@ -72,7 +72,8 @@ absl::Status Build(OpContext& ctx) {
   }
   Shape out_shape = ctx.output_shape(0);
   dnnl::pooling_v2_forward::desc desc(
-      dnnl::prop_kind::forward_inference, kind, src.get_desc(), AnyDesc(ToDims(out_shape)),
+      dnnl::prop_kind::forward_inference, kind, src.get_desc(),
+      AnyDesc(ToDims(out_shape), src.get_desc().data_type()),
       w.OneDnnStrides(), dnnl::memory::dims(w.kernel.begin(), w.kernel.end()),
       w.OneDnnDilations(), w.OneDnnPadBegin(), w.OneDnnPadEnd());
   dnnl::pooling_v2_forward::primitive_desc pd(desc, ctx.engine());

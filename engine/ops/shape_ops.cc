@@ -149,8 +149,7 @@ absl::Status BuildView(OpContext& ctx) {
     return absl::OkStatus();
   }
   dnnl::memory plain = ctx.InputPlain(0);
-  ctx.BindOutput(0, dnnl::memory(PlainDesc(ctx.output_shape(0)), ctx.engine(),
-                                 plain.get_data_handle()));
+  ctx.BindOutput(0, ctx.Alias(plain, PlainDesc(ctx.output_shape(0))));
   return absl::OkStatus();
 }
 

@@ -46,8 +46,7 @@ absl::Status Build(OpContext& ctx) {
         {dnnl::prop_kind::forward_inference, desc, view.axis}, ctx.engine());
     ctx.AddPrimitive(dnnl::logsoftmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
-  ctx.BindOutput(0, dnnl::memory(PlainDesc(ctx.output_shape(0)), ctx.engine(),
-                                 dst.get_data_handle()));
+  ctx.BindOutput(0, ctx.Alias(dst, PlainDesc(ctx.output_shape(0))));
   return absl::OkStatus();
 }
 

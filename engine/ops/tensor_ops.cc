@@ -85,12 +85,19 @@ absl::Status BuildConcat(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
   std::vector<memory> sources;
   std::vector<memory::desc> descs;
-  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
-    sources.push_back(ctx.Input(i));
-    descs.push_back(sources.back().get_desc());
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) sources.push_back(ctx.Input(i));
+  // oneDNN concatenates one element type; mixed inputs (bfloat16
+  // convolutions beside float32 values) all go plain float32.
+  const memory::data_type type = sources[0].get_desc().data_type();
+  for (const memory& m : sources) {
+    if (m.get_desc().data_type() != type) {
+      for (size_t i = 0; i < sources.size(); ++i) sources[i] = ctx.InputPlain(i);
+      break;
+    }
   }
-  dnnl::concat::primitive_desc pd(AnyDesc(ToDims(ctx.output_shape(0))), static_cast<int>(axis),
-                                  descs, ctx.engine());
+  for (const memory& m : sources) descs.push_back(m.get_desc());
+  dnnl::concat::primitive_desc pd(AnyDesc(ToDims(ctx.output_shape(0)), descs[0].data_type()),
+                                  static_cast<int>(axis), descs, ctx.engine());
   std::unordered_map<int, memory> args = {{DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
   for (size_t i = 0; i < sources.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + int(i)] = sources[i];
   ctx.AddPrimitive(dnnl::concat(pd), std::move(args));
@@ -217,7 +224,7 @@ absl::Status BuildGather(OpContext& ctx) {
         to += inner;
       }
     }
-  });
+  }, {src, dst});
   return absl::OkStatus();
 }
 

@@ -57,6 +57,12 @@ TEST(ModelLoadErrorTest, MissingFileIsNotFound) {
   ExpectError(Model::Load(path, {}).status(), absl::StatusCode::kNotFound, {"cannot open"}, path);
 }
 
+TEST(ModelLoadErrorTest, DirectoryIsNotARegularFile) {
+  const std::string path = ::testing::TempDir();
+  ExpectError(Model::Load(path, {}).status(), absl::StatusCode::kInvalidArgument,
+              {"not a regular file"}, path);
+}
+
 TEST(ModelLoadErrorTest, EmptyFileIsInvalid) {
   const std::string path = ::testing::TempDir() + "/empty_model.onnx";
   std::ofstream(path, std::ios::binary).close();

@@ -12,6 +12,19 @@ TEST(TensorTest, ZeroFilledWithShape) {
   for (float v : t.values<float>()) EXPECT_EQ(v, 0.0f);
 }
 
+TEST(TensorTest, FromBytesAdoptsTheBuffer) {
+  std::string bytes(4096, '\0');
+  float* values = reinterpret_cast<float*>(bytes.data());
+  values[0] = 1.5f;
+  values[1023] = -2.0f;
+  const void* buffer = bytes.data();
+  Tensor t = Tensor::FromBytes(DataType::kFloat32, {32, 32}, std::move(bytes));
+  EXPECT_EQ(t.raw_data(), buffer);  // Moved, not copied.
+  EXPECT_EQ(t.byte_size(), 4096u);
+  EXPECT_EQ(t.data<float>()[0], 1.5f);
+  EXPECT_EQ(t.data<float>()[1023], -2.0f);
+}
+
 TEST(TensorTest, ScalarHasOneElement) {
   Tensor t = Tensor::FromInt64s({}, {7});
   EXPECT_EQ(t.num_elements(), 1);

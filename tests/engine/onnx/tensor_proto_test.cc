@@ -40,6 +40,29 @@ TEST(TensorFromProtoTest, ReadsFloatFromRawData) {
   EXPECT_THAT(t->values<float>(), ElementsAre(1.5f, -2.0f, 0.0f, 3.25f));
 }
 
+TEST(TakeTensorFromProtoTest, MovesRawDataOutOfTheProto) {
+  std::vector<float> values(1000);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) * 0.5f;
+  TensorProto proto = MakeProto(TensorProto::FLOAT, {10, 100});
+  proto.set_raw_data(RawBytes<float>(values));
+  const void* buffer = proto.raw_data().data();
+  absl::StatusOr<Tensor> t = TakeTensorFromProto(&proto, "test");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->raw_data(), buffer);
+  EXPECT_TRUE(proto.raw_data().empty());
+  EXPECT_EQ(t->shape(), (Shape{10, 100}));
+  EXPECT_EQ(t->data<float>()[999], 499.5f);
+}
+
+TEST(TakeTensorFromProtoTest, ChecksSizesAsTensorFromProtoDoes) {
+  TensorProto proto = MakeProto(TensorProto::FLOAT, {3});
+  proto.set_raw_data(RawBytes<float>({1.0f, 2.0f}));
+  absl::StatusOr<Tensor> t = TakeTensorFromProto(&proto, "test");
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(t.status().message(), HasSubstr("raw_data holds 8 bytes"));
+  EXPECT_EQ(proto.raw_data().size(), 8u);  // Left as it was.
+}
+
 TEST(TensorFromProtoTest, ReadsFloatFromFloatData) {
   TensorProto proto = MakeProto(TensorProto::FLOAT, {3});
   for (float v : {1.0f, 2.0f, 3.0f}) proto.add_float_data(v);

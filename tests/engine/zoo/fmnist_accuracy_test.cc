@@ -1,6 +1,8 @@
 // lenet5-fmnist, trained by tools/make_zoo.py, must make exactly PyTorch's
 // prediction on each of the 10,000 Fashion-MNIST test images, and so score
-// exactly PyTorch's accuracy.
+// exactly PyTorch's accuracy; in bfloat16 its accuracy must stay within 0.2
+// points of that.
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -25,11 +27,20 @@ double RecordedAccuracy(const fs::path& json) {
   return std::stod(m[1]);
 }
 
-TEST(FashionMnistAccuracyTest, EnginePredictsExactlyWhatPyTorchPredicts) {
+struct Score {
+  int64_t correct = 0;
+  int64_t disagreements = 0;  // With PyTorch's predictions.
+  int64_t n = 0;
+  double accuracy() const { return static_cast<double>(correct) / n; }
+};
+
+void ScoreTestSet(Precision precision, Score* score) {
   const fs::path zoo = testing::ZooDir();
-  if (!fs::exists(zoo)) GTEST_SKIP() << "no zoo at " << zoo;
   const fs::path refs = zoo / "refs" / "lenet5-fmnist";
-  auto model = Model::Load((zoo / "models" / "lenet5-fmnist" / "1" / "model.onnx").string(), {});
+  ModelOptions options;
+  options.precision = precision;
+  auto model =
+      Model::Load((zoo / "models" / "lenet5-fmnist" / "1" / "model.onnx").string(), options);
   ASSERT_TRUE(model.ok()) << model.status();
   auto images = ReadNpy((refs / "test_images.npy").string());
   auto labels = ReadNpy((refs / "test_labels.npy").string());
@@ -43,7 +54,7 @@ TEST(FashionMnistAccuracyTest, EnginePredictsExactlyWhatPyTorchPredicts) {
   Shape shape = images->shape();
   shape[0] = kBatch;
   const int64_t image_size = NumElements(shape) / kBatch;
-  int64_t disagreements = 0, correct = 0;
+  score->n = n;
   for (int64_t start = 0; start < n; start += kBatch) {
     Tensor batch = Tensor::FromFloats(
         shape, {images->data<float>() + start * image_size, static_cast<size_t>(kBatch * image_size)});
@@ -52,15 +63,33 @@ TEST(FashionMnistAccuracyTest, EnginePredictsExactlyWhatPyTorchPredicts) {
     const float* logits = (*out)[0].data<float>();
     for (int64_t i = 0; i < kBatch; ++i) {
       const int64_t predicted = std::max_element(logits + i * 10, logits + i * 10 + 10) - (logits + i * 10);
-      disagreements += predicted != torch->data<int64_t>()[start + i];
-      correct += predicted == labels->data<int64_t>()[start + i];
+      score->disagreements += predicted != torch->data<int64_t>()[start + i];
+      score->correct += predicted == labels->data<int64_t>()[start + i];
     }
   }
-  const double accuracy = static_cast<double>(correct) / n;
-  std::cout << "lenet5-fmnist test accuracy (engine): " << accuracy * 100 << "% ("
-            << correct << "/" << n << "), disagreements with PyTorch: " << disagreements << "\n";
-  EXPECT_EQ(disagreements, 0);
-  EXPECT_DOUBLE_EQ(accuracy, RecordedAccuracy(zoo / "models" / "lenet5-fmnist" / "accuracy.json"));
+  std::cout << "lenet5-fmnist test accuracy (engine, " << PrecisionName(precision)
+            << "): " << score->accuracy() * 100 << "% (" << score->correct << "/" << n
+            << "), disagreements with PyTorch: " << score->disagreements << "\n";
+}
+
+TEST(FashionMnistAccuracyTest, EnginePredictsExactlyWhatPyTorchPredicts) {
+  const fs::path zoo = testing::ZooDir();
+  if (!fs::exists(zoo)) GTEST_SKIP() << "no zoo at " << zoo;
+  Score score;
+  ASSERT_NO_FATAL_FAILURE(ScoreTestSet(Precision::kFloat32, &score));
+  EXPECT_EQ(score.disagreements, 0);
+  EXPECT_DOUBLE_EQ(score.accuracy(),
+                   RecordedAccuracy(zoo / "models" / "lenet5-fmnist" / "accuracy.json"));
+}
+
+TEST(FashionMnistAccuracyTest, Bfloat16StaysWithinAFifthOfAPoint) {
+  const fs::path zoo = testing::ZooDir();
+  if (!fs::exists(zoo)) GTEST_SKIP() << "no zoo at " << zoo;
+  Score score;
+  ASSERT_NO_FATAL_FAILURE(ScoreTestSet(Precision::kBfloat16, &score));
+  EXPECT_LE(std::fabs(score.accuracy() -
+                      RecordedAccuracy(zoo / "models" / "lenet5-fmnist" / "accuracy.json")),
+            0.002);
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+#include "absl/strings/str_cat.h"
+#include "engine/api/model.h"
+
+namespace convoy {
+
+absl::string_view PrecisionName(Precision precision) {
+  switch (precision) {
+    case Precision::kFloat32:
+      return "fp32";
+    case Precision::kBfloat16:
+      return "bf16";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Precision> ParsePrecision(absl::string_view name) {
+  for (Precision p : {Precision::kFloat32, Precision::kBfloat16}) {
+    if (name == PrecisionName(p)) return p;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown precision '", name, "'; expected fp32 or bf16"));
+}
+
+}  // namespace convoy
