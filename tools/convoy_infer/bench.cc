@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace convoy {
@@ -22,16 +23,18 @@ double ElapsedMs(std::chrono::nanoseconds start, std::chrono::nanoseconds end) {
 
 absl::StatusOr<std::vector<double>> TimeRuns(int warmup_runs, int timed_runs,
                                              const std::function<absl::Status()>& run_once,
-                                             const Clock& clock) {
+                                             const Clock& clock, double min_ms) {
   for (int i = 0; i < warmup_runs; ++i) {
     if (absl::Status status = run_once(); !status.ok()) return status;
   }
   std::vector<double> latencies_ms;
   latencies_ms.reserve(timed_runs);
-  for (int i = 0; i < timed_runs; ++i) {
+  double total_ms = 0;
+  while (static_cast<int>(latencies_ms.size()) < timed_runs || total_ms < min_ms) {
     const std::chrono::nanoseconds start = clock();
     if (absl::Status status = run_once(); !status.ok()) return status;
     latencies_ms.push_back(ElapsedMs(start, clock()));
+    total_ms += latencies_ms.back();
   }
   return latencies_ms;
 }
@@ -52,6 +55,27 @@ std::string FormatBenchLine(absl::string_view model_name, int64_t batch, const L
       model_name, batch, images_per_second, FormatMs(stats.mean_ms), FormatMs(stats.p50_ms),
       FormatMs(stats.p90_ms), FormatMs(stats.p99_ms), FormatMs(stats.min_ms),
       FormatMs(stats.max_ms), stats.count, warmup_runs);
+}
+
+std::string FormatBenchJson(const BenchRecord& r) {
+  std::string latencies;
+  for (double ms : r.latencies_ms) {
+    absl::StrAppend(&latencies, latencies.empty() ? "" : ", ", absl::StrFormat("%.4f", ms));
+  }
+  // Model names come from file paths: escape what JSON requires.
+  std::string model;
+  for (char c : r.model) {
+    if (c == '"' || c == '\\') model.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppend(&model, absl::StrFormat("\\u%04x", static_cast<int>(c)));
+    } else {
+      model.push_back(c);
+    }
+  }
+  return absl::StrFormat(
+      "{\"runner\": \"convoy\", \"precision\": \"%s\", \"model\": \"%s\", \"batch\": %d, "
+      "\"threads\": %d, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"latencies_ms\": [%s]}",
+      r.precision, model, r.batch, r.threads, r.load_ms, r.first_run_ms, latencies);
 }
 
 std::string ModelDisplayName(absl::string_view path) {

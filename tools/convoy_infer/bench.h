@@ -32,11 +32,12 @@ using Clock = std::function<std::chrono::nanoseconds()>;
 Clock SteadyClock();
 
 // Calls `run_once` warmup_runs times untimed, then timed_runs times, and
-// returns the latency of each timed call in milliseconds. Stops at the first
-// error and returns it. REQUIRES: warmup_runs >= 0, timed_runs >= 0.
+// more until the timed calls together took at least `min_ms`; returns the
+// latency of each timed call in milliseconds. Stops at the first error and
+// returns it. REQUIRES: warmup_runs >= 0, timed_runs >= 0.
 absl::StatusOr<std::vector<double>> TimeRuns(int warmup_runs, int timed_runs,
                                              const std::function<absl::Status()>& run_once,
-                                             const Clock& clock);
+                                             const Clock& clock, double min_ms = 0);
 
 // Milliseconds between two clock readings.
 double ElapsedMs(std::chrono::nanoseconds start, std::chrono::nanoseconds end);
@@ -48,6 +49,21 @@ double ElapsedMs(std::chrono::nanoseconds start, std::chrono::nanoseconds end);
 // line.
 std::string FormatBenchLine(absl::string_view model_name, int64_t batch, const LatencyStats& stats,
                             int warmup_runs);
+
+// What a benchmark driver reads (bench/engine_bench.py): one line of JSON,
+// {"runner": "convoy", "precision": "bf16", "model": "resnet50", "batch": 8,
+//  "threads": 2, "load_ms": 812.5, "first_run_ms": 95.1,
+//  "latencies_ms": [61.2, 60.9, ...]}.
+struct BenchRecord {
+  std::string model;
+  std::string precision;
+  int64_t batch = 0;
+  int threads = 0;
+  double load_ms = 0;
+  double first_run_ms = 0;
+  std::vector<double> latencies_ms;
+};
+std::string FormatBenchJson(const BenchRecord& record);
 
 // "0.812 ms", "8.12 ms", "81.2 ms", "812.3 ms": at least three significant
 // digits, and never more than three decimals.

@@ -71,6 +71,10 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       flags.optimize = false;
       continue;
     }
+    if (arg == "--bench-json") {
+      flags.bench_json = true;
+      continue;
+    }
     if (!absl::StartsWith(arg, "-")) {
       if (!flags.model_path.empty()) {
         return UsageError(absl::StrCat("unexpected argument '", arg, "' (the model is '",
@@ -90,7 +94,8 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
     }
     if (flag != "--input" && flag != "--output" && flag != "--bench" && flag != "--warmup" &&
         flag != "--threads" && flag != "--top-k" && flag != "--labels" && flag != "--image" &&
-        flag != "--config" && flag != "--save-input") {
+        flag != "--config" && flag != "--save-input" && flag != "--precision" &&
+        flag != "--bench-seconds") {
       return UsageError(absl::StrCat("unknown flag '", flag, "'"));
     }
     if (!has_value) {
@@ -111,6 +116,16 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       flags.config_path = std::string(value);
     } else if (flag == "--save-input") {
       flags.save_input_path = std::string(value);
+    } else if (flag == "--precision") {
+      absl::StatusOr<Precision> precision = ParsePrecision(value);
+      if (!precision.ok()) return UsageError(absl::StrCat("--precision: ", precision.status().message()));
+      flags.precision = *precision;
+    } else if (flag == "--bench-seconds") {
+      if (!absl::SimpleAtod(value, &flags.bench_seconds) || !(flags.bench_seconds >= 0) ||
+          flags.bench_seconds > 86400) {
+        return UsageError(absl::StrCat("--bench-seconds '", value,
+                                       "': expected a number of seconds from 0 to 86400"));
+      }
     } else {
       absl::StatusOr<int> n =
           ParseCount(flag, value, flag == "--bench" || flag == "--top-k" ? 1 : 0);
@@ -131,6 +146,10 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
   if (flags.model_path.empty()) return UsageError("missing MODEL.onnx");
   if (warmup_given && flags.bench_runs == 0)
     return UsageError("--warmup only applies with --bench");
+  if ((flags.bench_seconds > 0 || flags.bench_json) && flags.bench_runs == 0)
+    return UsageError("--bench-seconds and --bench-json only apply with --bench");
+  if (flags.bench_json && (!flags.outputs.empty() || flags.top_k > 0))
+    return UsageError("--bench-json prints only the timings; drop --output and --top-k");
   if (!flags.labels_path.empty() && flags.top_k == 0)
     return UsageError("--labels only applies with --top-k");
   if (flags.images.empty() && (!flags.config_path.empty() || !flags.save_input_path.empty()))
@@ -144,7 +163,8 @@ std::string InferUsage() {
   return R"(Usage: convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
                     [--image FILE ... [--config CONFIG.pbtxt] [--save-input X.npy]]
                     [--output OUT.npy] [--output NAME=OUT.npy ...]
-                    [--bench N] [--warmup W] [--threads T]
+                    [--bench N [--bench-seconds S] [--bench-json]] [--warmup W]
+                    [--threads T] [--precision fp32|bf16]
                     [--top-k K [--labels FILE]] [--no-optimize]
 
 Runs an ONNX model on .npy inputs with the Convoy engine.
@@ -165,8 +185,16 @@ Runs an ONNX model on .npy inputs with the Convoy engine.
                             --output, a summary of each output is printed.
   --bench N                 Time N runs and print throughput and latency
                             percentiles (after the warm-up runs).
+  --bench-seconds S         With --bench: keep timing runs until they took
+                            S seconds in all (at least N runs either way).
+  --bench-json              With --bench: print only one line of JSON with
+                            the load time, the first run and every timed
+                            run's latency (for bench/engine_bench.py).
   --warmup W                Untimed runs before the timed ones (default 3).
   --threads T               Threads per run (default 0: one per core).
+  --precision P             fp32 (default) or bf16: the arithmetic of
+                            convolutions and matrix products (bf16 runs on
+                            AMX where the CPU has it; see docs/ENGINE.md).
   --top-k K                 Print the K most probable classes of each row of
                             the first output (softmax of its values).
   --labels FILE             Class names, one per line, for --top-k.

@@ -3,7 +3,8 @@
 //   convoy-infer MODEL.onnx --input IN.npy [--input NAME=IN.npy ...]
 //                [--image FILE ... [--config CONFIG.pbtxt] [--save-input X.npy]]
 //                [--output OUT.npy] [--output NAME=OUT.npy ...]
-//                [--bench N] [--warmup W] [--threads T] [--top-k K [--labels FILE]] [--no-optimize]
+//                [--bench N [--bench-seconds S] [--bench-json]] [--warmup W] [--threads T]
+//                [--precision fp32|bf16] [--top-k K [--labels FILE]] [--no-optimize]
 //
 // Every flag takes its value either as the next argument or after '=':
 // `--bench 100` and `--bench=100` are the same. Flags and the model path may
@@ -22,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "engine/api/model.h"
 
 namespace convoy {
 
@@ -46,6 +48,10 @@ struct InferFlags {
   std::string save_input_path;
   // Timed runs; 0 = run once and report no timings.
   int bench_runs = 0;
+  // Keep timing past bench_runs until the timed runs took this long.
+  double bench_seconds = 0;
+  // Print the timings as one line of JSON (FormatBenchJson) and nothing else.
+  bool bench_json = false;
   // Untimed runs before the timed ones (only with --bench). The first run
   // compiles the plan, and the next few warm caches, so 3 keeps both out of
   // the numbers at small cost.
@@ -56,6 +62,8 @@ struct InferFlags {
   int top_k = 0;
   // One class name per line, for --top-k; empty = print class indices only.
   std::string labels_path;
+  // ModelOptions::precision.
+  Precision precision = Precision::kFloat32;
   // ModelOptions::optimize; --no-optimize turns it off.
   bool optimize = true;
   // --help or -h was given; nothing else has been validated.

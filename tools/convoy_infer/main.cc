@@ -104,6 +104,7 @@ int Main(const std::vector<std::string>& args) {
   ModelOptions model_options;
   model_options.num_threads = flags->num_threads;
   model_options.optimize = flags->optimize;
+  model_options.precision = flags->precision;
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(flags->model_path, model_options);
   if (!model.ok()) return Fail(kExitFailure, model.status().message());
   const double load_ms = ElapsedMs(load_start, clock());
@@ -150,6 +151,19 @@ int Main(const std::vector<std::string>& args) {
   const double first_run_ms = ElapsedMs(first_start, clock());
 
   const std::string model_name = ModelDisplayName(flags->model_path);
+  // Images per run: the leading dimension of the first input.
+  const int64_t batch = inputs->empty() || inputs->front().tensor.shape().empty()
+                            ? 1
+                            : inputs->front().tensor.shape().front();
+  if (flags->bench_json) {
+    absl::StatusOr<std::vector<double>> latencies_ms = TimeRuns(
+        flags->warmup_runs, flags->bench_runs, run_once, clock, flags->bench_seconds * 1000);
+    if (!latencies_ms.ok()) return Fail(kExitFailure, latencies_ms.status().message());
+    std::cout << FormatBenchJson({model_name, std::string(PrecisionName(flags->precision)), batch,
+                                  flags->num_threads, load_ms, first_run_ms, *latencies_ms})
+              << std::endl;
+    return 0;
+  }
   std::cout << absl::StrFormat(
       "%s: loaded in %s, first run %s (includes compiling the plan), threads %s\n", model_name,
       FormatMs(load_ms), FormatMs(first_run_ms),
@@ -178,13 +192,9 @@ int Main(const std::vector<std::string>& args) {
   }
 
   if (flags->bench_runs > 0) {
-    absl::StatusOr<std::vector<double>> latencies_ms =
-        TimeRuns(flags->warmup_runs, flags->bench_runs, run_once, clock);
+    absl::StatusOr<std::vector<double>> latencies_ms = TimeRuns(
+        flags->warmup_runs, flags->bench_runs, run_once, clock, flags->bench_seconds * 1000);
     if (!latencies_ms.ok()) return Fail(kExitFailure, latencies_ms.status().message());
-    // Images per run: the leading dimension of the first input.
-    const int64_t batch = inputs->empty() || inputs->front().tensor.shape().empty()
-                              ? 1
-                              : inputs->front().tensor.shape().front();
     std::cout << FormatBenchLine(model_name, batch, ComputeLatencyStats(*latencies_ms),
                                  flags->warmup_runs)
               << "\n";

@@ -39,6 +39,28 @@ TEST(TimeRunsTest, TimesOnlyTheRunsAfterWarmUp) {
   EXPECT_THAT(*ms, ElementsAre(3.0, 4.0, 5.0));
 }
 
+TEST(TimeRunsTest, KeepsTimingUntilTheMinimumDuration) {
+  FakeClock clock;
+  int calls = 0;
+  auto run = [&] {
+    ++calls;
+    clock.AdvanceMs(10);
+    return absl::OkStatus();
+  };
+  // Two runs asked for, but they must add up to 45 ms: five runs of 10 ms.
+  absl::StatusOr<std::vector<double>> ms = TimeRuns(1, 2, run, clock.AsClock(), 45);
+  ASSERT_TRUE(ms.ok()) << ms.status();
+  EXPECT_EQ(calls, 6);
+  EXPECT_THAT(*ms, ElementsAre(10.0, 10.0, 10.0, 10.0, 10.0));
+}
+
+TEST(FormatBenchJsonTest, WritesEveryFieldAndEscapesTheName) {
+  EXPECT_EQ(FormatBenchJson({"re\"s\\net", "bf16", 8, 2, 812.5, 95.125, {61.2, 60.9}}),
+            "{\"runner\": \"convoy\", \"precision\": \"bf16\", \"model\": \"re\\\"s\\\\net\", "
+            "\"batch\": 8, \"threads\": 2, \"load_ms\": 812.500, \"first_run_ms\": 95.125, "
+            "\"latencies_ms\": [61.2000, 60.9000]}");
+}
+
 TEST(TimeRunsTest, StopsAtTheFirstFailedRun) {
   FakeClock clock;
   int calls = 0;

@@ -109,6 +109,29 @@ TEST(InferFlagsTest, RejectsBadCommandLines) {
   ExpectUsageError({"m.onnx", "--warmup", "5"}, "--warmup only applies with --bench");
   ExpectUsageError({"m.onnx", "--image="}, "--image needs a file name");
   ExpectUsageError({"m.onnx", "--save-input", "x.npy"}, "--config and --save-input only apply with --image");
+  ExpectUsageError({"m.onnx", "--precision", "fp16"},
+                   "--precision: unknown precision 'fp16'; expected fp32 or bf16");
+  ExpectUsageError({"m.onnx", "--bench-seconds", "2"}, "only apply with --bench");
+  ExpectUsageError({"m.onnx", "--bench-json"}, "only apply with --bench");
+  ExpectUsageError({"m.onnx", "--bench", "3", "--bench-seconds", "-1"},
+                   "--bench-seconds '-1': expected a number of seconds from 0 to 86400");
+  ExpectUsageError({"m.onnx", "--bench", "3", "--bench-seconds", "nan"}, "expected a number");
+  ExpectUsageError({"m.onnx", "--bench", "3", "--bench-json", "--top-k", "5"},
+                   "--bench-json prints only the timings");
+}
+
+TEST(InferFlagsTest, ParsesPrecisionAndBenchmarkOutput) {
+  absl::StatusOr<InferFlags> flags = ParseInferFlags(
+      {"m.onnx", "--precision", "bf16", "--bench", "3", "--bench-seconds=2.5", "--bench-json"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->precision, Precision::kBfloat16);
+  EXPECT_EQ(flags->bench_runs, 3);
+  EXPECT_DOUBLE_EQ(flags->bench_seconds, 2.5);
+  EXPECT_TRUE(flags->bench_json);
+  flags = ParseInferFlags({"m.onnx"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->precision, Precision::kFloat32);
+  EXPECT_FALSE(flags->bench_json);
 }
 
 }  // namespace
