@@ -19,6 +19,12 @@
 namespace convoy {
 namespace {
 
+// Below this many floating-point operations per run (LeNet-5 up to batch 8,
+// say) a plan runs on one thread whatever ModelOptions::num_threads says:
+// each primitive then takes microseconds, about what an OpenMP team costs
+// to start and join.
+constexpr int64_t kOneThreadFlops = 10'000'000;
+
 class OneDnnModel : public Model {
  public:
   OneDnnModel(ir::Graph graph, const ModelOptions& options,
@@ -224,6 +230,9 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
     entry->plan = *std::move(plan);
     AccountAndEvict(key, entry->plan->activation_bytes());
   }
+  // A small plan runs on one thread: starting a team for each of its
+  // primitives would cost more than the team saves.
+  if (entry->plan->flops() < kOneThreadFlops) omp_set_num_threads(1);
   std::vector<const Tensor*> floats;
   for (const Tensor* t : ordered) {
     if (t->type() == DataType::kFloat32) floats.push_back(t);

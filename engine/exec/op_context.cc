@@ -166,6 +166,8 @@ void OpContext::AddStep(std::function<void()> step, std::vector<dnnl::memory> to
   builder_.plan_->steps_.push_back({node_.name, {}, {}, std::move(step), std::move(touches)});
 }
 
+void OpContext::CountFlops(int64_t flops) { builder_.plan_->flops_ += flops; }
+
 void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
   primitive.execute(builder_.plan_->stream_, args);
   builder_.plan_->stream_.wait();

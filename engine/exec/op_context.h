@@ -105,6 +105,8 @@ class OpContext {
   // only touch memories obtained above, and must list every one it touches
   // (they decide how long their buffers are kept).
   void AddStep(std::function<void()> step, std::vector<dnnl::memory> touches);
+  // Adds to the plan's count of floating-point operations (Plan::flops).
+  void CountFlops(int64_t flops);
   // Runs `primitive` once, now (for work on constants at compile time).
   void RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
 

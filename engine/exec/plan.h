@@ -33,6 +33,11 @@ class Plan {
   // counted).
   int64_t activation_bytes() const;
 
+  // Floating-point operations of one run (multiply-adds of convolutions and
+  // matrix products, counted twice): how much a run has to share among
+  // threads.
+  int64_t flops() const { return flops_; }
+
  private:
   friend class PlanBuilder;
   friend class OpContext;
@@ -61,6 +66,7 @@ class Plan {
   std::vector<dnnl::memory> inputs_;
   std::vector<Output> outputs_;
   std::vector<Step> steps_;
+  int64_t flops_ = 0;
   std::deque<Tensor> constants_;  // Values folded while compiling.
   // Every activation lives in this one buffer (see arena.h).
   dnnl::memory arena_;

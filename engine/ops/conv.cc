@@ -110,6 +110,8 @@ absl::Status BuildWithBroadcastResidual(OpContext& ctx, const dnnl::convolution_
 absl::Status Build(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(ctx));
   const Shape& w = ctx.input_shape(1);
+  // Each output element is a dot product over one group's inputs × kernel.
+  ctx.CountFlops(2 * NumElements(ctx.output_shape(0)) * NumElements(Shape(w.begin() + 1, w.end())));
   dnnl::memory::dims weight_dims(w.begin(), w.end());
   if (g.groups > 1) {
     weight_dims[0] /= g.groups;

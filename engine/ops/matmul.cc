@@ -83,6 +83,7 @@ absl::Status InferGemm(OpContext& ctx) {
 
 absl::Status BuildGemm(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(GemmParams p, ReadGemm(ctx));
+  ctx.CountFlops(2 * p.m * p.n * p.k);
   const Shape& a = ctx.input_shape(0);
   const Shape& b = ctx.input_shape(1);
   memory::desc a_view = p.trans_a ? TransposedView(a[0], a[1]) : PlainDesc(a);
@@ -154,6 +155,7 @@ absl::Status InferMatMul(OpContext& ctx) {
 
 absl::Status BuildMatMul(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(MatMulShapes s, ReadMatMul(ctx));
+  ctx.CountFlops(2 * NumElements(s.out) * s.a.back());
   memory::desc a_view = PlainDesc(s.a), b_view = PlainDesc(s.b);
   dnnl::matmul::primitive_desc pd(
       dnnl::matmul::desc(OperandDesc(ctx, 0, a_view), OperandDesc(ctx, 1, b_view),

@@ -29,7 +29,7 @@ inline constexpr char kAlphaAttr[] = "convoy.alpha";
 inline constexpr char kBetaAttr[] = "convoy.beta";
 inline constexpr char kSumAttr[] = "convoy.sum";
 
-// Identity and inference-mode Dropout forward their input.
+// Identity, inference-mode Dropout and Pad by zero forward their input.
 absl::Status RemoveIdentities(ir::Graph& graph);
 
 // Conv → BatchNormalization with constant weights and statistics becomes one

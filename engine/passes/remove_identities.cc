@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "engine/passes/graph_passes.h"
 #include "engine/passes/graph_uses.h"
@@ -6,10 +8,28 @@
 namespace convoy {
 namespace {
 
+// A Pad whose pads are all zero copies its input, in every mode. PyTorch
+// exports one before each AveragePool of LeNet-5, for example.
+bool PadsNothing(const ir::Graph& graph, const ir::Node& node) {
+  std::vector<int64_t> pads;
+  if (node.HasInput(1)) {  // Opset 11 on: an input.
+    auto it = graph.initializers.find(node.inputs[1]);
+    if (it == graph.initializers.end() || it->second.type() != DataType::kInt64) return false;
+    absl::Span<const int64_t> values = it->second.values<int64_t>();
+    pads.assign(values.begin(), values.end());
+  } else {  // Before: an attribute.
+    absl::StatusOr<std::vector<int64_t>> attr = node.attributes.GetInts("pads", {});
+    if (!attr.ok()) return false;
+    pads = *std::move(attr);
+  }
+  return !pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+}
+
 // Dropout is the identity at inference unless it also returns its mask or
 // is told to train (then the node stays, and the engine refuses it).
 bool ForwardsItsInput(const ir::Graph& graph, const ir::Node& node) {
   if (node.op_type == "Identity") return node.HasInput(0) && node.HasOutput(0);
+  if (node.op_type == "Pad") return node.HasInput(0) && node.HasOutput(0) && PadsNothing(graph, node);
   if (node.op_type != "Dropout" || !node.HasInput(0) || !node.HasOutput(0) || node.HasOutput(1)) {
     return false;
   }

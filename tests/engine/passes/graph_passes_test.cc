@@ -264,6 +264,22 @@ TEST(RemoveIdentitiesTest, ForwardsIdentityAndDropoutButKeepsGraphOutputs) {
   ExpectSameOutputs(b, {2, 3, 6, 6});
 }
 
+TEST(RemoveIdentitiesTest, ForwardsPadByZeroButKeepsARealPad) {
+  std::mt19937 rng(9);
+  OnnxBuilder b = WithConv(rng);
+  b.AddInitializer("zeros", Tensor::FromInt64s({8}, {0, 0, 0, 0, 0, 0, 0, 0}));
+  b.AddInitializer("ones", Tensor::FromInt64s({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+  b.AddNode("Pad", {"c", "zeros"}, {"p"});
+  b.AddNode("AveragePool", {"p"}, {"a"}, {IntsAttr("kernel_shape", {2, 2})});
+  b.AddNode("Pad", {"a", "ones"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(RemoveIdentities(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "AveragePool", "Pad"));
+  EXPECT_EQ(graph.nodes[1].inputs[0], "c");
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
 TEST(OptimizeGraphTest, ConvBatchNormDropoutReluBecomesOneConvAndDropsDeadWeights) {
   std::mt19937 rng(9);
   OnnxBuilder b = WithConv(rng);
