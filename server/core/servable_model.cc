@@ -240,6 +240,14 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
   ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;
+  if (config && !config->precision().empty()) {
+    absl::StatusOr<Precision> precision = ParsePrecision(config->precision());
+    if (!precision.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("model '", name, "': config.pbtxt precision: ",
+                                                     precision.status().message()));
+    }
+    model_options.precision = *precision;
+  }
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
   if (!model.ok()) return model.status();
   if (!config) {

@@ -150,6 +150,35 @@ TEST(ServableModelTest, ServesAnIntermediateValueDeclaredAsAnOutput) {
               HasSubstr("output 'h' has dims [5] in config.pbtxt but the model computes [1,4] for a batch of 1"));
 }
 
+TEST(ServableModelTest, RunsInThePrecisionTheConfigNames) {
+  TestRepository repository;
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 4});
+  Tensor identity(DataType::kFloat32, {4, 4});
+  for (int i = 0; i < 4; ++i) identity.data<float>()[i * 5] = 1;
+  b.AddInitializer("w", identity);
+  b.AddNode("MatMul", {"x", "w"}, {"y"});
+  b.AddOutput("y");
+  repository.WriteFile("m/1/model.onnx", b.Serialize());
+  // 1 + 2^-10 needs 11 significant bits: bfloat16 has 8 and rounds it to 1.
+  const Tensor x = Tensor::FromFloats({1, 4}, {1.0009765625f, 2, 3, 4});
+  for (const auto& [precision, expected] :
+       {std::pair{"", 1.0009765625f}, std::pair{"fp32", 1.0009765625f}, std::pair{"bf16", 1.0f}}) {
+    repository.WriteFile("m/config.pbtxt",
+                         BatchedConfig("x") + "precision: \"" + precision + "\"\n");
+    auto model = LoadVersion1(repository, "m");
+    ASSERT_TRUE(model.ok()) << model.status();
+    auto y = (*model)->model().Run({{"x", x}});
+    ASSERT_TRUE(y.ok()) << y.status();
+    EXPECT_EQ((*y)[0].data<float>()[0], expected) << "precision '" << precision << "'";
+  }
+  repository.WriteFile("m/config.pbtxt", BatchedConfig("x") + "precision: \"fp16\"\n");
+  auto model = LoadVersion1(repository, "m");
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().message(),
+            "model 'm': config.pbtxt precision: unknown precision 'fp16'; expected fp32 or bf16");
+}
+
 TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {
   TestRepository repository;
   repository.WriteFile("m/1/model.onnx", FixedBatchModelOnnx());
