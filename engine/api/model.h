@@ -57,8 +57,8 @@ absl::StatusOr<Precision> ParsePrecision(absl::string_view name);
 
 struct ModelOptions {
   // Threads for one run (oneDNN's OpenMP team). 0 = the OpenMP default,
-  // which is one per core. Plans of under 10 MFLOP per run (LeNet-5 up to
-  // batch 8) use one thread whatever this says: their primitives take
+  // which is one per core. Plans of under 1 MFLOP per run (LeNet-5 at
+  // batch 1) use one thread whatever this says: their primitives take
   // microseconds, about what starting a team costs.
   int num_threads = 0;
   // Largest single value (tensor) a plan may hold, in bytes. A model or an

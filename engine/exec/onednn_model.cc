@@ -19,11 +19,11 @@
 namespace convoy {
 namespace {
 
-// Below this many floating-point operations per run (LeNet-5 up to batch 8,
-// say) a plan runs on one thread whatever ModelOptions::num_threads says:
+// Below this many floating-point operations per run (LeNet-5 at batch 1,
+// 0.83 MFLOP) a plan runs on one thread whatever ModelOptions::num_threads says:
 // each primitive then takes microseconds, about what an OpenMP team costs
 // to start and join.
-constexpr int64_t kOneThreadFlops = 10'000'000;
+constexpr int64_t kOneThreadFlops = 1'000'000;
 
 class OneDnnModel : public Model {
  public:
