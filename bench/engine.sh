@@ -11,8 +11,9 @@
 # engine-bench.json (--out FILE to change).
 #
 #   bench/engine.sh [ROUNDS] [SECONDS] [engine_bench.py flags...]
-#       (default 3 rounds, runs of at least 3 s and 5 timed runs: about an
-#       hour on two cores, most of it vgg16 at batch 32; add --quick, or
+#       (default 3 rounds, runs of at least 3 s and 5 timed runs; 2 rounds of
+#       2 s with --min-runs 3 --warmup 1 took 29 min on two cores, most of it
+#       vgg16 at batch 32; add --quick, or
 #       --models/--batches/--runners/--precisions, for less)
 #
 # Installs the peers when missing (python3-opencv and GNU time with apt;
