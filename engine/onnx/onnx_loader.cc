@@ -242,6 +242,11 @@ class Translator {
   absl::flat_hash_set<std::string> node_names_;
 };
 
+absl::Status NotAModel(const std::string& source) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ": not an ONNX model (the protobuf does not parse; truncated?)"));
+}
+
 }  // namespace
 
 absl::StatusOr<ir::Graph> ParseOnnxModel(absl::string_view bytes, const std::string& source) {
@@ -250,8 +255,7 @@ absl::StatusOr<ir::Graph> ParseOnnxModel(absl::string_view bytes, const std::str
   }
   onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": not an ONNX model (the protobuf does not parse; truncated?)"));
+    return NotAModel(source);
   }
   return Translator(source).Translate(model);
 }
@@ -271,8 +275,7 @@ absl::StatusOr<ir::Graph> ReadOnnxModel(const std::string& path) {
   // memory beside the message.
   onnx::ModelProto model;
   if (!model.ParseFromFileDescriptor(fd)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not an ONNX model (the protobuf does not parse; truncated?)"));
+    return NotAModel(path);
   }
   return Translator(path).Translate(model);
 }

@@ -41,6 +41,7 @@
 #include "server/repository/preprocess_spec.h"
 #include "tools/common/client_tls_flags.h"
 #include "tools/common/dash_flags.h"
+#include "tools/common/json_string.h"
 #include "tools/convoy_classify/confusion_matrix.h"
 #include "tools/convoy_classify/idx_dataset.h"
 #include "tools/convoy_classify/png_encoder.h"
@@ -193,21 +194,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   bytes << in.rdbuf();
   if (!in.good() && !in.eof()) return absl::UnavailableError(absl::StrCat(path, ": cannot read"));
   return bytes.str();
-}
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(&out, "\\u%04x", c);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 // "<score>:<index>:<label>" entries of Triton's classification extension.

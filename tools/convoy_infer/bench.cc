@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tools/common/json_string.h"
 
 namespace convoy {
 
@@ -62,20 +63,10 @@ std::string FormatBenchJson(const BenchRecord& r) {
   for (double ms : r.latencies_ms) {
     absl::StrAppend(&latencies, latencies.empty() ? "" : ", ", absl::StrFormat("%.4f", ms));
   }
-  // Model names come from file paths: escape what JSON requires.
-  std::string model;
-  for (char c : r.model) {
-    if (c == '"' || c == '\\') model.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppend(&model, absl::StrFormat("\\u%04x", static_cast<int>(c)));
-    } else {
-      model.push_back(c);
-    }
-  }
   return absl::StrFormat(
-      "{\"runner\": \"convoy\", \"precision\": \"%s\", \"model\": \"%s\", \"batch\": %d, "
+      "{\"runner\": \"convoy\", \"precision\": \"%s\", \"model\": %s, \"batch\": %d, "
       "\"threads\": %d, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"latencies_ms\": [%s]}",
-      r.precision, model, r.batch, r.threads, r.load_ms, r.first_run_ms, latencies);
+      r.precision, JsonString(r.model), r.batch, r.threads, r.load_ms, r.first_run_ms, latencies);
 }
 
 std::string ModelDisplayName(absl::string_view path) {
