@@ -37,7 +37,8 @@ absl::StatusOr<Tensor> RunAt(const fs::path& path, Precision precision, const Te
   return (*out)[0];
 }
 
-void CheckBf16(const fs::path& model, const fs::path& refs, float relative_tolerance) {
+void CheckBf16(const std::string& name, const fs::path& model, const fs::path& refs,
+               float relative_tolerance) {
   if (!fs::exists(testing::ZooDir())) GTEST_SKIP() << "no zoo at " << testing::ZooDir();
   ASSERT_TRUE(fs::exists(model)) << model << " is missing: run tools/make_zoo.py";
   absl::StatusOr<Tensor> input = ReadNpy((refs / "input.npy").string());
@@ -59,7 +60,7 @@ void CheckBf16(const fs::path& model, const fs::path& refs, float relative_toler
     max_diff_fp32 = std::max(max_diff_fp32, std::fabs(got[i] - fp32->data<float>()[i]));
   }
   const float tolerance = relative_tolerance * max_ref;
-  std::cout << model.parent_path().filename().string() << ": max |bf16 - torch| = " << max_diff
+  std::cout << name << ": max |bf16 - torch| = " << max_diff
             << " (" << max_diff / max_ref << " of max |torch|)\n";
   EXPECT_LE(max_diff, tolerance);
   EXPECT_GT(max_diff_fp32, 0) << "bf16 and fp32 outputs are identical: bf16 did not run";
@@ -85,10 +86,10 @@ TEST_P(Bf16ModelTest, StaysCloseToPyTorch) {
   const fs::path zoo = testing::ZooDir();
   const Bf16Case& c = GetParam();
   if (fs::exists(zoo / "models" / c.model)) {
-    CheckBf16(zoo / "models" / c.model / "1" / "model.onnx", zoo / "refs" / c.model,
+    CheckBf16(c.model, zoo / "models" / c.model / "1" / "model.onnx", zoo / "refs" / c.model,
               c.relative_tolerance);
   } else {
-    CheckBf16(zoo / "extra" / c.model / "model.onnx", zoo / "extra" / c.model,
+    CheckBf16(c.model, zoo / "extra" / c.model / "model.onnx", zoo / "extra" / c.model,
               c.relative_tolerance);
   }
 }
