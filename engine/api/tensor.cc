@@ -75,4 +75,6 @@ Tensor Tensor::Reshaped(Shape shape) const {
   return t;
 }
 
+void Tensor::ReleaseBytes() { std::string().swap(bytes_); }
+
 }  // namespace convoy

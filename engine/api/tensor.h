@@ -68,6 +68,12 @@ class Tensor {
   // Same bytes, new shape. REQUIRES: NumElements(shape) == num_elements().
   Tensor Reshaped(Shape shape) const;
 
+  // Frees the bytes and keeps the type and shape: for weights whose values
+  // now live only elsewhere (the engine's copies reordered for oneDNN).
+  // Afterwards has_bytes() is false and no data may be read.
+  void ReleaseBytes();
+  bool has_bytes() const { return bytes_.size() == NumElements(shape_) * DataTypeSize(type_); }
+
  private:
   DataType type_ = DataType::kFloat32;
   Shape shape_;

@@ -67,10 +67,13 @@ class OneDnnModel : public Model {
 
   absl::StatusOr<std::vector<const Tensor*>> OrderInputs(
       const std::vector<NamedTensor>& inputs) const;
+  // Runs with the plan for these shapes, compiled with `plan_options` if
+  // it is not cached.
   absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
-                                                 const std::vector<std::string>& output_names) const;
+                                                 const std::vector<std::string>& output_names,
+                                                 const PlanOptions& plan_options) const;
 
-  const ir::Graph graph_;
+  ir::Graph graph_;  // Validate's plan releases weights' bytes; fixed after.
   const ModelOptions options_;
   PlanOptions plan_options_;
   const absl::flat_hash_set<std::string> fused_away_;  // Values the graph passes removed.
@@ -127,7 +130,13 @@ absl::Status OneDnnModel::Validate() {
   }
   std::vector<const Tensor*> ordered;
   for (const Tensor& t : probes) ordered.push_back(&t);
-  absl::StatusOr<std::vector<Tensor>> out = RunOrdered(ordered, default_outputs_);
+  // Nothing else uses the model yet, so this plan may release the bytes of
+  // the weights it copies (PlanOptions::release_weights).
+  PlanOptions releasing = plan_options_;
+  releasing.release_weights = [this](const std::string& name) {
+    graph_.initializers.at(name).ReleaseBytes();
+  };
+  absl::StatusOr<std::vector<Tensor>> out = RunOrdered(ordered, default_outputs_, releasing);
   if (!out.ok()) return out.status();
   for (size_t i = 0; i < outputs_.size(); ++i) {
     if (!outputs_[i].shape.empty() || (*out)[i].shape().empty()) continue;
@@ -192,11 +201,13 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::Run(const std::vector<NamedTens
           "was optimised; load it with ModelOptions::optimize = false to request it"));
     }
   }
-  return RunOrdered(*ordered, options.output_names.empty() ? default_outputs_ : options.output_names);
+  return RunOrdered(*ordered, options.output_names.empty() ? default_outputs_ : options.output_names,
+                    plan_options_);
 }
 
 absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
-    const std::vector<const Tensor*>& ordered, const std::vector<std::string>& output_names) const {
+    const std::vector<const Tensor*>& ordered, const std::vector<std::string>& output_names,
+    const PlanOptions& plan_options) const {
   // The plan key: every input shape, int64 input values (they are folded into
   // the plan), and the requested outputs.
   std::string key;
@@ -225,7 +236,7 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   absl::MutexLock lock(&entry->mu);
   if (entry->plan == nullptr) {
     absl::StatusOr<std::unique_ptr<Plan>> plan =
-        PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options_, weights_);
+        PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
     if (!plan.ok()) return plan.status();
     entry->plan = *std::move(plan);
     AccountAndEvict(key, entry->plan->activation_bytes());

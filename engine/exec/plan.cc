@@ -47,6 +47,29 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
   }
 }
 
+bool Plan::Borrows(const void* data, size_t size) const {
+  const char* begin = static_cast<const char*>(data);
+  auto inside = [&](const dnnl::memory& m) {
+    const char* p = static_cast<const char*>(m.get_data_handle());
+    return p >= begin && p < begin + size;
+  };
+  for (const Step& step : steps_) {
+    for (const auto& [arg, m] : step.args) {
+      if (inside(m)) return true;
+    }
+    for (const dnnl::memory& m : step.touches) {
+      if (inside(m)) return true;
+    }
+  }
+  for (const Output& out : outputs_) {
+    if ((out.memory && inside(out.memory)) ||
+        (out.constant != nullptr && out.constant->raw_data() == data)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 int64_t Plan::activation_bytes() const {
   int64_t bytes = arena_ ? static_cast<int64_t>(arena_.get_desc().get_size()) : 0;
   for (const dnnl::memory& memory : memories_) {

@@ -38,6 +38,10 @@ class Plan {
   // threads.
   int64_t flops() const { return flops_; }
 
+  // True if a run reads any of the `size` bytes at `data` (a constant's
+  // bytes the plan uses in place).
+  bool Borrows(const void* data, size_t size) const;
+
  private:
   friend class PlanBuilder;
   friend class OpContext;

@@ -1,5 +1,8 @@
 #include "engine/exec/plan_builder.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/exec/arena.h"
@@ -29,6 +32,7 @@ absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
   if (!nodes.ok()) return nodes.status();
   for (const ir::Node* node : *nodes) {
     if (absl::Status s = builder.CompileNode(*node); !s.ok()) return s;
+    builder.ReleaseCopiedWeights(*node);
   }
   if (absl::Status s = builder.BindOutputs(output_names); !s.ok()) return s;
   builder.PlaceActivations();
@@ -136,6 +140,49 @@ absl::Status PlanBuilder::CompileNode(const ir::Node& node) {
   }
 }
 
+namespace {
+
+bool IsProduct(const ir::Node& node) {
+  return node.op_type == "Conv" || node.op_type == "Gemm" || node.op_type == "MatMul";
+}
+
+// True if every use of `name` is as the weights (input 1) of a product,
+// and it is not a graph output.
+bool OnlyWeightsOfProducts(const ir::Graph& graph, const std::string& name) {
+  for (const TensorInfo& out : graph.outputs) {
+    if (out.name == name) return false;
+  }
+  for (const ir::Node& node : graph.nodes) {
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] == name && (i != 1 || !IsProduct(node))) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void PlanBuilder::ReleaseCopiedWeights(const ir::Node& node) {
+  if (!options_.release_weights || !IsProduct(node) || node.inputs.size() < 2) return;
+  const std::string& name = node.inputs[1];
+  const Tensor* shared = SharedConstant(name);
+  if (shared == nullptr || !weights_.HoldsCopyOf(*shared) ||
+      !OnlyWeightsOfProducts(graph_, name) ||
+      plan_->Borrows(shared->raw_data(), shared->byte_size())) {
+    return;
+  }
+  // Forget the memories that point into the bytes: later nodes restore them.
+  Value& v = value(name);
+  auto borrows = [shared](const dnnl::memory& m) {
+    const char* p = static_cast<const char*>(m.get_data_handle());
+    const char* begin = static_cast<const char*>(shared->raw_data());
+    return p >= begin && p < begin + shared->byte_size();
+  };
+  if (v.memory && borrows(v.memory)) v.memory = dnnl::memory();
+  v.views.erase(std::remove_if(v.views.begin(), v.views.end(), borrows), v.views.end());
+  options_.release_weights(name);
+}
+
 absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_names) {
   for (const std::string& name : output_names) {
     const Value& v = value(name);
@@ -143,6 +190,11 @@ absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_nam
     out.shape = v.shape;
     out.type = v.type;
     out.constant = v.constant;
+    if (v.constant != nullptr && !v.constant->has_bytes()) {  // Released weights.
+      Tensor values(v.type, v.shape);
+      std::memcpy(values.raw_data(), MemoryOf(name).get_data_handle(), values.byte_size());
+      out.constant = &plan_->constants_.emplace_back(std::move(values));
+    }
     out.memory = v.memory;
     if (v.constant == nullptr) {
       try {
@@ -243,41 +295,49 @@ void PlanBuilder::PlaceActivations() {
 
 dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
   Value& v = value(name);
-  if (!v.memory && v.constant != nullptr) {
+  if (v.memory || v.constant == nullptr) return v.memory;
+  const dnnl::memory::desc plain = PlainDesc(v.shape);
+  if (v.constant->has_bytes()) {
     // oneDNN wants a mutable handle; constants are only ever read.
-    v.memory = dnnl::memory(PlainDesc(v.shape), plan_->engine_,
-                            const_cast<void*>(v.constant->raw_data()));
+    v.memory = dnnl::memory(plain, plan_->engine_, const_cast<void*>(v.constant->raw_data()));
+  } else {
+    // Released weights (OneDnnModel::ReleaseCopiedWeights): plain again,
+    // once for all plans, from the cache's copy.
+    v.memory = weights_.GetOrMake(v.constant, plain, plain, [&] {
+      dnnl::memory m(plain, plan_->engine_);
+      weights_.CopyPlain(v.constant, m.get_data_handle(), plan_->engine_);
+      return m;
+    });
   }
   return v.memory;
 }
 
 dnnl::memory PlanBuilder::Reordered(const std::string& name, const dnnl::memory::desc& desc) {
-  dnnl::memory src = MemoryOf(name);
-  if (src.get_desc() == desc) return src;
   Value& v = value(name);
+  // Constants are materialised only if no cached layout serves.
+  const dnnl::memory::desc stored = v.memory ? v.memory.get_desc() : PlainDesc(v.shape);
+  if (stored == desc) return MemoryOf(name);
   for (const dnnl::memory& view : v.views) {
     if (view.get_desc() == desc) return view;
   }
-  if (desc.dims() != src.get_desc().dims()) {
+  if (desc.dims() != stored.dims()) {
     // Same elements seen with other dims (grouped weights, broadcast ranks),
     // in the element type they are stored in.
     dnnl::memory m = Viewed(
-        name,
-        dnnl::memory::desc(desc.dims(), src.get_desc().data_type(), PlainStrides(desc.dims())),
-        desc);
+        name, dnnl::memory::desc(desc.dims(), stored.data_type(), PlainStrides(desc.dims())), desc);
     v.views.push_back(m);
     return m;
   }
   dnnl::memory dst;
   if (const Tensor* shared = SharedConstant(name)) {
-    dst = weights_.GetOrMake(shared, src.get_desc(), desc, [&] {
-      dnnl::memory m = AllocateConstant(desc);
-      Reorder(name, src, m);
+    dst = weights_.GetOrMake(shared, stored, desc, [&] {
+      dnnl::memory m(desc, plan_->engine_);  // Owned by the cache, not the plan.
+      Reorder(name, MemoryOf(name), m);
       return m;
     });
   } else {
     dst = AllocateFor(name, desc);
-    Reorder(name, src, dst);
+    Reorder(name, MemoryOf(name), dst);
   }
   v.views.push_back(dst);
   return dst;

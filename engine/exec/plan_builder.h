@@ -8,6 +8,7 @@
 #ifndef CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_
 #define CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,14 @@ struct PlanOptions {
   int64_t max_value_bytes = 0;  // ModelOptions::max_value_bytes.
   // Element type of convolutions and matrix products (ModelOptions::precision).
   dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;
+  // If set, called with the name of each weight whose values the
+  // WeightCache holds a float32 copy of once the node that made the copy is
+  // compiled, and which nothing reads in place: the owner of the graph
+  // frees its bytes (Tensor::ReleaseBytes), and plans that need them later
+  // restore them from the copy. Only weights of Conv, Gemm and MatMul
+  // qualify: compiling those reads no values. REQUIRES: no other plan of
+  // the graph is being compiled or run meanwhile.
+  std::function<void(const std::string& name)> release_weights;
 };
 
 class PlanBuilder {
@@ -62,6 +71,8 @@ class PlanBuilder {
   absl::StatusOr<std::vector<const ir::Node*>> NodesNeededFor(
       const std::vector<std::string>& output_names) const;
   absl::Status CompileNode(const ir::Node& node);
+  // PlanOptions::release_weights for the weights of `node`, once compiled.
+  void ReleaseCopiedWeights(const ir::Node& node);
   absl::Status BindOutputs(const std::vector<std::string>& output_names);
 
   Value& value(const std::string& name) { return values_.at(name); }

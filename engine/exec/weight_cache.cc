@@ -1,6 +1,16 @@
 #include "engine/exec/weight_cache.h"
 
 namespace convoy {
+namespace {
+
+// True if `memory` has a buffer of its own, not one inside `constant`'s bytes.
+bool OwnsBuffer(const dnnl::memory& memory, const Tensor& constant) {
+  const char* data = static_cast<const char*>(memory.get_data_handle());
+  const char* begin = static_cast<const char*>(constant.raw_data());
+  return data < begin || data >= begin + constant.byte_size();
+}
+
+}  // namespace
 
 const WeightCache::Entry* WeightCache::Find(const Tensor* constant,
                                             const dnnl::memory::desc& view,
@@ -9,6 +19,22 @@ const WeightCache::Entry* WeightCache::Find(const Tensor* constant,
   if (it == entries_.end()) return nullptr;
   for (const Entry& e : it->second) {
     if (e.view == view && e.desc == desc) return &e;
+  }
+  return nullptr;
+}
+
+const WeightCache::Entry* WeightCache::FullCopy(const Tensor* constant) const {
+  auto it = entries_.find(constant);
+  if (it == entries_.end()) return nullptr;
+  constexpr auto kF32 = dnnl::memory::data_type::f32;
+  for (const Entry& e : it->second) {
+    // A view of all the elements, each once (no broadcast), stored as float32.
+    int64_t elements = 1;
+    for (int64_t d : e.view.dims()) elements *= d;
+    if (e.view.data_type() == kF32 && e.desc.data_type() == kF32 &&
+        elements == constant->num_elements()) {
+      return &e;
+    }
   }
   return nullptr;
 }
@@ -25,6 +51,39 @@ dnnl::memory WeightCache::GetOrMake(const Tensor* constant, const dnnl::memory::
   if (const Entry* e = Find(constant, view, desc)) return e->memory;  // Another plan won.
   entries_[constant].push_back({view, desc, made});
   return made;
+}
+
+bool WeightCache::HoldsCopyOf(const Tensor& constant) const {
+  if (constant.type() != DataType::kFloat32 || !constant.has_bytes()) return false;
+  absl::MutexLock lock(&mu_);
+  const Entry* copy = FullCopy(&constant);
+  if (copy == nullptr) return false;
+  for (const Entry& e : entries_.at(&constant)) {
+    if (!OwnsBuffer(e.memory, constant)) return false;
+  }
+  return true;
+}
+
+void WeightCache::CopyPlain(const Tensor* constant, void* plain, const dnnl::engine& engine) const {
+  absl::MutexLock lock(&mu_);
+  const Entry* copy = FullCopy(constant);
+  // The view's strides say where each element lies in the plain tensor.
+  dnnl::memory src = copy->memory;
+  dnnl::memory dst(copy->view, engine, plain);
+  dnnl::stream stream(engine);
+  dnnl::reorder(src, dst).execute(stream, src, dst);
+  stream.wait();
+}
+
+int64_t WeightCache::bytes() const {
+  absl::MutexLock lock(&mu_);
+  int64_t total = 0;
+  for (const auto& [constant, entries] : entries_) {
+    for (const Entry& e : entries) {
+      if (!constant->has_bytes() || OwnsBuffer(e.memory, *constant)) total += e.desc.get_size();
+    }
+  }
+  return total;
 }
 
 }  // namespace convoy

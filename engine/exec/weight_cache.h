@@ -30,6 +30,17 @@ class WeightCache {
   dnnl::memory GetOrMake(const Tensor* constant, const dnnl::memory::desc& view,
                          const dnnl::memory::desc& desc, const std::function<dnnl::memory()>& make);
 
+  // True if a float32 copy of float32 `constant` in the cache holds every
+  // one of its values, and no entry borrows its bytes: they can then be
+  // released and later restored with CopyPlain.
+  bool HoldsCopyOf(const Tensor& constant) const;
+  // Writes `constant`'s values, plain, to `plain` from such a copy.
+  // REQUIRES: HoldsCopyOf(constant) was true.
+  void CopyPlain(const Tensor* constant, void* plain, const dnnl::engine& engine) const;
+
+  // Bytes of the copies the cache made (not those borrowed from constants).
+  int64_t bytes() const;
+
  private:
   struct Entry {
     dnnl::memory::desc view;
@@ -38,8 +49,10 @@ class WeightCache {
   };
   const Entry* Find(const Tensor* constant, const dnnl::memory::desc& view,
                     const dnnl::memory::desc& desc) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // An entry that holds all of `constant`'s values in float32, else nullptr.
+  const Entry* FullCopy(const Tensor* constant) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<const Tensor*, std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
