@@ -21,7 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "dnnl.hpp"
 
-ABSL_FLAG(std::string, precision, "f32", "f32 or bf16");
+ABSL_FLAG(std::string, precision, "f32", "f32, bf16 or int8 (u8 activations, s8 weights)");
 ABSL_FLAG(int, threads, 2, "OpenMP threads");
 ABSL_FLAG(double, seconds, 3, "time to spend on timed iterations");
 
@@ -31,22 +31,28 @@ using dnnl::memory;
 
 int Main() {
   const std::string precision = absl::GetFlag(FLAGS_precision);
-  if (precision != "f32" && precision != "bf16") {
-    std::cerr << "onednn-peak: --precision must be f32 or bf16, not '" << precision << "'\n";
+  if (precision != "f32" && precision != "bf16" && precision != "int8") {
+    std::cerr << "onednn-peak: --precision must be f32, bf16 or int8, not '" << precision << "'\n";
     return 2;
   }
-  const memory::data_type type = precision == "f32" ? memory::data_type::f32 : memory::data_type::bf16;
+  const bool int8 = precision == "int8";
+  const memory::data_type type = precision == "f32"    ? memory::data_type::f32
+                                 : precision == "bf16" ? memory::data_type::bf16
+                                                       : memory::data_type::u8;
+  const memory::data_type weights_type = int8 ? memory::data_type::s8 : type;
   omp_set_num_threads(absl::GetFlag(FLAGS_threads));
   const memory::dim n = 16, c = 256, k = 256, hw = 14;
   const double gflop = 2.0 * n * k * hw * hw * c * 9 / 1e9;
 
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
-  auto any = [&](memory::dims dims) { return memory::desc(dims, type, memory::format_tag::any); };
+  auto any = [](memory::dims dims, memory::data_type t) {
+    return memory::desc(dims, t, memory::format_tag::any);
+  };
   dnnl::convolution_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any({n, c, hw, hw}),
-       any({k, c, 3, 3}), memory::desc({k}, memory::data_type::f32, memory::format_tag::a),
-       any({n, k, hw, hw}), {1, 1}, {1, 1}, {1, 1}},
+      {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any({n, c, hw, hw}, type),
+       any({k, c, 3, 3}, weights_type), memory::desc({k}, memory::data_type::f32, memory::format_tag::a),
+       any({n, k, hw, hw}, type), {1, 1}, {1, 1}, {1, 1}},
       engine);
   memory src(pd.src_desc(), engine), weights(pd.weights_desc(), engine),
       bias(pd.bias_desc(), engine), dst(pd.dst_desc(), engine);
@@ -81,7 +87,7 @@ int Main() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("onednn-peak --precision f32|bf16 --threads T --seconds S");
+  absl::SetProgramUsageMessage("onednn-peak --precision f32|bf16|int8 --threads T --seconds S");
   absl::ParseCommandLine(argc, argv);
   return Main();
 }

@@ -2,8 +2,10 @@
 # Serving benchmark of convoy-server (docs/BENCHMARKS.md, "Serving"):
 #  1. resnet50 served at concurrency 16, against the engine's own throughput
 #     (convoy-infer) at the batch size the server's batcher formed, with the
-#     zoo's config (no queue delay) and with one tuned for throughput
-#     (preferred batch size 16, up to 50 ms of queue delay);
+#     zoo's config (no queue delay) and two tuned for throughput, up to 50 ms
+#     of queue delay: preferred batch size 16 (every request in flight in
+#     one batch) and 8 (two batches in turn: one computes while the other's
+#     requests travel);
 #  2. lenet5 served at concurrency 64, against echo-server, a gRPC server that
 #     answers the same messages without computing (the ceiling);
 #  3. lenet5 with dynamic batching on and off.
@@ -25,13 +27,15 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # The repository: resnet50 and lenet5 as in the zoo (dynamic batching on),
-# resnet50 tuned for throughput, and lenet5 without dynamic batching.
+# resnet50 with the two tuned configs, and lenet5 without dynamic batching.
 mkdir -p "$work/models"
 cp -r zoo/models/resnet50 zoo/models/lenet5 "$work/models/"
-cp -r zoo/models/resnet50 "$work/models/resnet50-tuned"
-sed -e 's/name: "resnet50"/name: "resnet50-tuned"/' \
-  -e 's/dynamic_batching { }/dynamic_batching { preferred_batch_size: [ 16 ] max_queue_delay_microseconds: 50000 }/' \
-  zoo/models/resnet50/config.pbtxt > "$work/models/resnet50-tuned/config.pbtxt"
+for preferred in 16 8; do
+  cp -r zoo/models/resnet50 "$work/models/resnet50-p$preferred"
+  sed -e "s/name: \"resnet50\"/name: \"resnet50-p$preferred\"/" \
+    -e "s/dynamic_batching { }/dynamic_batching { preferred_batch_size: [ $preferred ] max_queue_delay_microseconds: 50000 }/" \
+    zoo/models/resnet50/config.pbtxt > "$work/models/resnet50-p$preferred/config.pbtxt"
+done
 cp -r zoo/models/lenet5 "$work/models/lenet5-unbatched"
 sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
   zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
@@ -75,7 +79,7 @@ np.random.RandomState(1).randn(int(sys.argv[2]), 3, 224, 224).astype('f4'))" "$w
 
 for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
-  for variant in resnet50 resnet50-tuned; do
+  for variant in resnet50 resnet50-p16 resnet50-p8; do
     run "$variant-served" --server "$server" --model "$variant" --concurrency 16
     engine_at_formed_batch "$variant"
   done
@@ -97,7 +101,8 @@ print("| resnet50, concurrency 16 | served images/s | batch formed | engine alon
       "images/s | served / engine | compute per batch in the server, ms | engine alone, ms |")
 print("|---|---|---|---|---|---|---|")
 for variant, name in (("resnet50", "zoo config (no queue delay)"),
-                      ("resnet50-tuned", "tuned (preferred 16; delay 50 ms)")):
+                      ("resnet50-p16", "preferred 16, delay 50 ms"),
+                      ("resnet50-p8", "preferred 8, delay 50 ms")):
     served, engine = med(f"{variant}-served", "items_per_s"), med(f"{variant}-engine", "items_per_s")
     batch = med(f"{variant}-engine", "batch")
     # compute_infer per request is the run of the batch that carried it.
