@@ -28,4 +28,10 @@ bool IsPlain(const dnnl::memory::desc& desc) {
   return desc == dnnl::memory::desc(desc.dims(), desc.data_type(), PlainStrides(desc.dims()));
 }
 
+bool PointsInto(const dnnl::memory& memory, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(memory.get_data_handle());
+  const char* begin = static_cast<const char*>(data);
+  return p >= begin && p < begin + size;
+}
+
 }  // namespace convoy

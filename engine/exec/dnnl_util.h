@@ -23,6 +23,10 @@ dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims,
 
 bool IsPlain(const dnnl::memory::desc& desc);
 
+// True if `memory`'s buffer starts inside the `size` bytes at `data`: it
+// reads a tensor's bytes in place.
+bool PointsInto(const dnnl::memory& memory, const void* data, size_t size);
+
 }  // namespace convoy
 
 #endif  // CONVOY_ENGINE_EXEC_DNNL_UTIL_H_

@@ -48,11 +48,7 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
 }
 
 bool Plan::Borrows(const void* data, size_t size) const {
-  const char* begin = static_cast<const char*>(data);
-  auto inside = [&](const dnnl::memory& m) {
-    const char* p = static_cast<const char*>(m.get_data_handle());
-    return p >= begin && p < begin + size;
-  };
+  auto inside = [&](const dnnl::memory& m) { return PointsInto(m, data, size); };
   for (const Step& step : steps_) {
     for (const auto& [arg, m] : step.args) {
       if (inside(m)) return true;

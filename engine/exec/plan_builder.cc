@@ -174,9 +174,7 @@ void PlanBuilder::ReleaseCopiedWeights(const ir::Node& node) {
   // Forget the memories that point into the bytes: later nodes restore them.
   Value& v = value(name);
   auto borrows = [shared](const dnnl::memory& m) {
-    const char* p = static_cast<const char*>(m.get_data_handle());
-    const char* begin = static_cast<const char*>(shared->raw_data());
-    return p >= begin && p < begin + shared->byte_size();
+    return PointsInto(m, shared->raw_data(), shared->byte_size());
   };
   if (v.memory && borrows(v.memory)) v.memory = dnnl::memory();
   v.views.erase(std::remove_if(v.views.begin(), v.views.end(), borrows), v.views.end());
@@ -301,8 +299,8 @@ dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
     // oneDNN wants a mutable handle; constants are only ever read.
     v.memory = dnnl::memory(plain, plan_->engine_, const_cast<void*>(v.constant->raw_data()));
   } else {
-    // Released weights (OneDnnModel::ReleaseCopiedWeights): plain again,
-    // once for all plans, from the cache's copy.
+    // Released weights (PlanOptions::release_weights): plain again, once
+    // for all plans, from the cache's copy.
     v.memory = weights_.GetOrMake(v.constant, plain, plain, [&] {
       dnnl::memory m(plain, plan_->engine_);
       weights_.CopyPlain(v.constant, m.get_data_handle(), plan_->engine_);

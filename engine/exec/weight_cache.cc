@@ -1,16 +1,8 @@
 #include "engine/exec/weight_cache.h"
 
+#include "engine/exec/dnnl_util.h"
+
 namespace convoy {
-namespace {
-
-// True if `memory` has a buffer of its own, not one inside `constant`'s bytes.
-bool OwnsBuffer(const dnnl::memory& memory, const Tensor& constant) {
-  const char* data = static_cast<const char*>(memory.get_data_handle());
-  const char* begin = static_cast<const char*>(constant.raw_data());
-  return data < begin || data >= begin + constant.byte_size();
-}
-
-}  // namespace
 
 const WeightCache::Entry* WeightCache::Find(const Tensor* constant,
                                             const dnnl::memory::desc& view,
@@ -59,7 +51,7 @@ bool WeightCache::HoldsCopyOf(const Tensor& constant) const {
   const Entry* copy = FullCopy(&constant);
   if (copy == nullptr) return false;
   for (const Entry& e : entries_.at(&constant)) {
-    if (!OwnsBuffer(e.memory, constant)) return false;
+    if (PointsInto(e.memory, constant.raw_data(), constant.byte_size())) return false;
   }
   return true;
 }
@@ -73,17 +65,6 @@ void WeightCache::CopyPlain(const Tensor* constant, void* plain, const dnnl::eng
   dnnl::stream stream(engine);
   dnnl::reorder(src, dst).execute(stream, src, dst);
   stream.wait();
-}
-
-int64_t WeightCache::bytes() const {
-  absl::MutexLock lock(&mu_);
-  int64_t total = 0;
-  for (const auto& [constant, entries] : entries_) {
-    for (const Entry& e : entries) {
-      if (!constant->has_bytes() || OwnsBuffer(e.memory, *constant)) total += e.desc.get_size();
-    }
-  }
-  return total;
 }
 
 }  // namespace convoy

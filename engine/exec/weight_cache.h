@@ -38,9 +38,6 @@ class WeightCache {
   // REQUIRES: HoldsCopyOf(constant) was true.
   void CopyPlain(const Tensor* constant, void* plain, const dnnl::engine& engine) const;
 
-  // Bytes of the copies the cache made (not those borrowed from constants).
-  int64_t bytes() const;
-
  private:
   struct Entry {
     dnnl::memory::desc view;
