@@ -1,9 +1,9 @@
 // Model implemented on the IR, the plan compiler and oneDNN.
 #include <omp.h>
 
+#include <optional>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -42,6 +42,10 @@ class OneDnnModel : public Model {
     for (const TensorInfo& out : outputs_) default_outputs_.push_back(out.name);
   }
 
+  // Compiles the plan for batch 1, so shape errors surface at load rather
+  // than on the first request, and fills in the output shapes; then the
+  // plans of ModelOptions::prepared_batch_sizes. Only when every input is
+  // float32 and only its leading dimension is dynamic (or none is).
   absl::Status Validate();
 
   const std::vector<TensorInfo>& inputs() const override { return inputs_; }
@@ -67,6 +71,24 @@ class OneDnnModel : public Model {
 
   absl::StatusOr<std::vector<const Tensor*>> OrderInputs(
       const std::vector<NamedTensor>& inputs) const;
+  // Zero-filled inputs with `batch` as the leading dimension wherever it is
+  // dynamic; nullopt if another dimension is dynamic or an input is not
+  // float32 (a plan then needs real values). InvalidArgument past
+  // ModelOptions::max_value_bytes.
+  absl::StatusOr<std::optional<std::vector<Tensor>>> Probes(int64_t batch) const;
+  // Compiles the plan for the default outputs at `batch`. REQUIRES: Probes
+  // gave inputs for batch 1.
+  absl::Status Prepare(int64_t batch) const;
+  // The cache slot of the plan for these inputs and outputs, made if new.
+  std::shared_ptr<CachedPlan> Slot(const std::vector<const Tensor*>& ordered,
+                                   const std::vector<std::string>& output_names,
+                                   std::string* key) const;
+  // Compiles `entry`'s plan with `plan_options` unless it has one.
+  absl::Status Compile(CachedPlan& entry, const std::string& key,
+                       const std::vector<const Tensor*>& ordered,
+                       const std::vector<std::string>& output_names,
+                       const PlanOptions& plan_options) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
   // Runs with the plan for these shapes, compiled with `plan_options` if
   // it is not cached.
   absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
@@ -106,37 +128,46 @@ absl::Status CheckOperatorsKnown(const ir::Graph& graph) {
   return absl::OkStatus();
 }
 
-// Compiles the plan for batch 1 (the only dynamic dimension allowed for this
-// check is the leading one), so shape errors surface at load, not on the
-// first request. The plan is kept: batch 1 is the common first request.
+std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : tensors) pointers.push_back(&t);
+  return pointers;
+}
+
+// Sets the calling thread's OpenMP team size for a scope (OpenMP's setting
+// belongs to each thread) and gives the caller its own back afterwards.
+class TeamSize {
+ public:
+  explicit TeamSize(int threads) : caller_(omp_get_max_threads()) {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  ~TeamSize() { omp_set_num_threads(caller_); }
+  TeamSize(const TeamSize&) = delete;
+  TeamSize& operator=(const TeamSize&) = delete;
+
+ private:
+  const int caller_;
+};
+
 absl::Status OneDnnModel::Validate() {
   if (absl::Status s = CheckOperatorsKnown(graph_); !s.ok()) return s;
-  std::vector<Tensor> probes;
-  for (const TensorInfo& in : inputs_) {
-    if (in.type != DataType::kFloat32) return absl::OkStatus();  // Needs real values.
-    Shape shape = in.shape;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (shape[d] >= 0) continue;
-      if (d != 0) return absl::OkStatus();
-      shape[d] = 1;
-    }
-    if (!ElementCountAtMost(shape, options_.max_value_bytes / 4)) {
+  for (int64_t batch : options_.prepared_batch_sizes) {
+    if (batch < 1) {
       return absl::InvalidArgumentError(absl::StrCat(
-          graph_.source, ": input '", in.name, "' of shape ", ShapeToString(shape),
-          " exceeds the limit of ", options_.max_value_bytes,
-          " bytes for one tensor (ModelOptions.max_value_bytes)"));
+          graph_.source, ": ModelOptions.prepared_batch_sizes has ", batch, "; sizes are >= 1"));
     }
-    probes.emplace_back(DataType::kFloat32, std::move(shape));
   }
-  std::vector<const Tensor*> ordered;
-  for (const Tensor& t : probes) ordered.push_back(&t);
+  absl::StatusOr<std::optional<std::vector<Tensor>>> probes = Probes(1);
+  if (!probes.ok()) return probes.status();
+  if (!*probes) return absl::OkStatus();
   // Nothing else uses the model yet, so this plan may release the bytes of
   // the weights it copies (PlanOptions::release_weights).
   PlanOptions releasing = plan_options_;
   releasing.release_weights = [this](const std::string& name) {
     graph_.initializers.at(name).ReleaseBytes();
   };
-  absl::StatusOr<std::vector<Tensor>> out = RunOrdered(ordered, default_outputs_, releasing);
+  absl::StatusOr<std::vector<Tensor>> out =
+      RunOrdered(Pointers(**probes), default_outputs_, releasing);
   if (!out.ok()) return out.status();
   for (size_t i = 0; i < outputs_.size(); ++i) {
     if (!outputs_[i].shape.empty() || (*out)[i].shape().empty()) continue;
@@ -146,7 +177,48 @@ absl::Status OneDnnModel::Validate() {
     }
     outputs_[i].type = (*out)[i].type();
   }
+  // These plans release nothing: the batch-1 plan may read weights in place.
+  TeamSize team(options_.num_threads);
+  for (int64_t batch : options_.prepared_batch_sizes) {
+    absl::Status s = Prepare(batch);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("preparing the plan for batch ", batch,
+                                                 " (ModelOptions.prepared_batch_sizes): ",
+                                                 s.message()));
+    }
+  }
   return absl::OkStatus();
+}
+
+absl::Status OneDnnModel::Prepare(int64_t batch) const {
+  absl::StatusOr<std::optional<std::vector<Tensor>>> probes = Probes(batch);
+  if (!probes.ok()) return probes.status();
+  const std::vector<const Tensor*> ordered = Pointers(**probes);
+  std::string key;
+  std::shared_ptr<CachedPlan> entry = Slot(ordered, default_outputs_, &key);
+  absl::MutexLock lock(&entry->mu);
+  return Compile(*entry, key, ordered, default_outputs_, plan_options_);
+}
+
+absl::StatusOr<std::optional<std::vector<Tensor>>> OneDnnModel::Probes(int64_t batch) const {
+  std::vector<Tensor> probes;
+  for (const TensorInfo& in : inputs_) {
+    if (in.type != DataType::kFloat32) return std::nullopt;
+    Shape shape = in.shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] >= 0) continue;
+      if (d != 0) return std::nullopt;
+      shape[d] = batch;
+    }
+    if (!ElementCountAtMost(shape, options_.max_value_bytes / 4)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          graph_.source, ": input '", in.name, "' of shape ", ShapeToString(shape),
+          " exceeds the limit of ", options_.max_value_bytes,
+          " bytes for one tensor (ModelOptions.max_value_bytes)"));
+    }
+    probes.emplace_back(DataType::kFloat32, std::move(shape));
+  }
+  return probes;
 }
 
 absl::StatusOr<std::vector<const Tensor*>> OneDnnModel::OrderInputs(
@@ -205,41 +277,49 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::Run(const std::vector<NamedTens
                     plan_options_);
 }
 
-absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
+std::shared_ptr<OneDnnModel::CachedPlan> OneDnnModel::Slot(
     const std::vector<const Tensor*>& ordered, const std::vector<std::string>& output_names,
-    const PlanOptions& plan_options) const {
+    std::string* key) const {
   // The plan key: every input shape, int64 input values (they are folded into
   // the plan), and the requested outputs.
-  std::string key;
+  key->clear();
   for (const Tensor* t : ordered) {
-    absl::StrAppend(&key, ShapeToString(t->shape()), ";");
+    absl::StrAppend(key, ShapeToString(t->shape()), ";");
     if (t->type() == DataType::kInt64) {
-      key.append(static_cast<const char*>(t->raw_data()), t->byte_size());
+      key->append(static_cast<const char*>(t->raw_data()), t->byte_size());
     }
   }
   // Names are length-prefixed: any character may appear in an ONNX name.
-  for (const std::string& name : output_names) absl::StrAppend(&key, name.size(), ":", name);
+  for (const std::string& name : output_names) absl::StrAppend(key, name.size(), ":", name);
+  absl::MutexLock lock(&mu_);
+  CacheSlot& slot = plans_[*key];
+  if (slot.entry == nullptr) slot.entry = std::make_shared<CachedPlan>();
+  slot.last_used = ++tick_;
+  return slot.entry;
+}
 
-  std::shared_ptr<CachedPlan> entry;
-  {
-    absl::MutexLock lock(&mu_);
-    CacheSlot& slot = plans_[key];
-    if (slot.entry == nullptr) slot.entry = std::make_shared<CachedPlan>();
-    slot.last_used = ++tick_;
-    entry = slot.entry;
-  }
-  // OpenMP's team size is a setting of the calling thread: set it for this
-  // run and give the caller its own back afterwards.
-  const int caller_threads = omp_get_max_threads();
-  if (options_.num_threads > 0) omp_set_num_threads(options_.num_threads);
-  absl::Cleanup restore_threads = [caller_threads] { omp_set_num_threads(caller_threads); };
+absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
+                                  const std::vector<const Tensor*>& ordered,
+                                  const std::vector<std::string>& output_names,
+                                  const PlanOptions& plan_options) const {
+  if (entry.plan != nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<Plan>> plan =
+      PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
+  if (!plan.ok()) return plan.status();
+  entry.plan = *std::move(plan);
+  AccountAndEvict(key, entry.plan->activation_bytes());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
+    const std::vector<const Tensor*>& ordered, const std::vector<std::string>& output_names,
+    const PlanOptions& plan_options) const {
+  std::string key;
+  std::shared_ptr<CachedPlan> entry = Slot(ordered, output_names, &key);
+  TeamSize team(options_.num_threads);
   absl::MutexLock lock(&entry->mu);
-  if (entry->plan == nullptr) {
-    absl::StatusOr<std::unique_ptr<Plan>> plan =
-        PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
-    if (!plan.ok()) return plan.status();
-    entry->plan = *std::move(plan);
-    AccountAndEvict(key, entry->plan->activation_bytes());
+  if (absl::Status s = Compile(*entry, key, ordered, output_names, plan_options); !s.ok()) {
+    return s;
   }
   // A small plan runs on one thread: starting a team for each of its
   // primitives would cost more than the team saves.

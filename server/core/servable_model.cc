@@ -248,6 +248,11 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
     }
     model_options.precision = *precision;
   }
+  // The batcher aims for the preferred sizes: their plans are ready at load.
+  if (config && config->has_dynamic_batching()) {
+    const auto& sizes = config->dynamic_batching().preferred_batch_size();
+    model_options.prepared_batch_sizes.assign(sizes.begin(), sizes.end());
+  }
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
   if (!model.ok()) return model.status();
   if (!config) {

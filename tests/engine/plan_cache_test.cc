@@ -1,5 +1,7 @@
 // The plan cache under a memory budget: plans dropped to fit it are
-// compiled again when needed, and results never change.
+// compiled again when needed, and results never change. Plans prepared at
+// load (ModelOptions::prepared_batch_sizes) fail the load if they cannot be
+// compiled.
 #include <cstring>
 #include <random>
 #include <thread>
@@ -67,6 +69,44 @@ TEST(PlanCacheTest, ConcurrentRunsOfManyShapesUnderATinyBudget) {
   }
   for (std::thread& thread : threads) thread.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+absl::StatusOr<std::unique_ptr<Model>> LoadPrepared(std::vector<int64_t> sizes,
+                                                    int64_t max_value_bytes) {
+  ModelOptions options;
+  options.prepared_batch_sizes = std::move(sizes);
+  options.max_value_bytes = max_value_bytes;
+  return Model::LoadFromBytes(testing::ConvReluModel().Serialize(), "conv_relu", options);
+}
+
+// conv_relu's largest value is the convolution's output, 4x5x5 floats (400
+// bytes) per item: with a 2000-byte limit batch 5 fits and batch 6 does not.
+TEST(PreparedPlansTest, ArePlannedAtLoadSoTheirErrorsComeThen) {
+  EXPECT_TRUE(LoadPrepared({}, 2000).ok());
+  EXPECT_TRUE(LoadPrepared({2, 5}, 2000).ok());
+  absl::StatusOr<std::unique_ptr<Model>> too_big = LoadPrepared({2, 6}, 2000);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(too_big.status().message().find("preparing the plan for batch 6"), std::string::npos)
+      << too_big.status();
+  absl::StatusOr<std::unique_ptr<Model>> zero = LoadPrepared({0}, 2000);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("prepared_batch_sizes has 0"), std::string::npos)
+      << zero.status();
+}
+
+TEST(PreparedPlansTest, GiveTheResultsOfPlansCompiledOnFirstUse) {
+  absl::StatusOr<std::unique_ptr<Model>> prepared = LoadPrepared({3, 7}, int64_t{1} << 30);
+  std::unique_ptr<Model> lazy = Load(int64_t{1} << 30);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  for (int64_t batch : {3, 7}) {
+    const Tensor input = RandomInput(batch, 11);
+    auto want = lazy->Run({{"x", input}});
+    auto got = (*prepared)->Run({{"x", input}});
+    ASSERT_TRUE(want.ok()) << want.status();
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_TRUE(SameBytes((*want)[0], (*got)[0])) << "batch " << batch;
+  }
 }
 
 }  // namespace
