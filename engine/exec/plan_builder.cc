@@ -237,15 +237,17 @@ dnnl::memory PlanBuilder::AllocateConstant(const dnnl::memory::desc& desc) {
 }
 
 dnnl::memory PlanBuilder::AllocateFor(const std::string& name, const dnnl::memory::desc& desc) {
-  return value(name).constant != nullptr ? AllocateConstant(desc) : Allocate(desc);
+  if (value(name).constant == nullptr) return Allocate(desc);
+  // The graph's weights go to the WeightCache, which keeps them, and they
+  // are not the plan's to count.
+  if (SharedConstant(name) != nullptr) return dnnl::memory(desc, plan_->engine_);
+  return AllocateConstant(desc);
 }
 
 dnnl::memory PlanBuilder::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
   auto it = buffer_of_.find(memory.get());
-  if (it == buffer_of_.end()) {  // A buffer of its own: share it now.
-    dnnl::memory alias(desc, plan_->engine_, memory.get_data_handle());
-    plan_->memories_.push_back(alias);
-    return alias;
+  if (it == buffer_of_.end()) {  // A buffer of its own, kept by its owner: share it now.
+    return dnnl::memory(desc, plan_->engine_, memory.get_data_handle());
   }
   const size_t buffer = it->second;
   dnnl::memory alias(desc, plan_->engine_, DNNL_MEMORY_NONE);
@@ -302,7 +304,7 @@ dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
     // Released weights (PlanOptions::release_weights): plain again, once
     // for all plans, from the cache's copy.
     v.memory = weights_.GetOrMake(v.constant, plain, plain, [&] {
-      dnnl::memory m(plain, plan_->engine_);
+      dnnl::memory m = AllocateFor(name, plain);
       weights_.CopyPlain(v.constant, m.get_data_handle(), plan_->engine_);
       return m;
     });
@@ -326,17 +328,13 @@ dnnl::memory PlanBuilder::Reordered(const std::string& name, const dnnl::memory:
     v.views.push_back(m);
     return m;
   }
-  dnnl::memory dst;
-  if (const Tensor* shared = SharedConstant(name)) {
-    dst = weights_.GetOrMake(shared, stored, desc, [&] {
-      dnnl::memory m(desc, plan_->engine_);  // Owned by the cache, not the plan.
-      Reorder(name, MemoryOf(name), m);
-      return m;
-    });
-  } else {
-    dst = AllocateFor(name, desc);
-    Reorder(name, MemoryOf(name), dst);
-  }
+  auto make = [&] {
+    dnnl::memory m = AllocateFor(name, desc);
+    Reorder(name, MemoryOf(name), m);
+    return m;
+  };
+  const Tensor* shared = SharedConstant(name);
+  dnnl::memory dst = shared != nullptr ? weights_.GetOrMake(shared, stored, desc, make) : make();
   v.views.push_back(dst);
   return dst;
 }

@@ -93,7 +93,9 @@ class PlanBuilder {
   dnnl::memory Allocate(const dnnl::memory::desc& desc);
   // Memory with a buffer of its own now, for values known at compile time.
   dnnl::memory AllocateConstant(const dnnl::memory::desc& desc);
-  // Allocate or AllocateConstant, as the value `name` is run-time or constant.
+  // Allocate or AllocateConstant, as the value `name` is run-time or
+  // constant; for the graph's weights, memory of its own that the
+  // WeightCache keeps and the plan does not count.
   dnnl::memory AllocateFor(const std::string& name, const dnnl::memory::desc& desc);
   dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);
   // Lays out the run-time buffers by the steps that touch them (arena.h),

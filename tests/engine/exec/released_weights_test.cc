@@ -106,6 +106,33 @@ TEST(ReleasedWeightsTest, LaterPlansRestoreWhatTheyNeedAndComputeTheSame) {
   for (int64_t batch : {1, 3, 16, 64}) run(batch, options);
 }
 
+// A plan's size (what the plan cache budgets) is its activations: the
+// weights' copies belong to the cache, grouped-weight views included.
+TEST(ReleasedWeightsTest, PlanBytesLeaveTheCachedWeightsOut) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 64, 2, 2});
+  const Tensor w = Random({64, 64, 3, 3}, 6);
+  const Tensor wg = Random({64, 32, 3, 3}, 7);
+  b.AddInitializer("w", w);
+  b.AddInitializer("wg", wg);
+  b.AddNode("Conv", {"x", "w"}, {"c1"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Conv", {"c1", "wg"}, {"y"},
+            {testing::IntsAttr("pads", {1, 1, 1, 1}), testing::IntAttr("group", 2)});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "grouped.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  WeightCache weights;
+  PlanOptions options;
+  options.max_value_bytes = int64_t{1} << 30;
+  const Tensor x = Random({1, 64, 2, 2}, 8);
+  absl::StatusOr<std::unique_ptr<Plan>> plan =
+      PlanBuilder::Build(*graph, engine, {&x}, {"y"}, options, weights);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  // Three 1 KB activations at most, against 147 KB and 74 KB of weights.
+  EXPECT_LT((*plan)->activation_bytes(), int64_t{8} << 10);
+}
+
 TEST(ReleasedWeightsTest, ACopyRestoresThePlainValuesThroughItsView) {
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
