@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/api/calibration.h"
 #include "engine/api/tensor.h"
 
 namespace convoy {
@@ -48,9 +49,16 @@ struct NamedTensor {
 //    (several times float32's speed); convolution outputs stay bfloat16 on
 //    the way to the next layer, everything else is float32. Outputs differ
 //    from float32 by about 1e-2 relative.
-enum class Precision { kFloat32, kBfloat16 };
+//  - kInt8: convolutions and Gemms read 8-bit activations (u8, or s8
+//    where the input goes below zero) scaled by a calibration
+//    (calibration.h), and 8-bit weights scaled per output channel, and
+//    accumulate in int32 (VNNI, or AMX where the CPU has it). A convolution
+//    whose output another int8 convolution reads writes it in 8 bits; other
+//    outputs, and everything else, are float32. A product whose input the
+//    calibration does not cover stays float32.
+enum class Precision { kFloat32, kBfloat16, kInt8 };
 
-// "fp32" / "bf16", as flags and configs spell them.
+// "fp32" / "bf16" / "int8", as flags and configs spell them.
 absl::string_view PrecisionName(Precision precision);
 // Parses PrecisionName's spelling; InvalidArgument naming the choices otherwise.
 absl::StatusOr<Precision> ParsePrecision(absl::string_view name);
@@ -78,6 +86,12 @@ struct ModelOptions {
   // requested as outputs; turn this off to request any value of the file.
   bool optimize = true;
   Precision precision = Precision::kFloat32;
+  // The ranges Precision::kInt8 quantizes with. Unset, Load reads them from
+  // CalibrationPathFor(path) (convoy-calibrate writes them there), and
+  // LoadFromBytes fails: int8 without a calibration is FailedPrecondition.
+  // A calibration that covers none of the model's calibrated_values() was
+  // made for another model, and fails the load too.
+  std::shared_ptr<const Calibration> calibration;
   // Batch sizes whose plans are compiled at load, beside batch 1's, so that
   // the first run at each does not wait for a compile (ResNet-50 at batch
   // 16: 40-80 ms). They apply to a dynamic leading dimension: a
@@ -108,6 +122,10 @@ class Model {
 
   virtual const std::vector<TensorInfo>& inputs() const = 0;
   virtual const std::vector<TensorInfo>& outputs() const = 0;
+  // The values whose ranges Precision::kInt8 needs: the data inputs of the
+  // convolutions and Gemms with constant weights, as the graph has them
+  // once optimised (ModelOptions::optimize). Calibrator records them.
+  virtual std::vector<std::string> calibrated_values() const = 0;
 
   // Runs the model. Every graph input must be given exactly once, with the
   // declared element type and a shape that matches every fixed dimension.

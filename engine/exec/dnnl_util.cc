@@ -34,4 +34,11 @@ bool PointsInto(const dnnl::memory& memory, const void* data, size_t size) {
   return p >= begin && p < begin + size;
 }
 
+dnnl::memory::desc WithType(const dnnl::memory::desc& desc, dnnl::memory::data_type type) {
+  dnnl::memory::desc typed = desc;
+  typed.data.data_type = static_cast<dnnl_data_type_t>(type);
+  typed.data.extra = dnnl_memory_extra_desc_t{};  // Compensations belong to integer weights.
+  return typed;
+}
+
 }  // namespace convoy

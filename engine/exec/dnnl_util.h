@@ -23,6 +23,9 @@ dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims,
 
 bool IsPlain(const dnnl::memory::desc& desc);
 
+// `desc`'s dims and layout with elements of `type`.
+dnnl::memory::desc WithType(const dnnl::memory::desc& desc, dnnl::memory::data_type type);
+
 // True if `memory`'s buffer starts inside the `size` bytes at `data`: it
 // reads a tensor's bytes in place.
 bool PointsInto(const dnnl::memory& memory, const void* data, size_t size);

@@ -39,6 +39,7 @@ class OneDnnModel : public Model {
     plan_options_.compute_type = options.precision == Precision::kBfloat16
                                      ? dnnl::memory::data_type::bf16
                                      : dnnl::memory::data_type::f32;
+    if (options.precision == Precision::kInt8) plan_options_.calibration = options.calibration.get();
     for (const TensorInfo& out : outputs_) default_outputs_.push_back(out.name);
   }
 
@@ -47,9 +48,13 @@ class OneDnnModel : public Model {
   // plans of ModelOptions::prepared_batch_sizes. Only when every input is
   // float32 and only its leading dimension is dynamic (or none is).
   absl::Status Validate();
+  // For Precision::kInt8: FailedPrecondition unless the calibration covers
+  // some of calibrated_values().
+  absl::Status CheckCalibration() const;
 
   const std::vector<TensorInfo>& inputs() const override { return inputs_; }
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
+  std::vector<std::string> calibrated_values() const override;
 
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<NamedTensor>& inputs,
                                           const RunOptions& options) const override;
@@ -149,8 +154,38 @@ class TeamSize {
   const int caller_;
 };
 
+std::vector<std::string> OneDnnModel::calibrated_values() const {
+  std::vector<std::string> names;
+  absl::flat_hash_set<std::string> seen;
+  for (const ir::Node& node : graph_.nodes) {
+    const bool product = node.op_type == "Conv" || node.op_type == "Gemm";
+    if (product && node.HasInput(1) && graph_.initializers.count(node.inputs[1]) > 0 &&
+        node.HasInput(0) && seen.insert(node.inputs[0]).second) {
+      names.push_back(node.inputs[0]);
+    }
+  }
+  return names;
+}
+
+absl::Status OneDnnModel::CheckCalibration() const {
+  if (options_.precision != Precision::kInt8) return absl::OkStatus();
+  if (options_.calibration == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        graph_.source, ": precision int8 needs a calibration (ModelOptions.calibration)"));
+  }
+  const std::vector<std::string> wanted = calibrated_values();
+  for (const std::string& name : wanted) {
+    if (options_.calibration->ranges.contains(name)) return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      graph_.source, ": the calibration covers none of the ", wanted.size(),
+      " values int8 quantizes", wanted.empty() ? "" : absl::StrCat(" (such as '", wanted[0], "')"),
+      ": it was made for another model; run convoy-calibrate on this one"));
+}
+
 absl::Status OneDnnModel::Validate() {
   if (absl::Status s = CheckOperatorsKnown(graph_); !s.ok()) return s;
+  if (absl::Status s = CheckCalibration(); !s.ok()) return s;
   for (int64_t batch : options_.prepared_batch_sizes) {
     if (batch < 1) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -374,7 +409,21 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadFromBytes(absl::string_view by
 
 absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
                                                    const ModelOptions& options) {
-  return FromGraph(ReadOnnxModel(path), options);
+  absl::StatusOr<ir::Graph> graph = ReadOnnxModel(path);
+  if (!graph.ok() || options.precision != Precision::kInt8 || options.calibration != nullptr) {
+    return FromGraph(std::move(graph), options);
+  }
+  const std::string calibration_path = CalibrationPathFor(path);
+  absl::StatusOr<Calibration> calibration = ReadCalibration(calibration_path);
+  if (absl::IsNotFound(calibration.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": precision int8 needs a calibration, and there is none at ", calibration_path,
+        "; make one with: convoy-calibrate --model ", path, " --samples DIR"));
+  }
+  if (!calibration.ok()) return calibration.status();
+  ModelOptions calibrated = options;
+  calibrated.calibration = std::make_shared<const Calibration>(*std::move(calibration));
+  return FromGraph(std::move(graph), calibrated);
 }
 
 }  // namespace convoy

@@ -118,6 +118,30 @@ const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine_; 
 
 dnnl::memory::data_type OpContext::compute_type() const { return builder_.options_.compute_type; }
 
+namespace {
+
+const ValueRange* RangeOf(const Calibration* calibration, const std::string& name) {
+  if (calibration == nullptr) return nullptr;
+  auto it = calibration->ranges.find(name);
+  return it == calibration->ranges.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+const ValueRange* OpContext::input_range(size_t i) const {
+  return RangeOf(builder_.options_.calibration, node_.inputs[i]);
+}
+
+const ValueRange* OpContext::output_range(size_t i) const {
+  return RangeOf(builder_.options_.calibration, node_.outputs[i]);
+}
+
+dnnl::memory OpContext::InputQuantized(size_t i, const dnnl::memory::desc& desc,
+                                       const std::vector<float>& scales, int mask,
+                                       const dnnl::memory::desc& view) {
+  return builder_.Quantized(node_.inputs[i], desc, scales, mask, view);
+}
+
 dnnl::memory OpContext::Input(size_t i) { return builder_.MemoryOf(node_.inputs[i]); }
 
 dnnl::memory OpContext::InputAs(size_t i, const dnnl::memory::desc& desc) {
@@ -137,6 +161,20 @@ dnnl::memory OpContext::NewOutput(size_t i, const dnnl::memory::desc& desc) {
   return m;
 }
 
+dnnl::memory OpContext::NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale) {
+  dnnl::memory m = builder_.Allocate(desc);
+  if (node_.HasOutput(i)) {
+    PlanBuilder::Value& v = builder_.value(node_.outputs[i]);
+    v.quantized = m;
+    v.scale = scale;
+  }
+  return m;
+}
+
+void OpContext::CopyInputInto(size_t i, const dnnl::memory& dst, float scale) {
+  builder_.CopyInto(node_.inputs[i], dst, scale);
+}
+
 void OpContext::BindOutput(size_t i, dnnl::memory memory) {
   if (!node_.HasOutput(i)) return;
   builder_.value(node_.outputs[i]).memory = memory;
@@ -150,6 +188,13 @@ dnnl::memory OpContext::NewFilled(const dnnl::memory::desc& desc, float value) {
   dnnl::memory m = builder_.AllocateConstant(desc);
   float* data = static_cast<float*>(m.get_data_handle());
   std::fill(data, data + desc.get_size() / sizeof(float), value);
+  return m;
+}
+
+dnnl::memory OpContext::NewConstant(const dnnl::memory::desc& desc,
+                                     const std::vector<float>& values) {
+  dnnl::memory m = builder_.AllocateConstant(desc);
+  std::copy(values.begin(), values.end(), static_cast<float*>(m.get_data_handle()));
   return m;
 }
 

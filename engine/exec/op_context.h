@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "dnnl.hpp"
+#include "engine/api/calibration.h"
 #include "engine/api/tensor.h"
 #include "engine/ir/graph.h"
 
@@ -77,6 +78,11 @@ class OpContext {
   // The element type convolutions and matrix products compute in (f32, or
   // bf16 for Precision::kBfloat16). Other operators keep their input's type.
   dnnl::memory::data_type compute_type() const;
+  // The calibrated range of input i when the model runs in int8 and its
+  // calibration covers the input (Precision::kInt8), else nullptr.
+  const ValueRange* input_range(size_t i) const;
+  // The same for output i.
+  const ValueRange* output_range(size_t i) const;
   dnnl::memory Input(size_t i);
   dnnl::memory InputAs(size_t i, const dnnl::memory::desc& desc);
   dnnl::memory InputPlain(size_t i);
@@ -85,9 +91,27 @@ class OpContext {
   // reordered (once, for constants) only when `desc` differs from `view`.
   dnnl::memory InputViewed(size_t i, const dnnl::memory::desc& view,
                            const dnnl::memory::desc& desc);
+  // The input in layout `desc` of an integer type: each value multiplied
+  // by its scale, rounded and saturated. `scales` and `mask` are oneDNN's
+  // output scales (one scale and mask 0, or one per index of the dims set
+  // in mask); they must be the same whenever the same input is asked for
+  // in the same `desc`, as they are for a calibrated range or weights.
+  // Constants are converted once, their plain data seen through `view`
+  // (as InputViewed's) if given, else with desc's dims; run-time values by
+  // a step, from whatever layout they have.
+  dnnl::memory InputQuantized(size_t i, const dnnl::memory::desc& desc,
+                              const std::vector<float>& scales, int mask,
+                              const dnnl::memory::desc& view = dnnl::memory::desc());
   // Allocates the output's memory with `desc` (dims must match the inferred
   // shape, or be its oneDNN form for scalars).
   dnnl::memory NewOutput(size_t i, const dnnl::memory::desc& desc);
+  // The same for an output stored as round(value × scale) in the integer
+  // type of `desc`, for int8 convolutions to read (InputQuantized with the
+  // same scale); anything else reading it gets float32, converted once.
+  dnnl::memory NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale);
+  // A step writing input i into `dst` (of the input's dims) multiplied by
+  // `scale`: 1 for a float32 `dst`, the integer type's scale otherwise.
+  void CopyInputInto(size_t i, const dnnl::memory& dst, float scale = 1.0f);
   // Makes the output share `memory` (for reshapes and identities).
   void BindOutput(size_t i, dnnl::memory memory);
   // Run-time memory for intermediate results. Like NewOutput's, it has no
@@ -97,6 +121,8 @@ class OpContext {
   // Memory with a buffer of its own, filled now with `value`; steps may
   // read it but never write it.
   dnnl::memory NewFilled(const dnnl::memory::desc& desc, float value);
+  // The same, holding `values`. REQUIRES: one float32 per element of `desc`.
+  dnnl::memory NewConstant(const dnnl::memory::desc& desc, const std::vector<float>& values);
   // The buffer of `memory` (any memory obtained here) seen through `desc`: a
   // reshape, strided view or sub-memory of the same bytes.
   dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);

@@ -129,7 +129,8 @@ absl::Status PlanBuilder::CompileNode(const ir::Node& node) {
     }
     if (absl::Status s = kernel->build(ctx); !s.ok()) return s;
     for (const std::string& out : node.outputs) {
-      if (!out.empty() && value(out).constant == nullptr && !value(out).memory) {
+      if (!out.empty() && value(out).constant == nullptr && !value(out).memory &&
+          !value(out).quantized) {
         return absl::InternalError(absl::StrCat("node '", node.name, "' left output '", out, "' unbuilt"));
       }
     }
@@ -193,11 +194,11 @@ absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_nam
       std::memcpy(values.raw_data(), MemoryOf(name).get_data_handle(), values.byte_size());
       out.constant = &plan_->constants_.emplace_back(std::move(values));
     }
-    out.memory = v.memory;
     if (v.constant == nullptr) {
+      out.memory = MemoryOf(name);
       try {
         out.to_plain = dnnl::reorder(dnnl::reorder::primitive_desc(
-            plan_->engine_, v.memory.get_desc(), plan_->engine_, PlainDesc(v.shape)));
+            plan_->engine_, out.memory.get_desc(), plan_->engine_, PlainDesc(v.shape)));
       } catch (const dnnl::error& e) {
         return absl::InternalError(
             absl::StrCat("cannot copy output '", name, "' to a plain tensor: ", e.what()));
@@ -295,6 +296,12 @@ void PlanBuilder::PlaceActivations() {
 
 dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
   Value& v = value(name);
+  if (v.quantized && !v.memory) {
+    v.memory = Allocate(WithType(v.quantized.get_desc(), dnnl::memory::data_type::f32));
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(0, {1.0f / v.scale});
+    Reorder(name, v.quantized, v.memory, attr);
+  }
   if (v.memory || v.constant == nullptr) return v.memory;
   const dnnl::memory::desc plain = PlainDesc(v.shape);
   if (v.constant->has_bytes()) {
@@ -314,6 +321,7 @@ dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
 
 dnnl::memory PlanBuilder::Reordered(const std::string& name, const dnnl::memory::desc& desc) {
   Value& v = value(name);
+  if (v.constant == nullptr) MemoryOf(name);  // An int8 output: float32 first.
   // Constants are materialised only if no cached layout serves.
   const dnnl::memory::desc stored = v.memory ? v.memory.get_desc() : PlainDesc(v.shape);
   if (stored == desc) return MemoryOf(name);
@@ -346,6 +354,40 @@ dnnl::memory PlanBuilder::Viewed(const std::string& name, const dnnl::memory::de
   return weights_.GetOrMake(shared, view, desc, [&] { return ViewedUncached(name, view, desc); });
 }
 
+dnnl::memory PlanBuilder::Quantized(const std::string& name, const dnnl::memory::desc& desc,
+                                    const std::vector<float>& scales, int mask,
+                                    const dnnl::memory::desc& view) {
+  Value& v = value(name);
+  // A value's scales are its own (its calibrated range, or its weights'
+  // channels), so an integer view of it in this layout can be shared.
+  for (const dnnl::memory& made : v.views) {
+    if (made.get_desc() == desc) return made;
+  }
+  if (v.quantized) {  // Already scaled by its range, as `scales` would.
+    if (v.quantized.get_desc() == desc) return v.quantized;
+    dnnl::memory dst = Allocate(desc);
+    Reorder(name, v.quantized, dst);
+    v.views.push_back(dst);
+    return dst;
+  }
+  const dnnl::memory src = v.constant == nullptr ? MemoryOf(name)
+                           : view ? Viewed(name, view, view)
+                                  : Reordered(name, dnnl::memory::desc(desc.dims(),
+                                                                       dnnl::memory::data_type::f32,
+                                                                       PlainStrides(desc.dims())));
+  auto make = [&] {
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(mask, scales);
+    dnnl::memory m = AllocateFor(name, desc);
+    Reorder(name, src, m, attr);
+    return m;
+  };
+  const Tensor* shared = SharedConstant(name);
+  dnnl::memory dst = shared != nullptr ? weights_.GetOrMake(shared, src.get_desc(), desc, make) : make();
+  v.views.push_back(dst);
+  return dst;
+}
+
 const Tensor* PlanBuilder::SharedConstant(const std::string& name) const {
   auto it = graph_.initializers.find(name);
   const Tensor* constant = value(name).constant;
@@ -363,8 +405,27 @@ dnnl::memory PlanBuilder::ViewedUncached(const std::string& name, const dnnl::me
   return dst;
 }
 
-void PlanBuilder::Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst) {
-  dnnl::reorder reorder(src, dst);
+void PlanBuilder::CopyInto(const std::string& name, const dnnl::memory& dst, float scale) {
+  const Value& v = value(name);
+  const dnnl::memory src = v.quantized ? v.quantized : MemoryOf(name);
+  const float factor = v.quantized ? scale / v.scale : scale;
+  if (factor == 1 && src.get_desc() == dst.get_desc()) {
+    // A memcpy beats oneDNN's generic same-layout reorder severalfold.
+    plan_->steps_.push_back({name, {}, {}, [src, dst] {
+      std::memcpy(dst.get_data_handle(), src.get_data_handle(), dst.get_desc().get_size());
+    }, {src, dst}});
+    return;
+  }
+  dnnl::primitive_attr attr;
+  if (factor != 1) attr.set_output_scales(0, {factor});
+  // A step even for a constant: `dst` is run-time memory.
+  plan_->steps_.push_back({name, dnnl::reorder(dnnl::reorder::primitive_desc(src, dst, attr)),
+                           {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, nullptr, {}});
+}
+
+void PlanBuilder::Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst,
+                          const dnnl::primitive_attr& attr) {
+  dnnl::reorder reorder(dnnl::reorder::primitive_desc(src, dst, attr));
   if (value(name).constant != nullptr) {
     reorder.execute(plan_->stream_, src, dst);
     plan_->stream_.wait();

@@ -28,6 +28,9 @@ struct PlanOptions {
   int64_t max_value_bytes = 0;  // ModelOptions::max_value_bytes.
   // Element type of convolutions and matrix products (ModelOptions::precision).
   dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;
+  // Ranges of the values Precision::kInt8 quantizes; nullptr otherwise.
+  // REQUIRES: outlives the plans.
+  const Calibration* calibration = nullptr;
   // If set, called with the name of each weight whose values the
   // WeightCache holds a float32 copy of once the node that made the copy is
   // compiled, and which nothing reads in place: the owner of the graph
@@ -58,6 +61,11 @@ class PlanBuilder {
     Shape shape;
     const Tensor* constant = nullptr;
     dnnl::memory memory;  // Run-time memory, in the layout its producer chose.
+    // An int8 convolution's output (Precision::kInt8) is stored as
+    // round(value × scale) in an integer type, for the int8 convolutions
+    // that read it; `memory` is then a float32 copy made on first demand.
+    dnnl::memory quantized;
+    float scale = 0;
     std::vector<dnnl::memory> views;  // The same value in other layouts, made on demand.
   };
 
@@ -77,17 +85,26 @@ class PlanBuilder {
 
   Value& value(const std::string& name) { return values_.at(name); }
   const Value& value(const std::string& name) const { return values_.at(name); }
-  dnnl::memory MemoryOf(const std::string& name);  // Materialises constants.
+  // Materialises constants, and dequantizes int8 outputs.
+  dnnl::memory MemoryOf(const std::string& name);
   dnnl::memory Reordered(const std::string& name, const dnnl::memory::desc& desc);
   dnnl::memory Viewed(const std::string& name, const dnnl::memory::desc& view,
                       const dnnl::memory::desc& desc);
+  // `name` in layout and integer type `desc`, scaled (OpContext::InputQuantized).
+  dnnl::memory Quantized(const std::string& name, const dnnl::memory::desc& desc,
+                         const std::vector<float>& scales, int mask,
+                         const dnnl::memory::desc& view);
   dnnl::memory ViewedUncached(const std::string& name, const dnnl::memory::desc& view,
                               const dnnl::memory::desc& desc);
   // The graph initializer behind `name`, if it is one (plan-folded
   // constants are not shared between plans), else nullptr.
   const Tensor* SharedConstant(const std::string& name) const;
+  // A step writing value `name` into `dst` (same dims) multiplied by
+  // `scale` (1 for a float32 `dst`).
+  void CopyInto(const std::string& name, const dnnl::memory& dst, float scale);
   // Runs now for constants, else adds a step.
-  void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst);
+  void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst,
+               const dnnl::primitive_attr& attr = dnnl::primitive_attr());
   // Run-time memory: no buffer until PlaceActivations gives it its place in
   // the plan's arena.
   dnnl::memory Allocate(const dnnl::memory::desc& desc);

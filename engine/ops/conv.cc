@@ -1,12 +1,14 @@
 // Conv (1-D, 2-D and 3-D, grouped, dilated, padded) as one oneDNN
-// convolution whose source, weights and destination layouts oneDNN chooses.
-#include <cstring>
+// convolution whose source, weights and destination layouts oneDNN chooses;
+// in float32, bfloat16 or, calibrated, int8 (quantize.h).
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/post_ops.h"
+#include "engine/ops/quantize.h"
 #include "engine/passes/graph_passes.h"
 #include "engine/ops/window.h"
 
@@ -107,6 +109,75 @@ absl::Status BuildWithBroadcastResidual(OpContext& ctx, const dnnl::convolution_
   return absl::OkStatus();
 }
 
+// The scales of an int8 convolution (Precision::kInt8), when it can run
+// as one: its input is calibrated, its weights and bias are constants,
+// and any fused residual has the output's shape.
+struct Int8Conv {
+  SourceQuantization source;
+  std::vector<float> weight_scales;
+  // Set when the output is calibrated too (another int8 convolution reads
+  // it): it is then written in 8 bits, scaled as that reader wants it.
+  std::optional<SourceQuantization> output;
+};
+
+std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
+  const ValueRange* range = ctx.input_range(0);
+  const Tensor* weights = ctx.constant_input(1);
+  if (range == nullptr || weights == nullptr || !weights->has_bytes()) return std::nullopt;
+  if (ctx.has_input(2) && (ctx.constant_input(2) == nullptr || !ctx.constant_input(2)->has_bytes())) {
+    return std::nullopt;
+  }
+  if (HasResidual(ctx) && ctx.input_shape(3) != ctx.output_shape(0)) return std::nullopt;
+  Int8Conv int8{QuantizeSource(*range), WeightScales(*weights), std::nullopt};
+  if (const ValueRange* out = ctx.output_range(0)) {
+    // A fused residual is first copied into the destination, which must
+    // hold it: a u8 one only a residual calibrated never below zero.
+    const SourceQuantization output = QuantizeSource(*out);
+    const ValueRange* residual = HasResidual(ctx) ? ctx.input_range(3) : nullptr;
+    if (!HasResidual(ctx) ||
+        (residual != nullptr &&
+         (output.type == dnnl::memory::data_type::s8 || residual->min >= 0))) {
+      int8.output = output;
+    }
+  }
+  return int8;
+}
+
+// Types and attributes of the convolution, whatever its precision.
+struct ConvParts {
+  dnnl::memory::data_type src_type, weights_type, dst_type;
+  float dst_scale = 1;      // Output values are stored multiplied by this.
+  dnnl::primitive_attr attr;
+};
+
+// Where the int8 scales go: oneDNN 2.x computes
+// post_ops(output_scale * (acc + bias)) and rounds it into the destination.
+// The output's own scale joins the output scales when the activation
+// commutes with scaling; otherwise the post-ops run on real values (the sum
+// reads the stored residual back with 1 / dst_scale) and the activation
+// applies dst_scale.
+absl::StatusOr<ConvParts> Parts(const OpContext& ctx, const std::optional<Int8Conv>& int8,
+                                bool sum) {
+  ConvParts parts;
+  const dnnl::memory::data_type type = ctx.compute_type();
+  parts.src_type = int8 ? int8->source.type : type;
+  parts.weights_type = int8 ? dnnl::memory::data_type::s8 : type;
+  // Without a calibrated output, an int8 convolution writes float32.
+  parts.dst_type = int8 ? (int8->output ? int8->output->type : dnnl::memory::data_type::f32) : type;
+  parts.dst_scale = int8 && int8->output ? int8->output->scale : 1.0f;
+  const bool scale_first = FusedActivationCommutesWithScale(ctx);
+  dnnl::post_ops post_ops;
+  // dst += conv(x), dst holding the residual.
+  if (sum) post_ops.append_sum(scale_first ? 1.0f : 1.0f / parts.dst_scale);
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, post_ops, scale_first ? 1.0f : parts.dst_scale));
+  parts.attr.set_post_ops(post_ops);
+  if (int8) {
+    parts.attr.set_output_scales(1 << 1, OutputScales(int8->source.scale, int8->weight_scales,
+                                                      scale_first ? parts.dst_scale : 1.0f));
+  }
+  return parts;
+}
+
 absl::Status Build(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(ctx));
   const Shape& w = ctx.input_shape(1);
@@ -120,41 +191,39 @@ absl::Status Build(OpContext& ctx) {
   const bool has_bias = ctx.has_input(2);
   dnnl::memory::desc bias_desc =
       has_bias ? PlainDesc(ctx.input_shape(2)) : dnnl::memory::desc();
-  const dnnl::memory::data_type type = ctx.compute_type();
+  const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
+  const std::optional<Int8Conv> int8 = Int8ConvOf(ctx);
+  CONVOY_ASSIGN_OR_RETURN(ConvParts parts, Parts(ctx, int8, sum));
   dnnl::convolution_forward::desc desc(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-      AnyDesc(ToDims(ctx.input_shape(0)), type), AnyDesc(weight_dims, type), bias_desc,
-      AnyDesc(ToDims(ctx.output_shape(0)), type), g.window.OneDnnStrides(),
-      g.window.OneDnnDilations(),
-      g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
-  const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
+      AnyDesc(ToDims(ctx.input_shape(0)), parts.src_type), AnyDesc(weight_dims, parts.weights_type),
+      bias_desc, AnyDesc(ToDims(ctx.output_shape(0)), parts.dst_type), g.window.OneDnnStrides(),
+      g.window.OneDnnDilations(), g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
   if (HasResidual(ctx) && !sum) return BuildWithBroadcastResidual(ctx, desc, {});
-  dnnl::post_ops post_ops;
-  if (sum) post_ops.append_sum(1.0f);  // dst += conv(x), dst holding the residual.
-  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, post_ops));
-  dnnl::primitive_attr attr;
-  attr.set_post_ops(post_ops);
-  dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine());
+  dnnl::convolution_forward::primitive_desc pd(desc, parts.attr, ctx.engine());
   std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC, ctx.InputAs(0, pd.src_desc())},
-      {DNNL_ARG_WEIGHTS, ctx.InputAs(1, pd.weights_desc())},
-      {DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
-  if (has_bias) args[DNNL_ARG_BIAS] = ctx.InputAs(2, pd.bias_desc());
-  if (sum) {
-    // The residual is copied into the destination first; the sum post-op
-    // then adds the convolution to it in the same pass over memory.
-    // The residual usually comes in the destination's layout already, and
-    // then a memcpy beats oneDNN's generic same-layout reorder severalfold.
-    dnnl::memory residual = ctx.Input(3);
-    dnnl::memory dst = args[DNNL_ARG_DST];
-    if (residual.get_desc() == dst.get_desc()) {
-      ctx.AddStep([residual, dst] {
-        std::memcpy(dst.get_data_handle(), residual.get_data_handle(), dst.get_desc().get_size());
-      }, {residual, dst});
-    } else {
-      ctx.AddPrimitive(dnnl::reorder(residual, dst), {{DNNL_ARG_FROM, residual}, {DNNL_ARG_TO, dst}});
+      {DNNL_ARG_DST, int8 && int8->output
+                         ? ctx.NewQuantizedOutput(0, pd.dst_desc(), parts.dst_scale)
+                         : ctx.NewOutput(0, pd.dst_desc())}};
+  if (int8) {
+    // Per output channel: over dims 0 and 1 of grouped weights (group,
+    // channel in group), whose order is the output channels' order.
+    args[DNNL_ARG_SRC] = ctx.InputQuantized(0, pd.src_desc(), {int8->source.scale}, 0);
+    args[DNNL_ARG_WEIGHTS] =
+        ctx.InputQuantized(1, pd.weights_desc(), int8->weight_scales, g.groups > 1 ? 0b11 : 0b1);
+    if (has_bias) {
+      args[DNNL_ARG_BIAS] = ctx.NewConstant(
+          pd.bias_desc(),
+          QuantizedBias(*ctx.constant_input(2), int8->source.scale, int8->weight_scales));
     }
+  } else {
+    args[DNNL_ARG_SRC] = ctx.InputAs(0, pd.src_desc());
+    args[DNNL_ARG_WEIGHTS] = ctx.InputAs(1, pd.weights_desc());
+    if (has_bias) args[DNNL_ARG_BIAS] = ctx.InputAs(2, pd.bias_desc());
   }
+  // The residual is copied into the destination first; the sum post-op
+  // then adds the convolution to it in the same pass over memory.
+  if (sum) ctx.CopyInputInto(3, args[DNNL_ARG_DST], parts.dst_scale);
   ctx.AddPrimitive(dnnl::convolution_forward(pd), std::move(args));
   return absl::OkStatus();
 }

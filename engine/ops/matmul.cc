@@ -1,11 +1,15 @@
 // Gemm and MatMul as oneDNN matmul primitives. Constant weights are handed
 // to oneDNN in the layout it asks for (reordered once at compile time);
-// transposes are strided views, not copies.
+// transposes are strided views, not copies. A calibrated Gemm runs in int8.
+#include <algorithm>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/post_ops.h"
+#include "engine/ops/quantize.h"
 
 namespace convoy {
 namespace {
@@ -81,6 +85,31 @@ absl::Status InferGemm(OpContext& ctx) {
   return absl::OkStatus();
 }
 
+// The scales of an int8 Gemm (Precision::kInt8), when it can run as one: A
+// is calibrated and not transposed, B is a constant (quantize.h).
+struct Int8Gemm {
+  SourceQuantization source;
+  std::vector<float> weight_scales;  // Per column of op(B), the output's; or one.
+};
+
+std::optional<Int8Gemm> Int8GemmOf(const OpContext& ctx, const GemmParams& p) {
+  const ValueRange* range = ctx.input_range(0);
+  const Tensor* b = ctx.constant_input(1);
+  if (range == nullptr || p.trans_a || b == nullptr || !b->has_bytes()) return std::nullopt;
+  Int8Gemm int8{QuantizeSource(*range), WeightScales(*b, p.trans_b ? 0 : 1)};
+  if (int8.source.type == memory::data_type::s8) {
+    // oneDNN 2.6 cannot scale per column the weights of a matmul whose
+    // source is signed (the reorder that adds its compensation takes one
+    // scale): one scale, the largest magnitude's, for all.
+    int8.weight_scales = {*std::min_element(int8.weight_scales.begin(), int8.weight_scales.end())};
+  }
+  return int8;
+}
+
+// oneDNN's scale mask for a Gemm's per-column scales: dim 1 of the
+// weights [K, N] and of the output [M, N], or 0 for one scale.
+int ColumnMask(const Int8Gemm& int8) { return int8.weight_scales.size() > 1 ? 1 << 1 : 0; }
+
 absl::Status BuildGemm(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(GemmParams p, ReadGemm(ctx));
   ctx.CountFlops(2 * p.m * p.n * p.k);
@@ -89,10 +118,17 @@ absl::Status BuildGemm(OpContext& ctx) {
   memory::desc a_view = p.trans_a ? TransposedView(a[0], a[1]) : PlainDesc(a);
   memory::desc b_view = p.trans_b ? TransposedView(b[0], b[1]) : PlainDesc(b);
   const bool add_c = ctx.has_input(2) && p.beta != 0;
+  const std::optional<Int8Gemm> int8 = Int8GemmOf(ctx, p);
   // alpha·AB + beta·C computed as beta·((alpha/beta)·AB + C), so that C
   // needs no scaling step of its own.
+  const float factor = add_c ? p.alpha / p.beta : p.alpha;
   dnnl::primitive_attr attr;
-  attr.set_output_scales(0, {add_c ? p.alpha / p.beta : p.alpha});
+  if (int8) {
+    attr.set_output_scales(ColumnMask(*int8),
+                           OutputScales(int8->source.scale, int8->weight_scales, factor));
+  } else {
+    attr.set_output_scales(0, {factor});
+  }
   memory::desc c_desc;
   dnnl::post_ops ops;
   if (add_c) {
@@ -102,14 +138,21 @@ absl::Status BuildGemm(OpContext& ctx) {
   }
   CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, ops));
   attr.set_post_ops(ops);
+  const memory::desc src_desc =
+      int8 ? AnyDesc(a_view.dims(), int8->source.type) : OperandDesc(ctx, 0, a_view);
+  const memory::desc weights_desc =
+      int8 ? AnyDesc(b_view.dims(), memory::data_type::s8) : OperandDesc(ctx, 1, b_view);
   dnnl::matmul::primitive_desc pd(
-      dnnl::matmul::desc(OperandDesc(ctx, 0, a_view), OperandDesc(ctx, 1, b_view),
-                         PlainDesc({p.m, p.n})),
-      attr, ctx.engine());
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, ctx.InputViewed(0, a_view, pd.src_desc())},
-      {DNNL_ARG_WEIGHTS, ctx.InputViewed(1, b_view, pd.weights_desc())},
-      {DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
+      dnnl::matmul::desc(src_desc, weights_desc, PlainDesc({p.m, p.n})), attr, ctx.engine());
+  std::unordered_map<int, memory> args = {{DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
+  if (int8) {
+    args[DNNL_ARG_SRC] = ctx.InputQuantized(0, pd.src_desc(), {int8->source.scale}, 0);
+    args[DNNL_ARG_WEIGHTS] =
+        ctx.InputQuantized(1, pd.weights_desc(), int8->weight_scales, ColumnMask(*int8), b_view);
+  } else {
+    args[DNNL_ARG_SRC] = ctx.InputViewed(0, a_view, pd.src_desc());
+    args[DNNL_ARG_WEIGHTS] = ctx.InputViewed(1, b_view, pd.weights_desc());
+  }
   if (add_c) {
     args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = ctx.InputAs(2, c_desc);
   }

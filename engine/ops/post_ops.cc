@@ -13,7 +13,7 @@ dnnl::algorithm EltwiseAlgorithm(absl::string_view op_type) {
   return dnnl::algorithm::eltwise_relu;  // Relu, and LeakyRelu with its alpha.
 }
 
-absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops) {
+absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, float scale) {
   if (!ctx.attrs().Has(kActivationAttr)) return absl::OkStatus();
   CONVOY_ASSIGN_OR_RETURN(std::string op, ctx.attrs().GetString(kActivationAttr, ""));
   CONVOY_ASSIGN_OR_RETURN(float alpha, ctx.attrs().GetFloat(kAlphaAttr, 0.0f));
@@ -21,8 +21,14 @@ absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops) {
   if (op != "Relu" && op != "LeakyRelu" && op != "Tanh" && op != "Sigmoid" && op != "Clip") {
     return ctx.Invalid(absl::StrCat("fused activation '", op, "' is unknown"));
   }
-  ops.append_eltwise(1.0f, EltwiseAlgorithm(op), alpha, beta);
+  ops.append_eltwise(scale, EltwiseAlgorithm(op), alpha, beta);
   return absl::OkStatus();
+}
+
+bool FusedActivationCommutesWithScale(const OpContext& ctx) {
+  if (!ctx.attrs().Has(kActivationAttr)) return true;
+  absl::StatusOr<std::string> op = ctx.attrs().GetString(kActivationAttr, "");
+  return op.ok() && (*op == "Relu" || *op == "LeakyRelu");
 }
 
 }  // namespace convoy

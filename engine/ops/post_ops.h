@@ -14,8 +14,13 @@ namespace convoy {
 // Sigmoid, Clip). REQUIRES: one of those.
 dnnl::algorithm EltwiseAlgorithm(absl::string_view op_type);
 
-// Appends the activation recorded on the node, if any, to `ops`.
-absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops);
+// Appends the activation recorded on the node, if any, to `ops`, its
+// result multiplied by `scale`.
+absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, float scale = 1.0f);
+
+// True if the node has no fused activation or one that commutes with
+// positive scaling, act(s * x) = s * act(x): Relu, LeakyRelu.
+bool FusedActivationCommutesWithScale(const OpContext& ctx);
 
 }  // namespace convoy
 

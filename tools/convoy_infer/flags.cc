@@ -164,7 +164,7 @@ std::string InferUsage() {
                     [--image FILE ... [--config CONFIG.pbtxt] [--save-input X.npy]]
                     [--output OUT.npy] [--output NAME=OUT.npy ...]
                     [--bench N [--bench-seconds S] [--bench-json]] [--warmup W]
-                    [--threads T] [--precision fp32|bf16]
+                    [--threads T] [--precision fp32|bf16|int8]
                     [--top-k K [--labels FILE]] [--no-optimize]
 
 Runs an ONNX model on .npy inputs with the Convoy engine.
@@ -192,9 +192,11 @@ Runs an ONNX model on .npy inputs with the Convoy engine.
                             run's latency (for bench/engine_bench.py).
   --warmup W                Untimed runs before the timed ones (default 3).
   --threads T               Threads per run (default 0: one per core).
-  --precision P             fp32 (default) or bf16: the arithmetic of
+  --precision P             fp32 (default), bf16 or int8: the arithmetic of
                             convolutions and matrix products (bf16 runs on
-                            AMX where the CPU has it; see docs/ENGINE.md).
+                            AMX where the CPU has it; int8 convolutions need
+                            MODEL.calibration, from convoy-calibrate; see
+                            docs/ENGINE.md).
   --top-k K                 Print the K most probable classes of each row of
                             the first output (softmax of its values).
   --labels FILE             Class names, one per line, for --top-k.

@@ -4,7 +4,7 @@
 //                [--image FILE ... [--config CONFIG.pbtxt] [--save-input X.npy]]
 //                [--output OUT.npy] [--output NAME=OUT.npy ...]
 //                [--bench N [--bench-seconds S] [--bench-json]] [--warmup W] [--threads T]
-//                [--precision fp32|bf16] [--top-k K [--labels FILE]] [--no-optimize]
+//                [--precision fp32|bf16|int8] [--top-k K [--labels FILE]] [--no-optimize]
 //
 // Every flag takes its value either as the next argument or after '=':
 // `--bench 100` and `--bench=100` are the same. Flags and the model path may

@@ -27,7 +27,7 @@ absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const
   absl::StatusOr<std::string> text = server::ReadBoundedFile(config_path, kMaxConfigBytes);
   if (!text.ok()) {
     return absl::Status(text.status().code(),
-                        absl::StrCat(text.status().message(), " (--image needs the model's config.pbtxt: ",
+                        absl::StrCat(text.status().message(), " (images need the model's config.pbtxt: ",
                                      "pass --config, or run on a model inside a repository)"));
   }
   absl::StatusOr<server::ModelConfigFile> config = server::ParseModelConfig(*text, config_path, "");

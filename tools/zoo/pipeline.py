@@ -44,10 +44,11 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
     torch.manual_seed(SEED + spec.seed)
     model = spec.build().eval()
     inputs = _samples(spec)
+    calibration = _calibration(spec)
     if spec.trained:
         evaluation = _train_and_evaluate(model, artifacts, spec.seed, log)
     else:
-        weights.make_input_dependent(model, _calibration(spec))
+        weights.make_input_dependent(model, calibration)
         evaluation = {}
     with torch.no_grad():
         outputs = model(inputs)
@@ -55,6 +56,7 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
                                spec.required_ops)
     repository.write_array(artifacts.inputs, inputs.numpy())
     repository.write_array(artifacts.outputs, outputs.numpy())
+    repository.write_array(artifacts.calibration, calibration.numpy())
     if spec.served:
         labels = spec.labels()
         repository.write_labels(artifacts.labels, labels)
@@ -93,6 +95,9 @@ def _samples(spec: ModelSpec) -> torch.Tensor:
 
 
 def _calibration(spec: ModelSpec) -> torch.Tensor:
+    """Inputs from the data the model sees, never its reference inputs:
+    what make_input_dependent scales the seeded weights with, and the
+    samples convoy-calibrate takes its int8 ranges from."""
     if spec.dataset == "fmnist":
         train = _fashion_mnist()[0]
         return torch.from_numpy(train.images[:_FMNIST_CALIBRATION_COUNT])

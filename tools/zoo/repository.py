@@ -34,6 +34,8 @@ class Artifacts:
     inputs: Path
     outputs: Path
     stamp: Path
+    # Sample inputs for convoy-calibrate (int8): never the reference inputs.
+    calibration: Optional[Path] = None
     config: Optional[Path] = None
     labels: Optional[Path] = None
     extra_files: List[Path] = field(default_factory=list)
@@ -44,15 +46,19 @@ class Artifacts:
             folder = root / "extra" / name
             return cls(model=folder / "model.onnx",
                        inputs=folder / "input.npy",
-                       outputs=folder / "output.npy", stamp=folder / ".stamp")
+                       outputs=folder / "output.npy", stamp=folder / ".stamp",
+                       calibration=folder / "calibration" / "samples.npy")
         models, refs = root / "models" / name, root / "refs" / name
         return cls(model=models / "1" / "model.onnx",
                    inputs=refs / "input.npy", outputs=refs / "output.npy",
-                   stamp=refs / ".stamp", config=models / "config.pbtxt",
+                   stamp=refs / ".stamp",
+                   calibration=refs / "calibration" / "samples.npy",
+                   config=models / "config.pbtxt",
                    labels=models / "labels.txt")
 
     def all_files(self) -> List[Path]:
-        optional = [p for p in (self.config, self.labels) if p is not None]
+        optional = [p for p in (self.calibration, self.config, self.labels)
+                    if p is not None]
         return [self.model, self.inputs, self.outputs, *optional,
                 *self.extra_files]
 

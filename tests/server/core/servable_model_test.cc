@@ -176,7 +176,7 @@ TEST(ServableModelTest, RunsInThePrecisionTheConfigNames) {
   auto model = LoadVersion1(repository, "m");
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().message(),
-            "model 'm': config.pbtxt precision: unknown precision 'fp16'; expected fp32 or bf16");
+            "model 'm': config.pbtxt precision: unknown precision 'fp16'; expected fp32, bf16 or int8");
 }
 
 TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {

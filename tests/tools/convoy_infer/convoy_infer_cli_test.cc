@@ -216,7 +216,7 @@ TEST_F(LeNetCliTest, ImageWithoutAConfigExitsTwoSayingWhy) {
   std::filesystem::copy_file(model_, copy, std::filesystem::copy_options::overwrite_existing);
   CommandResult r = RunInfer({copy, "--image", TempPath("any.png")});
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("--image needs the model's config.pbtxt"));
+  EXPECT_THAT(r.output, HasSubstr("images need the model's config.pbtxt"));
 }
 
 TEST_F(LeNetCliTest, BenchReportsThroughputAndLatencyPercentiles) {

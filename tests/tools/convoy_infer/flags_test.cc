@@ -110,7 +110,7 @@ TEST(InferFlagsTest, RejectsBadCommandLines) {
   ExpectUsageError({"m.onnx", "--image="}, "--image needs a file name");
   ExpectUsageError({"m.onnx", "--save-input", "x.npy"}, "--config and --save-input only apply with --image");
   ExpectUsageError({"m.onnx", "--precision", "fp16"},
-                   "--precision: unknown precision 'fp16'; expected fp32 or bf16");
+                   "--precision: unknown precision 'fp16'; expected fp32, bf16 or int8");
   ExpectUsageError({"m.onnx", "--bench-seconds", "2"}, "only apply with --bench");
   ExpectUsageError({"m.onnx", "--bench-json"}, "only apply with --bench");
   ExpectUsageError({"m.onnx", "--bench", "3", "--bench-seconds", "-1"},
