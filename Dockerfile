@@ -30,7 +30,8 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONVOY_WERROR=ON >
  && (cd build && ctest -L unit -j"$(nproc)" --output-on-failure --timeout 600) \
  && mkdir -p /out \
  && for b in server/convoy-server tools/convoy_health/convoy-health \
-             tools/convoy_classify/convoy-classify tools/convoy_loadgen/convoy-loadgen; do \
+             tools/convoy_classify/convoy-classify tools/convoy_loadgen/convoy-loadgen \
+             tools/convoy_calibrate/convoy-calibrate; do \
       strip -o "/out/$(basename "$b")" "build/$b"; \
     done
 

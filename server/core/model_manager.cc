@@ -118,9 +118,11 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
     absl::StatusOr<std::shared_ptr<ServableModel>> servable =
         ServableModel::Load(model_dir, version, config, options_.servable);
     if (!servable.ok()) return servable.status();
+    const std::string& precision = (*servable)->config().precision();
     Log(LogLevel::kInfo, "model_loaded",
         {{"model", name},
          {"version", absl::StrCat(version)},
+         {"precision", precision.empty() ? "fp32" : precision},
          {"ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))}});
     versions[version] = *std::move(servable);
   }

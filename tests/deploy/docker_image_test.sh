@@ -8,7 +8,9 @@
 #      convoy-classify (from the image) classifies PNG files as PyTorch did;
 #   3. /metrics counts those requests;
 #   4. `docker stop` drains: exit code 0, well before docker's 10 s kill;
-#   5. a mounted repository replaces the default one.
+#   5. a mounted repository replaces the default one;
+#   6. convoy-calibrate (from the image) calibrates a mounted model, which
+#      the server then serves in int8.
 # Usage: docker_image_test.sh IMAGE   (tools/docker.sh test runs it)
 set -euo pipefail
 image=${1:?usage: $0 IMAGE}
@@ -145,4 +147,30 @@ health lenet5-fmnist >/dev/null || fail "lenet5-fmnist not served from the mount
 out=$(health fmnist-ensemble) && fail "fmnist-ensemble served from a repository without it: $out"
 [[ "$out" == *NOT_FOUND* ]] || fail "fmnist-ensemble: $out"
 check "serves the mounted repository only (fmnist-ensemble: NOT_FOUND)"
+
+echo "6. int8"
+mkdir -p "$work/samples"
+cp zoo/refs/lenet5-fmnist/calibration/samples.npy "$work/samples/"
+chmod -R a+rwX "$work/models" && chmod -R a+rX "$work/samples"
+"$docker" run --rm --network host -v "$work/models:/models" -v "$work/samples:/samples:ro" \
+  --entrypoint convoy-calibrate "$image" --model /models/lenet5-fmnist/1/model.onnx \
+  --samples /samples | sed 's/^/      /' || fail "convoy-calibrate failed"
+[ -s "$work/models/lenet5-fmnist/1/model.onnx.calibration" ] || fail "no calibration written"
+check "convoy-calibrate wrote model.onnx.calibration beside the model"
+echo 'precision: "int8"' >>"$work/models/lenet5-fmnist/config.pbtxt"
+run_server "$name-int8" --model-repository /models
+seconds=$(wait_healthy "$name-int8")
+"$docker" logs "$name-int8" 2>&1 | grep -q 'precision=int8' || fail "the model did not load in int8"
+classify --model lenet5-fmnist --top-k 1 --json >"$work/int8.json" || fail "convoy-classify (int8) failed"
+/usr/bin/python3 - "$work/int8.json" zoo/refs/lenet5-fmnist/test_predictions.npy "$seconds" <<'EOF' || fail "int8 predictions"
+import json, sys
+from pathlib import Path
+import numpy as np
+results = [json.loads(line) for line in open(sys.argv[1])]
+expected = np.load(sys.argv[2])
+same = sum(r["top"][0]["index"] == expected[int(Path(r["file"]).name[:5])] for r in results)
+# int8 changes about 1 prediction in 400 on the test set.
+assert len(results) == 8 and same >= 7, f"{same} of {len(results)} as PyTorch"
+print(f"  ok  lenet5-fmnist in int8, healthy after {sys.argv[3]} s: {same} of 8 PNG files as PyTorch")
+EOF
 echo "docker image test passed"

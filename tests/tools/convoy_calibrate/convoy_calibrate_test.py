@@ -115,6 +115,8 @@ class ConvoyCalibrateTest(unittest.TestCase):
         finally:
             server.stop()
         self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex((self.work / "server.log").read_text(),
+                         rf"event=model_loaded model={MODEL} version=1 precision=int8 ")
         served = json.loads(run.stdout)["accuracy"]
         self.assertLessEqual(abs(served - float((outputs["fp32"][:2000].argmax(1) ==
                                                  labels[:2000]).mean())), 0.01, served)
