@@ -15,6 +15,9 @@
 #       2 s with --min-runs 3 --warmup 1 took 29 min on two cores, most of it
 #       vgg16 at batch 32; add --quick, or
 #       --models/--batches/--runners/--precisions, for less)
+#   --precisions fp32,bf16,int8 picks Convoy's precisions; int8 first
+#   calibrates each model (convoy-calibrate on the zoo's calibration
+#   samples, writing model.onnx.calibration beside it in the zoo).
 #
 # Installs the peers when missing (python3-opencv and GNU time with apt;
 # onnxruntime-node 1.30.0 with npm into /var/cache/convoy-bench, or where

@@ -28,6 +28,7 @@ bench/engine.sh is the one command that installs the peers and runs this.
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,8 +46,8 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(BENCH_DIR, "peers")
 PYTHON = "/usr/bin/python3"
 PEERS = ("ort", "torch-eager", "torch-frozen", "opencv")
-PRECISIONS = ("fp32", "bf16")
-PEAK_PRECISION = {"fp32": "f32", "bf16": "bf16"}  # onednn-peak's names
+PRECISIONS = ("fp32", "bf16", "int8")
+PEAK_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "int8"}  # onednn-peak's names
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,20 @@ def runner_command(runner: Runner, args, model: str, onnx_path: str,
     return [PYTHON, os.path.join(PEERS_DIR, "opencv_runner.py"), *common]
 
 
+def ensure_calibration(args, model: str, start: float) -> None:
+    """int8 needs the model's calibration beside it: (re)made by
+    convoy-calibrate from the zoo's calibration samples, a few seconds, so
+    that it always belongs to the model file being measured."""
+    path = model_path(args, model)
+    command = [os.path.join(args.build, "tools", "convoy_calibrate", "convoy-calibrate"),
+               "--model", path, "--samples", os.path.join(args.zoo, "refs", model, "calibration"),
+               "--threads", str(args.threads)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"calibrating {model} for int8 failed: {done.stderr.strip()}")
+    log(done.stdout.strip(), start)
+
+
 def run_cell(runner: Runner, args, model: str, batch: int, onnx_path: str,
              input_path: str, work_dir: str, round_index: int) -> Dict:
     """One runner on one model and batch: the raw record kept in --out.
@@ -254,6 +269,9 @@ def main() -> None:
     start = time.monotonic()
     loadavg_at_start = os.getloadavg()
     shapes, flops = describe_models(args, start)
+    if any(r.precision == "int8" for r in runners):
+        for model in args.models:
+            ensure_calibration(args, model, start)
     runs, peaks = [], []
     with tempfile.TemporaryDirectory(prefix="engine-bench-") as work_dir:
         inputs = {(m, b): write_input(work_dir, m, b, shapes[m])
