@@ -36,6 +36,7 @@ absl::StatusOr<Calibration> ReadCalibration(const std::string& path) {
   int line = 0;
   while (std::getline(in, text)) {
     ++line;
+    if (!text.empty() && text.back() == '\r') text.pop_back();  // Edited on Windows.
     if (line == 1) {
       if (text != kHeader) {
         return LineError(path, line, absl::StrCat("expected '", kHeader, "' (made by convoy-calibrate)"));

@@ -42,6 +42,16 @@ TEST(CalibrationFileTest, RoundTripsEveryRangeExactly) {
   }
 }
 
+TEST(CalibrationFileTest, ReadsLinesEndedWithCarriageReturns) {
+  const std::string path = WriteText(
+      "crlf.calibration", "# convoy calibration v1\r\n# samples 3\r\n-1\t2.5\tinput\r\n");
+  absl::StatusOr<Calibration> c = ReadCalibration(path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->samples, 3);
+  ASSERT_TRUE(c->ranges.contains("input"));
+  EXPECT_EQ(c->ranges.at("input").max, 2.5f);
+}
+
 TEST(CalibrationFileTest, PathIsBesideTheModel) {
   EXPECT_EQ(CalibrationPathFor("repo/resnet50/1/model.onnx"),
             "repo/resnet50/1/model.onnx.calibration");
