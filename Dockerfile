@@ -46,7 +46,7 @@ LABEL org.opencontainers.image.title="convoy" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
-# The shared libraries of the four binaries (ldd), and nothing else.
+# The shared libraries of the five binaries (ldd), and nothing else.
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libabsl20220623 libc-ares2 libcivetweb1 libdnnl2 libgomp1 libgrpc++1.51 libgrpc29 \
