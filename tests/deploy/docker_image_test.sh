@@ -160,7 +160,10 @@ check "convoy-calibrate wrote model.onnx.calibration beside the model"
 echo 'precision: "int8"' >>"$work/models/lenet5-fmnist/config.pbtxt"
 run_server "$name-int8" --model-repository /models
 seconds=$(wait_healthy "$name-int8")
-"$docker" logs "$name-int8" 2>&1 | grep -q 'precision=int8' || fail "the model did not load in int8"
+# Not `docker logs | grep -q`: grep's early exit fails the pipe (pipefail).
+int8_log=$("$docker" logs "$name-int8" 2>&1)
+[[ "$int8_log" == *"event=model_loaded model=lenet5-fmnist version=1 precision=int8 "* ]] ||
+  fail "the model did not load in int8"
 classify --model lenet5-fmnist --top-k 1 --json >"$work/int8.json" || fail "convoy-classify (int8) failed"
 /usr/bin/python3 - "$work/int8.json" zoo/refs/lenet5-fmnist/test_predictions.npy "$seconds" <<'EOF' || fail "int8 predictions"
 import json, sys
