@@ -99,11 +99,11 @@ absl::Status WriteCalibration(const Calibration& calibration, const std::string&
   return absl::OkStatus();
 }
 
-Calibrator::Calibrator(const Model& model) : model_(model) {}
+Calibrator::Calibrator(const Model& model) : model_(model), values_(model.calibrated_values()) {}
 
 absl::Status Calibrator::Add(const std::vector<NamedTensor>& inputs) {
   RunOptions options;
-  options.output_names = model_.calibrated_values();
+  options.output_names = values_;
   if (options.output_names.empty()) {
     return absl::FailedPreconditionError(
         "the model has no convolution or Gemm with constant weights: nothing to calibrate");

@@ -73,6 +73,7 @@ class Calibrator {
 
  private:
   const Model& model_;
+  const std::vector<std::string> values_;  // model_.calibrated_values(), asked once.
   Calibration calibration_;
 };
 

@@ -185,10 +185,7 @@ dnnl::memory OpContext::NewScratch(const dnnl::memory::desc& desc) {
 }
 
 dnnl::memory OpContext::NewFilled(const dnnl::memory::desc& desc, float value) {
-  dnnl::memory m = builder_.AllocateConstant(desc);
-  float* data = static_cast<float*>(m.get_data_handle());
-  std::fill(data, data + desc.get_size() / sizeof(float), value);
-  return m;
+  return NewConstant(desc, std::vector<float>(desc.get_size() / sizeof(float), value));
 }
 
 dnnl::memory OpContext::NewConstant(const dnnl::memory::desc& desc,
