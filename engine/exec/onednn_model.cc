@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "dnnl.hpp"
 #include "engine/api/model.h"
+#include "engine/exec/fold_constants.h"
 #include "engine/exec/op_registry.h"
 #include "engine/exec/plan_builder.h"
 #include "engine/exec/weight_cache.h"
@@ -304,8 +305,8 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::Run(const std::vector<NamedTens
   for (const std::string& name : options.output_names) {
     if (fused_away_.contains(name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          graph_.source, ": value '", name, "' was fused into another operator when the model ",
-          "was optimised; load it with ModelOptions::optimize = false to request it"));
+          graph_.source, ": value '", name, "' was folded or fused into another operator when the ",
+          "model was optimised; load it with ModelOptions::optimize = false to request it"));
     }
   }
   return RunOrdered(*ordered, options.output_names.empty() ? default_outputs_ : options.output_names,
@@ -391,8 +392,10 @@ absl::StatusOr<std::unique_ptr<Model>> FromGraph(absl::StatusOr<ir::Graph> graph
   absl::flat_hash_set<std::string> fused_away;
   if (options.optimize) {
     fused_away = NodeOutputs(*graph);
+    FoldConstants(*graph, options.max_value_bytes);
     if (absl::Status s = OptimizeGraph(*graph); !s.ok()) return s;
     for (const std::string& name : NodeOutputs(*graph)) fused_away.erase(name);
+    for (const auto& [name, folded] : graph->initializers) fused_away.erase(name);
   }
   auto model = std::make_unique<OneDnnModel>(*std::move(graph), options, std::move(fused_away));
   if (absl::Status s = model->Validate(); !s.ok()) return s;

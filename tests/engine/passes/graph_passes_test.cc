@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/api/model.h"
+#include "engine/exec/fold_constants.h"
 #include "engine/onnx/onnx_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -325,6 +326,114 @@ TEST(OptimizeGraphTest, FilesCannotSetTheReservedAttributes) {
   auto model = Model::LoadFromBytes(b.Serialize(), "test.onnx", {});
   EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("reserved prefix"));
+}
+
+// --- FoldConstants (engine/exec/fold_constants.h), run before the passes.
+
+// x → Conv(w × s, Relu(b)) → y: the exporter left the weights' scaling and
+// the bias's Relu as nodes.
+OnnxBuilder WithComputedWeights(std::mt19937& rng) {
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 3, 6, 6});
+  b.AddInitializer("w_raw", Random(rng, {8, 3, 3, 3}));
+  b.AddInitializer("s", Random(rng, {8, 1, 1, 1}, 0.5f, 2.0f));
+  b.AddInitializer("b_raw", Random(rng, {8}));
+  b.AddNode("Mul", {"w_raw", "s"}, {"w"});
+  b.AddNode("Relu", {"b_raw"}, {"b"});
+  b.AddNode("Conv", {"x", "w", "b"}, {"y"}, {IntsAttr("pads", {1, 1, 1, 1})}, "conv");
+  b.AddOutput("y");
+  return b;
+}
+
+TEST(FoldConstantsTest, ComputedWeightsBecomeInitializers) {
+  std::mt19937 rng(12);
+  OnnxBuilder b = WithComputedWeights(rng);
+  ir::Graph graph = Parse(b);
+  EXPECT_EQ(FoldConstants(graph, int64_t{1} << 30), 2);
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv"));
+  ASSERT_EQ(graph.initializers.count("b"), 1u);
+  const Tensor& folded_bias = graph.initializers.at("b");
+  const Tensor& raw_bias = graph.initializers.at("b_raw");
+  for (int64_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(folded_bias.data<float>()[i], std::max(0.0f, raw_bias.data<float>()[i])) << i;
+  }
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(FoldConstantsTest, FoldedStatisticsLetBatchNormFoldIntoTheConv) {
+  std::mt19937 rng(13);
+  OnnxBuilder b = WithConv(rng);
+  b.AddInitializer("scale", Random(rng, {8}, 0.5f, 1.5f));
+  b.AddInitializer("shift", Random(rng, {8}));
+  b.AddInitializer("mean", Random(rng, {8}));
+  b.AddInitializer("std", Random(rng, {8}, 0.3f, 1.5f));
+  b.AddNode("Mul", {"std", "std"}, {"var"});  // The variance, computed.
+  b.AddNode("BatchNormalization", {"c", "scale", "shift", "mean", "var"}, {"y"}, {}, "bn");
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  EXPECT_EQ(FoldConstants(graph, int64_t{1} << 30), 1);
+  ASSERT_TRUE(OptimizeGraph(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv"));
+  ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(FoldConstantsTest, AFoldedValueCanBeAGraphOutputAndIsStillRequestable) {
+  std::mt19937 rng(14);
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 4});
+  b.AddInitializer("w", Random(rng, {4, 2}));
+  b.AddNode("Transpose", {"w"}, {"wt"});
+  b.AddNode("Relu", {"wt"}, {"r"});
+  b.AddNode("Gemm", {"x", "wt"}, {"y"}, {testing::IntAttr("transB", 1)});
+  b.AddOutput("y");
+  b.AddOutput("r");
+  ir::Graph graph = Parse(b);
+  EXPECT_EQ(FoldConstants(graph, int64_t{1} << 30), 2);
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Gemm"));
+  ExpectSameOutputs(b, {3, 4});
+
+  auto model = Model::LoadFromBytes(b.Serialize(), "test.onnx", {});
+  ASSERT_TRUE(model.ok()) << model.status();
+  RunOptions want_wt;
+  want_wt.output_names = {"wt"};
+  auto wt = (*model)->Run({{"x", Random(rng, {3, 4})}}, want_wt);
+  ASSERT_TRUE(wt.ok()) << wt.status();
+  ASSERT_EQ((*wt)[0].shape(), (Shape{2, 4}));
+  const Tensor& w = graph.initializers.at("w");
+  EXPECT_EQ((*wt)[0].data<float>()[1 * 4 + 3], w.data<float>()[3 * 2 + 1]);
+}
+
+TEST(FoldConstantsTest, LeavesNodesThatReadRunTimeValues) {
+  std::mt19937 rng(15);
+  OnnxBuilder b = WithConv(rng);
+  b.AddNode("Relu", {"c"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  EXPECT_EQ(FoldConstants(graph, int64_t{1} << 30), 0);
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Relu"));
+}
+
+TEST(FoldConstantsTest, DeclinesWhatDoesNotCompileAndLeavesTheErrorToTheLoad) {
+  std::mt19937 rng(16);
+  OnnxBuilder b = WithComputedWeights(rng);
+  b.AddInitializer("bad_shape", Tensor::FromInt64s({2}, {5, 5}));
+  b.AddNode("Reshape", {"b_raw", "bad_shape"}, {"unused"});  // 8 values into 25.
+  b.AddNode("Add", {"y", "unused"}, {"z"});
+  b.AddOutput("z");
+  ir::Graph graph = Parse(b);
+  EXPECT_EQ(FoldConstants(graph, int64_t{1} << 30), 0);
+  EXPECT_EQ(graph.nodes.size(), 5u);
+  auto model = Model::LoadFromBytes(b.Serialize(), "test.onnx", {});
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("Reshape"));
+}
+
+TEST(FoldConstantsTest, DeclinesAValueOverTheSizeLimit) {
+  std::mt19937 rng(17);
+  OnnxBuilder b = WithComputedWeights(rng);
+  ir::Graph graph = Parse(b);
+  EXPECT_EQ(FoldConstants(graph, 8 * 3 * 3 * 3 * 4 - 1), 0);
+  EXPECT_EQ(graph.nodes.size(), 3u);
 }
 
 }  // namespace
