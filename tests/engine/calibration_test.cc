@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -71,7 +73,10 @@ struct BadFile {
 class BadCalibrationTest : public ::testing::TestWithParam<BadFile> {};
 
 TEST_P(BadCalibrationTest, IsRefusedNamingTheLine) {
-  const std::string path = WriteText("bad.calibration", GetParam().text);
+  // ctest runs the cases as processes side by side: each has a file of its own.
+  const std::string path =
+      WriteText(absl::StrCat("bad_", std::hash<std::string>{}(GetParam().text), ".calibration"),
+                GetParam().text);
   absl::StatusOr<Calibration> c = ReadCalibration(path);
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status().message(), HasSubstr(path + ":" + GetParam().error));
