@@ -341,6 +341,12 @@ absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
   if (entry.plan != nullptr) return absl::OkStatus();
   absl::StatusOr<std::unique_ptr<Plan>> plan =
       PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
+  if (plan.ok() && (*plan)->flops() < kOneThreadFlops && omp_get_max_threads() > 1) {
+    // oneDNN fixes a primitive's team size when it creates it, so a plan
+    // that is to run on one thread is compiled again on one.
+    TeamSize one(1);
+    plan = PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
+  }
   if (!plan.ok()) return plan.status();
   entry.plan = *std::move(plan);
   AccountAndEvict(key, entry.plan->activation_bytes());
