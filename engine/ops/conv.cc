@@ -3,6 +3,7 @@
 // in float32, bfloat16 or, calibrated, int8 (quantize.h).
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
@@ -143,6 +144,22 @@ std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
   return int8;
 }
 
+// A float32 2-D convolution from fewer than 16 channels to at most 16
+// (LeNet-5's two), ungrouped. oneDNN has a kernel for such a layer that
+// reads its source plain (nchw) and writes 16-channel blocks, faster than
+// its channels-last kernel for so few channels. With more output channels
+// (a 224-pixel network's first layer, 3 to 64) the blocked output must be
+// reordered for the channels-last layers after it, which costs what the
+// plain source saved: ResNet-18 at batch 1 was slower.
+bool FewChannelsInAndOut(const OpContext& ctx, const ConvGeometry& g, bool int8) {
+  return !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 && g.groups == 1 &&
+         ctx.input_rank(0) == 4 && ctx.input_shape(0)[1] < 16 && ctx.output_shape(0)[1] <= 16;
+}
+
+bool IsReference(const dnnl::primitive_desc_base& pd) {
+  return absl::StartsWith(pd.impl_info_str(), "ref");
+}
+
 // Types and attributes of the convolution, whatever its precision.
 struct ConvParts {
   dnnl::memory::data_type src_type, weights_type, dst_type;
@@ -194,13 +211,25 @@ absl::Status Build(OpContext& ctx) {
   const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
   const std::optional<Int8Conv> int8 = Int8ConvOf(ctx);
   CONVOY_ASSIGN_OR_RETURN(ConvParts parts, Parts(ctx, int8, sum));
-  dnnl::convolution_forward::desc desc(
-      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-      AnyDesc(ToDims(ctx.input_shape(0)), parts.src_type), AnyDesc(weight_dims, parts.weights_type),
-      bias_desc, AnyDesc(ToDims(ctx.output_shape(0)), parts.dst_type), g.window.OneDnnStrides(),
-      g.window.OneDnnDilations(), g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
+  auto describe = [&](const dnnl::memory::desc& src) {
+    return dnnl::convolution_forward::desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
+        AnyDesc(weight_dims, parts.weights_type), bias_desc,
+        AnyDesc(ToDims(ctx.output_shape(0)), parts.dst_type), g.window.OneDnnStrides(),
+        g.window.OneDnnDilations(), g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
+  };
+  dnnl::convolution_forward::desc desc = describe(AnyDesc(ToDims(ctx.input_shape(0)), parts.src_type));
   if (HasResidual(ctx) && !sum) return BuildWithBroadcastResidual(ctx, desc, {});
   dnnl::convolution_forward::primitive_desc pd(desc, parts.attr, ctx.engine());
+  if (FewChannelsInAndOut(ctx, g, int8.has_value())) {
+    try {
+      dnnl::convolution_forward::primitive_desc plain(describe(PlainDesc(ctx.input_shape(0))),
+                                                      parts.attr, ctx.engine());
+      if (!IsReference(plain)) pd = plain;
+    } catch (const dnnl::error&) {
+      // No such kernel: the channels-last one it is.
+    }
+  }
   std::unordered_map<int, dnnl::memory> args = {
       {DNNL_ARG_DST, int8 && int8->output
                          ? ctx.NewQuantizedOutput(0, pd.dst_desc(), parts.dst_scale)
