@@ -20,11 +20,12 @@ const WeightCache::Entry* WeightCache::FullCopy(const Tensor* constant) const {
   if (it == entries_.end()) return nullptr;
   constexpr auto kF32 = dnnl::memory::data_type::f32;
   for (const Entry& e : it->second) {
-    // A view of all the elements, each once (no broadcast), stored as float32.
+    // A view of all the elements, each once (no broadcast), stored as float32
+    // in a layout a reorder can read back (not Winograd-transformed).
     int64_t elements = 1;
     for (int64_t d : e.view.dims()) elements *= d;
     if (e.view.data_type() == kF32 && e.desc.data_type() == kF32 &&
-        elements == constant->num_elements()) {
+        e.desc.data.format_kind == dnnl_blocked && elements == constant->num_elements()) {
       return &e;
     }
   }

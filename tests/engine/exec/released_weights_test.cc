@@ -115,7 +115,9 @@ TEST(ReleasedWeightsTest, PlanBytesLeaveTheCachedWeightsOut) {
   const Tensor wg = Random({64, 32, 3, 3}, 7);
   b.AddInitializer("w", w);
   b.AddInitializer("wg", wg);
-  b.AddNode("Conv", {"x", "w"}, {"c1"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  // Dilated, so that no Winograd kernel (with its scratch memory) applies.
+  b.AddNode("Conv", {"x", "w"}, {"c1"},
+            {testing::IntsAttr("pads", {2, 2, 2, 2}), testing::IntsAttr("dilations", {2, 2})});
   b.AddNode("Conv", {"c1", "wg"}, {"y"},
             {testing::IntsAttr("pads", {1, 1, 1, 1}), testing::IntAttr("group", 2)});
   b.AddOutput("y");
@@ -129,8 +131,9 @@ TEST(ReleasedWeightsTest, PlanBytesLeaveTheCachedWeightsOut) {
   absl::StatusOr<std::unique_ptr<Plan>> plan =
       PlanBuilder::Build(*graph, engine, {&x}, {"y"}, options, weights);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  // Three 1 KB activations at most, against 147 KB and 74 KB of weights.
-  EXPECT_LT((*plan)->activation_bytes(), int64_t{8} << 10);
+  // Three 1 KB activations and the convolutions' scratch memory (14 KB
+  // here), against 147 KB and 74 KB of weights.
+  EXPECT_LT((*plan)->activation_bytes(), int64_t{32} << 10);
 }
 
 TEST(ReleasedWeightsTest, ACopyRestoresThePlainValuesThroughItsView) {
@@ -179,6 +182,32 @@ TEST(ReleasedWeightsTest, OnlyLosslessCopiesThatBorrowNothingCount) {
                                    dnnl::memory::format_tag::abcde);
   weights.GetOrMake(&w, grouped, grouped, [&] { return dnnl::memory(grouped, engine, w.raw_data()); });
   EXPECT_FALSE(weights.HoldsCopyOf(w)) << "an entry reads the bytes in place";
+}
+
+// Winograd convolutions keep their weights transformed: all the values are
+// in there, as float32, but no reorder reads them back.
+TEST(ReleasedWeightsTest, AWinogradTransformIsNoCopy) {
+  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  Tensor w = Random({64, 64, 3, 3}, 9);
+  auto any = [](dnnl::memory::dims dims) {
+    return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+  };
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    pd = dnnl::convolution_forward::primitive_desc(
+        {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_winograd,
+         any({8, 64, 14, 14}), any({64, 64, 3, 3}), any({8, 64, 14, 14}), {1, 1}, {1, 1}, {1, 1}},
+        engine);
+  } catch (const dnnl::error&) {
+    GTEST_SKIP() << "oneDNN has no Winograd convolution on this CPU";
+  }
+  ASSERT_EQ(pd.weights_desc().data.format_kind, dnnl_format_kind_wino);
+  const dnnl::memory::desc plain({64, 64, 3, 3}, dnnl::memory::data_type::f32,
+                                 dnnl::memory::format_tag::abcd);
+  WeightCache weights;
+  weights.GetOrMake(&w, plain, pd.weights_desc(),
+                    [&] { return dnnl::memory(pd.weights_desc(), engine); });
+  EXPECT_FALSE(weights.HoldsCopyOf(w));
 }
 
 }  // namespace
