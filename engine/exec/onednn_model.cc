@@ -37,6 +37,7 @@ class OneDnnModel : public Model {
         inputs_(graph_.inputs),
         outputs_(graph_.outputs) {
     plan_options_.max_value_bytes = options.max_value_bytes;
+    plan_options_.winograd = options.winograd;
     plan_options_.compute_type = options.precision == Precision::kBfloat16
                                      ? dnnl::memory::data_type::bf16
                                      : dnnl::memory::data_type::f32;

@@ -118,6 +118,8 @@ const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine_; 
 
 dnnl::memory::data_type OpContext::compute_type() const { return builder_.options_.compute_type; }
 
+bool OpContext::winograd() const { return builder_.options_.winograd; }
+
 namespace {
 
 const ValueRange* RangeOf(const Calibration* calibration, const std::string& name) {

@@ -78,6 +78,8 @@ class OpContext {
   // The element type convolutions and matrix products compute in (f32, or
   // bf16 for Precision::kBfloat16). Other operators keep their input's type.
   dnnl::memory::data_type compute_type() const;
+  // Whether float32 convolutions may use Winograd kernels (ModelOptions::winograd).
+  bool winograd() const;
   // The calibrated range of input i when the model runs in int8 and its
   // calibration covers the input (Precision::kInt8), else nullptr.
   const ValueRange* input_range(size_t i) const;

@@ -28,6 +28,7 @@ struct PlanOptions {
   int64_t max_value_bytes = 0;  // ModelOptions::max_value_bytes.
   // Element type of convolutions and matrix products (ModelOptions::precision).
   dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;
+  bool winograd = true;  // ModelOptions::winograd.
   // Ranges of the values Precision::kInt8 quantizes; nullptr otherwise.
   // REQUIRES: outlives the plans.
   const Calibration* calibration = nullptr;

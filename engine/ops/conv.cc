@@ -156,6 +156,17 @@ bool FewChannelsInAndOut(const OpContext& ctx, const ConvGeometry& g, bool int8)
          ctx.input_rank(0) == 4 && ctx.input_shape(0)[1] < 16 && ctx.output_shape(0)[1] <= 16;
 }
 
+// A float32 3x3 convolution with stride 1, ungrouped and undilated, in a
+// model that allows it (ModelOptions::winograd): oneDNN has Winograd kernels
+// for it (F(2x2, 3x3) and F(4x4, 3x3)), which do the same sums with 2.25 to
+// 4 times fewer multiplications, within 1e-5 of the direct result.
+bool WinogradApplies(const OpContext& ctx, const ConvGeometry& g, bool int8) {
+  const Window& w = g.window;
+  return !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 && g.groups == 1 &&
+         w.kernel == std::vector<int64_t>{3, 3} && w.strides == std::vector<int64_t>{1, 1} &&
+         w.dilations == std::vector<int64_t>{1, 1} && ctx.winograd();
+}
+
 bool IsReference(const dnnl::primitive_desc_base& pd) {
   return absl::StartsWith(pd.impl_info_str(), "ref");
 }
@@ -188,6 +199,10 @@ absl::StatusOr<ConvParts> Parts(const OpContext& ctx, const std::optional<Int8Co
   if (sum) post_ops.append_sum(scale_first ? 1.0f : 1.0f / parts.dst_scale);
   CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, post_ops, scale_first ? 1.0f : parts.dst_scale));
   parts.attr.set_post_ops(post_ops);
+  // The plan gives each convolution its scratch memory (in its arena):
+  // oneDNN's own, in the Winograd kernels, is only safe on the thread
+  // that created the primitive, and plans run on whichever thread calls.
+  parts.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (int8) {
     parts.attr.set_output_scales(1 << 1, OutputScales(int8->source.scale, int8->weight_scales,
                                                       scale_first ? parts.dst_scale : 1.0f));
@@ -211,24 +226,32 @@ absl::Status Build(OpContext& ctx) {
   const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
   const std::optional<Int8Conv> int8 = Int8ConvOf(ctx);
   CONVOY_ASSIGN_OR_RETURN(ConvParts parts, Parts(ctx, int8, sum));
-  auto describe = [&](const dnnl::memory::desc& src) {
+  auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src) {
     return dnnl::convolution_forward::desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
+        dnnl::prop_kind::forward_inference, algorithm, src,
         AnyDesc(weight_dims, parts.weights_type), bias_desc,
         AnyDesc(ToDims(ctx.output_shape(0)), parts.dst_type), g.window.OneDnnStrides(),
         g.window.OneDnnDilations(), g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
   };
-  dnnl::convolution_forward::desc desc = describe(AnyDesc(ToDims(ctx.input_shape(0)), parts.src_type));
+  const dnnl::memory::desc any_src = AnyDesc(ToDims(ctx.input_shape(0)), parts.src_type);
+  dnnl::convolution_forward::desc desc = describe(dnnl::algorithm::convolution_direct, any_src);
   if (HasResidual(ctx) && !sum) return BuildWithBroadcastResidual(ctx, desc, {});
   dnnl::convolution_forward::primitive_desc pd(desc, parts.attr, ctx.engine());
-  if (FewChannelsInAndOut(ctx, g, int8.has_value())) {
+  // A faster kernel than oneDNN's default, where one applies; none may be
+  // oneDNN's reference implementation.
+  auto prefer = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src) {
     try {
-      dnnl::convolution_forward::primitive_desc plain(describe(PlainDesc(ctx.input_shape(0))),
-                                                      parts.attr, ctx.engine());
-      if (!IsReference(plain)) pd = plain;
+      dnnl::convolution_forward::primitive_desc other(describe(algorithm, src), parts.attr,
+                                                      ctx.engine());
+      if (!IsReference(other)) pd = other;
     } catch (const dnnl::error&) {
-      // No such kernel: the channels-last one it is.
+      // No such kernel for this convolution: the default it is.
     }
+  };
+  if (FewChannelsInAndOut(ctx, g, int8.has_value())) {
+    prefer(dnnl::algorithm::convolution_direct, PlainDesc(ctx.input_shape(0)));
+  } else if (WinogradApplies(ctx, g, int8.has_value())) {
+    prefer(dnnl::algorithm::convolution_winograd, any_src);
   }
   std::unordered_map<int, dnnl::memory> args = {
       {DNNL_ARG_DST, int8 && int8->output
@@ -253,6 +276,9 @@ absl::Status Build(OpContext& ctx) {
   // The residual is copied into the destination first; the sum post-op
   // then adds the convolution to it in the same pass over memory.
   if (sum) ctx.CopyInputInto(3, args[DNNL_ARG_DST], parts.dst_scale);
+  if (pd.scratchpad_desc().get_size() > 0) {
+    args[DNNL_ARG_SCRATCHPAD] = ctx.NewScratch(pd.scratchpad_desc());
+  }
   ctx.AddPrimitive(dnnl::convolution_forward(pd), std::move(args));
   return absl::OkStatus();
 }

@@ -240,6 +240,7 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
   ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;
+  model_options.winograd = !(config && config->no_winograd());
   if (config && !config->precision().empty()) {
     absl::StatusOr<Precision> precision = ParsePrecision(config->precision());
     if (!precision.ok()) {

@@ -71,6 +71,10 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       flags.optimize = false;
       continue;
     }
+    if (arg == "--no-winograd") {
+      flags.winograd = false;
+      continue;
+    }
     if (arg == "--bench-json") {
       flags.bench_json = true;
       continue;
@@ -165,7 +169,7 @@ std::string InferUsage() {
                     [--output OUT.npy] [--output NAME=OUT.npy ...]
                     [--bench N [--bench-seconds S] [--bench-json]] [--warmup W]
                     [--threads T] [--precision fp32|bf16|int8]
-                    [--top-k K [--labels FILE]] [--no-optimize]
+                    [--top-k K [--labels FILE]] [--no-optimize] [--no-winograd]
 
 Runs an ONNX model on .npy inputs with the Convoy engine.
 
@@ -203,6 +207,8 @@ Runs an ONNX model on .npy inputs with the Convoy engine.
   --no-optimize             Run the graph as the file has it, without folding
                             BatchNorm or fusing operators (to compare, or to
                             request a value a fusion would remove).
+  --no-winograd             Direct float32 convolutions only: slower 3x3
+                            convolutions, less memory (docs/ENGINE.md).
   --help                    Print this text.
 
 Exit status: 0 on success, 1 if the model fails to load or run or an output

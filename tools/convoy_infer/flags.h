@@ -5,6 +5,7 @@
 //                [--output OUT.npy] [--output NAME=OUT.npy ...]
 //                [--bench N [--bench-seconds S] [--bench-json]] [--warmup W] [--threads T]
 //                [--precision fp32|bf16|int8] [--top-k K [--labels FILE]] [--no-optimize]
+//                [--no-winograd]
 //
 // Every flag takes its value either as the next argument or after '=':
 // `--bench 100` and `--bench=100` are the same. Flags and the model path may
@@ -66,6 +67,8 @@ struct InferFlags {
   Precision precision = Precision::kFloat32;
   // ModelOptions::optimize; --no-optimize turns it off.
   bool optimize = true;
+  // ModelOptions::winograd; --no-winograd turns it off.
+  bool winograd = true;
   // --help or -h was given; nothing else has been validated.
   bool help = false;
 };

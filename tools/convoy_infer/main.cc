@@ -104,6 +104,7 @@ int Main(const std::vector<std::string>& args) {
   ModelOptions model_options;
   model_options.num_threads = flags->num_threads;
   model_options.optimize = flags->optimize;
+  model_options.winograd = flags->winograd;
   model_options.precision = flags->precision;
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(flags->model_path, model_options);
   if (!model.ok()) return Fail(kExitFailure, model.status().message());

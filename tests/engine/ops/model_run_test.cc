@@ -197,5 +197,36 @@ TEST(ModelRunTest, NumThreadsDoesNotLeakIntoTheCallingThread) {
   omp_set_num_threads(before);
 }
 
+// 3x3 convolutions run Winograd kernels unless ModelOptions::winograd is
+// off; both ways match the reference, and they are different arithmetic.
+TEST(ModelRunTest, WinogradAndDirectConvolutionsBothMatchTheReference) {
+  std::mt19937 rng(12);
+  const Tensor w = Random(rng, {64, 64, 3, 3}, -0.1f, 0.1f);
+  const Tensor b = Random(rng, {64});
+  const Tensor x = Random(rng, {8, 64, 14, 14});
+  OnnxBuilder builder;
+  builder.AddInput("x", {"N", 64, 14, 14});
+  builder.AddInitializer("w", w);
+  builder.AddInitializer("b", b);
+  builder.AddNode("Conv", {"x", "w", "b"}, {"y"}, {IntsAttr("pads", {1, 1, 1, 1})});
+  builder.AddOutput("y");
+  reference::ConvParams pad1;
+  pad1.pads = {1, 1, 1, 1};
+  const Tensor expected = reference::Conv(x, w, &b, pad1);
+  std::vector<Tensor> results;
+  for (bool winograd : {true, false}) {
+    ModelOptions options;
+    options.winograd = winograd;
+    auto model = Model::LoadFromBytes(builder.Serialize(), "conv3x3.onnx", options);
+    ASSERT_TRUE(model.ok()) << model.status();
+    auto out = (*model)->Run({{"x", x}});
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_TRUE(MatchesReference((*out)[0], expected)) << "winograd " << winograd;
+    results.push_back((*out)[0]);
+  }
+  EXPECT_FALSE(BitwiseEqual(results[0], results[1]))
+      << "the same arithmetic with and without Winograd (or this CPU has no Winograd kernel)";
+}
+
 }  // namespace
 }  // namespace convoy::testing
