@@ -1,6 +1,8 @@
 // Conv (1-D, 2-D and 3-D, grouped, dilated, padded) as one oneDNN
 // convolution whose source, weights and destination layouts oneDNN chooses;
-// in float32, bfloat16 or, calibrated, int8 (quantize.h).
+// in float32, bfloat16 or, calibrated, int8 (quantize.h). Float32 3x3
+// convolutions run Winograd kernels where oneDNN has them, and the first
+// layers of small networks a kernel for plain sources (docs/ENGINE.md, Plans).
 #include <optional>
 
 #include "absl/strings/match.h"

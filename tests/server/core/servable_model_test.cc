@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include "engine/api/model.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/repository/model_config.h"
@@ -177,6 +179,43 @@ TEST(ServableModelTest, RunsInThePrecisionTheConfigNames) {
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().message(),
             "model 'm': config.pbtxt precision: unknown precision 'fp16'; expected fp32, bf16 or int8");
+}
+
+TEST(ServableModelTest, NoWinogradKeepsConvolutionsDirect) {
+  TestRepository repository;
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 64, 14, 14});
+  Tensor w(DataType::kFloat32, {64, 64, 3, 3});
+  for (int64_t i = 0; i < w.num_elements(); ++i) w.data<float>()[i] = ((i * 37) % 101 - 50) / 500.0f;
+  b.AddInitializer("w", w);
+  b.AddNode("Conv", {"x", "w"}, {"y"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddOutput("y");
+  repository.WriteFile("m/1/model.onnx", b.Serialize());
+  Tensor x(DataType::kFloat32, {8, 64, 14, 14});
+  for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = ((i * 13) % 29) / 29.0f;
+  const std::string config =
+      "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 64, 14, 14 ] } ]\n"
+      "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 64, 14, 14 ] } ]\n";
+  std::vector<Tensor> served;
+  for (const char* extra : {"", "no_winograd: true\n"}) {
+    repository.WriteFile("m/config.pbtxt", config + extra);
+    auto model = LoadVersion1(repository, "m");
+    ASSERT_TRUE(model.ok()) << model.status();
+    auto y = (*model)->model().Run({{"x", x}});
+    ASSERT_TRUE(y.ok()) << y.status();
+    served.push_back((*y)[0]);
+  }
+  ModelOptions direct;
+  direct.winograd = false;
+  auto engine = Model::LoadFromBytes(b.Serialize(), "m.onnx", direct);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto expected = (*engine)->Run({{"x", x}});
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  auto bytes = [](const Tensor& t) {
+    return std::string(static_cast<const char*>(t.raw_data()), t.byte_size());
+  };
+  EXPECT_EQ(bytes(served[1]), bytes((*expected)[0])) << "no_winograd runs the direct kernels";
+  EXPECT_NE(bytes(served[0]), bytes((*expected)[0])) << "the default runs Winograd kernels";
 }
 
 TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {
