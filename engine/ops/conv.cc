@@ -146,27 +146,24 @@ std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
   return int8;
 }
 
-// A float32 2-D convolution from fewer than 16 channels to at most 16
-// (LeNet-5's two), ungrouped. oneDNN has a kernel for such a layer that
+// A 2-D convolution from fewer than 16 channels to at most 16 (LeNet-5's
+// two); in float32 and ungrouped, oneDNN has a kernel for such a layer that
 // reads its source plain (nchw) and writes 16-channel blocks, faster than
 // its channels-last kernel for so few channels. With more output channels
 // (a 224-pixel network's first layer, 3 to 64) the blocked output must be
 // reordered for the channels-last layers after it, which costs what the
 // plain source saved: ResNet-18 at batch 1 was slower.
-bool FewChannelsInAndOut(const OpContext& ctx, const ConvGeometry& g, bool int8) {
-  return !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 && g.groups == 1 &&
-         ctx.input_rank(0) == 4 && ctx.input_shape(0)[1] < 16 && ctx.output_shape(0)[1] <= 16;
+bool FewChannelsInAndOut(const OpContext& ctx) {
+  return ctx.input_rank(0) == 4 && ctx.input_shape(0)[1] < 16 && ctx.output_shape(0)[1] <= 16;
 }
 
-// A float32 3x3 convolution with stride 1, ungrouped and undilated, in a
-// model that allows it (ModelOptions::winograd): oneDNN has Winograd kernels
-// for it (F(2x2, 3x3) and F(4x4, 3x3)), which do the same sums with 2.25 to
-// 4 times fewer multiplications, within 1e-5 of the direct result.
-bool WinogradApplies(const OpContext& ctx, const ConvGeometry& g, bool int8) {
-  const Window& w = g.window;
-  return !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 && g.groups == 1 &&
-         w.kernel == std::vector<int64_t>{3, 3} && w.strides == std::vector<int64_t>{1, 1} &&
-         w.dilations == std::vector<int64_t>{1, 1} && ctx.winograd();
+// A 3x3 convolution with stride 1, undilated, in a model that allows it
+// (ModelOptions::winograd); in float32 and ungrouped, oneDNN has Winograd
+// kernels for it (F(2x2, 3x3) and F(4x4, 3x3)), which do the same sums with
+// 2.25 to 4 times fewer multiplications, within 1e-5 of the direct result.
+bool WinogradApplies(const OpContext& ctx, const Window& w) {
+  return ctx.winograd() && w.kernel == std::vector<int64_t>{3, 3} &&
+         w.strides == std::vector<int64_t>{1, 1} && w.dilations == std::vector<int64_t>{1, 1};
 }
 
 bool IsReference(const dnnl::primitive_desc_base& pd) {
@@ -250,9 +247,12 @@ absl::Status Build(OpContext& ctx) {
       // No such kernel for this convolution: the default it is.
     }
   };
-  if (FewChannelsInAndOut(ctx, g, int8.has_value())) {
+  // Both alternatives are float32 kernels for ungrouped convolutions.
+  const bool float_ungrouped =
+      !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 && g.groups == 1;
+  if (float_ungrouped && FewChannelsInAndOut(ctx)) {
     prefer(dnnl::algorithm::convolution_direct, PlainDesc(ctx.input_shape(0)));
-  } else if (WinogradApplies(ctx, g, int8.has_value())) {
+  } else if (float_ungrouped && WinogradApplies(ctx, g.window)) {
     prefer(dnnl::algorithm::convolution_winograd, any_src);
   }
   std::unordered_map<int, dnnl::memory> args = {
