@@ -87,7 +87,7 @@ struct ModelOptions {
   bool optimize = true;
   Precision precision = Precision::kFloat32;
   // Float32 3x3 convolutions with stride 1 run oneDNN's Winograd kernels
-  // where it has one: VGG-16 1.6x, ResNet-18 and GoogLeNet 1.2-1.5x faster.
+  // where it has one: VGG-16, ResNet-18 and GoogLeNet 1.4x faster (ENGINE.md).
   // Their weights are kept transformed, 1.8 to 4 times larger, beside the
   // file's, and their scratch memory is larger too: VGG-16's peak RSS at
   // batch 8 is 1.42 GB instead of 0.96. False: direct convolutions only.
