@@ -74,4 +74,12 @@ int64_t Plan::activation_bytes() const {
   return bytes;
 }
 
+int Plan::reorders() const {
+  int count = 0;
+  for (const Step& step : steps_) {
+    count += !step.cpu && step.primitive.get_kind() == dnnl::primitive::kind::reorder;
+  }
+  return count;
+}
+
 }  // namespace convoy

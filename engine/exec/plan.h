@@ -38,6 +38,10 @@ class Plan {
   // threads.
   int64_t flops() const { return flops_; }
 
+  // Steps of a run that only change a value's layout or type (oneDNN
+  // reorders): what the layout choices of its convolutions leave to do.
+  int reorders() const;
+
   // True if a run reads any of the `size` bytes at `data` (a constant's
   // bytes the plan uses in place).
   bool Borrows(const void* data, size_t size) const;

@@ -1,8 +1,10 @@
 // Operators that move elements around: Concat, Transpose, Gather and Pad.
 // All fold when their data is known at compile time (shape arithmetic);
-// otherwise Concat is a oneDNN concat, Transpose a strided reorder, Pad a
-// copy into a pre-filled border, and Gather a CPU copy of whole slices.
+// otherwise Concat copies each input into its slice of the output (or is a
+// oneDNN concat), Transpose is a strided reorder, Pad a copy into a
+// pre-filled border, and Gather a CPU copy of whole slices.
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
@@ -81,6 +83,26 @@ absl::Status InferConcat(OpContext& ctx) {
   return absl::OkStatus();
 }
 
+// Where each input's place in `dst` is a oneDNN sub-memory (in a blocked
+// layout, where it starts at a multiple of the block), the parts of the
+// destination the inputs go to. Copying each input there with a reorder
+// is several times faster than oneDNN 2.6's concat of blocked inputs
+// (simple:any, 0.25 ms against 0.04 for GoogLeNet's inception 4e at batch 1).
+std::optional<std::vector<memory::desc>> Slices(const memory::desc& dst, int64_t axis,
+                                                const std::vector<memory::desc>& inputs) {
+  std::vector<memory::desc> slices;
+  memory::dims offsets(dst.dims().size(), 0);
+  for (const memory::desc& input : inputs) {
+    try {
+      slices.push_back(dst.submemory_desc(input.dims(), offsets));
+    } catch (const dnnl::error&) {
+      return std::nullopt;
+    }
+    offsets[axis] += input.dims()[axis];
+  }
+  return slices;
+}
+
 absl::Status BuildConcat(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
   std::vector<memory> sources;
@@ -98,7 +120,16 @@ absl::Status BuildConcat(OpContext& ctx) {
   for (const memory& m : sources) descs.push_back(m.get_desc());
   dnnl::concat::primitive_desc pd(AnyDesc(ToDims(ctx.output_shape(0)), descs[0].data_type()),
                                   static_cast<int>(axis), descs, ctx.engine());
-  std::unordered_map<int, memory> args = {{DNNL_ARG_DST, ctx.NewOutput(0, pd.dst_desc())}};
+  const memory dst = ctx.NewOutput(0, pd.dst_desc());
+  if (std::optional<std::vector<memory::desc>> slices = Slices(dst.get_desc(), axis, descs)) {
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const memory slice = ctx.Alias(dst, (*slices)[i]);
+      ctx.AddPrimitive(dnnl::reorder(sources[i], slice),
+                       {{DNNL_ARG_FROM, sources[i]}, {DNNL_ARG_TO, slice}});
+    }
+    return absl::OkStatus();
+  }
+  std::unordered_map<int, memory> args = {{DNNL_ARG_DST, dst}};
   for (size_t i = 0; i < sources.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + int(i)] = sources[i];
   ctx.AddPrimitive(dnnl::concat(pd), std::move(args));
   return absl::OkStatus();

@@ -1,0 +1,133 @@
+// Layouts a plan chooses between layers: convolutions after a Winograd one
+// read its 16-channel blocks as they are, and a Concat of blocked branches
+// copies each into its slice of the output; both compute what the
+// reference computes.
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/exec/plan_builder.h"
+#include "engine/onnx/onnx_loader.h"
+#include "gtest/gtest.h"
+#include "tests/engine/testing/onnx_builder.h"
+#include "tests/engine/testing/reference_ops.h"
+
+namespace convoy {
+namespace {
+
+Tensor Random(Shape shape, uint32_t seed, float scale) {
+  std::mt19937 random(seed);
+  std::normal_distribution<float> normal(0.0f, scale);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = normal(random);
+  return t;
+}
+
+float MaxDifference(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  float worst = 0;
+  for (int64_t i = 0; i < a.num_elements(); ++i) {
+    worst = std::max(worst, std::fabs(a.data<float>()[i] - b.data<float>()[i]));
+  }
+  return worst;
+}
+
+// Weights of a convolution from `in` to `out` channels, scaled to keep
+// values near 1 layer after layer.
+Tensor Weights(int64_t out, int64_t in, int64_t k, uint32_t seed) {
+  return Random({out, in, k, k}, seed, 1.0f / std::sqrt(static_cast<float>(in * k * k)));
+}
+
+reference::ConvParams Same(int64_t k) {
+  reference::ConvParams p;
+  p.pads = std::vector<int64_t>(4, k / 2);
+  return p;
+}
+
+absl::StatusOr<std::unique_ptr<Plan>> Compile(const ir::Graph& graph, const Tensor& x,
+                                              const std::vector<std::string>& outputs,
+                                              WeightCache& weights) {
+  PlanOptions options;
+  options.max_value_bytes = int64_t{1} << 30;
+  return PlanBuilder::Build(graph, dnnl::engine(dnnl::engine::kind::cpu, 0), {&x}, outputs,
+                            options, weights);
+}
+
+// A ResNet bottleneck's shape: 1x1, 3x3 (Winograd, writing 16-channel
+// blocks), then two 1x1 convolutions. Only x and the first convolution's
+// output need a reorder (into the layouts the first two convolutions
+// read); the 1x1 convolutions after the Winograd one read its blocks.
+TEST(PlanLayoutTest, ConvolutionsAfterAWinogradOneReadItsBlocks) {
+  const Tensor w1 = Weights(64, 64, 1, 1), w2 = Weights(64, 64, 3, 2);
+  const Tensor w3 = Weights(128, 64, 1, 3), w4 = Weights(64, 128, 1, 4);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 64, 14, 14});
+  for (const auto& [name, w] : {std::pair{"w1", &w1}, {"w2", &w2}, {"w3", &w3}, {"w4", &w4}}) {
+    b.AddInitializer(name, *w);
+  }
+  b.AddNode("Conv", {"x", "w1"}, {"c1"});
+  b.AddNode("Relu", {"c1"}, {"r1"});
+  b.AddNode("Conv", {"r1", "w2"}, {"c2"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Relu", {"c2"}, {"r2"});
+  b.AddNode("Conv", {"r2", "w3"}, {"c3"});
+  b.AddNode("Conv", {"c3", "w4"}, {"y"});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "bottleneck.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  WeightCache weights;
+  for (int64_t batch : {1, 8}) {
+    const Tensor x = Random({batch, 64, 14, 14}, 10 + batch, 1.0f);
+    absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_LE((*plan)->reorders(), 2) << "batch " << batch;
+    absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+    ASSERT_TRUE(y.ok()) << y.status();
+    using namespace reference;
+    const Tensor r2 = Relu(Conv(Relu(Conv(x, w1, nullptr, Same(1))), w2, nullptr, Same(3)));
+    const Tensor expected = Conv(Conv(r2, w3, nullptr, Same(1)), w4, nullptr, Same(1));
+    EXPECT_LT(MaxDifference((*y)[0], expected), 1e-3) << "batch " << batch;
+  }
+}
+
+// Inception-like branches of 3x3 convolutions concatenated: with widths
+// that are multiples of 16 every branch's blocks fit its slice of the
+// output; a branch of 8 channels puts the next one mid-block, where the
+// concatenation is oneDNN's.
+TEST(PlanLayoutTest, ConcatenationsOfBlockedBranchesMatchTheReference) {
+  const std::vector<int64_t> aligned = {16, 32, 16, 48}, misaligned = {16, 8, 32};
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 32, 10, 10});
+  std::vector<Tensor> w;
+  auto branches = [&](const std::vector<int64_t>& widths, const std::string& out) {
+    std::vector<std::string> names;
+    for (int64_t width : widths) {
+      const std::string name = "b" + std::to_string(w.size());
+      w.push_back(Weights(width, 32, 3, static_cast<uint32_t>(20 + w.size())));
+      b.AddInitializer("w" + name, w.back());
+      b.AddNode("Conv", {"x", "w" + name}, {name}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+      names.push_back(name);
+    }
+    b.AddNode("Concat", names, {out}, {testing::IntAttr("axis", 1)});
+    b.AddOutput(out);
+  };
+  branches(aligned, "y1");
+  branches(misaligned, "y2");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "branches.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  WeightCache weights;
+  const Tensor x = Random({3, 32, 10, 10}, 30, 1.0f);
+  absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y1", "y2"}, weights);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+  ASSERT_TRUE(y.ok()) << y.status();
+  std::vector<Tensor> parts;
+  for (const Tensor& weight : w) parts.push_back(reference::Conv(x, weight, nullptr, Same(3)));
+  const Tensor y1 = reference::Concat({parts.begin(), parts.begin() + 4}, 1);
+  const Tensor y2 = reference::Concat({parts.begin() + 4, parts.end()}, 1);
+  EXPECT_LT(MaxDifference((*y)[0], y1), 1e-3);
+  EXPECT_LT(MaxDifference((*y)[1], y2), 1e-3);
+}
+
+}  // namespace
+}  // namespace convoy
