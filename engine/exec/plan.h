@@ -38,8 +38,8 @@ class Plan {
   // threads.
   int64_t flops() const { return flops_; }
 
-  // Steps of a run that only change a value's layout or type (oneDNN
-  // reorders): what the layout choices of its convolutions leave to do.
+  // Steps of a run that are oneDNN reorders: a value's layout or type
+  // changed for the step reading it, or a Concat input copied into place.
   int reorders() const;
 
   // True if a run reads any of the `size` bytes at `data` (a constant's
