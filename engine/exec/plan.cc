@@ -74,11 +74,9 @@ int64_t Plan::activation_bytes() const {
   return bytes;
 }
 
-int Plan::reorders() const {
+int Plan::steps(dnnl::primitive::kind kind) const {
   int count = 0;
-  for (const Step& step : steps_) {
-    count += !step.cpu && step.primitive.get_kind() == dnnl::primitive::kind::reorder;
-  }
+  for (const Step& step : steps_) count += !step.cpu && step.primitive.get_kind() == kind;
   return count;
 }
 

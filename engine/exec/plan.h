@@ -38,9 +38,10 @@ class Plan {
   // threads.
   int64_t flops() const { return flops_; }
 
-  // Steps of a run that are oneDNN reorders: a value's layout or type
-  // changed for the step reading it, or a Concat input copied into place.
-  int reorders() const;
+  // Steps of a run that are oneDNN primitives of `kind`: reorders (a
+  // value's layout or type changed for the step reading it, or a Concat
+  // input copied into place), concats, convolutions...
+  int steps(dnnl::primitive::kind kind) const;
 
   // True if a run reads any of the `size` bytes at `data` (a constant's
   // bytes the plan uses in place).
