@@ -98,12 +98,14 @@ struct ModelOptions {
   // A calibration that covers none of the model's calibrated_values() was
   // made for another model, and fails the load too.
   std::shared_ptr<const Calibration> calibration;
-  // Batch sizes whose plans are compiled at load, beside batch 1's, so that
-  // the first run at each does not wait for a compile (ResNet-50 at batch
-  // 16: 40-80 ms). They apply to a dynamic leading dimension: a
-  // model with fixed input shapes has its one plan already. Each counts
-  // against max_plan_cache_bytes like any plan. A size below 1, or one
-  // whose plan cannot be compiled, fails the load, naming the size.
+  // Batch sizes whose plans are compiled at load, so that the first run at
+  // each does not wait for a compile (ResNet-50 at batch 16: 40-80 ms).
+  // The load's check runs the first of them; without any, it compiles and
+  // runs batch 1's plan, which then stays cached. They apply to a dynamic
+  // leading dimension: a model with fixed input shapes has its one plan
+  // already. Each counts against max_plan_cache_bytes like any plan. A
+  // size below 1, or one whose plan cannot be compiled, fails the load,
+  // naming the size.
   std::vector<int64_t> prepared_batch_sizes;
 };
 

@@ -45,10 +45,12 @@ class OneDnnModel : public Model {
     for (const TensorInfo& out : outputs_) default_outputs_.push_back(out.name);
   }
 
-  // Compiles the plan for batch 1, so shape errors surface at load rather
-  // than on the first request, and fills in the output shapes; then the
-  // plans of ModelOptions::prepared_batch_sizes. Only when every input is
-  // float32 and only its leading dimension is dynamic (or none is).
+  // Compiles and runs the plan for the first of
+  // ModelOptions::prepared_batch_sizes (batch 1 without any), so shape
+  // errors surface at load rather than on the first request, and fills in
+  // the output shapes; then the plans of the other prepared sizes. Only
+  // when every input is float32 and only its leading dimension is dynamic
+  // (or none is).
   absl::Status Validate();
   // For Precision::kInt8: FailedPrecondition unless the calibration covers
   // some of calibrated_values().
@@ -83,8 +85,8 @@ class OneDnnModel : public Model {
   // float32 (a plan then needs real values). InvalidArgument past
   // ModelOptions::max_value_bytes.
   absl::StatusOr<std::optional<std::vector<Tensor>>> Probes(int64_t batch) const;
-  // Compiles the plan for the default outputs at `batch`. REQUIRES: Probes
-  // gave inputs for batch 1.
+  // Compiles the plan for the default outputs at `batch` (a cache hit for
+  // the plan Validate ran). REQUIRES: Probes gave inputs for batch 1.
   absl::Status Prepare(int64_t batch) const;
   // The cache slot of the plan for these inputs and outputs, made if new.
   std::shared_ptr<CachedPlan> Slot(const std::vector<const Tensor*>& ordered,
@@ -194,8 +196,20 @@ absl::Status OneDnnModel::Validate() {
           graph_.source, ": ModelOptions.prepared_batch_sizes has ", batch, "; sizes are >= 1"));
     }
   }
-  absl::StatusOr<std::optional<std::vector<Tensor>>> probes = Probes(1);
-  if (!probes.ok()) return probes.status();
+  // A caller that names the sizes it will run holds no plan of another:
+  // a batch-1 plan beside VGG-16's batch-8 one would hold about 200 MB
+  // (its activations, and Winograd weights transformed for batch 1).
+  const std::vector<int64_t>& sizes = options_.prepared_batch_sizes;
+  const int64_t first = sizes.empty() ? 1 : sizes.front();
+  // Batch 1's errors read as they do without prepared sizes.
+  auto preparing = [&](int64_t batch, const absl::Status& s) {
+    if (batch == 1) return s;
+    return absl::Status(s.code(), absl::StrCat("preparing the plan for batch ", batch,
+                                               " (ModelOptions.prepared_batch_sizes): ",
+                                               s.message()));
+  };
+  absl::StatusOr<std::optional<std::vector<Tensor>>> probes = Probes(first);
+  if (!probes.ok()) return preparing(first, probes.status());
   if (!*probes) return absl::OkStatus();
   // Nothing else uses the model yet, so this plan may release the bytes of
   // the weights it copies (PlanOptions::release_weights).
@@ -205,7 +219,7 @@ absl::Status OneDnnModel::Validate() {
   };
   absl::StatusOr<std::vector<Tensor>> out =
       RunOrdered(Pointers(**probes), default_outputs_, releasing);
-  if (!out.ok()) return out.status();
+  if (!out.ok()) return preparing(first, out.status());
   for (size_t i = 0; i < outputs_.size(); ++i) {
     if (!outputs_[i].shape.empty() || (*out)[i].shape().empty()) continue;
     outputs_[i].shape = (*out)[i].shape();
@@ -214,15 +228,10 @@ absl::Status OneDnnModel::Validate() {
     }
     outputs_[i].type = (*out)[i].type();
   }
-  // These plans release nothing: the batch-1 plan may read weights in place.
+  // These plans release nothing: the first plan may read weights in place.
   TeamSize team(options_.num_threads);
-  for (int64_t batch : options_.prepared_batch_sizes) {
-    absl::Status s = Prepare(batch);
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("preparing the plan for batch ", batch,
-                                                 " (ModelOptions.prepared_batch_sizes): ",
-                                                 s.message()));
-    }
+  for (int64_t batch : sizes) {
+    if (absl::Status s = Prepare(batch); !s.ok()) return preparing(batch, s);
   }
   return absl::OkStatus();
 }

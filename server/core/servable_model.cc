@@ -249,10 +249,13 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
     }
     model_options.precision = *precision;
   }
-  // The batcher aims for the preferred sizes: their plans are ready at load.
+  // A lone request runs at batch 1 and the batcher aims for the preferred
+  // sizes: their plans are ready at load.
+  model_options.prepared_batch_sizes = {1};
   if (config && config->has_dynamic_batching()) {
-    const auto& sizes = config->dynamic_batching().preferred_batch_size();
-    model_options.prepared_batch_sizes.assign(sizes.begin(), sizes.end());
+    for (int64_t size : config->dynamic_batching().preferred_batch_size()) {
+      if (size != 1) model_options.prepared_batch_sizes.push_back(size);
+    }
   }
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
   if (!model.ok()) return model.status();

@@ -89,10 +89,43 @@ TEST(PreparedPlansTest, ArePlannedAtLoadSoTheirErrorsComeThen) {
   EXPECT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(too_big.status().message().find("preparing the plan for batch 6"), std::string::npos)
       << too_big.status();
+  absl::StatusOr<std::unique_ptr<Model>> first_too_big = LoadPrepared({6}, 2000);
+  ASSERT_FALSE(first_too_big.ok());
+  EXPECT_NE(first_too_big.status().message().find("preparing the plan for batch 6"),
+            std::string::npos)
+      << first_too_big.status();
   absl::StatusOr<std::unique_ptr<Model>> zero = LoadPrepared({0}, 2000);
   ASSERT_FALSE(zero.ok());
   EXPECT_NE(zero.status().message().find("prepared_batch_sizes has 0"), std::string::npos)
       << zero.status();
+}
+
+// An export that wrote its batch size into a Reshape: the graph fits batch
+// 2 only. The load checks the first prepared size, and batch 1 only when
+// none is given, so a caller that runs batch 2 can load it.
+TEST(PreparedPlansTest, TheLoadChecksTheFirstPreparedSizeOnly) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 4});
+  b.AddInitializer("shape", Tensor::FromInt64s({3}, {2, 2, 2}));
+  b.AddNode("Reshape", {"x", "shape"}, {"y"});
+  b.AddOutput("y");
+  const std::string bytes = b.Serialize();
+  ModelOptions batch2;
+  batch2.prepared_batch_sizes = {2};
+  absl::StatusOr<std::unique_ptr<Model>> model = Model::LoadFromBytes(bytes, "reshape", batch2);
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto out = (*model)->Run({{"x", Tensor::FromFloats({2, 4}, {0, 1, 2, 3, 4, 5, 6, 7})}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].shape(), Shape({2, 2, 2}));
+  EXPECT_EQ((*out)[0].data<float>()[7], 7.0f);
+
+  EXPECT_FALSE(Model::LoadFromBytes(bytes, "reshape", {}).ok());
+  ModelOptions then3;
+  then3.prepared_batch_sizes = {2, 3};
+  absl::StatusOr<std::unique_ptr<Model>> fails = Model::LoadFromBytes(bytes, "reshape", then3);
+  ASSERT_FALSE(fails.ok());
+  EXPECT_NE(fails.status().message().find("preparing the plan for batch 3"), std::string::npos)
+      << fails.status();
 }
 
 TEST(PreparedPlansTest, GiveTheResultsOfPlansCompiledOnFirstUse) {

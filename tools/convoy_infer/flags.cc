@@ -171,7 +171,8 @@ std::string InferUsage() {
                     [--threads T] [--precision fp32|bf16|int8]
                     [--top-k K [--labels FILE]] [--no-optimize] [--no-winograd]
 
-Runs an ONNX model on .npy inputs with the Convoy engine.
+Runs an ONNX model on .npy inputs with the Convoy engine. Loading it compiles
+the plan for the inputs' batch size (their leading dimension).
 
   --input [NAME=]FILE.npy   Bind a model input. Without NAME= it binds the
                             model's first input. Every model input must be
