@@ -180,6 +180,25 @@ bool IsReference(const dnnl::primitive_desc_base& pd) {
   return absl::StartsWith(pd.impl_info_str(), "ref");
 }
 
+// oneDNN's Winograd kernels keep their weights transformed (1.8 to 4 times
+// the direct ones), and as no reorder reads such a copy back, the file's
+// weights stay beside them. In oneDNN's forward_training mode the same
+// kernels transform the weights on every run instead, and take them in a
+// direct layout, which frees the file's bytes. That pays where the
+// transformed weights are large and a run has many output pixels to share
+// the work: VGG-16's 512-channel layers at batch 8 hold 207 MB less for
+// 3.5% of the time of a batch; at batch 1, or on ResNet's 7x7 layers at
+// batch 8, those layers would take 1.24 to 3.6 times as long
+// (docs/ENGINE.md, "Plans").
+bool TransformWeightsEachRun(const OpContext& ctx,
+                             const dnnl::convolution_forward::primitive_desc& pd) {
+  constexpr size_t kLargeWeights = size_t{16} << 20;
+  constexpr int64_t kManyPixels = 8 * 14 * 14;
+  const Shape& out = ctx.output_shape(0);
+  return absl::StrContains(pd.impl_info_str(), "wino") &&
+         pd.weights_desc().get_size() >= kLargeWeights && out[0] * out[2] * out[3] >= kManyPixels;
+}
+
 // Types and attributes of the convolution, whatever its precision.
 struct ConvParts {
   dnnl::memory::data_type src_type, weights_type, dst_type;
@@ -235,9 +254,10 @@ absl::Status Build(OpContext& ctx) {
   const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
   const std::optional<Int8Conv> int8 = Int8ConvOf(ctx);
   CONVOY_ASSIGN_OR_RETURN(ConvParts parts, Parts(ctx, int8, sum));
-  auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src) {
+  auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src,
+                      dnnl::prop_kind prop = dnnl::prop_kind::forward_inference) {
     return dnnl::convolution_forward::desc(
-        dnnl::prop_kind::forward_inference, algorithm, src,
+        prop, algorithm, src,
         AnyDesc(weight_dims, parts.weights_type), bias_desc,
         AnyDesc(ToDims(ctx.output_shape(0)), parts.dst_type), g.window.OneDnnStrides(),
         g.window.OneDnnDilations(), g.window.OneDnnPadBegin(), g.window.OneDnnPadEnd());
@@ -248,9 +268,10 @@ absl::Status Build(OpContext& ctx) {
   dnnl::convolution_forward::primitive_desc pd(desc, parts.attr, ctx.engine());
   // A faster kernel than oneDNN's default, where one applies; none may be
   // oneDNN's reference implementation.
-  auto prefer = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src) {
+  auto prefer = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src,
+                    dnnl::prop_kind prop = dnnl::prop_kind::forward_inference) {
     try {
-      dnnl::convolution_forward::primitive_desc other(describe(algorithm, src), parts.attr,
+      dnnl::convolution_forward::primitive_desc other(describe(algorithm, src, prop), parts.attr,
                                                       ctx.engine());
       if (!IsReference(other)) pd = other;
     } catch (const dnnl::error&) {
@@ -264,6 +285,9 @@ absl::Status Build(OpContext& ctx) {
     prefer(dnnl::algorithm::convolution_direct, PlainDesc(ctx.input_shape(0)));
   } else if (float_ungrouped && WinogradApplies(ctx, g.window)) {
     prefer(dnnl::algorithm::convolution_winograd, any_src);
+    if (TransformWeightsEachRun(ctx, pd)) {
+      prefer(dnnl::algorithm::convolution_winograd, any_src, dnnl::prop_kind::forward_training);
+    }
   } else if (float_ungrouped && ctx.constant_input(0) == nullptr &&
              InChannelBlocks(ctx.Input(0).get_desc())) {
     prefer(dnnl::algorithm::convolution_direct, ctx.Input(0).get_desc());

@@ -47,9 +47,10 @@ reference::ConvParams Same(int64_t k) {
 
 absl::StatusOr<std::unique_ptr<Plan>> Compile(const ir::Graph& graph, const Tensor& x,
                                               const std::vector<std::string>& outputs,
-                                              WeightCache& weights) {
+                                              WeightCache& weights, bool winograd = true) {
   PlanOptions options;
   options.max_value_bytes = int64_t{1} << 30;
+  options.winograd = winograd;
   return PlanBuilder::Build(graph, dnnl::engine(dnnl::engine::kind::cpu, 0), {&x}, outputs,
                             options, weights);
 }
@@ -131,6 +132,38 @@ TEST(PlanLayoutTest, ConcatenationsOfBlockedBranchesMatchTheReference) {
   const Tensor y2 = reference::Concat({parts.begin() + 4, parts.end()}, 1);
   EXPECT_LT(MaxDifference((*y)[0], y1), 1e-3);
   EXPECT_LT(MaxDifference((*y)[1], y2), 1e-3);
+}
+
+// VGG-16's 512-channel 3x3 layer at 14x14. At batch 8 its Winograd
+// kernel transforms the weights on every run and takes them in a direct
+// layout: the cache then holds a copy a reorder reads back, so the file's
+// bytes can be released. At batch 1 the kernel keeps them transformed
+// (a copy no reorder reads). Both compute what direct convolutions do.
+TEST(PlanLayoutTest, LargeWinogradWeightsAreTransformedEachRunAtLargeBatches) {
+  const Tensor w = Weights(512, 512, 3, 40);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 512, 14, 14});
+  b.AddInitializer("w", w);
+  b.AddNode("Conv", {"x", "w"}, {"y"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "conv512.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const Tensor& file_weights = graph->initializers.at("w");
+  for (int64_t batch : {1, 8}) {
+    WeightCache weights, direct_weights;
+    const Tensor x = Random({batch, 512, 14, 14}, 50 + batch, 1.0f);
+    absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+    absl::StatusOr<std::unique_ptr<Plan>> direct =
+        Compile(*graph, x, {"y"}, direct_weights, /*winograd=*/false);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_TRUE(direct.ok()) << direct.status();
+    EXPECT_EQ(weights.HoldsCopyOf(file_weights), batch == 8) << "batch " << batch;
+    absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+    absl::StatusOr<std::vector<Tensor>> expected = (*direct)->Run({&x});
+    ASSERT_TRUE(y.ok()) << y.status();
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    EXPECT_LT(MaxDifference((*y)[0], (*expected)[0]), 1e-3) << "batch " << batch;
+  }
 }
 
 }  // namespace
