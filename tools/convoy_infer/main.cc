@@ -100,8 +100,33 @@ int Main(const std::vector<std::string>& args) {
     return 0;
   }
 
-  // The inputs are read first: the load prepares the plan of their batch
-  // size and holds no plan of another (ModelOptions::prepared_batch_sizes).
+  // The input files are read first: the load prepares the plan of their
+  // batch size (or of the number of --image files) and holds no plan of
+  // another (ModelOptions::prepared_batch_sizes). A file that cannot be
+  // read is reported after the model loads, as BindInputs reads it.
+  absl::flat_hash_map<std::string, absl::StatusOr<Tensor>> files;
+  for (const TensorBinding& binding : flags->inputs) {
+    if (!files.contains(binding.path)) files.emplace(binding.path, ReadNpy(binding.path));
+  }
+  int64_t batch_size = static_cast<int64_t>(flags->images.size());
+  if (!flags->inputs.empty()) {
+    const absl::StatusOr<Tensor>& first = files.at(flags->inputs[0].path);
+    batch_size = first.ok() && !first->shape().empty() ? first->shape()[0] : 0;
+  }
+
+  const Clock clock = SteadyClock();
+  const auto load_start = clock();
+  ModelOptions model_options;
+  model_options.num_threads = flags->num_threads;
+  model_options.optimize = flags->optimize;
+  model_options.winograd = flags->winograd;
+  model_options.precision = flags->precision;
+  // All inputs share the batch size; a size of 0 is the run's to reject.
+  if (batch_size >= 1) model_options.prepared_batch_sizes = {batch_size};
+  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(flags->model_path, model_options);
+  if (!model.ok()) return Fail(kExitFailure, model.status().message());
+  const double load_ms = ElapsedMs(load_start, clock());
+
   // --image files bind the config's image input like one more --input.
   std::vector<TensorBinding> bindings = flags->inputs;
   std::optional<NamedTensor> image_input;
@@ -117,40 +142,10 @@ int Main(const std::vector<std::string>& args) {
       }
     }
   }
-  // A file that cannot be read is reported after the model loads, as
-  // BindInputs reads it.
-  absl::flat_hash_map<std::string, absl::StatusOr<Tensor>> files;
-  for (const TensorBinding& binding : bindings) {
-    if (binding.path != kImageBinding && !files.contains(binding.path)) {
-      files.emplace(binding.path, ReadNpy(binding.path));
-    }
-  }
-  auto tensor_at = [&](const std::string& path) -> const Tensor* {
-    if (path == kImageBinding) return &image_input->tensor;
-    const absl::StatusOr<Tensor>& file = files.at(path);
-    return file.ok() ? &*file : nullptr;
-  };
   const TensorReader read = [&](const std::string& path) -> absl::StatusOr<Tensor> {
-    if (const Tensor* t = tensor_at(path)) return *t;
-    return files.at(path).status();
+    if (image_input && path == kImageBinding) return image_input->tensor;
+    return files.at(path);
   };
-
-  const Clock clock = SteadyClock();
-  const auto load_start = clock();
-  ModelOptions model_options;
-  model_options.num_threads = flags->num_threads;
-  model_options.optimize = flags->optimize;
-  model_options.winograd = flags->winograd;
-  model_options.precision = flags->precision;
-  // All inputs share the batch size; a size of 0 is the run's to reject.
-  if (const Tensor* first = bindings.empty() ? nullptr : tensor_at(bindings[0].path);
-      first != nullptr && !first->shape().empty() && first->shape()[0] >= 1) {
-    model_options.prepared_batch_sizes = {first->shape()[0]};
-  }
-  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(flags->model_path, model_options);
-  if (!model.ok()) return Fail(kExitFailure, model.status().message());
-  const double load_ms = ElapsedMs(load_start, clock());
-
   absl::StatusOr<std::vector<NamedTensor>> inputs = BindInputs((*model)->inputs(), bindings, read);
   if (!inputs.ok()) return Fail(kExitUsage, inputs.status().message());
   absl::StatusOr<std::vector<std::string>> output_names =
