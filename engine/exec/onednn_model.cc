@@ -85,8 +85,8 @@ class OneDnnModel : public Model {
   // float32 (a plan then needs real values). InvalidArgument past
   // ModelOptions::max_value_bytes.
   absl::StatusOr<std::optional<std::vector<Tensor>>> Probes(int64_t batch) const;
-  // Compiles the plan for the default outputs at `batch` (a cache hit for
-  // the plan Validate ran). REQUIRES: Probes gave inputs for batch 1.
+  // Compiles the plan for the default outputs at `batch`. REQUIRES: Probes
+  // gave inputs for batch 1.
   absl::Status Prepare(int64_t batch) const;
   // The cache slot of the plan for these inputs and outputs, made if new.
   std::shared_ptr<CachedPlan> Slot(const std::vector<const Tensor*>& ordered,
@@ -196,9 +196,9 @@ absl::Status OneDnnModel::Validate() {
           graph_.source, ": ModelOptions.prepared_batch_sizes has ", batch, "; sizes are >= 1"));
     }
   }
-  // A caller that names the sizes it will run holds no plan of another:
-  // a batch-1 plan beside VGG-16's batch-8 one would hold about 200 MB
-  // (its activations, and Winograd weights transformed for batch 1).
+  // A caller that names the sizes it will run holds no plan of another
+  // (VGG-16's batch-1 plan, held beside its batch-8 one, raised the peak
+  // RSS by 131 MiB: docs/ENGINE.md, "Plans").
   const std::vector<int64_t>& sizes = options_.prepared_batch_sizes;
   const int64_t first = sizes.empty() ? 1 : sizes.front();
   // Batch 1's errors read as they do without prepared sizes.
@@ -231,6 +231,7 @@ absl::Status OneDnnModel::Validate() {
   // These plans release nothing: the first plan may read weights in place.
   TeamSize team(options_.num_threads);
   for (int64_t batch : sizes) {
+    if (batch == first) continue;  // Compiled above.
     if (absl::Status s = Prepare(batch); !s.ok()) return preparing(batch, s);
   }
   return absl::OkStatus();

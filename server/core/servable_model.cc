@@ -253,9 +253,9 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
   // sizes: their plans are ready at load.
   model_options.prepared_batch_sizes = {1};
   if (config && config->has_dynamic_batching()) {
-    for (int64_t size : config->dynamic_batching().preferred_batch_size()) {
-      if (size != 1) model_options.prepared_batch_sizes.push_back(size);
-    }
+    const auto& sizes = config->dynamic_batching().preferred_batch_size();
+    model_options.prepared_batch_sizes.insert(model_options.prepared_batch_sizes.end(),
+                                              sizes.begin(), sizes.end());
   }
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
   if (!model.ok()) return model.status();

@@ -172,7 +172,8 @@ std::string InferUsage() {
                     [--top-k K [--labels FILE]] [--no-optimize] [--no-winograd]
 
 Runs an ONNX model on .npy inputs with the Convoy engine. Loading it compiles
-the plan for the inputs' batch size (their leading dimension).
+the plan for the inputs' batch size (the first input's leading dimension, or
+the number of --image files).
 
   --input [NAME=]FILE.npy   Bind a model input. Without NAME= it binds the
                             model's first input. Every model input must be
