@@ -177,6 +177,17 @@ void OpContext::CopyInputInto(size_t i, const dnnl::memory& dst, float scale) {
   builder_.CopyInto(node_.inputs[i], dst, scale);
 }
 
+dnnl::memory OpContext::NewOutputHolding(size_t i, size_t in, const dnnl::memory::desc& desc) {
+  dnnl::memory m = builder_.TakeOver(node_, node_.inputs[in], desc);
+  if (m) {
+    BindOutput(i, m);
+    return m;
+  }
+  m = NewOutput(i, desc);
+  CopyInputInto(in, m);
+  return m;
+}
+
 void OpContext::BindOutput(size_t i, dnnl::memory memory) {
   if (!node_.HasOutput(i)) return;
   builder_.value(node_.outputs[i]).memory = memory;

@@ -114,6 +114,11 @@ class OpContext {
   // A step writing input i into `dst` (of the input's dims) multiplied by
   // `scale`: 1 for a float32 `dst`, the integer type's scale otherwise.
   void CopyInputInto(size_t i, const dnnl::memory& dst, float scale = 1.0f);
+  // NewOutput(i, desc), holding input `in` (of the output's dims) when the
+  // node's steps start: the input's own memory where this node may write
+  // over it (its last reader, and it has layout `desc`), else a new buffer
+  // and a step copying the input into it.
+  dnnl::memory NewOutputHolding(size_t i, size_t in, const dnnl::memory::desc& desc);
   // Makes the output share `memory` (for reshapes and identities).
   void BindOutput(size_t i, dnnl::memory memory);
   // Run-time memory for intermediate results. Like NewOutput's, it has no

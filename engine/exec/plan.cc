@@ -1,5 +1,6 @@
 #include "engine/exec/plan.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -78,6 +79,11 @@ int Plan::steps(dnnl::primitive::kind kind) const {
   int count = 0;
   for (const Step& step : steps_) count += !step.cpu && step.primitive.get_kind() == kind;
   return count;
+}
+
+int Plan::cpu_steps() const {
+  return static_cast<int>(std::count_if(steps_.begin(), steps_.end(),
+                                         [](const Step& step) { return bool(step.cpu); }));
 }
 
 }  // namespace convoy

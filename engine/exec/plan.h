@@ -42,6 +42,9 @@ class Plan {
   // value's layout or type changed for the step reading it, or a Concat
   // input copied into place), concats, convolutions...
   int steps(dnnl::primitive::kind kind) const;
+  // Steps of a run that the plan's own code does rather than oneDNN: a
+  // residual copied into its convolution's output, Gather, Pad's fill.
+  int cpu_steps() const;
 
   // True if a run reads any of the `size` bytes at `data` (a constant's
   // bytes the plan uses in place).

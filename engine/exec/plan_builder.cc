@@ -30,9 +30,11 @@ absl::StatusOr<std::unique_ptr<Plan>> PlanBuilder::Build(
   if (absl::Status s = builder.BindInputs(inputs); !s.ok()) return s;
   absl::StatusOr<std::vector<const ir::Node*>> nodes = builder.NodesNeededFor(output_names);
   if (!nodes.ok()) return nodes.status();
+  builder.NoteLastReaders(*nodes, output_names);
   for (const ir::Node* node : *nodes) {
     if (absl::Status s = builder.CompileNode(*node); !s.ok()) return s;
     builder.ReleaseCopiedWeights(*node);
+    ++builder.compiled_;
   }
   if (absl::Status s = builder.BindOutputs(output_names); !s.ok()) return s;
   builder.PlaceActivations();
@@ -88,6 +90,37 @@ absl::StatusOr<std::vector<const ir::Node*>> PlanBuilder::NodesNeededFor(
     if (needed.contains(&node)) order.push_back(&node);
   }
   return order;
+}
+
+void PlanBuilder::NoteLastReaders(const std::vector<const ir::Node*>& nodes,
+                                  const std::vector<std::string>& output_names) {
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (const std::string& in : nodes[i]->inputs) last_reader_[in] = i;
+  }
+  for (const std::string& name : output_names) last_reader_[name] = nodes.size();
+}
+
+dnnl::memory PlanBuilder::TakeOver(const ir::Node& node, const std::string& name,
+                                   const dnnl::memory::desc& desc) {
+  const Value& v = value(name);
+  if (v.constant != nullptr || v.quantized || !v.memory || v.memory.get_desc() != desc ||
+      last_reader_.at(name) != compiled_ ||
+      std::count(node.inputs.begin(), node.inputs.end(), name) != 1) {
+    return dnnl::memory();
+  }
+  auto buffer = buffer_of_.find(v.memory.get());
+  if (buffer == buffer_of_.end()) return dnnl::memory();
+  // No other value still to be read may live in the same bytes (a
+  // reshape's view of it, or the value it is a view of).
+  for (const auto& [other, w] : values_) {
+    auto reader = last_reader_.find(other);
+    if (other == name || reader == last_reader_.end() || reader->second < compiled_) continue;
+    for (const dnnl::memory& m : {w.memory, w.quantized}) {
+      auto it = m ? buffer_of_.find(m.get()) : buffer_of_.end();
+      if (it != buffer_of_.end() && it->second == buffer->second) return dnnl::memory();
+    }
+  }
+  return v.memory;
 }
 
 absl::Status PlanBuilder::CompileNode(const ir::Node& node) {

@@ -79,6 +79,10 @@ class PlanBuilder {
   absl::Status BindInputs(const std::vector<const Tensor*>& inputs);
   absl::StatusOr<std::vector<const ir::Node*>> NodesNeededFor(
       const std::vector<std::string>& output_names) const;
+  // Records, for each value, the position in `nodes` of the last node
+  // that reads it (past the end for the requested outputs).
+  void NoteLastReaders(const std::vector<const ir::Node*>& nodes,
+                       const std::vector<std::string>& output_names);
   absl::Status CompileNode(const ir::Node& node);
   // PlanOptions::release_weights for the weights of `node`, once compiled.
   void ReleaseCopiedWeights(const ir::Node& node);
@@ -103,6 +107,11 @@ class PlanBuilder {
   // A step writing value `name` into `dst` (same dims) multiplied by
   // `scale` (1 for a float32 `dst`).
   void CopyInto(const std::string& name, const dnnl::memory& dst, float scale);
+  // The run-time memory of value `name` if `node`, the node being compiled,
+  // may write over it: `node` is its last reader and reads it once, it has
+  // layout `desc`, and no other value shares its bytes. Else null memory.
+  dnnl::memory TakeOver(const ir::Node& node, const std::string& name,
+                        const dnnl::memory::desc& desc);
   // Runs now for constants, else adds a step.
   void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst,
                const dnnl::primitive_attr& attr = dnnl::primitive_attr());
@@ -125,6 +134,8 @@ class PlanBuilder {
   WeightCache& weights_;
   std::unique_ptr<Plan> plan_;
   absl::flat_hash_map<std::string, Value> values_;
+  absl::flat_hash_map<std::string, size_t> last_reader_;  // NoteLastReaders.
+  size_t compiled_ = 0;  // Nodes compiled so far: the position of the current one.
   // Run-time memories: the buffers Allocate made, then aliases of them with
   // the index of their buffer.
   std::vector<dnnl::memory> buffers_;

@@ -292,10 +292,18 @@ absl::Status Build(OpContext& ctx) {
              InChannelBlocks(ctx.Input(0).get_desc())) {
     prefer(dnnl::algorithm::convolution_direct, ctx.Input(0).get_desc());
   }
-  std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_DST, int8 && int8->output
-                         ? ctx.NewQuantizedOutput(0, pd.dst_desc(), parts.dst_scale)
-                         : ctx.NewOutput(0, pd.dst_desc())}};
+  // A fused residual is first in the destination: the sum post-op adds the
+  // convolution to it in the same pass over memory. The convolution writes
+  // over the residual's own buffer where nothing reads it later.
+  std::unordered_map<int, dnnl::memory> args;
+  if (int8 && int8->output) {
+    args[DNNL_ARG_DST] = ctx.NewQuantizedOutput(0, pd.dst_desc(), parts.dst_scale);
+    if (sum) ctx.CopyInputInto(3, args[DNNL_ARG_DST], parts.dst_scale);
+  } else if (sum) {
+    args[DNNL_ARG_DST] = ctx.NewOutputHolding(0, 3, pd.dst_desc());
+  } else {
+    args[DNNL_ARG_DST] = ctx.NewOutput(0, pd.dst_desc());
+  }
   if (int8) {
     // Per output channel: over dims 0 and 1 of grouped weights (group,
     // channel in group), whose order is the output channels' order.
@@ -312,9 +320,6 @@ absl::Status Build(OpContext& ctx) {
     args[DNNL_ARG_WEIGHTS] = ctx.InputAs(1, pd.weights_desc());
     if (has_bias) args[DNNL_ARG_BIAS] = ctx.InputAs(2, pd.bias_desc());
   }
-  // The residual is copied into the destination first; the sum post-op
-  // then adds the convolution to it in the same pass over memory.
-  if (sum) ctx.CopyInputInto(3, args[DNNL_ARG_DST], parts.dst_scale);
   if (pd.scratchpad_desc().get_size() > 0) {
     args[DNNL_ARG_SCRATCHPAD] = ctx.NewScratch(pd.scratchpad_desc());
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/exec/plan_builder.h"
+#include "engine/passes/graph_passes.h"
 #include "engine/onnx/onnx_loader.h"
 #include "gtest/gtest.h"
 #include "tests/engine/testing/onnx_builder.h"
@@ -166,5 +167,60 @@ TEST(PlanLayoutTest, LargeWinogradWeightsAreTransformedEachRunAtLargeBatches) {
   }
 }
 
+// Residual blocks with the Add fused into the convolution (a sum post-op
+// over a destination holding the residual). The convolution writes over
+// the residual's own buffer where nothing reads the residual after it; a
+// residual that a later node reads, or that is a requested output, is
+// copied into the destination first. Every output matches the graph run
+// as the file has it.
+TEST(PlanLayoutTest, ResidualsAreOverwrittenOnlyWhereNothingReadsThemLater) {
+  const Tensor w1 = Weights(32, 32, 3, 60), w2 = Weights(32, 32, 3, 61);
+  const Tensor w3 = Weights(32, 32, 3, 62), w4 = Weights(32, 32, 1, 63);
+  const Tensor w5 = Weights(32, 32, 1, 64);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 32, 8, 8});
+  for (const auto& [name, w] :
+       {std::pair{"w1", &w1}, {"w2", &w2}, {"w3", &w3}, {"w4", &w4}, {"w5", &w5}}) {
+    b.AddInitializer(name, *w);
+  }
+  const auto pads = testing::IntsAttr("pads", {1, 1, 1, 1});
+  b.AddNode("Conv", {"x", "w1"}, {"c1"}, {pads});
+  b.AddNode("Relu", {"c1"}, {"r1"});
+  b.AddNode("Conv", {"r1", "w2"}, {"c2"}, {pads});
+  b.AddNode("Relu", {"c2"}, {"r2"});
+  b.AddNode("Conv", {"r2", "w3"}, {"c3"}, {pads});
+  b.AddNode("Add", {"c3", "r1"}, {"s1"});  // r1's last reader.
+  b.AddNode("Relu", {"s1"}, {"y1"});
+  b.AddNode("Conv", {"y1", "w4"}, {"c4"});
+  b.AddNode("Add", {"c4", "r2"}, {"y"});  // r2 is read again below.
+  b.AddNode("Conv", {"r2", "w5"}, {"c5"});
+  b.AddNode("Add", {"c5", "y"}, {"z"});  // y's last reader.
+  b.AddOutput("z");
+  absl::StatusOr<ir::Graph> file = ParseOnnxModel(b.Serialize(), "residuals.onnx");
+  ASSERT_TRUE(file.ok()) << file.status();
+  ir::Graph fused = *file;
+  ASSERT_TRUE(OptimizeGraph(fused).ok());
+  ASSERT_EQ(fused.nodes.size(), 5u);  // The convolutions, with the Adds and Relus fused.
+  const Tensor x = Random({2, 32, 8, 8}, 65, 1.0f);
+  // Copies of a residual: r2's alone, then r1's too when it is an output.
+  for (const auto& [outputs, copies] :
+       {std::pair{std::vector<std::string>{"z"}, 1}, {std::vector<std::string>{"z", "r1"}, 2}}) {
+    WeightCache weights, file_weights;
+    absl::StatusOr<std::unique_ptr<Plan>> plan =
+        Compile(fused, x, outputs, weights, /*winograd=*/false);
+    absl::StatusOr<std::unique_ptr<Plan>> reference =
+        Compile(*file, x, outputs, file_weights, /*winograd=*/false);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    EXPECT_EQ((*plan)->cpu_steps(), copies) << outputs.size() << " outputs";
+    absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+    absl::StatusOr<std::vector<Tensor>> expected = (*reference)->Run({&x});
+    ASSERT_TRUE(y.ok()) << y.status();
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      EXPECT_LT(MaxDifference((*y)[i], (*expected)[i]), 1e-4) << outputs[i];
+    }
+  }
+}
 }  // namespace
 }  // namespace convoy
