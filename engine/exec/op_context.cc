@@ -212,6 +212,11 @@ dnnl::memory OpContext::Alias(const dnnl::memory& memory, const dnnl::memory::de
   return builder_.Alias(memory, desc);
 }
 
+bool OpContext::PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer,
+                            int64_t offset) {
+  return builder_.PlaceInside(inner, outer, offset);
+}
+
 void OpContext::AddPrimitive(dnnl::primitive primitive,
                              std::unordered_map<int, dnnl::memory> args) {
   builder_.plan_->steps_.push_back({node_.name, std::move(primitive), std::move(args), nullptr, {}});

@@ -133,6 +133,12 @@ class OpContext {
   // The buffer of `memory` (any memory obtained here) seen through `desc`: a
   // reshape, strided view or sub-memory of the same bytes.
   dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);
+  // Gives the buffer of `inner` (run-time memory obtained here, a buffer
+  // of its own) its room inside the buffer of `outer`, from byte `offset`:
+  // the steps that write `inner` then write there, and every reader of
+  // either sees the same bytes. False, changing nothing, where `inner` is
+  // an alias, a constant, placed already, or does not fit.
+  bool PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer, int64_t offset);
   void AddPrimitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
   // A step run on the calling thread in order with the primitives; it may
   // only touch memories obtained above, and must list every one it touches

@@ -108,16 +108,17 @@ dnnl::memory PlanBuilder::TakeOver(const ir::Node& node, const std::string& name
       std::count(node.inputs.begin(), node.inputs.end(), name) != 1) {
     return dnnl::memory();
   }
-  auto buffer = buffer_of_.find(v.memory.get());
-  if (buffer == buffer_of_.end()) return dnnl::memory();
+  auto it = buffer_of_.find(v.memory.get());
+  if (it == buffer_of_.end()) return dnnl::memory();
+  const size_t buffer = Host(it->second).first;
   // No other value still to be read may live in the same bytes (a
   // reshape's view of it, or the value it is a view of).
   for (const auto& [other, w] : values_) {
     auto reader = last_reader_.find(other);
     if (other == name || reader == last_reader_.end() || reader->second < compiled_) continue;
     for (const dnnl::memory& m : {w.memory, w.quantized}) {
-      auto it = m ? buffer_of_.find(m.get()) : buffer_of_.end();
-      if (it != buffer_of_.end() && it->second == buffer->second) return dnnl::memory();
+      auto shared = m ? buffer_of_.find(m.get()) : buffer_of_.end();
+      if (shared != buffer_of_.end() && Host(shared->second).first == buffer) return dnnl::memory();
     }
   }
   return v.memory;
@@ -260,8 +261,35 @@ absl::Status PlanBuilder::CheckSize(const std::string& name, const Shape& shape)
 dnnl::memory PlanBuilder::Allocate(const dnnl::memory::desc& desc) {
   dnnl::memory m(desc, plan_->engine_, DNNL_MEMORY_NONE);
   buffer_of_[m.get()] = buffers_.size();
+  host_.push_back({buffers_.size(), 0});
   buffers_.push_back(m);
   return m;
+}
+
+std::pair<size_t, int64_t> PlanBuilder::Host(size_t buffer) const {
+  int64_t offset = 0;
+  while (host_[buffer].first != buffer) {
+    offset += host_[buffer].second;
+    buffer = host_[buffer].first;
+  }
+  return {buffer, offset};
+}
+
+bool PlanBuilder::PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer,
+                              int64_t offset) {
+  auto in = buffer_of_.find(inner.get());
+  auto out = buffer_of_.find(outer.get());
+  if (in == buffer_of_.end() || out == buffer_of_.end()) return false;
+  const size_t buffer = in->second;
+  // Only a whole buffer not placed yet, and never inside itself.
+  if (buffers_[buffer].get() != inner.get() || host_[buffer].first != buffer ||
+      Host(out->second).first == buffer ||
+      offset + static_cast<int64_t>(inner.get_desc().get_size()) >
+          static_cast<int64_t>(outer.get_desc().get_size())) {
+    return false;
+  }
+  host_[buffer] = {out->second, offset};
+  return true;
 }
 
 dnnl::memory PlanBuilder::AllocateConstant(const dnnl::memory::desc& desc) {
@@ -296,13 +324,15 @@ void PlanBuilder::PlaceActivations() {
   for (size_t i = 0; i < buffers_.size(); ++i) {
     blocks[i].bytes = static_cast<int64_t>(buffers_[i].get_desc().get_size());
   }
+  // A buffer placed inside another is touched when its host is.
   auto touch = [&](const dnnl::memory& m, int step) {
     auto it = buffer_of_.find(m.get());
     if (it == buffer_of_.end()) return;
-    ArenaBlock& block = blocks[it->second];
-    block.first = used[it->second] ? std::min(block.first, step) : step;
-    block.last = used[it->second] ? std::max(block.last, step) : step;
-    used[it->second] = true;
+    const size_t host = Host(it->second).first;
+    ArenaBlock& block = blocks[host];
+    block.first = used[host] ? std::min(block.first, step) : step;
+    block.last = used[host] ? std::max(block.last, step) : step;
+    used[host] = true;
   };
   // Inputs are written before the first step, outputs read after the last.
   for (const dnnl::memory& m : plan_->inputs_) touch(m, 0);
@@ -323,8 +353,12 @@ void PlanBuilder::PlaceActivations() {
       dnnl::memory::desc({layout.bytes}, dnnl::memory::data_type::u8, dnnl::memory::format_tag::a),
       plan_->engine_);
   char* base = static_cast<char*>(plan_->arena_.get_data_handle());
-  for (size_t i = 0; i < buffers_.size(); ++i) buffers_[i].set_data_handle(base + layout.offsets[i]);
-  for (auto& [alias, buffer] : aliases_) alias.set_data_handle(base + layout.offsets[buffer]);
+  auto place = [&](dnnl::memory& m, size_t buffer) {
+    const auto [host, offset] = Host(buffer);
+    m.set_data_handle(base + layout.offsets[host] + offset);
+  };
+  for (size_t i = 0; i < buffers_.size(); ++i) place(buffers_[i], i);
+  for (auto& [alias, buffer] : aliases_) place(alias, buffer);
 }
 
 dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {

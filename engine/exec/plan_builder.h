@@ -125,6 +125,11 @@ class PlanBuilder {
   // WeightCache keeps and the plan does not count.
   dnnl::memory AllocateFor(const std::string& name, const dnnl::memory::desc& desc);
   dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);
+  // OpContext::PlaceInside.
+  bool PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer, int64_t offset);
+  // The buffer whose room holds `buffer` (itself unless placed inside
+  // another), and the byte offset of `buffer` in it.
+  std::pair<size_t, int64_t> Host(size_t buffer) const;
   // Lays out the run-time buffers by the steps that touch them (arena.h),
   // allocates the arena and points every run-time memory into it.
   void PlaceActivations();
@@ -140,6 +145,9 @@ class PlanBuilder {
   // the index of their buffer.
   std::vector<dnnl::memory> buffers_;
   std::vector<std::pair<dnnl::memory, size_t>> aliases_;
+  // Per buffer: the buffer it is placed inside, and at which byte offset
+  // (itself and 0 unless PlaceInside moved it).
+  std::vector<std::pair<size_t, int64_t>> host_;
   absl::flat_hash_map<dnnl_memory_t, size_t> buffer_of_;
 };
 

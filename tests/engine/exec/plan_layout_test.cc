@@ -92,6 +92,21 @@ TEST(PlanLayoutTest, ConvolutionsAfterAWinogradOneReadItsBlocks) {
   }
 }
 
+// 3x3 convolutions of x (32 channels) to each of `widths` channels, named
+// b0, b1... after the weights already in `w`; returns their names.
+std::vector<std::string> AddBranches(testing::OnnxBuilder& b, const std::vector<int64_t>& widths,
+                                     std::vector<Tensor>& w, uint32_t seed) {
+  std::vector<std::string> names;
+  for (int64_t width : widths) {
+    const std::string name = "b" + std::to_string(w.size());
+    w.push_back(Weights(width, 32, 3, seed + static_cast<uint32_t>(w.size())));
+    b.AddInitializer("w" + name, w.back());
+    b.AddNode("Conv", {"x", "w" + name}, {name}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+    names.push_back(name);
+  }
+  return names;
+}
+
 // Inception-like branches of 3x3 convolutions concatenated. With widths
 // that are multiples of 16, every branch's blocks fit its slice of a
 // blocked output; with a branch of 8 channels (its blocks padded to 16),
@@ -103,15 +118,7 @@ TEST(PlanLayoutTest, ConcatenationsOfBlockedBranchesMatchTheReference) {
   b.AddInput("x", {"N", 32, 10, 10});
   std::vector<Tensor> w;
   auto branches = [&](const std::vector<int64_t>& widths, const std::string& out) {
-    std::vector<std::string> names;
-    for (int64_t width : widths) {
-      const std::string name = "b" + std::to_string(w.size());
-      w.push_back(Weights(width, 32, 3, static_cast<uint32_t>(20 + w.size())));
-      b.AddInitializer("w" + name, w.back());
-      b.AddNode("Conv", {"x", "w" + name}, {name}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
-      names.push_back(name);
-    }
-    b.AddNode("Concat", names, {out}, {testing::IntAttr("axis", 1)});
+    b.AddNode("Concat", AddBranches(b, widths, w, 20), {out}, {testing::IntAttr("axis", 1)});
     b.AddOutput(out);
   };
   branches(aligned, "y1");
@@ -133,6 +140,45 @@ TEST(PlanLayoutTest, ConcatenationsOfBlockedBranchesMatchTheReference) {
   const Tensor y2 = reference::Concat({parts.begin() + 4, parts.end()}, 1);
   EXPECT_LT(MaxDifference((*y)[0], y1), 1e-3);
   EXPECT_LT(MaxDifference((*y)[1], y2), 1e-3);
+}
+
+// At batch 1, a slice of 16-channel blocks starting at a multiple of 16 is
+// one run of bytes laid out as the branch's own output: each branch then
+// writes straight into its slice, and the Concat copies nothing. A branch
+// that is placed already (concatenated twice) is copied; values that share
+// the bytes of the output (a branch read after the Concat, or requested)
+// keep their values. At batch 3 every branch is copied.
+TEST(PlanLayoutTest, AtBatchOneBranchesAreWrittenIntoTheirSlices) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 32, 10, 10});
+  std::vector<Tensor> w;
+  b.AddNode("Concat", AddBranches(b, {16, 32, 16, 48}, w, 70), {"y"},
+            {testing::IntAttr("axis", 1)});
+  b.AddNode("Concat", {"b1", "b1"}, {"twice"}, {testing::IntAttr("axis", 1)});
+  b.AddNode("Relu", {"b0"}, {"r"});
+  for (const char* out : {"y", "twice", "r", "b2"}) b.AddOutput(out);
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "slices.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  std::vector<int> reorders;
+  for (int64_t batch : {1, 3}) {
+    WeightCache weights;
+    const Tensor x = Random({batch, 32, 10, 10}, 80 + batch, 1.0f);
+    absl::StatusOr<std::unique_ptr<Plan>> plan =
+        Compile(*graph, x, {"y", "twice", "r", "b2"}, weights);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    reorders.push_back((*plan)->steps(dnnl::primitive::kind::reorder));
+    absl::StatusOr<std::vector<Tensor>> out = (*plan)->Run({&x});
+    ASSERT_TRUE(out.ok()) << out.status();
+    std::vector<Tensor> parts;
+    for (const Tensor& weight : w) parts.push_back(reference::Conv(x, weight, nullptr, Same(3)));
+    EXPECT_LT(MaxDifference((*out)[0], reference::Concat(parts, 1)), 1e-3) << "batch " << batch;
+    EXPECT_LT(MaxDifference((*out)[1], reference::Concat({parts[1], parts[1]}, 1)), 1e-3)
+        << "batch " << batch;
+    EXPECT_LT(MaxDifference((*out)[2], reference::Relu(parts[0])), 1e-3) << "batch " << batch;
+    EXPECT_LT(MaxDifference((*out)[3], parts[2]), 1e-3) << "batch " << batch;
+  }
+  // The four copies into y's slices, at batch 3 only.
+  EXPECT_EQ(reorders[0], reorders[1] - 4);
 }
 
 // VGG-16's 512-channel 3x3 layer at 14x14. At batch 8 its Winograd
