@@ -3,7 +3,9 @@
 Per run (one process of one runner on one model and batch, in one round):
 images/s median = B * 1000 / median latency, best = B * 1000 / min latency.
 Across rounds: the median of the rounds' medians, and the best of the bests.
-Convoy's ratio is to the best peer's median; its GFLOP/s is model FLOPs per
+Convoy's ratio is to the best peer's median, followed by the lowest and the
+highest ratio of a single round (Convoy's median to that peer's, round by
+round: how far the noise moves it); its GFLOP/s is model FLOPs per
 image (bench/model_flops.py) times its median images/s, and its fraction of
 peak divides that by the oneDNN peak of its precision: the median across
 rounds of each round's median per-iteration GFLOP/s from onednn-peak.
@@ -32,12 +34,14 @@ def _median(values: Sequence[float]) -> Optional[float]:
 def _cell(records: List[Dict]) -> Dict:
     """Statistics of one runner on one model and batch over its rounds."""
     ok = [r for r in records if not r["error"]]
-    per_round = [r["batch"] * 1000 / statistics.median(r["latencies_ms"]) for r in ok]
+    by_round = {r["round"]: r["batch"] * 1000 / statistics.median(r["latencies_ms"]) for r in ok}
+    per_round = list(by_round.values())
     bests = [r["batch"] * 1000 / min(r["latencies_ms"]) for r in ok]
     return {
         "rounds_ok": len(ok),
         "rounds_failed": len(records) - len(ok),
         "per_round_median_ips": per_round,
+        "by_round_median_ips": by_round,
         "median_ips": _median(per_round),
         "best_ips": max(bests) if bests else None,
         "maxrss_mb": _median([r["maxrss_kb"] / 1024 for r in ok if r["maxrss_kb"]]),
@@ -79,9 +83,13 @@ def summarize(runs: List[Dict], peaks: List[Dict], flops: Dict[str, int],
                 precision = name.split("-", 1)[1]
                 ceiling = peak.get(precision, {}).get("ceiling_gflops")
                 gflops = ips * flops[model] / 1e9 if ips else None
+                # Round by round, against the same peer in the same round.
+                mine = row[name]["by_round_median_ips"]
+                theirs = row[best_peer]["by_round_median_ips"] if best_peer else {}
                 convoy[model][str(batch)][name] = {
                     "best_peer": best_peer,
                     "ratio_to_best_peer": ips / peers[best_peer] if ips and best_peer else None,
+                    "ratio_per_round": [mine[k] / theirs[k] for k in sorted(mine) if k in theirs],
                     "gflops": gflops,
                     "fraction_of_peak": gflops / ceiling if gflops and ceiling else None,
                 }
@@ -118,8 +126,9 @@ def _throughput(summary: Dict, batch: int) -> List[str]:
                        f"{_num(cell['median_ips'])} ({_num(cell['best_ips'])})")
         for name in convoys:
             c = summary["convoy"][model][str(batch)][name]
-            ratio = c["ratio_to_best_peer"]
-            row += [f"{ratio:.2f} ({c['best_peer']})" if ratio else "—", _num(c["gflops"]),
+            ratio, rounds = c["ratio_to_best_peer"], c["ratio_per_round"]
+            spread = f"; {min(rounds):.2f}–{max(rounds):.2f}" if len(rounds) > 1 else ""
+            row += [f"{ratio:.2f} ({c['best_peer']}{spread})" if ratio else "—", _num(c["gflops"]),
                     _num(100 * c["fraction_of_peak"], 2) + "%" if c["fraction_of_peak"] else "—"]
         rows.append(row)
     return [f"### Batch {batch}: images/s, median of rounds (best run)", ""] + _table(header, rows)
