@@ -47,6 +47,15 @@ double BootTimeSeconds() {
   return 0;
 }
 
+// User and system time of all threads, to the microsecond: /proc/self/stat
+// counts whole clock ticks (10 ms), too coarse for a process just started.
+double CpuSeconds() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 }  // namespace
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
@@ -54,8 +63,8 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   if (f.size() < 22) return {};
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  // Fields 14, 15 (utime, stime), 20 (threads), 22 (start), 23 (vsize), 24 (rss).
-  const double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+  // Fields 20 (threads), 22 (start), 23 (vsize), 24 (rss).
+  const double cpu = CpuSeconds();
   const double threads = std::stod(f[17]);
   const double start = BootTimeSeconds() + std::stod(f[19]) / ticks;
   const double virtual_bytes = std::stod(f[20]);

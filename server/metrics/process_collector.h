@@ -1,5 +1,5 @@
 // The standard process_* metrics (as every Prometheus client library
-// exports them) for this process, read from /proc at each scrape:
+// exports them) for this process, read from /proc and getrusage at each scrape:
 // process_cpu_seconds_total, process_resident_memory_bytes,
 // process_virtual_memory_bytes, process_open_fds, process_max_fds,
 // process_threads and process_start_time_seconds.

@@ -2,6 +2,8 @@
 // what was sent, per label, histogram counts equal request counts, the
 // batch-size histogram adds up to the items executed, and the
 // ModelStatistics RPC agrees.
+#include <time.h>
+
 #include <string>
 #include <vector>
 
@@ -19,6 +21,12 @@ using testing::RunningServer;
 using testing::ScaleModelConfig;
 using testing::ScaleModelOnnx;
 using testing::TestRepository;
+
+double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
 
 std::string Series(const std::string& name, const std::string& labels) { return name + "{" + labels + "}"; }
 
@@ -130,6 +138,13 @@ TEST_F(MetricsTest, ExportsTheStandardProcessMetrics) {
     EXPECT_GT(m[name], 0) << name;
   }
   EXPECT_GT(m["process_start_time_seconds"], 1.7e9);  // A Unix time, not an uptime.
+
+  // The server runs in this process: CPU time this thread spends shows up.
+  const double start = ThreadCpuSeconds();
+  while (ThreadCpuSeconds() - start < 0.05) {
+  }
+  const double later = Scrape()["process_cpu_seconds_total"];
+  EXPECT_GE(later - m["process_cpu_seconds_total"], 0.05);
 }
 
 TEST_F(MetricsTest, AnswersOnlyMetrics) {
