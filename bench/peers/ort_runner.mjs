@@ -15,10 +15,16 @@
 //   node bench/peers/ort_runner.mjs --model resnet18 --onnx M.onnx \
 //       --input X.npy --batch 1 --threads 2 --seconds 3 --min-runs 10 --warmup 3
 //
+// With --profile PREFIX (ONNX Runtime only), it also writes ONNX Runtime's
+// profile of every run to PREFIX_<date>.json and prints to stderr each
+// node's mean time per timed run, the longest first:
+//
+//   node bench/peers/ort_runner.mjs ... --profile /tmp/ort-alexnet
+//
 // onnxruntime-node is resolved from $CONVOY_BENCH_NODE_MODULES (default
 // /var/cache/convoy-bench/node_modules; bench/engine.sh installs it there) so
 // the repository needs no package.json.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -36,7 +42,7 @@ function parseArgs(argv) {
   const names = {
     "--model": "model", "--onnx": "onnx", "--input": "input", "--batch": "batch",
     "--threads": "threads", "--seconds": "seconds", "--min-runs": "minRuns",
-    "--warmup": "warmup",
+    "--warmup": "warmup", "--profile": "profile",
   };
   const numeric = new Set(["batch", "threads", "seconds", "minRuns", "warmup"]);
   for (let i = 0; i < argv.length; i += 2) {
@@ -71,6 +77,40 @@ function readNpyFloat32(file) {
   return { data, shape };
 }
 
+// The newest of ONNX Runtime's profiles PREFIX_<date>.json.
+function newestProfile(prefix) {
+  const dir = path.dirname(prefix);
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(`${path.basename(prefix)}_`) && f.endsWith(".json"))
+    .map((f) => path.join(dir, f));
+  if (files.length === 0) throw new Error(`no profile ${prefix}_*.json`);
+  return files.reduce((a, b) => (statSync(a).mtimeMs >= statSync(b).mtimeMs ? a : b));
+}
+
+// Each node's time per timed run in ONNX Runtime's profile `file`, in
+// microseconds, on stderr; the first run and the warm-up runs are left out.
+function logNodeTimes(file, timedRuns) {
+  const events = JSON.parse(readFileSync(file, "utf8"));
+  const runs = events.filter((e) => e.name === "model_run");
+  const firstTimed = runs.length - timedRuns;
+  const totals = new Map();
+  let run = -1;
+  for (const e of events) {
+    if (e.name === "model_run") continue;
+    if (e.cat === "Node" && e.name.endsWith("_kernel_time")) {
+      // Node events precede their run's model_run event.
+      run = runs.findIndex((r) => r.ts + r.dur >= e.ts);
+      if (run < firstTimed) continue;
+      const key = `${e.args.op_name} ${e.name.slice(0, -"_kernel_time".length)}`;
+      totals.set(key, (totals.get(key) || 0) + e.dur);
+    }
+  }
+  log(`${file}: microseconds per run, mean of ${timedRuns} runs`);
+  for (const [key, total] of [...totals].sort((a, b) => b[1] - a[1])) {
+    log(`${(total / timedRuns).toFixed(1).padStart(10)}  ${key}`);
+  }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const result = {
@@ -92,6 +132,7 @@ async function main() {
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      ...(args.profile && { enableProfiling: true, profileFilePrefix: args.profile }),
     });
     result.load_ms = nowMs() - start;
     const feeds = { [session.inputNames[0]]: new ort.Tensor("float32", input.data, input.shape) };
@@ -108,6 +149,10 @@ async function main() {
       start = nowMs();
       await run();
       latencies.push(nowMs() - start);
+    }
+    if (args.profile) {
+      session.endProfiling();
+      logNodeTimes(newestProfile(args.profile), latencies.length);
     }
   } catch (error) {
     log(`${RUNNER} failed on ${args.model}: ${error.stack || error}`);
