@@ -120,6 +120,10 @@ dnnl::memory::data_type OpContext::compute_type() const { return builder_.option
 
 bool OpContext::winograd() const { return builder_.options_.winograd; }
 
+int64_t OpContext::streamed_weights_bytes() const {
+  return builder_.options_.streamed_weights_bytes;
+}
+
 namespace {
 
 const ValueRange* RangeOf(const Calibration* calibration, const std::string& name) {

@@ -80,6 +80,8 @@ class OpContext {
   dnnl::memory::data_type compute_type() const;
   // Whether float32 convolutions may use Winograd kernels (ModelOptions::winograd).
   bool winograd() const;
+  // PlanOptions::streamed_weights_bytes.
+  int64_t streamed_weights_bytes() const;
   // The calibrated range of input i when the model runs in int8 and its
   // calibration covers the input (Precision::kInt8), else nullptr.
   const ValueRange* input_range(size_t i) const;

@@ -29,6 +29,11 @@ struct PlanOptions {
   // Element type of convolutions and matrix products (ModelOptions::precision).
   dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;
   bool winograd = true;  // ModelOptions::winograd.
+  // A float32 Gemm of one row whose constant weights take at least this
+  // many bytes streams them through its own kernel (engine/ops/matmul.cc):
+  // AlexNet's and VGG-16's fully connected layers (16 to 411 MB), where
+  // that was measured; ResNet's and GoogLeNet's (8 and 4 MB) stay oneDNN's.
+  int64_t streamed_weights_bytes = int64_t{12} << 20;
   // Ranges of the values Precision::kInt8 quantizes; nullptr otherwise.
   // REQUIRES: outlives the plans.
   const Calibration* calibration = nullptr;

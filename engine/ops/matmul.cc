@@ -1,12 +1,14 @@
 // Gemm and MatMul as oneDNN matmul primitives. Constant weights are handed
 // to oneDNN in the layout it asks for (reordered once at compile time);
-// transposes are strided views, not copies. A calibrated Gemm runs in int8.
+// transposes are strided views, not copies. A calibrated Gemm runs in int8;
+// a large float32 Gemm of one row, in BlockedGemv (engine/ops/gemv.h).
 #include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
+#include "engine/ops/gemv.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/post_ops.h"
 #include "engine/ops/quantize.h"
@@ -110,6 +112,51 @@ std::optional<Int8Gemm> Int8GemmOf(const OpContext& ctx, const GemmParams& p) {
 // weights [K, N] and of the output [M, N], or 0 for one scale.
 int ColumnMask(const Int8Gemm& int8) { return int8.weight_scales.size() > 1 ? 1 << 1 : 0; }
 
+// At one row a Gemm reads each weight once per run, so a large one runs
+// as fast as its weights stream from memory, which BlockedGemv does faster
+// than oneDNN's matmul primitive: AlexNet at batch 1 runs 1.2x faster
+// (docs/ENGINE.md, "Plans").
+bool StreamsWeights(const OpContext& ctx, const GemmParams& p, bool int8) {
+  return !int8 && ctx.compute_type() == memory::data_type::f32 && p.m == 1 &&
+         ctx.constant_input(1) != nullptr &&
+         p.k * p.n * static_cast<int64_t>(sizeof(float)) >= ctx.streamed_weights_bytes();
+}
+
+// BlockedGemv writes factor·AB into the output, with op(B) in blocks of 16
+// columns (reordered once, as oneDNN's Oihw16o of its transpose); one
+// binary step, in place, then adds C, scales by beta and applies the fused
+// activation.
+absl::Status BuildStreamingGemm(OpContext& ctx, const GemmParams& p, const memory::desc& a_view,
+                                float factor, bool add_c) {
+  const memory a = ctx.InputViewed(0, a_view, PlainDesc({1, p.k}));
+  // op(B)ᵀ, [N, K], seen as the weights of a 1x1 convolution.
+  const memory::desc columns = p.trans_b ? StridedDesc({p.n, p.k, 1, 1}, {p.k, 1, 1, 1})
+                                         : StridedDesc({p.n, p.k, 1, 1}, {1, p.n, 1, 1});
+  const memory w = ctx.InputViewed(
+      1, columns, memory::desc({p.n, p.k, 1, 1}, memory::data_type::f32, memory::format_tag::Oihw16o));
+  const memory y = ctx.NewOutput(0, PlainDesc({1, p.n}));
+  ctx.AddStep(
+      [a, w, y, k = p.k, n = p.n, factor] {
+        BlockedGemv(static_cast<const float*>(a.get_data_handle()),
+                    static_cast<const float*>(w.get_data_handle()), k, n, factor,
+                    static_cast<float*>(y.get_data_handle()));
+      },
+      {a, w, y});
+  dnnl::post_ops ops;
+  if (add_c && p.beta != 1) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, p.beta, 0.0f);
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, ops));
+  if (!add_c && ops.len() == 0) return absl::OkStatus();
+  const memory::desc c_desc = PlainDesc(add_c ? PadLeft(ctx.input_shape(2), 2) : Shape{1, 1});
+  const memory c = add_c ? ctx.InputAs(2, c_desc) : ctx.NewFilled(c_desc, 0.0f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  dnnl::binary::primitive_desc pd(
+      dnnl::binary::desc(dnnl::algorithm::binary_add, y.get_desc(), c_desc, y.get_desc()), attr,
+      ctx.engine());
+  ctx.AddPrimitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, y}, {DNNL_ARG_SRC_1, c}, {DNNL_ARG_DST, y}});
+  return absl::OkStatus();
+}
+
 absl::Status BuildGemm(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(GemmParams p, ReadGemm(ctx));
   ctx.CountFlops(2 * p.m * p.n * p.k);
@@ -122,6 +169,9 @@ absl::Status BuildGemm(OpContext& ctx) {
   // alpha·AB + beta·C computed as beta·((alpha/beta)·AB + C), so that C
   // needs no scaling step of its own.
   const float factor = add_c ? p.alpha / p.beta : p.alpha;
+  if (StreamsWeights(ctx, p, int8.has_value())) {
+    return BuildStreamingGemm(ctx, p, a_view, factor, add_c);
+  }
   dnnl::primitive_attr attr;
   if (int8) {
     attr.set_output_scales(ColumnMask(*int8),

@@ -1,10 +1,12 @@
-// Layouts a plan chooses between layers: convolutions after a Winograd one
-// read its 16-channel blocks as they are, and a Concat of blocked branches
-// copies each into its slice of the output; both compute what the
-// reference computes.
+// Layouts and kernels a plan chooses: convolutions after a Winograd one
+// read its 16-channel blocks as they are, a Concat of blocked branches
+// copies each into its slice of the output, residuals are overwritten in
+// place, a one-row Gemm streams large weights through its own kernel; all
+// compute what the reference computes.
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/exec/plan_builder.h"
@@ -268,5 +270,58 @@ TEST(PlanLayoutTest, ResidualsAreOverwrittenOnlyWhereNothingReadsThemLater) {
     }
   }
 }
+
+// Relu(alpha · x op(B) + beta · C), x of 70 columns, 45 outputs (a partial
+// last block of 16), the Relu fused into the Gemm.
+ir::Graph FullyConnected(const Tensor& b, const Tensor& c, bool trans_b) {
+  testing::OnnxBuilder builder;
+  builder.AddInput("x", {"N", 70});
+  builder.AddInitializer("b", b);
+  builder.AddInitializer("c", c);
+  builder.AddNode("Gemm", {"x", "b", "c"}, {"g"},
+                  {testing::IntAttr("transB", trans_b), testing::FloatAttr("alpha", 2.0f),
+                   testing::FloatAttr("beta", 0.5f)});
+  builder.AddNode("Relu", {"g"}, {"y"});
+  builder.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(builder.Serialize(), "fc.onnx");
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  EXPECT_TRUE(OptimizeGraph(*graph).ok());
+  EXPECT_EQ(graph->nodes.size(), 1u);
+  return *graph;
+}
+
+// A float32 Gemm of one row with large constant weights runs in
+// BlockedGemv (a step of its own) with a oneDNN step adding C and the
+// fused activation; with more rows, or smaller weights, it stays a oneDNN
+// matmul. Either way it computes what the reference computes.
+TEST(PlanLayoutTest, OneRowOfLargeGemmWeightsStreamsThroughItsOwnStep) {
+  const Tensor c = Random({45}, 2, 1.0f);
+  for (bool trans_b : {false, true}) {
+    const Tensor b = trans_b ? Random({45, 70}, 3, 1.0f) : Random({70, 45}, 4, 1.0f);
+    const ir::Graph graph = FullyConnected(b, c, trans_b);
+    reference::GemmParams gemm{false, trans_b, 2.0f, 0.5f};
+    // Weights of 12600 bytes: streamed from a threshold of 12600 down.
+    for (const auto& [rows, threshold, streamed] :
+         {std::tuple{1, 12600, true}, {1, 12601, false}, {2, 1, false}}) {
+      const Tensor x = Random({rows, 70}, 5 + rows, 1.0f);
+      PlanOptions options;
+      options.max_value_bytes = int64_t{1} << 30;
+      options.streamed_weights_bytes = threshold;
+      WeightCache weights;
+      absl::StatusOr<std::unique_ptr<Plan>> plan = PlanBuilder::Build(
+          graph, dnnl::engine(dnnl::engine::kind::cpu, 0), {&x}, {"y"}, options, weights);
+      ASSERT_TRUE(plan.ok()) << plan.status();
+      const std::string where = "transB " + std::to_string(trans_b) + ", " + std::to_string(rows) +
+                                " rows, threshold " + std::to_string(threshold);
+      EXPECT_EQ((*plan)->cpu_steps(), streamed ? 1 : 0) << where;
+      EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::matmul), streamed ? 0 : 1) << where;
+      absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+      ASSERT_TRUE(y.ok()) << y.status();
+      const Tensor expected = reference::Relu(reference::Gemm(x, b, &c, gemm));
+      EXPECT_LT(MaxDifference((*y)[0], expected), 1e-4) << where;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace convoy
