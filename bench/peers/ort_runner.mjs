@@ -92,18 +92,12 @@ function newestProfile(prefix) {
 function logNodeTimes(file, timedRuns) {
   const events = JSON.parse(readFileSync(file, "utf8"));
   const runs = events.filter((e) => e.name === "model_run");
-  const firstTimed = runs.length - timedRuns;
+  const timedFrom = runs[runs.length - timedRuns].ts;  // Where the first timed run starts.
   const totals = new Map();
-  let run = -1;
   for (const e of events) {
-    if (e.name === "model_run") continue;
-    if (e.cat === "Node" && e.name.endsWith("_kernel_time")) {
-      // Node events precede their run's model_run event.
-      run = runs.findIndex((r) => r.ts + r.dur >= e.ts);
-      if (run < firstTimed) continue;
-      const key = `${e.args.op_name} ${e.name.slice(0, -"_kernel_time".length)}`;
-      totals.set(key, (totals.get(key) || 0) + e.dur);
-    }
+    if (e.cat !== "Node" || !e.name.endsWith("_kernel_time") || e.ts < timedFrom) continue;
+    const key = `${e.args.op_name} ${e.name.slice(0, -"_kernel_time".length)}`;
+    totals.set(key, (totals.get(key) || 0) + e.dur);
   }
   log(`${file}: microseconds per run, mean of ${timedRuns} runs`);
   for (const [key, total] of [...totals].sort((a, b) => b[1] - a[1])) {

@@ -112,6 +112,14 @@ std::optional<Int8Gemm> Int8GemmOf(const OpContext& ctx, const GemmParams& p) {
 // weights [K, N] and of the output [M, N], or 0 for one scale.
 int ColumnMask(const Int8Gemm& int8) { return int8.weight_scales.size() > 1 ? 1 << 1 : 0; }
 
+// What follows the product (and, where C is added, the addition of C):
+// scaling by beta, then the fused activation.
+absl::Status AppendBetaAndActivation(const OpContext& ctx, const GemmParams& p, bool add_c,
+                                     dnnl::post_ops& ops) {
+  if (add_c && p.beta != 1) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, p.beta, 0.0f);
+  return AppendFusedActivation(ctx, ops);
+}
+
 // At one row a Gemm reads each weight once per run, so a large one runs
 // as fast as its weights stream from memory, which BlockedGemv does faster
 // than oneDNN's matmul primitive: AlexNet at batch 1 runs 1.2x faster
@@ -143,8 +151,7 @@ absl::Status BuildStreamingGemm(OpContext& ctx, const GemmParams& p, const memor
       },
       {a, w, y});
   dnnl::post_ops ops;
-  if (add_c && p.beta != 1) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, p.beta, 0.0f);
-  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, ops));
+  CONVOY_RETURN_IF_ERROR(AppendBetaAndActivation(ctx, p, add_c, ops));
   if (!add_c && ops.len() == 0) return absl::OkStatus();
   const memory::desc c_desc = PlainDesc(add_c ? PadLeft(ctx.input_shape(2), 2) : Shape{1, 1});
   const memory c = add_c ? ctx.InputAs(2, c_desc) : ctx.NewFilled(c_desc, 0.0f);
@@ -184,9 +191,8 @@ absl::Status BuildGemm(OpContext& ctx) {
   if (add_c) {
     c_desc = PlainDesc(PadLeft(ctx.input_shape(2), 2));
     ops.append_binary(dnnl::algorithm::binary_add, c_desc);
-    if (p.beta != 1) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, p.beta, 0.0f);
   }
-  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, ops));
+  CONVOY_RETURN_IF_ERROR(AppendBetaAndActivation(ctx, p, add_c, ops));
   attr.set_post_ops(ops);
   const memory::desc src_desc =
       int8 ? AnyDesc(a_view.dims(), int8->source.type) : OperandDesc(ctx, 0, a_view);
