@@ -20,6 +20,11 @@ namespace preprocess_internal {
 absl::StatusOr<Image> DecodeJpeg(absl::string_view encoded, ColorSpace color, int64_t max_pixels);
 absl::StatusOr<Image> DecodePng(absl::string_view encoded, ColorSpace color, int64_t max_pixels);
 
+// The size DecodeJpeg/DecodePng would decode, from the headers alone, with
+// every error they would report before decoding pixels.
+absl::StatusOr<ImageSize> ReadJpegSize(absl::string_view encoded, int64_t max_pixels);
+absl::StatusOr<ImageSize> ReadPngSize(absl::string_view encoded, int64_t max_pixels);
+
 // InvalidArgument unless height * width <= max_pixels (computed in 64 bits).
 absl::Status CheckPixelLimit(int64_t height, int64_t width, int64_t max_pixels);
 

@@ -51,22 +51,39 @@ std::string FirstBytesInHex(absl::string_view bytes) {
 
 }  // namespace
 
-absl::StatusOr<Image> DecodeImage(absl::string_view encoded, ColorSpace color,
-                                  const DecodeLimits& limits) {
+namespace {
+
+enum class Format { kJpeg, kPng };
+
+// The format of an image the limits admit, or why not.
+absl::StatusOr<Format> Recognise(absl::string_view encoded, const DecodeLimits& limits) {
   if (encoded.empty()) return absl::InvalidArgumentError("empty image");
   if (static_cast<int64_t>(encoded.size()) > limits.max_encoded_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("encoded image of ", encoded.size(),
                                                    " bytes exceeds the limit of ",
                                                    limits.max_encoded_bytes, " bytes"));
   }
-  if (absl::StartsWith(encoded, kJpegSignature)) {
-    return preprocess_internal::DecodeJpeg(encoded, color, limits.max_pixels);
-  }
-  if (absl::StartsWith(encoded, kPngSignature)) {
-    return preprocess_internal::DecodePng(encoded, color, limits.max_pixels);
-  }
+  if (absl::StartsWith(encoded, kJpegSignature)) return Format::kJpeg;
+  if (absl::StartsWith(encoded, kPngSignature)) return Format::kPng;
   return absl::InvalidArgumentError(
       absl::StrCat("not a JPEG or PNG image (starts with ", FirstBytesInHex(encoded), ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<ImageSize> ReadImageSize(absl::string_view encoded, const DecodeLimits& limits) {
+  absl::StatusOr<Format> format = Recognise(encoded, limits);
+  if (!format.ok()) return format.status();
+  return *format == Format::kJpeg ? preprocess_internal::ReadJpegSize(encoded, limits.max_pixels)
+                                  : preprocess_internal::ReadPngSize(encoded, limits.max_pixels);
+}
+
+absl::StatusOr<Image> DecodeImage(absl::string_view encoded, ColorSpace color,
+                                  const DecodeLimits& limits) {
+  absl::StatusOr<Format> format = Recognise(encoded, limits);
+  if (!format.ok()) return format.status();
+  return *format == Format::kJpeg ? preprocess_internal::DecodeJpeg(encoded, color, limits.max_pixels)
+                                  : preprocess_internal::DecodePng(encoded, color, limits.max_pixels);
 }
 
 }  // namespace convoy

@@ -66,6 +66,14 @@ struct DecodeLimits {
 absl::StatusOr<Image> DecodeImage(absl::string_view encoded, ColorSpace color,
                                   const DecodeLimits& limits);
 
+// The height and width DecodeImage would give, read from the headers only
+// (microseconds, no pixel buffer): what a server checks its limits and
+// counts its memory with before it decodes anything. Every error DecodeImage
+// reports before decoding pixels is reported here too, with the same
+// message; an image whose size reads fine may still fail to decode later
+// (corrupt or truncated pixel data).
+absl::StatusOr<ImageSize> ReadImageSize(absl::string_view encoded, const DecodeLimits& limits);
+
 }  // namespace convoy
 
 #endif  // CONVOY_ENGINE_PREPROCESS_IMAGE_DECODER_H_

@@ -37,18 +37,10 @@ absl::Status JpegError(absl::string_view encoded, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat("corrupt JPEG: ", message));
 }
 
-}  // namespace
-
-absl::StatusOr<Image> DecodeJpeg(absl::string_view encoded, ColorSpace color, int64_t max_pixels) {
-  tjhandle handle = tjInitDecompress();
-  if (handle == nullptr) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot create a JPEG decoder: ", tjGetErrorStr2(nullptr)));
-  }
-  absl::Cleanup destroy = [handle] { tjDestroy(handle); };
+// The frame's size, with the checks DecodeJpeg makes before decoding.
+absl::StatusOr<ImageSize> ReadHeader(tjhandle handle, absl::string_view encoded, int64_t max_pixels) {
   const auto* data = reinterpret_cast<const unsigned char*>(encoded.data());
   const auto size = static_cast<unsigned long>(encoded.size());  // NOLINT(runtime/int): tj API.
-
   int width = 0;
   int height = 0;
   int subsampling = 0;
@@ -69,6 +61,38 @@ absl::StatusOr<Image> DecodeJpeg(absl::string_view encoded, ColorSpace color, in
         "CMYK JPEG images are not supported; convert the image to RGB");
   }
   if (absl::Status s = CheckPixelLimit(height, width, max_pixels); !s.ok()) return s;
+  return ImageSize{height, width};
+}
+
+absl::StatusOr<tjhandle> NewDecompressor() {
+  tjhandle handle = tjInitDecompress();
+  if (handle == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot create a JPEG decoder: ", tjGetErrorStr2(nullptr)));
+  }
+  return handle;
+}
+
+}  // namespace
+
+absl::StatusOr<ImageSize> ReadJpegSize(absl::string_view encoded, int64_t max_pixels) {
+  absl::StatusOr<tjhandle> handle = NewDecompressor();
+  if (!handle.ok()) return handle.status();
+  absl::Cleanup destroy = [&handle] { tjDestroy(*handle); };
+  return ReadHeader(*handle, encoded, max_pixels);
+}
+
+absl::StatusOr<Image> DecodeJpeg(absl::string_view encoded, ColorSpace color, int64_t max_pixels) {
+  absl::StatusOr<tjhandle> created = NewDecompressor();
+  if (!created.ok()) return created.status();
+  tjhandle handle = *created;
+  absl::Cleanup destroy = [handle] { tjDestroy(handle); };
+  const auto* data = reinterpret_cast<const unsigned char*>(encoded.data());
+  const auto size = static_cast<unsigned long>(encoded.size());  // NOLINT(runtime/int): tj API.
+  absl::StatusOr<ImageSize> header = ReadHeader(handle, encoded, max_pixels);
+  if (!header.ok()) return header.status();
+  const int height = header->height;
+  const int width = header->width;
 
   Image image;
   image.height = height;

@@ -104,6 +104,20 @@ absl::Status PngError(const PngSource& source) {
 
 }  // namespace
 
+absl::StatusOr<ImageSize> ReadPngSize(absl::string_view encoded, int64_t max_pixels) {
+  PngSource source = {reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), 0,
+                      false, ""};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, OnError, OnWarning);
+  png_infop info = png == nullptr ? nullptr : png_create_info_struct(png);
+  absl::Cleanup destroy = [&png, &info] { png_destroy_read_struct(&png, &info, nullptr); };
+  if (info == nullptr) return absl::ResourceExhaustedError("cannot create a PNG decoder");
+  if (!ReadPngInfo(png, info, &source)) return PngError(source);
+  const int64_t width = png_get_image_width(png, info);
+  const int64_t height = png_get_image_height(png, info);
+  if (absl::Status s = CheckPixelLimit(height, width, max_pixels); !s.ok()) return s;
+  return ImageSize{static_cast<int>(height), static_cast<int>(width)};
+}
+
 absl::StatusOr<Image> DecodePng(absl::string_view encoded, ColorSpace color, int64_t max_pixels) {
   PngSource source = {reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), 0,
                       false, ""};

@@ -208,5 +208,48 @@ TEST(ImageDecodeErrorsTest, JpegDecompressionBombIsRefusedBeforeDecoding) {
   ExpectRefused(jpeg, "image of 60000x60000 pixels exceeds the limit of 16777216 pixels");
 }
 
+// ReadImageSize reads headers only, and reports what DecodeImage would
+// before decoding pixels, in the same words.
+TEST(ReadImageSizeTest, GivesTheSizeDecodingWould) {
+  for (const std::string& encoded : {SmallPng(), SmallJpeg(), EncodeJpeg(GradientImage(7, 300, 1), 80, TJSAMP_GRAY)}) {
+    absl::StatusOr<ImageSize> size = ReadImageSize(encoded, {});
+    ASSERT_TRUE(size.ok()) << size.status();
+    absl::StatusOr<Image> image = DecodeImage(encoded, ColorSpace::kRgb, {});
+    ASSERT_TRUE(image.ok()) << image.status();
+    EXPECT_EQ(size->height, image->height);
+    EXPECT_EQ(size->width, image->width);
+  }
+}
+
+TEST(ReadImageSizeTest, RefusesWhatDecodingRefusesBeforeThePixels) {
+  const std::string bomb =
+      absl::StrCat(kPngSignature, PngChunk("IHDR", IhdrData(50000, 40000, 8, 0)),
+                   PngChunk("IDAT", Deflate(std::string(1000, '\0'))), PngChunk("IEND", ""));
+  DecodeLimits small;
+  small.max_encoded_bytes = 10;
+  const std::vector<std::pair<std::string, DecodeLimits>> cases = {
+      {"", {}}, {"GIF89a", {}}, {SmallPng(), small}, {EncodeCmykJpeg(8, 8), {}}, {bomb, {}},
+      {SmallJpeg().substr(0, 20), {}}, {SmallPng().substr(0, 20), {}}};
+  for (const auto& [encoded, limits] : cases) {
+    absl::StatusOr<ImageSize> size = ReadImageSize(encoded, limits);
+    absl::StatusOr<Image> image = DecodeImage(encoded, ColorSpace::kRgb, limits);
+    ASSERT_FALSE(size.ok()) << encoded.size() << " bytes";
+    ASSERT_FALSE(image.ok());
+    EXPECT_EQ(size.status(), image.status());
+  }
+}
+
+TEST(ReadImageSizeTest, DoesNotLookAtThePixelData) {
+  // A valid header, then image data cut short: decoding fails, the size is
+  // known all the same.
+  const std::string png = SmallPng();
+  const std::string cut = png.substr(0, FindChunk(png, "IDAT") + 12);
+  EXPECT_FALSE(DecodeImage(cut, ColorSpace::kRgb, {}).ok());
+  absl::StatusOr<ImageSize> size = ReadImageSize(cut, {});
+  ASSERT_TRUE(size.ok()) << size.status();
+  EXPECT_EQ(size->height, 16);
+  EXPECT_EQ(size->width, 20);
+}
+
 }  // namespace
 }  // namespace convoy
