@@ -56,6 +56,23 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(std::string, admin_token_file, "",
           "File holding a token that RepositoryModelLoad/Unload must carry as "
           "'authorization: Bearer <token>'; empty = no token needed.");
+ABSL_FLAG(int64_t, max_inflight_bytes, 0,
+          "Bytes all inference requests in flight may hold together (tensors, decoded images, crops, "
+          "outputs); a request that would exceed it gets RESOURCE_EXHAUSTED before anything is "
+          "allocated. 0 = a third of the cgroup memory limit, or of the machine's memory.");
+ABSL_FLAG(int64_t, max_image_bytes, int64_t{16} << 20, "Largest encoded image (JPEG or PNG) accepted, in bytes.");
+ABSL_FLAG(int64_t, max_image_pixels, int64_t{4096} * 4096, "Largest image accepted, in decoded pixels.");
+ABSL_FLAG(int64_t, max_image_request_pixels, int64_t{1} << 27,
+          "Decoded plus resized pixels one request's images may need together "
+          "(config.pbtxt preprocessing.max_request_pixels overrides it per model).");
+ABSL_FLAG(double, max_image_upscale, 256,
+          "Largest factor by which resizing may multiply an image's pixel count "
+          "(preprocessing.max_upscale overrides it per model).");
+ABSL_FLAG(int64_t, max_request_crops, 320,
+          "Images times crops one request may ask for (preprocessing.max_request_crops overrides it per model).");
+ABSL_FLAG(int, image_threads, 0, "Threads that decode and crop images; 0 = one per core.");
+ABSL_FLAG(int64_t, max_image_queue, 1024,
+          "Requests whose images may wait for those threads; more get UNAVAILABLE.");
 ABSL_FLAG(int, max_connection_age_secs, 0,
           "Close client connections after this many seconds (clients reconnect), so L4 balancers "
           "spread them again; 0 = never.");
@@ -120,6 +137,26 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
     if (!token.ok()) return token.status();
     options.admin_token = *std::move(token);
   }
+  options.max_inflight_bytes = absl::GetFlag(FLAGS_max_inflight_bytes);
+  if (options.max_inflight_bytes < 0) {
+    return absl::InvalidArgumentError("--max-inflight-bytes must be >= 0 (0 = derived from the memory limit)");
+  }
+  ImageLimits& images = options.image_limits;
+  images.decode.max_encoded_bytes = absl::GetFlag(FLAGS_max_image_bytes);
+  images.decode.max_pixels = absl::GetFlag(FLAGS_max_image_pixels);
+  images.max_request_pixels = absl::GetFlag(FLAGS_max_image_request_pixels);
+  images.max_upscale = absl::GetFlag(FLAGS_max_image_upscale);
+  images.max_request_crops = absl::GetFlag(FLAGS_max_request_crops);
+  if (images.decode.max_encoded_bytes < 1 || images.decode.max_pixels < 1 || images.max_request_pixels < 1 ||
+      images.max_request_crops < 1) {
+    return absl::InvalidArgumentError(
+        "--max-image-bytes, --max-image-pixels, --max-image-request-pixels and --max-request-crops must be >= 1");
+  }
+  if (!(images.max_upscale >= 1)) return absl::InvalidArgumentError("--max-image-upscale must be >= 1");
+  options.image_threads = absl::GetFlag(FLAGS_image_threads);
+  if (options.image_threads < 0) return absl::InvalidArgumentError("--image-threads must be >= 0");
+  options.max_image_queue = absl::GetFlag(FLAGS_max_image_queue);
+  if (options.max_image_queue < 1) return absl::InvalidArgumentError("--max-image-queue must be >= 1");
   const int age_secs = absl::GetFlag(FLAGS_max_connection_age_secs);
   if (age_secs < 0) return absl::InvalidArgumentError("--max-connection-age-secs must be >= 0");
   options.max_connection_age = absl::Seconds(age_secs);

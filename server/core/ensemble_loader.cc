@@ -65,7 +65,34 @@ absl::StatusOr<const inference::ModelOutput*> ClassOutput(const inference::Model
   return found;
 }
 
+// The preprocessing steps of a member, without its limits: members that
+// take images the same way share one decode, whatever their limits.
+std::string ImageSteps(const inference::ModelConfig& config) {
+  inference::ImagePreprocessing steps = config.preprocessing();
+  steps.clear_max_request_pixels();
+  steps.clear_max_upscale();
+  steps.clear_max_request_crops();
+  return steps.SerializeAsString();
+}
+
+// The members' shared preprocessing, with each limit the strictest any
+// member sets (0 where none does: the server's flag).
+inference::ImagePreprocessing StrictestLimits(const std::vector<std::shared_ptr<ServableModel>>& members) {
+  inference::ImagePreprocessing shared = members[0]->config().preprocessing();
+  auto stricter = [](auto current, auto candidate) {
+    return candidate != 0 && (current == 0 || candidate < current) ? candidate : current;
+  };
+  for (const std::shared_ptr<ServableModel>& member : members) {
+    const inference::ImagePreprocessing& own = member->config().preprocessing();
+    shared.set_max_request_pixels(stricter(shared.max_request_pixels(), own.max_request_pixels()));
+    shared.set_max_upscale(stricter(shared.max_upscale(), own.max_upscale()));
+    shared.set_max_request_crops(stricter(shared.max_request_crops(), own.max_request_crops()));
+  }
+  return shared;
+}
+
 }  // namespace
+
 
 absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
     const std::string& model_dir, inference::ModelConfig config,
@@ -130,12 +157,11 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
       member_outputs.push_back(std::move(exposed));
     }
     shared_preprocessing = shared_preprocessing && member_config.has_preprocessing() &&
-                           member_config.preprocessing().SerializeAsString() ==
-                               members[0]->config().preprocessing().SerializeAsString();
+                           ImageSteps(member_config) == ImageSteps(members[0]->config());
   }
   labels[combined.name()] = std::move(label_space);
   for (inference::ModelOutput& output : member_outputs) *config.add_output() = std::move(output);
-  if (shared_preprocessing) *config.mutable_preprocessing() = members[0]->config().preprocessing();
+  if (shared_preprocessing) *config.mutable_preprocessing() = StrictestLimits(members);
   return std::shared_ptr<ServableModel>(
       new ServableModel(1, std::move(config), nullptr, std::move(labels), options, std::move(resolved)));
 }

@@ -52,6 +52,11 @@ struct RequestTimings {
 // The outputs of the whole batch a request was part of, shared by all its
 // requests, and the request's rows in it. Reading rows [offset, offset+count)
 // of each tensor gives this request's outputs without a copy.
+//
+// A batch computes the union of what its requests asked for, in the order
+// its requests first named them, so a request's outputs may sit anywhere in
+// batch_outputs, next to outputs it did not ask for: always find them by
+// name (Output), never by position.
 struct InferenceResult {
   std::shared_ptr<const std::vector<Tensor>> batch_outputs;  // Order of output_names.
   std::vector<std::string> output_names;
@@ -60,6 +65,14 @@ struct InferenceResult {
   // True when the model batches, so outputs carry a batch dimension.
   bool batched = true;
   RequestTimings timings;
+
+  // The batch tensor of output `name`; null when the batch did not compute it.
+  const Tensor* Output(const std::string& name) const {
+    for (size_t i = 0; i < output_names.size(); ++i) {
+      if (output_names[i] == name) return &(*batch_outputs)[i];
+    }
+    return nullptr;
+  }
 };
 
 // Called exactly once per request, on a batcher thread: with a result, or

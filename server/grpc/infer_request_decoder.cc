@@ -82,6 +82,26 @@ absl::Status CheckShape(const WireInput& wire, const inference::ModelInput& inpu
   return absl::OkStatus();
 }
 
+// The field of `contents` that holds values of `type`, and how many it has;
+// nullptr for a type without typed contents here.
+const char* ContentsField(inference::DataType type) {
+  switch (type) {
+    case inference::TYPE_FP32: return "fp32_contents";
+    case inference::TYPE_UINT8: return "uint_contents";
+    case inference::TYPE_INT64: return "int64_contents";
+    default: return nullptr;
+  }
+}
+
+int64_t ContentsCount(const inference::InferTensorContents& contents, inference::DataType type) {
+  switch (type) {
+    case inference::TYPE_FP32: return contents.fp32_contents_size();
+    case inference::TYPE_UINT8: return contents.uint_contents_size();
+    case inference::TYPE_INT64: return contents.int64_contents_size();
+    default: return 0;
+  }
+}
+
 // Copies typed `contents` into the tensor. REQUIRES: kind and count checked.
 absl::Status FillFromContents(const WireInput& wire, inference::DataType type, Tensor* tensor) {
   const inference::InferTensorContents& contents = wire.contents();
@@ -90,20 +110,19 @@ absl::Status FillFromContents(const WireInput& wire, inference::DataType type, T
     std::memcpy(tensor->raw_data(), contents.fp32_contents().data(), count * sizeof(float));
     return absl::OkStatus();
   }
-  if (type == inference::TYPE_UINT8) {
-    uint8_t* out = tensor->data<uint8_t>();
-    for (int64_t i = 0; i < count; ++i) {
-      const uint32_t value = contents.uint_contents(static_cast<int>(i));
-      if (value > 255) {
-        return Invalid(absl::StrCat("input '", wire.name(), "' is UINT8 but value ", i, " is ",
-                                    value));
-      }
-      out[i] = static_cast<uint8_t>(value);
-    }
+  if (type == inference::TYPE_INT64) {
+    std::memcpy(tensor->raw_data(), contents.int64_contents().data(), count * sizeof(int64_t));
     return absl::OkStatus();
   }
-  return absl::UnimplementedError(absl::StrCat("input '", wire.name(), "': typed contents of ",
-                                               WireType(type), " are not supported"));
+  uint8_t* out = tensor->data<uint8_t>();
+  for (int64_t i = 0; i < count; ++i) {
+    const uint32_t value = contents.uint_contents(static_cast<int>(i));
+    if (value > 255) {
+      return Invalid(absl::StrCat("input '", wire.name(), "' is UINT8 but value ", i, " is ", value));
+    }
+    out[i] = static_cast<uint8_t>(value);
+  }
+  return absl::OkStatus();
 }
 
 // Only the field that matches the datatype may hold values.
@@ -113,21 +132,21 @@ absl::Status CheckContentsKind(const WireInput& wire, inference::DataType type) 
                    (c.int64_contents_size() > 0) + (c.uint_contents_size() > 0) +
                    (c.uint64_contents_size() > 0) + (c.fp32_contents_size() > 0) +
                    (c.fp64_contents_size() > 0) + (c.bytes_contents_size() > 0);
-  const bool right = (type == inference::TYPE_FP32 && c.fp32_contents_size() > 0) ||
-                     (type == inference::TYPE_UINT8 && c.uint_contents_size() > 0);
+  const bool right = ContentsCount(c, type) > 0;
   if (used > 1 || (used == 1 && !right)) {
     return Invalid(absl::StrCat("input '", wire.name(), "' is ", WireType(type),
-                                " but its contents use another type's field (",
-                                WireType(type) == "FP32" ? "use fp32_contents" : "use uint_contents",
-                                ")"));
+                                " but its contents use another type's field (use ", ContentsField(type), ")"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Tensor> DecodeInput(const inference::ModelInferRequest& request, int index,
+// The input's tensor. Raw bytes are taken over from `request` (no copy);
+// typed contents are copied and then cleared: either way the request's
+// values are held once.
+absl::StatusOr<Tensor> DecodeInput(inference::ModelInferRequest* request, int index,
                                    const inference::ModelInput& input,
                                    const inference::ModelConfig& config, bool croppable) {
-  const WireInput& wire = request.inputs(index);
+  WireInput& wire = *request->mutable_inputs(index);
   const inference::DataType type = FromWireType(wire.datatype());
   if (type != input.data_type()) {
     const bool takes_images = config.has_preprocessing() && config.preprocessing().input() == input.name();
@@ -146,27 +165,25 @@ absl::StatusOr<Tensor> DecodeInput(const inference::ModelInferRequest& request, 
   const Shape shape(wire.shape().begin(), wire.shape().end());
   const int64_t elements = NumElements(shape);
   const size_t bytes = static_cast<size_t>(elements) * DataTypeSize(*engine_type);
-  if (request.raw_input_contents_size() > 0) {
-    const std::string& raw = request.raw_input_contents(index);
+  if (request->raw_input_contents_size() > 0) {
+    std::string& raw = *request->mutable_raw_input_contents(index);
     if (raw.size() != bytes) {
       return Invalid(absl::StrCat("input '", wire.name(), "' has ", raw.size(),
                                   " bytes in raw_input_contents but shape ",
                                   ShapeText(wire.shape()), " of ", wire.datatype(), " needs ",
                                   bytes));
     }
-    Tensor tensor(*engine_type, shape);
-    std::memcpy(tensor.raw_data(), raw.data(), raw.size());
-    return tensor;
+    return Tensor::FromBytes(*engine_type, shape, std::move(raw));
   }
   CONVOY_SERVER_RETURN_IF_ERROR(CheckContentsKind(wire, type));
-  const int64_t given = type == inference::TYPE_FP32 ? wire.contents().fp32_contents_size()
-                                                     : wire.contents().uint_contents_size();
+  const int64_t given = ContentsCount(wire.contents(), type);
   if (given != elements) {
     return Invalid(absl::StrCat("input '", wire.name(), "' has ", given, " values in contents but",
                                 " shape ", ShapeText(wire.shape()), " needs ", elements));
   }
   Tensor tensor(*engine_type, shape);
   CONVOY_SERVER_RETURN_IF_ERROR(FillFromContents(wire, type, &tensor));
+  wire.clear_contents();
   return tensor;
 }
 
@@ -240,8 +257,9 @@ absl::StatusOr<std::vector<OutputRequest>> DecodeOutputs(const inference::ModelI
 
 }  // namespace
 
-absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferRequest& wire,
+absl::StatusOr<DecodedRequest> DecodeInferRequest(inference::ModelInferRequest* request,
                                                   const ServableModel& model) {
+  const inference::ModelInferRequest& wire = *request;
   const inference::ModelConfig& config = model.config();
   const bool raw = wire.raw_input_contents_size() > 0;
   if (raw && wire.raw_input_contents_size() != wire.inputs_size()) {
@@ -292,15 +310,15 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferReq
       const int64_t count = static_cast<int64_t>(images->size());
       // A placeholder of the right batch size until the images are built.
       inference.inputs.push_back({input.name(), Tensor(DataType::kFloat32, {count})});
-      decoded.request.image = ImageInput{static_cast<size_t>(j), *std::move(images)};
+      decoded.request.image = ImageInput{static_cast<size_t>(j), *std::move(images), {}};
       continue;
     }
-    absl::StatusOr<Tensor> tensor = DecodeInput(wire, wire_index[j], input, config, j == image_slot);
+    absl::StatusOr<Tensor> tensor = DecodeInput(request, wire_index[j], input, config, j == image_slot);
     if (!tensor.ok()) return tensor.status();
     if (j == image_slot) {
       const Shape& shape = tensor->shape();
       const bool larger = shape[2] != input.dims(1) || shape[3] != input.dims(2);
-      if (larger || *crops > 1) decoded.request.image = ImageInput{static_cast<size_t>(j), {}};
+      if (larger || *crops > 1) decoded.request.image = ImageInput{static_cast<size_t>(j), {}, {}};
     }
     inference.inputs.push_back({input.name(), *std::move(tensor)});
   }

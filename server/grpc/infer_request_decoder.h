@@ -6,7 +6,8 @@
 // shape rank and dimensions against config.pbtxt, batch size against
 // max_batch_size, element counts that overflow, byte sizes of
 // raw_input_contents against the shape, typed `contents` of the wrong kind or
-// length, UINT8 values above 255, mixing raw and typed contents, and
+// length (FP32, UINT8 and INT64 inputs take typed contents), UINT8 values
+// above 255, mixing raw and typed contents, and
 // requested outputs (unknown, repeated, malformed classification), the
 // `multicrop` parameter, and BYTES inputs of encoded images (only for the
 // input a config's preprocessing names; element framing in encoded_images.h).
@@ -44,7 +45,11 @@ struct DecodedRequest {
   std::vector<OutputRequest> outputs;  // All config outputs when none named.
 };
 
-absl::StatusOr<DecodedRequest> DecodeInferRequest(const inference::ModelInferRequest& wire,
+// Tensor values are moved out of `wire` (raw_input_contents are taken over
+// without a copy, typed contents copied and cleared), so the request's bytes
+// are held once; encoded images stay in `wire`, which must outlive the
+// returned request (its image input views them).
+absl::StatusOr<DecodedRequest> DecodeInferRequest(inference::ModelInferRequest* wire,
                                                   const ServableModel& model);
 
 }  // namespace convoy::server

@@ -48,11 +48,11 @@ absl::Status EncodeInferResponse(const InferenceResult& result,
   response->set_model_name(model.name());
   response->set_model_version(absl::StrCat(model.version()));
   for (const OutputRequest& requested : outputs) {
-    auto it = std::find(result.output_names.begin(), result.output_names.end(), requested.name);
-    if (it == result.output_names.end()) {
+    const Tensor* computed = result.Output(requested.name);
+    if (computed == nullptr) {
       return absl::InternalError(absl::StrCat("output '", requested.name, "' was not computed"));
     }
-    const Tensor& batch = (*result.batch_outputs)[it - result.output_names.begin()];
+    const Tensor& batch = *computed;
     if (batch.type() != DataType::kFloat32) {
       return absl::InternalError(absl::StrCat("output '", requested.name, "' is ",
                                               DataTypeName(batch.type()), ", not float32"));

@@ -15,8 +15,11 @@
 #include "server/grpc/infer_response_encoder.h"
 #include "server/orchestration/ensemble_runner.h"
 #include "server/orchestration/fan_in.h"
+#include "server/orchestration/image_limits.h"
+#include "server/orchestration/request_cost.h"
 #include "server/orchestration/request_runner.h"
 #include "server/grpc/status_util.h"
+#include "server/core/status_macros.h"
 
 namespace convoy::server {
 namespace {
@@ -38,6 +41,9 @@ class InferReactor final : public grpc::ServerUnaryReactor {
 
   inference::ModelInferRequest request;
   inference::ModelInferResponse response;
+  // What the request holds of the server's byte budget, until the last
+  // byte of its answer has been handed over (OnDone).
+  MemoryReservation memory;
 
   // Sends `response` if `status` is OK, else `status` alone.
   void Answer(absl::Status status) {
@@ -47,10 +53,14 @@ class InferReactor final : public grpc::ServerUnaryReactor {
           grpc::SerializationTraits<inference::ModelInferResponse>::Serialize(response, wire_response_, &own_buffer);
       if (!serialized.ok()) status = absl::InternalError("cannot serialize the response");
     }
+    // The serialised bytes are all the answer needs from here on.
+    response.Clear();
+    request.Clear();
     Finish(ToGrpcStatus(status));
   }
 
   void OnDone() override {
+    memory.Release();
     on_done_();
     delete this;
   }
@@ -79,6 +89,17 @@ void DescribeTensor(const std::string& name, inference::DataType type,
 }
 
 }  // namespace
+
+InferenceService::InferenceService(ModelManager* manager, ServerMetrics* metrics, InferenceServiceOptions options,
+                                   std::unique_ptr<WorkPool> image_pool)
+    : manager_(manager),
+      metrics_(metrics),
+      strict_readiness_(options.strict_readiness),
+      admin_token_(options.admin_token),
+      image_limits_(options.image_limits),
+      request_log_(options.access_log),
+      budget_(options.max_inflight_bytes),
+      image_pool_(std::move(image_pool)) {}
 
 grpc::ServerUnaryReactor* InferenceService::ServerLive(grpc::CallbackServerContext* ctx,
                                                        const inference::ServerLiveRequest*,
@@ -150,10 +171,14 @@ void InferenceService::RequestEnded() {
 }
 
 int64_t InferenceService::AwaitIdle(absl::Duration quiet, absl::Time deadline) {
+  // Arrivals extend the quiet spell only for a while: clients that keep
+  // sending although every call is refused must not hold the drain open
+  // until the deadline.
+  const absl::Time settle_by = std::min(deadline, absl::Now() + kMaxSettleQuiets * quiet);
   absl::MutexLock lock(&in_flight_mutex_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(in_flight_mutex_) { return in_flight_ == 0; };
   while (in_flight_mutex_.AwaitWithDeadline(absl::Condition(&idle), deadline)) {
-    const absl::Time quiet_until = std::min(last_arrival_ + quiet, deadline);
+    const absl::Time quiet_until = std::min(last_arrival_ + quiet, settle_by);
     if (absl::Now() >= quiet_until) break;
     in_flight_mutex_.Unlock();
     absl::SleepFor(quiet_until - absl::Now());
@@ -177,6 +202,13 @@ absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::Re
   return members;
 }
 
+absl::StatusOr<MemoryReservation> InferenceService::Admit(ModelRequest* request, const ServableModel& model,
+                                                          const std::vector<std::shared_ptr<ServableModel>>& members,
+                                                          int64_t wire_bytes) {
+  CONVOY_SERVER_RETURN_IF_ERROR(CheckImageWork(request, model.config(), ImageLimitsFor(image_limits_, model.config())));
+  return budget_.Reserve(wire_bytes + InflightBytes(*request, model, members));
+}
+
 grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerContext* ctx,
                                                        const grpc::ByteBuffer* wire_request,
                                                        grpc::ByteBuffer* wire_response) {
@@ -185,7 +217,7 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   // point waits for the request (AwaitIdle) until its reactor is done.
   RequestBegan();
   auto* reactor = new InferReactor(wire_response, [this] { RequestEnded(); });
-  const inference::ModelInferRequest* request = &reactor->request;
+  inference::ModelInferRequest* request = &reactor->request;
   inference::ModelInferResponse* response = &reactor->response;
   // Every answer goes through here or through `done` below.
   auto answer_now = [this, reactor, request, received](const absl::Status& status, const std::string& version,
@@ -196,7 +228,13 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   };
   grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
   const size_t size = bytes.Length();
-  if (!grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, &reactor->request).ok()) {
+  const bool parsed =
+      grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, &reactor->request).ok();
+  // The parsed message holds the request from here on: release gRPC's copy
+  // of its bytes now rather than when the call ends. (gRPC hands the buffer
+  // to this handler and does not read it again.)
+  const_cast<grpc::ByteBuffer*>(wire_request)->Clear();
+  if (!parsed) {
     return answer_now(absl::InvalidArgumentError(absl::StrCat(
                           "the request (", size, " bytes) is not a valid inference.ModelInferRequest message")),
                       "", RequestKind::kSingle);
@@ -210,17 +248,27 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   std::shared_ptr<ServableModel> model = *std::move(found);
   const std::string version = absl::StrCat(model->version());
   const RequestKind plain_kind = model->is_ensemble() ? RequestKind::kEnsemble : RequestKind::kSingle;
-  if (!accepting_) {
-    const absl::Status stopping = absl::UnavailableError("the server is shutting down");
-    model->statistics().RecordFailure(absl::Now() - received, stopping.code(), plain_kind);
-    return answer_now(stopping, version, plain_kind);
-  }
+  auto refuse = [&](const absl::Status& status) {
+    model->statistics().RecordFailure(absl::Now() - received, status.code(), plain_kind);
+    return answer_now(status, version, plain_kind);
+  };
+  if (!accepting_) return refuse(absl::UnavailableError("the server is shutting down"));
 
-  absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(*request, *model);
-  if (!decoded.ok()) {
-    model->statistics().RecordFailure(absl::Now() - received, decoded.status().code(), plain_kind);
-    return answer_now(decoded.status(), version, plain_kind);
+  absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(request, *model);
+  if (!decoded.ok()) return refuse(decoded.status());
+  std::vector<std::shared_ptr<ServableModel>> members;
+  if (model->is_ensemble()) {
+    absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> resolved = ResolveMembers(*model);
+    if (!resolved.ok()) return refuse(resolved.status());
+    members = *std::move(resolved);
   }
+  // Before anything is decoded or allocated for it: what its images and
+  // its bytes in flight will cost.
+  absl::StatusOr<MemoryReservation> admitted =
+      Admit(&decoded->request, *model, members, static_cast<int64_t>(request->ByteSizeLong()));
+  if (!admitted.ok()) return refuse(admitted.status());
+  reactor->memory = *std::move(admitted);
+
   const RequestKind kind = model->is_ensemble()        ? RequestKind::kEnsemble
                            : decoded->request.crops > 1 ? RequestKind::kMulticrop
                                                         : RequestKind::kSingle;
@@ -242,19 +290,15 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
     }
     request_log_.Record(model->name(), absl::StrCat(model->version()), kind, status, items,
                         finished - result.timings.received);
+    result = InferenceResult();  // The batch's outputs are encoded: let them go.
     reactor->Answer(status);
   };
-  if (!model->is_ensemble()) {
-    RunModelRequest(model, std::move(decoded->request), received, image_limits_, std::move(done));
-    return reactor;
+  const ImageServices services{ImageLimitsFor(image_limits_, model->config()), image_pool_.get()};
+  if (model->is_ensemble()) {
+    RunEnsembleRequest(model, std::move(members), std::move(decoded->request), received, services, std::move(done));
+  } else {
+    RunModelRequest(model, std::move(decoded->request), received, services, std::move(done));
   }
-  absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> members = ResolveMembers(*model);
-  if (!members.ok()) {
-    done(members.status(), FailedResult(received));
-    return reactor;
-  }
-  RunEnsembleRequest(model, *std::move(members), std::move(decoded->request), received, image_limits_,
-                     std::move(done));
   return reactor;
 }
 

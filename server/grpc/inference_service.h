@@ -3,16 +3,25 @@
 // Threading model. The service uses gRPC's callback API: every RPC handler
 // runs on a gRPC callback thread, does its cheap part there (look up the
 // model, decode and validate the request, decode and preprocess encoded
-// images) and returns a reactor; no thread waits for a response. ModelInfer
-// then hands the request's items to the model's DynamicBatcher (for an
-// ensemble, to each member's; for multi-crop, in batches of whole images)
-// and returns at once; a batcher worker thread runs the engine (oneDNN's
-// OpenMP team does the arithmetic), and the worker that finishes a
-// request's last part combines crops or members, encodes the response and
-// finishes its reactor. Repository loads and unloads, which
-// take seconds, run on a thread of their own so they never hold a callback
-// thread. So the threads are: gRPC's callback pool (sized by gRPC), one
-// worker per model instance, and the OpenMP team of each worker.
+// images' headers), admits it against the server's byte budget, and returns
+// a reactor; no thread waits for a response. Encoded images are decoded and
+// cropped on the image pool (WorkPool, --image-threads), never on a callback
+// thread, so health checks and other models stay responsive while images
+// decode. The request's items then go to the model's DynamicBatcher (for an
+// ensemble, to each member's; for multi-crop, in batches of whole images);
+// a batcher worker thread runs the engine (oneDNN's OpenMP team does the
+// arithmetic), and the worker that finishes a request's last part combines
+// crops or members, encodes the response and finishes its reactor.
+// Repository loads and unloads, which take seconds, run on a thread of
+// their own so they never hold a callback thread. So the threads are:
+// gRPC's callback pool (sized by gRPC), the image pool, one worker per
+// model instance, and the OpenMP team of each worker.
+//
+// Admission. A request is refused before anything is decoded or allocated
+// for it when its images exceed ImageLimits (INVALID_ARGUMENT) or the bytes
+// it would hold in flight (request_cost.h) do not fit in what is left of
+// max_inflight_bytes (RESOURCE_EXHAUSTED); its reservation is released when
+// its answer has been sent.
 //
 // Thread-safety: all handlers may run concurrently.
 #ifndef CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
@@ -25,9 +34,12 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/preprocess/image_decoder.h"
 #include "grpc_service.grpc.pb.h"
+#include "server/core/memory_budget.h"
 #include "server/core/model_manager.h"
+#include "server/orchestration/image_limits.h"
+#include "server/orchestration/model_request.h"
+#include "server/orchestration/work_pool.h"
 #include "server/grpc/request_log.h"
 #include "server/metrics/server_metrics.h"
 
@@ -42,8 +54,12 @@ struct InferenceServiceOptions {
   bool strict_readiness = true;
   // Log every request (RequestLog), not only the failures.
   bool access_log = false;
-  // Bounds on the encoded images of BYTES inputs.
-  DecodeLimits image_limits;
+  // Bounds on the encoded images of BYTES inputs, and on what one
+  // request's images may cost (config.pbtxt may override some per model).
+  ImageLimits image_limits;
+  // Bytes all requests in flight may hold together (memory_budget.h).
+  // REQUIRES: > 0.
+  int64_t max_inflight_bytes = int64_t{1} << 30;
   // Not empty: RepositoryModelLoad/Unload need `authorization: Bearer <it>`.
   std::string admin_token;
 };
@@ -56,13 +72,10 @@ class InferenceService final
           inference::GRPCInferenceService::CallbackService> {
  public:
   // `manager` (and `metrics`, if not null) must outlive the service.
-  InferenceService(ModelManager* manager, ServerMetrics* metrics, InferenceServiceOptions options)
-      : manager_(manager),
-        metrics_(metrics),
-        strict_readiness_(options.strict_readiness),
-        admin_token_(options.admin_token),
-        image_limits_(options.image_limits),
-        request_log_(options.access_log) {}
+  // Images are decoded and cropped on `image_pool`; null = on the gRPC
+  // callback thread (for tests only: it blocks that thread).
+  InferenceService(ModelManager* manager, ServerMetrics* metrics, InferenceServiceOptions options,
+                   std::unique_ptr<WorkPool> image_pool);
 
   // After this, ModelInfer answers UNAVAILABLE and ServerReady false;
   // requests already accepted still complete.
@@ -71,8 +84,17 @@ class InferenceService final
   // arrived for `quiet`, or until `deadline`; returns how many are still
   // unanswered. (Calls still arriving when gRPC shuts down would be
   // cancelled before they reach the service; after a quiet spell, clients
-  // have had their UNAVAILABLE and stopped.)
+  // have had their UNAVAILABLE and stopped.) Arrivals stop extending the
+  // quiet spell kMaxSettleQuiets x `quiet` after the call, so clients that
+  // keep sending although they are refused cannot hold the drain open.
   int64_t AwaitIdle(absl::Duration quiet, absl::Time deadline);
+  static constexpr int kMaxSettleQuiets = 10;
+
+  // Bytes held by the requests in flight now, and their budget.
+  int64_t inflight_bytes() const { return budget_.in_use(); }
+  int64_t inflight_bytes_limit() const { return budget_.limit(); }
+  // Requests whose images wait for the image pool.
+  int64_t image_queue_depth() const { return image_pool_ ? image_pool_->queued() : 0; }
   bool ready() const { return accepting_ && (!strict_readiness_ || manager_->AllReady()); }
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
@@ -113,6 +135,12 @@ class InferenceService final
   // member that is not served.
   absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ServableModel& ensemble) const;
 
+  // Checks the request's image work and reserves the bytes it will hold in
+  // flight, the `wire_bytes` of its message included.
+  absl::StatusOr<MemoryReservation> Admit(ModelRequest* request, const ServableModel& model,
+                                          const std::vector<std::shared_ptr<ServableModel>>& members,
+                                          int64_t wire_bytes);
+
   // Every ModelInfer calls RequestBegan first and RequestEnded once gRPC is
   // done with it (its answer sent, or the call cancelled).
   void RequestBegan();
@@ -127,12 +155,15 @@ class InferenceService final
   ServerMetrics* const metrics_;
   const bool strict_readiness_;
   const std::string admin_token_;
-  const DecodeLimits image_limits_;
+  const ImageLimits image_limits_;
   RequestLog request_log_;
+  MemoryBudget budget_;
   std::atomic<bool> accepting_{true};
   absl::Mutex in_flight_mutex_;
   int64_t in_flight_ ABSL_GUARDED_BY(in_flight_mutex_) = 0;
   absl::Time last_arrival_ ABSL_GUARDED_BY(in_flight_mutex_) = absl::InfinitePast();
+  // Last: its destructor runs the work still queued, which uses the rest.
+  const std::unique_ptr<WorkPool> image_pool_;
 };
 
 }  // namespace convoy::server

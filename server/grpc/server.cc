@@ -1,5 +1,8 @@
 #include "server/grpc/server.h"
 
+#include "server/core/memory_budget.h"
+#include "server/orchestration/work_pool.h"
+
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -22,8 +25,11 @@ constexpr char kServiceName[] = "inference.GRPCInferenceService";
 // health entry can take this name.
 constexpr char kLivenessService[] = "convoy/liveness";
 
-RuntimeSample SampleRuntime(const ModelManager& models) {
+RuntimeSample SampleRuntime(const ModelManager& models, const InferenceService& service) {
   RuntimeSample sample;
+  sample.inflight_bytes = service.inflight_bytes();
+  sample.inflight_bytes_limit = service.inflight_bytes_limit();
+  sample.image_queue_depth = service.image_queue_depth();
   for (const std::shared_ptr<ServableModel>& model : models.Served()) {
     sample.served.push_back({model->name(), absl::StrCat(model->version()), model->queue_depth()});
   }
@@ -61,14 +67,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   service_options.strict_readiness = options.strict_readiness;
   service_options.access_log = options.access_log;
   service_options.admin_token = options.admin_token;
-  server->service_ =
-      std::make_unique<InferenceService>(server->manager_.get(), server->metrics_.get(), service_options);
+  service_options.image_limits = options.image_limits;
+  service_options.max_inflight_bytes =
+      options.max_inflight_bytes > 0 ? options.max_inflight_bytes : DefaultInflightBytes();
+  absl::StatusOr<std::unique_ptr<WorkPool>> image_pool =
+      WorkPool::Create({"image", options.image_threads, options.max_image_queue});
+  if (!image_pool.ok()) return image_pool.status();
+  server->service_ = std::make_unique<InferenceService>(server->manager_.get(), server->metrics_.get(),
+                                                        service_options, *std::move(image_pool));
   if (options.allow_metrics) {
     const std::string metrics_address = options.metrics_address.empty() ? options.address : options.metrics_address;
     ModelManager* models = server->manager_.get();
+    InferenceService* service = server->service_.get();
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
         metrics_address, options.metrics_port, *server->metrics_,
-        std::make_shared<RuntimeCollector>([models] { return SampleRuntime(*models); }));
+        std::make_shared<RuntimeCollector>([models, service] { return SampleRuntime(*models, *service); }));
     if (!endpoint.ok()) return endpoint.status();
     server->metrics_endpoint_ = *std::move(endpoint);
     Log(LogLevel::kInfo, "metrics_listening",

@@ -57,6 +57,16 @@ struct ServerOptions {
   TlsFiles tls;
   // Not empty: RepositoryModelLoad/Unload need `authorization: Bearer <it>`.
   std::string admin_token;
+  // Bytes all inference requests in flight may hold together: their
+  // tensors, decoded images, crops and outputs (request_cost.h). 0 = a
+  // third of the memory the process may use (DefaultInflightBytes).
+  int64_t max_inflight_bytes = 0;
+  // What one request's images may cost (image_limits.h).
+  ImageLimits image_limits;
+  // Threads that decode and crop images (0 = one per core), and how many
+  // requests may wait for them before the next is refused (UNAVAILABLE).
+  int image_threads = 0;
+  int64_t max_image_queue = 1024;
   // Not zero: connections are closed (gracefully, GOAWAY) after this long,
   // so clients reconnect and re-resolve, and balancers that pin connections
   // to replicas spread them again.

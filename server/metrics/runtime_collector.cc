@@ -30,7 +30,16 @@ std::vector<prometheus::MetricFamily> RuntimeCollector::Collect() const {
     states.metric.push_back(
         Gauge(it == sample.models_by_state.end() ? 0 : static_cast<double>(it->second), {{"state", state}}));
   }
-  return {std::move(queue), std::move(ready), std::move(states)};
+  prometheus::MetricFamily bytes{"convoy_inflight_bytes",
+                                 "Bytes held by the inference requests in flight (--max-inflight-bytes)",
+                                 prometheus::MetricType::Gauge, {Gauge(static_cast<double>(sample.inflight_bytes), {})}};
+  prometheus::MetricFamily limit{"convoy_inflight_bytes_limit", "The budget of convoy_inflight_bytes",
+                                 prometheus::MetricType::Gauge,
+                                 {Gauge(static_cast<double>(sample.inflight_bytes_limit), {})}};
+  prometheus::MetricFamily images{"convoy_image_queue_depth", "Requests whose images wait to be decoded",
+                                  prometheus::MetricType::Gauge,
+                                  {Gauge(static_cast<double>(sample.image_queue_depth), {})}};
+  return {std::move(queue), std::move(ready), std::move(states), std::move(bytes), std::move(limit), std::move(images)};
 }
 
 }  // namespace convoy::server

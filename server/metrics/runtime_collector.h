@@ -1,7 +1,8 @@
 // Gauges read when Prometheus scrapes rather than kept up to date: the
-// queue depth of each served model version and how many models are in
-// each state (READY, LOADING, UNAVAILABLE), from a sampling function the
-// server provides (its ModelManager).
+// queue depth of each served model version, how many models are in each
+// state (READY, LOADING, UNAVAILABLE), the bytes requests hold in flight
+// against their budget and the image pool's queue, from a sampling
+// function the server provides.
 #ifndef CONVOY_SERVER_METRICS_RUNTIME_COLLECTOR_H_
 #define CONVOY_SERVER_METRICS_RUNTIME_COLLECTOR_H_
 
@@ -24,6 +25,11 @@ struct RuntimeSample {
   };
   std::vector<ServedVersion> served;
   std::map<std::string, int64_t> models_by_state;
+  // Bytes the requests in flight hold, and the budget they share.
+  int64_t inflight_bytes = 0;
+  int64_t inflight_bytes_limit = 0;
+  // Requests whose images wait for the image pool.
+  int64_t image_queue_depth = 0;
 };
 
 class RuntimeCollector : public prometheus::Collectable {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/orchestration/fan_in.h"
+#include "server/orchestration/image_input_builder.h"
 #include "server/orchestration/request_runner.h"
 #include "server/orchestration/score_math.h"
 
@@ -15,10 +16,10 @@ namespace {
 
 using ::inference::ModelEnsemble;
 
-// A member's output `name`, this request's rows, copied.
+// A member's output `name`, this request's rows, copied. REQUIRES: the
+// member computed it (it was asked for).
 Tensor RowsOf(const InferenceResult& result, const std::string& name) {
-  const auto it = std::find(result.output_names.begin(), result.output_names.end(), name);
-  return CopyRows((*result.batch_outputs)[it - result.output_names.begin()], result.offset, result.count);
+  return CopyRows(*result.Output(name), result.offset, result.count);
 }
 
 // A member's class scores as probabilities, [N, classes]. With crops they
@@ -99,41 +100,114 @@ ModelRequest MemberRequest(const ModelRequest& request, const EnsembleMember& me
   return copy;
 }
 
-}  // namespace
+// OK if every member, as served now, still gives class scores of the
+// ensemble's size: a member reloaded with another number of classes would
+// otherwise be combined into a buffer of the wrong size.
+absl::Status CheckMembersFit(const ServableModel& ensemble, const std::vector<std::shared_ptr<ServableModel>>& members) {
+  const int64_t classes = ensemble.config().output(0).dims(0);
+  for (size_t i = 0; i < members.size(); ++i) {
+    const EnsembleMember& member = ensemble.members()[i];
+    const inference::ModelConfig& config = members[i]->config();
+    const auto output = std::find_if(config.output().begin(), config.output().end(),
+                                     [&](const inference::ModelOutput& o) { return o.name() == member.class_output; });
+    if (output == config.output().end() || output->dims_size() != 1 || output->dims(0) != classes) {
+      return absl::UnavailableError(absl::StrCat(
+          "ensemble '", ensemble.name(), "': member '", member.name, "' version ", members[i]->version(),
+          " no longer gives ", classes, " class scores as output '", member.class_output,
+          "'; load the ensemble again to check its members"));
+    }
+  }
+  return absl::OkStatus();
+}
 
-void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
-                        std::vector<std::shared_ptr<ServableModel>> members, ModelRequest request,
-                        absl::Time received, const DecodeLimits& limits, InferenceCallback done) {
+// Sends the request to every member (with its image input `built`, or
+// none) and combines their results.
+void FanOut(std::shared_ptr<ServableModel> ensemble, std::vector<std::shared_ptr<ServableModel>> members,
+            const ModelRequest& request, absl::Time received, const Tensor* built, absl::Duration preprocess,
+            InferenceCallback done) {
   const int64_t crops = request.crops;
   auto fan_in = std::make_shared<FanIn>(
       static_cast<int>(members.size()),
-      [ensemble, crops, received, names = request.inference.output_names, done = std::move(done)](
+      [ensemble, crops, received, preprocess, names = request.inference.output_names, done = std::move(done)](
           absl::Status status, std::vector<InferenceResult> results) {
         if (!status.ok()) {
           done(std::move(status), FailedResult(received));
           return;
         }
-        done(absl::OkStatus(), EnsembleResult(*ensemble, crops, names, results));
+        InferenceResult result = EnsembleResult(*ensemble, crops, names, results);
+        result.timings.preprocess = preprocess;
+        done(absl::OkStatus(), std::move(result));
       });
   for (size_t i = 0; i < members.size(); ++i) {
     ModelRequest member_request = MemberRequest(request, ensemble->members()[i]);
     const int64_t items = ItemsOf(member_request);
     std::shared_ptr<ServableModel> member = members[i];
     const RequestKind kind = crops > 1 ? RequestKind::kMulticrop : RequestKind::kSingle;
-    RunModelRequest(member, std::move(member_request), received, limits,
-                    [fan_in, member, i, items, kind](absl::Status status, InferenceResult result) {
-                      // Members' requests are real work on them: counted there too.
-                      const absl::Time finished = absl::Now();
-                      if (status.ok()) {
-                        member->statistics().RecordSuccess(items, result.timings, finished, kind);
-                      } else {
-                        member->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
-                        status = absl::Status(status.code(), absl::StrCat("ensemble member '", member->name(),
-                                                                          "': ", status.message()));
-                      }
-                      fan_in->PartDone(static_cast<int>(i), std::move(status), std::move(result));
-                    });
+    InferenceCallback member_done = [fan_in, member, i, items, kind](absl::Status status, InferenceResult result) {
+      // Members' requests are real work on them: counted there too.
+      const absl::Time finished = absl::Now();
+      if (status.ok()) {
+        member->statistics().RecordSuccess(items, result.timings, finished, kind);
+      } else {
+        member->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
+        status = absl::Status(status.code(),
+                              absl::StrCat("ensemble member '", member->name(), "': ", status.message()));
+      }
+      fan_in->PartDone(static_cast<int>(i), std::move(status), std::move(result));
+    };
+    if (built != nullptr) {
+      RunBuiltRequest(member, std::move(member_request), *built, received, absl::ZeroDuration(),
+                      std::move(member_done));
+    } else {
+      RunModelRequest(member, std::move(member_request), received, ImageServices{}, std::move(member_done));
+    }
   }
+}
+
+}  // namespace
+
+void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
+                        std::vector<std::shared_ptr<ServableModel>> members, ModelRequest request,
+                        absl::Time received, const ImageServices& services, InferenceCallback done) {
+  if (absl::Status fits = CheckMembersFit(*ensemble, members); !fits.ok()) {
+    done(std::move(fits), FailedResult(received));
+    return;
+  }
+  if (!request.image) {
+    FanOut(std::move(ensemble), std::move(members), request, received, nullptr, absl::ZeroDuration(),
+           std::move(done));
+    return;
+  }
+  // The members take the same input with the same preprocessing (the
+  // ensemble's config has it only then): each image is decoded once.
+  struct Job {
+    std::shared_ptr<ServableModel> ensemble;
+    std::vector<std::shared_ptr<ServableModel>> members;
+    ModelRequest request;
+    absl::Time received;
+    DecodeLimits limits;
+    InferenceCallback done;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(ensemble), std::move(members), std::move(request), received,
+                                       services.limits.decode, std::move(done)});
+  RunOnPool(
+      services.pool,
+      [job] {
+        const absl::Time started = absl::Now();
+        ModelRequest& request = job->request;
+        absl::StatusOr<Tensor> built = BuildImageInput(request, job->ensemble->config(), job->limits, 0,
+                                                       request.inference.batch_size);
+        if (!built.ok()) {
+          job->done(built.status(), FailedResult(job->received));
+          return;
+        }
+        // What was sent for the image input is not needed any more, and
+        // would be copied to every member.
+        request.inference.inputs[request.image->index].tensor = Tensor();
+        FanOut(std::move(job->ensemble), std::move(job->members), request, job->received, &*built,
+               absl::Now() - started, std::move(job->done));
+      },
+      [job](absl::Status refused) { job->done(std::move(refused), FailedResult(job->received)); });
 }
 
 }  // namespace convoy::server

@@ -1,9 +1,16 @@
 // RunEnsembleRequest: one decoded request through every member of an
 // ensemble at once, and the combination of their class probabilities.
 //
-//   ModelRequest ──copy per member──▶ RunModelRequest(member) (each through
-//   its own batcher, concurrently; images decoded and cropped per member)
-//   ──gather──▶ combine: mean | weighted mean | majority vote
+//   ModelRequest ──(WorkPool) image input built once──▶ a copy per member
+//   ──▶ RunBuiltRequest(member) (each through its own batcher,
+//   concurrently) ──gather──▶ combine: mean | weighted mean | majority vote
+//
+// The members of an ensemble that takes images share their preprocessing
+// (the ensemble's config has a preprocessing section only then), so each
+// image is decoded and cropped once, on the image pool. Before anything
+// runs, every member as served now must still give class scores of the
+// ensemble's size (a member reloaded with more classes would not fit):
+// otherwise UNAVAILABLE names the member.
 //
 // Each member's class scores become probabilities (softmax of logits; crops
 // are already averaged as probabilities) before they are combined; majority
@@ -14,8 +21,9 @@
 //
 // Members record their own statistics (their requests are real work on
 // them); the caller records the ensemble's. `done` runs exactly once, after
-// every member has ended; if one fails, the request fails with its status,
-// naming the member.
+// every member has ended (or inline when a member does not fit or the pool
+// refuses); if one fails, the request fails with its status, naming the
+// member.
 //
 // Thread-safety: safe to call concurrently.
 #ifndef CONVOY_SERVER_ORCHESTRATION_ENSEMBLE_RUNNER_H_
@@ -25,17 +33,17 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "engine/preprocess/image_decoder.h"
 #include "server/core/inference_request.h"
 #include "server/core/servable_model.h"
 #include "server/orchestration/model_request.h"
+#include "server/orchestration/request_runner.h"
 
 namespace convoy::server {
 
 // REQUIRES: ensemble->is_ensemble(); members[i] serves ensemble->members()[i].
 void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
                         std::vector<std::shared_ptr<ServableModel>> members, ModelRequest request,
-                        absl::Time received, const DecodeLimits& limits, InferenceCallback done);
+                        absl::Time received, const ImageServices& services, InferenceCallback done);
 
 }  // namespace convoy::server
 

@@ -16,25 +16,26 @@ absl::Status ImageError(const std::string& input, size_t image, const absl::Stat
 }
 
 absl::StatusOr<Tensor> FromEncoded(const ModelRequest& request, const inference::ModelConfig& config,
-                                   const DecodeLimits& limits) {
+                                   const DecodeLimits& limits, int64_t first, int64_t count) {
   const PreprocessSpec spec = PreprocessSpecFromConfig(config);
   const std::string& name = config.preprocessing().input();
   const ColorSpace color = spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb;
   const std::vector<absl::string_view>& images = request.image->encoded;
   const int64_t per_image = request.crops * spec.CropElements();
-  Tensor out(DataType::kFloat32, {static_cast<int64_t>(images.size()) * request.crops, spec.channels(),
-                                  spec.crop_height, spec.crop_width});
-  for (size_t i = 0; i < images.size(); ++i) {
+  Tensor out(DataType::kFloat32, {count * request.crops, spec.channels(), spec.crop_height, spec.crop_width});
+  for (int64_t k = 0; k < count; ++k) {
+    const size_t i = static_cast<size_t>(first + k);
     absl::StatusOr<Image> image = DecodeImage(images[i], color, limits);
     if (!image.ok()) return ImageError(name, i, image.status());
-    absl::Span<float> rows(out.data<float>() + i * per_image, per_image);
+    absl::Span<float> rows(out.data<float>() + k * per_image, per_image);
     absl::Status status = PreprocessImage(*image, spec, request.crops, rows);
     if (!status.ok()) return ImageError(name, i, status);
   }
   return out;
 }
 
-absl::StatusOr<Tensor> FromTensor(const ModelRequest& request, const inference::ModelConfig& config) {
+absl::StatusOr<Tensor> FromTensor(const ModelRequest& request, const inference::ModelConfig& config,
+                                  int64_t first, int64_t count) {
   const NamedTensor& sent = request.inference.inputs[request.image->index];
   const inference::ModelInput& input = config.input(static_cast<int>(request.image->index));
   const int channels = static_cast<int>(input.dims(0));
@@ -50,10 +51,10 @@ absl::StatusOr<Tensor> FromTensor(const ModelRequest& request, const inference::
   }
   const int64_t plane = int64_t{channels} * height * width;
   const int64_t crop = int64_t{channels} * crop_height * crop_width;
-  Tensor out(DataType::kFloat32, {shape[0] * request.crops, channels, crop_height, crop_width});
+  Tensor out(DataType::kFloat32, {count * request.crops, channels, crop_height, crop_width});
   const float* in = sent.tensor.data<float>();
   float* rows = out.data<float>();
-  for (int64_t n = 0; n < shape[0]; ++n) {
+  for (int64_t n = first; n < first + count; ++n) {
     for (const CropWindow& window : *windows) {
       ExtractCrop(absl::MakeConstSpan(in + n * plane, plane), channels, height, width, window, crop_height,
                   crop_width, absl::MakeSpan(rows, crop));
@@ -66,9 +67,9 @@ absl::StatusOr<Tensor> FromTensor(const ModelRequest& request, const inference::
 }  // namespace
 
 absl::StatusOr<Tensor> BuildImageInput(const ModelRequest& request, const inference::ModelConfig& config,
-                                       const DecodeLimits& limits) {
-  if (!request.image->encoded.empty()) return FromEncoded(request, config, limits);
-  return FromTensor(request, config);
+                                       const DecodeLimits& limits, int64_t first, int64_t count) {
+  if (!request.image->encoded.empty()) return FromEncoded(request, config, limits, first, count);
+  return FromTensor(request, config, first, count);
 }
 
 }  // namespace convoy::server

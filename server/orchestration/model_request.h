@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "engine/preprocess/image.h"
 #include "server/core/inference_request.h"
 
 namespace convoy::server {
@@ -23,6 +24,9 @@ struct ImageInput {
   // [N, C, H', W'] with H' >= H and W' >= W, already normalised, which is
   // cropped.
   std::vector<absl::string_view> encoded;
+  // The decoded size of each encoded image, read from its headers at
+  // admission (CheckImageWork); empty until then.
+  std::vector<ImageSize> sizes;
 };
 
 struct ModelRequest {

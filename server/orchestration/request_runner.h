@@ -1,38 +1,63 @@
 // RunModelRequest: one decoded request through one model, from its image
 // input to its combined outputs.
 //
-//   ModelRequest ──BuildImageInput──▶ N x crops items ──chunks of whole
-//   images, each <= max_batch_size──▶ ServableModel::Infer (the batcher
-//   mixes them with other requests) ──▶ gather ──▶ average the crops
+//   ModelRequest ──(WorkPool) BuildImageInput per chunk of whole images,
+//   each <= max_batch_size items──▶ ServableModel::Infer (the batcher mixes
+//   them with other requests) ──▶ gather ──▶ average the crops
 //
 // A request without images or crops goes straight to the batcher and its
-// result is the batch's, unchanged (no copy). With crops, the result holds
-// new tensors of N rows: the mean over each image's crops, where an output
+// result is the batch's, unchanged (no copy). Images are decoded and
+// cropped on the image pool, never on the caller's thread, one chunk's
+// tensor at a time (no copy of the whole). With crops, the result holds new
+// tensors of N rows, one per output the request asked for, found by name in
+// each chunk's batch: the mean over each image's crops, where an output
 // holding class scores (HoldsClassScores) is averaged as probabilities
 // (softmax first, unless the config's classification.scores says the model
 // already outputs probabilities) and any other output as it is.
 //
-// `done` runs exactly once: on a batcher thread, or inline when the image
-// input cannot be built (InvalidArgument naming the image) or the batcher
-// refuses the request. If any chunk fails the request fails with that
-// chunk's status, once every chunk has ended.
+// `done` runs exactly once: on a batcher or pool thread, or inline when the
+// pool or the batcher refuses the request (UNAVAILABLE). An image that
+// cannot be decoded fails the request with InvalidArgument naming it. If
+// any chunk fails the request fails with that chunk's status, once every
+// chunk has ended.
 //
 // Thread-safety: safe to call concurrently.
 #ifndef CONVOY_SERVER_ORCHESTRATION_REQUEST_RUNNER_H_
 #define CONVOY_SERVER_ORCHESTRATION_REQUEST_RUNNER_H_
 
 #include <memory>
+#include <vector>
 
 #include "absl/time/time.h"
-#include "engine/preprocess/image_decoder.h"
 #include "server/core/inference_request.h"
 #include "server/core/servable_model.h"
+#include "server/orchestration/image_limits.h"
 #include "server/orchestration/model_request.h"
+#include "server/orchestration/work_pool.h"
 
 namespace convoy::server {
 
+// What building image inputs needs.
+struct ImageServices {
+  ImageLimits limits;
+  // Where images are decoded and cropped. Not owned; null = on the calling
+  // thread (tools and tests).
+  WorkPool* pool = nullptr;
+};
+
 void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request, absl::Time received,
-                     const DecodeLimits& limits, InferenceCallback done);
+                     const ImageServices& services, InferenceCallback done);
+
+// As RunModelRequest, for a request whose image input is built already:
+// `built` holds its images x crops rows ([N * crops, C, H, W]), which are
+// copied into chunks the model can batch. `preprocess` is the time the
+// building took. REQUIRES: request.image set.
+void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request, const Tensor& built,
+                     absl::Time received, absl::Duration preprocess, InferenceCallback done);
+
+// Runs `work` on `pool`, or inline when `pool` is null; when the pool
+// refuses, runs `refused` with its status instead.
+void RunOnPool(WorkPool* pool, std::function<void()> work, std::function<void(absl::Status)> refused);
 
 // Batch items `request` runs through the model: images x crops.
 inline int64_t ItemsOf(const ModelRequest& request) { return request.inference.batch_size * request.crops; }

@@ -117,6 +117,15 @@ absl::Status CheckPreprocessing(absl::string_view source, ModelConfig* config) {
       return Invalid(source, absl::StrCat("preprocessing.std[", c, "]"), absl::StrCat(pre.std(c), " is not positive"));
     }
   }
+  if (pre.max_request_pixels() < 0) {
+    return Invalid(source, "preprocessing.max_request_pixels", "must not be negative (0 = the server's flag)");
+  }
+  if (!std::isfinite(pre.max_upscale()) || (pre.max_upscale() != 0 && pre.max_upscale() < 1)) {
+    return Invalid(source, "preprocessing.max_upscale", "must be at least 1 (0 = the server's flag)");
+  }
+  if (pre.max_request_crops() < 0) {
+    return Invalid(source, "preprocessing.max_request_crops", "must not be negative (0 = the server's flag)");
+  }
   return absl::OkStatus();
 }
 

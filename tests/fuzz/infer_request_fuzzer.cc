@@ -2,11 +2,15 @@
 // (server/grpc/inference_service.cc), through everything that runs on them
 // before the batcher: protobuf parsing, DecodeInferRequest against a real
 // model with preprocessing (the zoo's lenet5-fmnist: FP32 tensors, BYTES
-// images, multicrop), and building the image input from what it accepted.
+// images, multicrop), admission (the image limits read from headers, the
+// request's bytes in flight reserved from a byte budget), and building the
+// image input from what it accepted.
 //
 // Every input must end in a client error (INVALID_ARGUMENT, NOT_FOUND,
-// UNIMPLEMENTED) or a request whose tensors match their shapes; never a
-// crash, a hang, a sanitizer report or an INTERNAL error.
+// UNIMPLEMENTED, RESOURCE_EXHAUSTED from the budget) or a request whose
+// tensors match their shapes and whose built image input fits in what
+// admission counted; never a crash, a hang, a sanitizer report or an
+// INTERNAL error.
 //
 // The model comes from CONVOY_ZOO_DIR (environment, else the build's zoo).
 #include <cstddef>
@@ -20,7 +24,10 @@
 #include "grpc_service.pb.h"
 #include "server/core/servable_model.h"
 #include "server/grpc/infer_request_decoder.h"
+#include "server/core/memory_budget.h"
 #include "server/orchestration/image_input_builder.h"
+#include "server/orchestration/image_limits.h"
+#include "server/orchestration/request_cost.h"
 #include "server/repository/model_config.h"
 
 namespace {
@@ -55,24 +62,40 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   inference::ModelInferRequest wire;
   if (!wire.ParseFromArray(data, static_cast<int>(size))) return 0;
-  auto decoded = convoy::server::DecodeInferRequest(wire, *g_model);
+  auto decoded = convoy::server::DecodeInferRequest(&wire, *g_model);
   if (!decoded.ok()) {
     if (!IsClientError(decoded.status())) Fail("DecodeInferRequest", decoded.status());
     return 0;
   }
-  const convoy::server::ModelRequest& request = decoded->request;
+  convoy::server::ModelRequest& request = decoded->request;
   for (const convoy::NamedTensor& input : request.inference.inputs) {
     const convoy::Tensor& tensor = input.tensor;
     if (tensor.byte_size() != static_cast<size_t>(tensor.num_elements()) * convoy::DataTypeSize(tensor.type())) {
       Fail("an accepted tensor", absl::InternalError("byte size does not match the shape"));
     }
   }
+  // Small limits: the point is the code paths, not big allocations.
+  convoy::server::ImageLimits limits;
+  limits.decode.max_pixels = 512 * 512;
+  limits.max_request_pixels = 1 << 20;
+  if (absl::Status checked = convoy::server::CheckImageWork(&request, g_model->config(), limits); !checked.ok()) {
+    if (!IsClientError(checked)) Fail("CheckImageWork", checked);
+    return 0;
+  }
+  const int64_t cost = convoy::server::InflightBytes(request, *g_model, {});
+  static convoy::server::MemoryBudget budget(int64_t{64} << 20);
+  auto reservation = budget.Reserve(cost);
+  if (!reservation.ok()) {
+    if (reservation.status().code() != absl::StatusCode::kResourceExhausted) Fail("Reserve", reservation.status());
+    return 0;
+  }
   if (request.image.has_value()) {
-    // Small limits: the point is the code paths, not big allocations.
-    convoy::DecodeLimits limits;
-    limits.max_pixels = 512 * 512;
-    auto image = convoy::server::BuildImageInput(request, g_model->config(), limits);
+    auto image = convoy::server::BuildImageInput(request, g_model->config(), limits.decode, 0,
+                                                 request.inference.batch_size);
     if (!image.ok() && !IsClientError(image.status())) Fail("BuildImageInput", image.status());
+    if (image.ok() && static_cast<int64_t>(image->byte_size()) > cost) {
+      Fail("admission", absl::InternalError("the built image input is larger than the request's counted bytes"));
+    }
   }
   return 0;
 }

@@ -63,6 +63,20 @@ std::string ScaleModelOnnx(float scale) {
   return b.Serialize();
 }
 
+std::string ThreeOutputImageModelOnnx() {
+  OnnxBuilder b;
+  b.AddInput("image", {"N", 1, 8, 8});
+  b.AddInitializer("two", Filled({1}, 2.0f));
+  b.AddInitializer("one", Filled({1}, 1.0f));
+  b.AddNode("Mul", {"image", "two"}, {"doubled"});
+  b.AddNode("MaxPool", {"doubled"}, {"pooled"}, {IntsAttr("kernel_shape", {2, 2}), IntsAttr("strides", {2, 2})});
+  b.AddNode("Flatten", {"pooled"}, {"logits"});
+  b.AddNode("Add", {"image", "one"}, {"shifted"});
+  b.AddOutput("logits");
+  b.AddOutput("shifted");
+  return b.Serialize();
+}
+
 std::string ScaleModelConfig(const std::string& name, const std::string& extra) {
   return absl::StrCat("name: \"", name, "\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 8\n",
                       "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n",

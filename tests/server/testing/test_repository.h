@@ -36,6 +36,13 @@ std::string ScaleModelOnnx(float scale);
 // A config for ScaleModelOnnx: input "x" [4], output "y" [4].
 std::string ScaleModelConfig(const std::string& name, const std::string& extra = "");
 
+// Serialized ONNX of an 8 x 8 gray image model with three outputs, each
+// computed row by row with exact arithmetic (so a row's values never depend
+// on the batch it ran in): x [N, 1, 8, 8] -> "doubled" = 2x (an
+// intermediate value, not a graph output), "logits" = Flatten(MaxPool 2x2
+// of doubled) [N, 16], "shifted" = x + 1.
+std::string ThreeOutputImageModelOnnx();
+
 // Zoo directory (CONVOY_ZOO_DIR), or empty when the zoo was not made.
 std::string ZooDir();
 

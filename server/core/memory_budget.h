@@ -1,0 +1,96 @@
+// MemoryBudget: the bytes every request in flight may make the server hold,
+// together, and the reservations that account for them.
+//
+// A request small on the wire can be expensive to serve: 32 one-pixel PNGs
+// with 10 crops each become 1,920 KB of float crops, and every stage copies
+// and holds its part (decoded tensors, the batch they are stacked into,
+// outputs, the encoded response). The queue bounds count requests, not
+// bytes, so without a byte bound a handful of such requests exhausts the
+// process's memory and takes every other client's requests down with it.
+//
+// So a request states what it will cost before anything is allocated for
+// it (request_cost.h works that out), and Reserve() either grants all of it
+// or refuses at once with RESOURCE_EXHAUSTED, naming the budget; the
+// reservation is released when the request's last response byte has been
+// handed to the transport. The bytes a request turns out to hold beyond its
+// estimate (an output whose size the config leaves open) are added with
+// Grow(), which never refuses: the memory exists by then, and counting it
+// makes the next requests wait instead.
+//
+//   MemoryBudget budget(2 << 30);
+//   ASSIGN_OR_RETURN(MemoryReservation held, budget.Reserve(cost));
+//   ... serve; `held` lives until the response is sent ...
+//
+// Thread-safety: all methods of both classes may be called concurrently;
+// a reservation may be released on any thread. The budget must outlive
+// every reservation made from it.
+#ifndef CONVOY_SERVER_CORE_MEMORY_BUDGET_H_
+#define CONVOY_SERVER_CORE_MEMORY_BUDGET_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+
+namespace convoy::server {
+
+class MemoryBudget;
+
+// Bytes held against a MemoryBudget until destroyed (or Release()d).
+// Move-only; a moved-from or default reservation holds nothing.
+class MemoryReservation {
+ public:
+  MemoryReservation() = default;
+  MemoryReservation(MemoryReservation&& other) noexcept;
+  MemoryReservation& operator=(MemoryReservation&& other) noexcept;
+  MemoryReservation(const MemoryReservation&) = delete;
+  MemoryReservation& operator=(const MemoryReservation&) = delete;
+  ~MemoryReservation() { Release(); }
+
+  int64_t bytes() const { return bytes_; }
+  // Counts `more` bytes too, whatever the budget has left (see above).
+  void Grow(int64_t more);
+  void Release();
+
+ private:
+  friend class MemoryBudget;
+  MemoryReservation(MemoryBudget* budget, int64_t bytes) : budget_(budget), bytes_(bytes) {}
+
+  MemoryBudget* budget_ = nullptr;
+  int64_t bytes_ = 0;
+};
+
+class MemoryBudget {
+ public:
+  // REQUIRES: limit_bytes > 0.
+  explicit MemoryBudget(int64_t limit_bytes) : limit_(limit_bytes) {}
+  MemoryBudget(const MemoryBudget&) = delete;
+  MemoryBudget& operator=(const MemoryBudget&) = delete;
+
+  // All of `bytes` (>= 0), or RESOURCE_EXHAUSTED when they do not fit in
+  // what is free now. The message says how much the request needs, how much
+  // is free and the limit, and whether a retry can help (not when the
+  // request alone needs more than the whole budget).
+  absl::StatusOr<MemoryReservation> Reserve(int64_t bytes);
+
+  int64_t limit() const { return limit_; }
+  int64_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class MemoryReservation;
+  void Return(int64_t bytes) { in_use_.fetch_sub(bytes, std::memory_order_relaxed); }
+  void Add(int64_t bytes) { in_use_.fetch_add(bytes, std::memory_order_relaxed); }
+
+  const int64_t limit_;
+  std::atomic<int64_t> in_use_{0};
+};
+
+// The default budget: a third of the memory this process may use, which is
+// the cgroup's limit (v2 memory.max, or v1 memory.limit_in_bytes) when one is
+// set, else the machine's physical memory; at least 256 MiB. A third leaves
+// room for the models' weights and compiled plans, which are not requests'.
+int64_t DefaultInflightBytes();
+
+}  // namespace convoy::server
+
+#endif  // CONVOY_SERVER_CORE_MEMORY_BUDGET_H_
