@@ -15,6 +15,7 @@
 #include "google/protobuf/text_format.h"
 #include "server/repository/file_util.h"
 #include "server/repository/model_config_checks.h"
+#include "server/repository/repository_layout.h"
 #include "server/repository/text_format_compat.h"
 
 namespace convoy::server {
@@ -196,14 +197,15 @@ absl::Status ClassifyParserWarnings(const std::vector<Diagnostic>& diagnostics, 
   return absl::OkStatus();
 }
 
-// The directory's own name, also for "models/x/" and ".".
-std::string DirectoryName(const std::string& dir) {
+// The directory as an absolute path without a trailing separator, also for
+// "models/x/" and ".".
+fs::path NormalDirectory(const std::string& dir) {
   std::error_code error;
   fs::path path = fs::absolute(dir, error);
   if (error) path = dir;
   path = path.lexically_normal();
   if (!path.has_filename()) path = path.parent_path();
-  return path.filename().string();
+  return path;
 }
 
 }  // namespace
@@ -243,9 +245,13 @@ absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir) {
     return absl::NotFoundError(absl::StrCat(model_dir, ": no such model directory"));
   }
   const std::string path = (fs::path(model_dir) / kModelConfigFileName).string();
+  const fs::path dir = NormalDirectory(model_dir);
+  // As for the model's other files: a link may not lead out of the repository.
+  absl::Status inside = CheckInsideRepository(dir.parent_path().string(), path);
+  if (!inside.ok()) return inside;
   absl::StatusOr<std::string> text = ReadBoundedFile(path, kMaxConfigBytes);
   if (!text.ok()) return text.status();
-  return ParseModelConfig(*text, path, DirectoryName(model_dir));
+  return ParseModelConfig(*text, path, dir.filename().string());
 }
 
 }  // namespace convoy::server

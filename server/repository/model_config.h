@@ -64,7 +64,9 @@ absl::StatusOr<ModelConfigFile> ParseModelConfig(absl::string_view text, absl::s
 
 // Reads <model_dir>/config.pbtxt and parses it with the directory's name as
 // the model name. NotFound if the file is absent (the caller may then derive
-// a config from the model file); a file over 4 MiB is InvalidArgument.
+// a config from the model file); a file over 4 MiB is InvalidArgument; a
+// file that resolves outside the repository (the parent of `model_dir`),
+// through a symlink, is PermissionDenied naming it (CheckInsideRepository).
 absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir);
 
 }  // namespace convoy::server

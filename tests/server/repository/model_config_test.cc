@@ -441,5 +441,28 @@ TEST(ReadModelConfigTest, NotFoundWithoutConfigFile) {
   ExpectError(ReadModelConfig(dir.Path("repo/absent")), absl::StatusCode::kNotFound, "no such model directory");
 }
 
+TEST(ReadModelConfigTest, RefusesAConfigLinkedFromOutsideTheRepository) {
+  testing::TempDir dir;
+  const std::string outside = dir.Write("elsewhere/config.pbtxt", kBase);
+  dir.Write("repo/mnist/1/model.onnx", "onnx");
+  dir.Write("repo/relative/1/model.onnx", "onnx");
+  std::filesystem::create_symlink(outside, dir.path() / "repo/mnist/config.pbtxt");
+  std::filesystem::create_symlink("../../elsewhere/config.pbtxt", dir.path() / "repo/relative/config.pbtxt");
+  ExpectError(ReadModelConfig(dir.Path("repo/mnist")), absl::StatusCode::kPermissionDenied,
+              dir.Path("repo/mnist/config.pbtxt") + " resolves outside the model repository");
+  ExpectError(ReadModelConfig(dir.Path("repo/relative/")), absl::StatusCode::kPermissionDenied,
+              dir.Path("repo/relative/config.pbtxt") + " resolves outside the model repository");
+}
+
+TEST(ReadModelConfigTest, FollowsAConfigLinkedInsideTheRepository) {
+  testing::TempDir dir;
+  dir.Write("repo/shared/mnist.pbtxt", kBase);
+  dir.Write("repo/mnist/1/model.onnx", "onnx");
+  std::filesystem::create_symlink("../shared/mnist.pbtxt", dir.path() / "repo/mnist/config.pbtxt");
+  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(dir.Path("repo/mnist"));
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->config.name(), "mnist");
+}
+
 }  // namespace
 }  // namespace convoy::server
