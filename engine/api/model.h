@@ -75,11 +75,16 @@ struct ModelOptions {
   // ten times VGG-19's largest activation at batch 32.
   int64_t max_value_bytes = int64_t{4} << 30;
   // Activation memory the cached plans (one per batch size) may hold
-  // together. Beyond it the least recently used plans are dropped and
-  // compiled again when next needed; the plan in use is always kept. A
-  // server batching dynamically meets every batch size up to its maximum,
-  // so without a bound its plans would grow with the sum of all of them.
-  // 4 GiB by default: ResNet-50's plans for batches up to 32, for example.
+  // together, plans being compiled included: a compile reserves its plan's
+  // size before allocating it, dropping least recently used plans (they
+  // are compiled again when next needed) or, while other compiles hold the
+  // room, waiting for them. A plan larger than the whole budget is
+  // compiled alone, runs, and is dropped after its run. A compile that
+  // fails leaves nothing cached. A server batching dynamically meets every
+  // batch size up to its maximum, and a model with dynamic spatial
+  // dimensions every image size, so without a bound its plans would grow
+  // with the sum of all of them. 4 GiB by default: ResNet-50's plans for
+  // batches up to 32, for example.
   int64_t max_plan_cache_bytes = int64_t{4} << 30;
   // Rewrite the graph at load (fold BatchNorm into Conv, fuse activations
   // into Conv and Gemm, drop identities). Values fused away can then not be
@@ -115,6 +120,13 @@ struct RunOptions {
   std::vector<std::string> output_names;
 };
 
+// What a model's plan cache holds (ModelOptions::max_plan_cache_bytes).
+struct PlanCacheStats {
+  int plans = 0;           // Plans cached or being compiled.
+  int64_t bytes = 0;       // Their activation memory, reserved or allocated.
+  int64_t peak_bytes = 0;  // The most `bytes` has been since the load.
+};
+
 class Model {
  public:
   // Reads and validates an ONNX file. Errors: NotFound (no file),
@@ -134,6 +146,9 @@ class Model {
   // convolutions and Gemms with constant weights, as the graph has them
   // once optimised (ModelOptions::optimize). Calibrator records them.
   virtual std::vector<std::string> calibrated_values() const = 0;
+
+  // A snapshot of the plan cache, for tests and monitoring.
+  virtual PlanCacheStats plan_cache_stats() const = 0;
 
   // Runs the model. Every graph input must be given exactly once, with the
   // declared element type and a shape that matches every fixed dimension.

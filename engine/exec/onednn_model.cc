@@ -1,6 +1,7 @@
 // Model implemented on the IR, the plan compiler and oneDNN.
 #include <omp.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
@@ -59,6 +60,7 @@ class OneDnnModel : public Model {
   const std::vector<TensorInfo>& inputs() const override { return inputs_; }
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
   std::vector<std::string> calibrated_values() const override;
+  PlanCacheStats plan_cache_stats() const override;
 
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<NamedTensor>& inputs,
                                           const RunOptions& options) const override;
@@ -67,16 +69,34 @@ class OneDnnModel : public Model {
   struct CachedPlan {
     absl::Mutex mu;
     std::unique_ptr<Plan> plan ABSL_GUARDED_BY(mu);
+    // Why the plan could not be compiled: the runs that waited for the
+    // compile get the same answer without compiling again.
+    absl::Status failure ABSL_GUARDED_BY(mu);
   };
   struct CacheSlot {
     std::shared_ptr<CachedPlan> entry;
-    int64_t bytes = 0;       // Known once built.
+    // Reserved while compiling (0 until the size is known), then the plan's.
+    int64_t bytes = 0;
+    bool built = false;      // Only built plans may be evicted.
     uint64_t last_used = 0;  // Tick of the last lookup.
   };
 
-  // Records the size of the plan built for `key` and drops least recently
-  // used plans until the cache fits its budget (never `key` itself).
-  void AccountAndEvict(const std::string& key, int64_t bytes) const;
+  // Makes room in the budget for the `bytes` of the plan `entry` is
+  // compiling for `key` (PlanOptions::reserve_activations): drops least
+  // recently used built plans, or waits while other compiles hold the
+  // room. A plan larger than the whole budget waits until no other compile
+  // holds any. REQUIRES: entry.mu held by the caller, which is compiling.
+  void Reserve(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
+  // Records the size of the plan built for `key`, which may now be evicted,
+  // and drops least recently used plans until the cache fits its budget
+  // (never `key` itself).
+  void AccountAndEvict(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
+  // Removes `key`'s slot if it still holds `entry` (and, with
+  // `only_if_over_budget`, only if its plan alone exceeds the budget).
+  void Forget(const std::string& key, const CachedPlan& entry, bool only_if_over_budget) const;
+  // Drops the least recently used built plan other than `key`; false if
+  // there is none.
+  bool EvictOldest(const std::string& key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::StatusOr<std::vector<const Tensor*>> OrderInputs(
       const std::vector<NamedTensor>& inputs) const;
@@ -92,7 +112,8 @@ class OneDnnModel : public Model {
   std::shared_ptr<CachedPlan> Slot(const std::vector<const Tensor*>& ordered,
                                    const std::vector<std::string>& output_names,
                                    std::string* key) const;
-  // Compiles `entry`'s plan with `plan_options` unless it has one.
+  // Compiles `entry`'s plan with `plan_options` unless it has one; if the
+  // compile fails, `key`'s slot goes.
   absl::Status Compile(CachedPlan& entry, const std::string& key,
                        const std::vector<const Tensor*>& ordered,
                        const std::vector<std::string>& output_names,
@@ -117,6 +138,11 @@ class OneDnnModel : public Model {
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, CacheSlot> plans_ ABSL_GUARDED_BY(mu_);
   mutable uint64_t tick_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable int64_t cached_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // Sum of plans_' bytes.
+  mutable int64_t peak_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Signalled when a compile stops holding room: its plan was built (and
+  // may be evicted) or it failed.
+  mutable absl::CondVar room_;
 };
 
 absl::flat_hash_set<std::string> NodeOutputs(const ir::Graph& graph) {
@@ -244,7 +270,11 @@ absl::Status OneDnnModel::Prepare(int64_t batch) const {
   std::string key;
   std::shared_ptr<CachedPlan> entry = Slot(ordered, default_outputs_, &key);
   absl::MutexLock lock(&entry->mu);
-  return Compile(*entry, key, ordered, default_outputs_, plan_options_);
+  if (absl::Status s = Compile(*entry, key, ordered, default_outputs_, plan_options_); !s.ok()) {
+    return s;
+  }
+  Forget(key, *entry, /*only_if_over_budget=*/true);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::vector<Tensor>>> OneDnnModel::Probes(int64_t batch) const {
@@ -350,17 +380,26 @@ absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
                                   const std::vector<std::string>& output_names,
                                   const PlanOptions& plan_options) const {
   if (entry.plan != nullptr) return absl::OkStatus();
+  if (!entry.failure.ok()) return entry.failure;
+  PlanOptions reserving = plan_options;
+  reserving.reserve_activations = [&](int64_t bytes) { Reserve(key, entry, bytes); };
   absl::StatusOr<std::unique_ptr<Plan>> plan =
-      PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
+      PlanBuilder::Build(graph_, engine_, ordered, output_names, reserving, weights_);
   if (plan.ok() && (*plan)->flops() < kOneThreadFlops && omp_get_max_threads() > 1) {
     // oneDNN fixes a primitive's team size when it creates it, so a plan
-    // that is to run on one thread is compiled again on one.
+    // that is to run on one thread is compiled again on one. The first goes
+    // before, so that its memory is not held twice.
+    plan->reset();
     TeamSize one(1);
-    plan = PlanBuilder::Build(graph_, engine_, ordered, output_names, plan_options, weights_);
+    plan = PlanBuilder::Build(graph_, engine_, ordered, output_names, reserving, weights_);
   }
-  if (!plan.ok()) return plan.status();
+  if (!plan.ok()) {
+    entry.failure = plan.status();
+    Forget(key, entry, /*only_if_over_budget=*/false);
+    return entry.failure;
+  }
   entry.plan = *std::move(plan);
-  AccountAndEvict(key, entry.plan->activation_bytes());
+  AccountAndEvict(key, entry, entry.plan->activation_bytes());
   return absl::OkStatus();
 }
 
@@ -381,26 +420,89 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   for (const Tensor* t : ordered) {
     if (t->type() == DataType::kFloat32) floats.push_back(t);
   }
-  return entry->plan->Run(floats);
+  absl::StatusOr<std::vector<Tensor>> out = entry->plan->Run(floats);
+  Forget(key, *entry, /*only_if_over_budget=*/true);
+  return out;
 }
 
-void OneDnnModel::AccountAndEvict(const std::string& key, int64_t bytes) const {
+PlanCacheStats OneDnnModel::plan_cache_stats() const {
+  absl::MutexLock lock(&mu_);
+  PlanCacheStats stats;
+  stats.plans = static_cast<int>(plans_.size());
+  stats.bytes = cached_bytes_;
+  stats.peak_bytes = peak_bytes_;
+  return stats;
+}
+
+void OneDnnModel::Reserve(const std::string& key, const CachedPlan& entry, int64_t bytes) const {
+  absl::MutexLock lock(&mu_);
+  auto own_slot = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> CacheSlot* {
+    auto it = plans_.find(key);
+    return it != plans_.end() && it->second.entry.get() == &entry ? &it->second : nullptr;
+  };
+  CacheSlot* slot = own_slot();
+  if (slot == nullptr) return;  // Unreachable: only its own compile removes a slot being compiled.
+  // A compile waiting here holds no room (a second compile of the same plan
+  // gives back the first's), so the compiles that hold room never wait, and
+  // they always finish.
+  if (slot->bytes > 0) {
+    cached_bytes_ -= slot->bytes;
+    slot->bytes = 0;
+    room_.SignalAll();
+  }
+  const int64_t budget = options_.max_plan_cache_bytes;
+  for (;;) {
+    int64_t compiling = 0;
+    for (const auto& [k, other] : plans_) compiling += other.built ? 0 : other.bytes;
+    // Built plans can all be dropped; one over the whole budget goes alone.
+    if (compiling == 0 || compiling + bytes <= budget) break;
+    room_.Wait(&mu_);
+  }
+  while (cached_bytes_ + bytes > budget && EvictOldest(key)) {
+  }
+  slot = own_slot();
+  slot->bytes = bytes;
+  cached_bytes_ += bytes;
+  peak_bytes_ = std::max(peak_bytes_, cached_bytes_);
+}
+
+void OneDnnModel::AccountAndEvict(const std::string& key, const CachedPlan& entry,
+                                  int64_t bytes) const {
   absl::MutexLock lock(&mu_);
   auto built = plans_.find(key);
-  if (built != plans_.end()) built->second.bytes = bytes;
-  int64_t total = 0;
-  for (const auto& [k, slot] : plans_) total += slot.bytes;
-  while (total > options_.max_plan_cache_bytes) {
-    auto oldest = plans_.end();
-    for (auto it = plans_.begin(); it != plans_.end(); ++it) {
-      if (it->first == key || it->second.bytes == 0) continue;  // In use, or not built yet.
-      if (oldest == plans_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
-    }
-    if (oldest == plans_.end()) break;
-    total -= oldest->second.bytes;
-    // A run still using the plan holds its own reference; it is freed after.
-    plans_.erase(oldest);
+  if (built != plans_.end() && built->second.entry.get() == &entry) {
+    cached_bytes_ += bytes - built->second.bytes;
+    built->second.bytes = bytes;
+    built->second.built = true;
   }
+  while (cached_bytes_ > options_.max_plan_cache_bytes && EvictOldest(key)) {
+  }
+  peak_bytes_ = std::max(peak_bytes_, cached_bytes_);
+  room_.SignalAll();
+}
+
+void OneDnnModel::Forget(const std::string& key, const CachedPlan& entry,
+                         bool only_if_over_budget) const {
+  absl::MutexLock lock(&mu_);
+  auto it = plans_.find(key);
+  if (it == plans_.end() || it->second.entry.get() != &entry) return;
+  if (only_if_over_budget && it->second.bytes <= options_.max_plan_cache_bytes) return;
+  cached_bytes_ -= it->second.bytes;
+  plans_.erase(it);
+  room_.SignalAll();
+}
+
+bool OneDnnModel::EvictOldest(const std::string& key) const {
+  auto oldest = plans_.end();
+  for (auto it = plans_.begin(); it != plans_.end(); ++it) {
+    if (it->first == key || !it->second.built) continue;  // In use, or being compiled.
+    if (oldest == plans_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
+  }
+  if (oldest == plans_.end()) return false;
+  cached_bytes_ -= oldest->second.bytes;
+  // A run still using the plan holds its own reference; it is freed after.
+  plans_.erase(oldest);
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<Model>> FromGraph(absl::StatusOr<ir::Graph> graph,

@@ -348,6 +348,11 @@ void PlanBuilder::PlaceActivations() {
     if (!used[i]) blocks[i].bytes = 0;  // Never read or written: no room needed.
   }
   const ArenaLayout layout = PlanArena(blocks);
+  if (options_.reserve_activations) {
+    int64_t bytes = layout.bytes;  // What Plan::activation_bytes() will count.
+    for (const dnnl::memory& m : plan_->memories_) bytes += static_cast<int64_t>(m.get_desc().get_size());
+    options_.reserve_activations(bytes);
+  }
   if (layout.bytes == 0) return;
   plan_->arena_ = dnnl::memory(
       dnnl::memory::desc({layout.bytes}, dnnl::memory::data_type::u8, dnnl::memory::format_tag::a),

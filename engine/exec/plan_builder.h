@@ -45,6 +45,11 @@ struct PlanOptions {
   // qualify: compiling those reads no values. REQUIRES: no other plan of
   // the graph is being compiled or run meanwhile.
   std::function<void(const std::string& name)> release_weights;
+  // If set, called once per plan when its activation memory is known,
+  // before the arena is allocated, with the bytes Plan::activation_bytes()
+  // will report: the model's plan cache makes room for them, and may block
+  // until it can.
+  std::function<void(int64_t bytes)> reserve_activations;
 };
 
 class PlanBuilder {

@@ -1,5 +1,6 @@
 // The plan cache under a memory budget: plans dropped to fit it are
-// compiled again when needed, and results never change. Plans prepared at
+// compiled again when needed, and results never change; plans being
+// compiled count against it too, and failed compiles leave nothing. Plans prepared at
 // load (ModelOptions::prepared_batch_sizes) fail the load if they cannot be
 // compiled.
 #include <cstring>
@@ -69,6 +70,100 @@ TEST(PlanCacheTest, ConcurrentRunsOfManyShapesUnderATinyBudget) {
   }
   for (std::thread& thread : threads) thread.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+// A 3x3 convolution without padding over images of any size, as a fully
+// convolutional network takes them: one plan per image size, and an image
+// under 3 pixels on a side has no output, so its plan cannot be compiled.
+std::unique_ptr<Model> LoadAnySize(int64_t cache_bytes) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 3, "H", "W"});
+  b.AddInitializer("w", testing::Filled({4, 3, 3, 3}, 0.5f));
+  b.AddNode("Conv", {"x", "w"}, {"c"});
+  b.AddNode("Relu", {"c"}, {"y"});
+  b.AddOutput("y");
+  ModelOptions options;
+  options.max_plan_cache_bytes = cache_bytes;
+  auto model = Model::LoadFromBytes(b.Serialize(), "any_size", options);
+  EXPECT_TRUE(model.ok()) << model.status();
+  return model.ok() ? *std::move(model) : nullptr;
+}
+
+absl::StatusOr<std::vector<Tensor>> RunImage(const Model& model, int64_t height, int64_t width) {
+  return model.Run({{"x", Tensor::FromFloats({1, 3, height, width},
+                                             std::vector<float>(3 * height * width, 1.0f))}});
+}
+
+// Room for a few plans of the sizes below: a 24x24 image's takes 38 KB (its
+// output in a layout of 16 channels).
+constexpr int64_t kBudget = 64 << 10;
+
+TEST(PlanCacheTest, AFloodOfImageSizesStaysWithinTheBudget) {
+  std::unique_ptr<Model> model = LoadAnySize(kBudget);
+  ASSERT_NE(model, nullptr);
+  for (int64_t height = 3; height <= 24; ++height) {
+    for (int64_t width : {3, 11, 24}) {
+      ASSERT_TRUE(RunImage(*model, height, width).ok()) << height << "x" << width;
+      const PlanCacheStats stats = model->plan_cache_stats();
+      ASSERT_LE(stats.bytes, kBudget) << height << "x" << width;
+      ASSERT_GE(stats.plans, 1);
+    }
+  }
+  const PlanCacheStats stats = model->plan_cache_stats();
+  EXPECT_LE(stats.peak_bytes, kBudget);
+  EXPECT_LT(stats.plans, 66);  // Of the 66 sizes run, most were dropped.
+}
+
+TEST(PlanCacheTest, ConcurrentCompilesOfDistinctSizesReserveWithinTheBudget) {
+  std::unique_ptr<Model> model = LoadAnySize(kBudget);
+  ASSERT_NE(model, nullptr);
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int64_t height = 3 + t; height <= 24; height += 4) {
+        for (int64_t width = 3; width <= 24; width += 3) {
+          failures[t] += !RunImage(*model, height, width).ok();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  EXPECT_LE(model->plan_cache_stats().peak_bytes, kBudget);
+}
+
+TEST(PlanCacheTest, ShapesThatCannotCompileLeaveNothingCached) {
+  std::unique_ptr<Model> model = LoadAnySize(int64_t{1} << 30);
+  ASSERT_NE(model, nullptr);
+  ASSERT_TRUE(RunImage(*model, 5, 5).ok());
+  ASSERT_EQ(model->plan_cache_stats().plans, 1);
+  for (int64_t width = 1; width <= 40; ++width) {
+    for (int64_t height : {1, 2}) {
+      absl::StatusOr<std::vector<Tensor>> out = RunImage(*model, height, width);
+      ASSERT_FALSE(out.ok()) << height << "x" << width;
+      EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << out.status();
+    }
+  }
+  const PlanCacheStats stats = model->plan_cache_stats();
+  EXPECT_EQ(stats.plans, 1);
+  // And a failing shape asked for again fails again, rather than finding a
+  // slot without a plan.
+  EXPECT_FALSE(RunImage(*model, 2, 2).ok());
+  EXPECT_EQ(model->plan_cache_stats().plans, 1);
+}
+
+TEST(PlanCacheTest, APlanLargerThanTheWholeBudgetRunsAndIsDropped) {
+  std::unique_ptr<Model> model = LoadAnySize(1024);
+  ASSERT_NE(model, nullptr);
+  ASSERT_TRUE(RunImage(*model, 4, 4).ok());  // Within the budget: kept.
+  EXPECT_EQ(model->plan_cache_stats().plans, 1);
+  absl::StatusOr<std::vector<Tensor>> big = RunImage(*model, 30, 30);
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ((*big)[0].shape(), Shape({1, 4, 28, 28}));
+  const PlanCacheStats stats = model->plan_cache_stats();
+  EXPECT_EQ(stats.plans, 0);
+  EXPECT_EQ(stats.bytes, 0);
 }
 
 absl::StatusOr<std::unique_ptr<Model>> LoadPrepared(std::vector<int64_t> sizes,
