@@ -188,6 +188,22 @@ absl::Status CheckClassification(absl::string_view source, ModelConfig* config) 
                    absl::StrCat(crops, " crops of an image run as one batch, but max_batch_size is ",
                                 config->max_batch_size()));
   }
+  // The rule a request's own `multicrop` meets (DecodeCrops): the crops are
+  // cut from the one input, so its height and width must be fixed.
+  const bool croppable = config->input_size() == 1 && config->input(0).data_type() == inference::TYPE_FP32 &&
+                         config->input(0).dims_size() == 3 && config->input(0).dims(1) > 0 &&
+                         config->input(0).dims(2) > 0;
+  if (crops > 1 && !croppable) {
+    const std::string has =
+        config->input_size() != 1
+            ? absl::StrCat(config->input_size(), " inputs")
+            : absl::StrCat("input '", config->input(0).name(), "' of ",
+                           inference::DataType_Name(config->input(0).data_type()), " [",
+                           absl::StrJoin(config->input(0).dims(), ", "), "]");
+    return Invalid(source, "classification.multicrop",
+                   absl::StrCat(crops, " crops need exactly one TYPE_FP32 input of dims [C, H, W] with H and W fixed; "
+                                "the model has ", has));
+  }
   classification.set_multicrop(crops);
   return absl::OkStatus();
 }

@@ -14,7 +14,8 @@ namespace convoy::server {
 // After it succeeds: preprocessing (when present) names an existing FP32
 // input of dims [C, H, W] with C 1 or 3, its color matches C, scale is set,
 // and mean and std hold C values each; classification.multicrop is 1, 5 or
-// 10; an ensemble (platform convoy_ensemble) has members with valid names,
+// 10, and above 1 only for a model with max_batch_size at least that and
+// exactly one FP32 input of dims [C, H, W], H and W fixed; an ensemble (platform convoy_ensemble) has members with valid names,
 // non-negative versions and weights (0 filled in as 1), batches, has one
 // output of dims [classes], and scores PROBABILITIES. Errors are
 // InvalidArgument "<source>: <field path>: <reason>".

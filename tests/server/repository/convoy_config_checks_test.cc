@@ -135,6 +135,26 @@ TEST(ConvoyConfigChecksTest, RejectsBadMulticrop) {
                 "classification.multicrop: 10 crops of an image run as one batch, but max_batch_size is 8");
 }
 
+TEST(ConvoyConfigChecksTest, RejectsAMulticropDefaultTheInputCannotTake) {
+  const std::string outputs = R"pb(
+    max_batch_size: 16
+    output [ { name: "y" data_type: TYPE_FP32 dims: [ 10 ] } ]
+    classification { multicrop: 5 })pb";
+  ExpectInvalid(outputs + R"pb(input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] } ])pb",
+                "classification.multicrop: 5 crops need exactly one TYPE_FP32 input of dims [C, H, W]",
+                "input 'x' of TYPE_FP32 [3, -1, -1]");
+  ExpectInvalid(outputs + R"pb(input [ { name: "x" data_type: TYPE_UINT8 dims: [ 3, 8, 8 ] } ])pb",
+                "classification.multicrop: 5 crops", "input 'x' of TYPE_UINT8 [3, 8, 8]");
+  ExpectInvalid(outputs + R"pb(input [ { name: "x" data_type: TYPE_FP32 dims: [ 64 ] } ])pb",
+                "classification.multicrop: 5 crops", "input 'x' of TYPE_FP32 [64]");
+  ExpectInvalid(outputs + R"pb(input [ { name: "a" data_type: TYPE_FP32 dims: [ 3, 8, 8 ] },
+                                       { name: "b" data_type: TYPE_FP32 dims: [ 3, 8, 8 ] } ])pb",
+                "classification.multicrop: 5 crops", "the model has 2 inputs");
+  // Crops of fixed height and width, whatever the channels.
+  EXPECT_TRUE(Parse(outputs + R"pb(input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, 8, 8 ] } ])pb").ok());
+  EXPECT_TRUE(Parse(outputs + R"pb(input [ { name: "x" data_type: TYPE_FP32 dims: [ 1, 28, 28 ] } ])pb").ok());
+}
+
 constexpr char kEnsemble[] = R"pb(
 platform: "convoy_ensemble"
 max_batch_size: 8
