@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,6 +18,32 @@ namespace convoy::server {
 namespace {
 
 std::string Join(const std::vector<int64_t>& versions) { return absl::StrJoin(versions, ", "); }
+
+// `text` with each occurrence of `root` that names a file below it made
+// relative ("<root>/foo/config.pbtxt" becomes "foo/config.pbtxt"), and the
+// root itself replaced with "<repository>". A match followed by a character
+// of a file name ("<root>2/...") is another directory and stays.
+std::string WithoutRoot(const std::string& text, const std::string& root) {
+  if (root.empty()) return text;
+  std::string out;
+  size_t from = 0;
+  for (size_t at = text.find(root); at != std::string::npos; at = text.find(root, from)) {
+    out.append(text, from, at - from);
+    const size_t end = at + root.size();
+    const char next = end < text.size() ? text[end] : '\0';
+    if (next == '/') {
+      from = end + 1;
+    } else if (absl::ascii_isalnum(next) || next == '.' || next == '_' || next == '-') {
+      out.append(root);
+      from = end;
+    } else {
+      out.append("<repository>");
+      from = end;
+    }
+  }
+  out.append(text, from, std::string::npos);
+  return out;
+}
 
 bool IsEnsembleDir(const std::string& model_dir) {
   absl::StatusOr<ModelConfigFile> file = ReadModelConfig(model_dir);
@@ -46,6 +73,26 @@ absl::StatusOr<std::unique_ptr<ModelManager>> ModelManager::Create(ModelManagerO
         absl::StrCat("model repository '", options.repository, "' is not a directory"));
   }
   return std::unique_ptr<ModelManager>(new ModelManager(std::move(options)));
+}
+
+absl::Status ModelManager::ForClients(const absl::Status& status) const {
+  if (status.ok()) return status;
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path given = fs::path(options_.repository).lexically_normal();
+  std::vector<std::string> roots = {given.string(), fs::absolute(given, error).lexically_normal().string(),
+                                    fs::weakly_canonical(given, error).string()};
+  for (std::string& root : roots) {
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+  }
+  // Longest first: the relative spelling may lie inside the absolute one.
+  std::sort(roots.begin(), roots.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::string message(status.message());
+  for (const std::string& root : roots) {
+    if (root != "." && root != "/") message = WithoutRoot(message, root);
+  }
+  return absl::Status(status.code(), message);
 }
 
 void ModelManager::SetReadinessListener(ReadinessListener listener) {
@@ -167,7 +214,7 @@ absl::Status ModelManager::LoadLocked(const std::string& name) {
   if (absl::Status loadable = CheckLoadable(name); !loadable.ok()) {
     Log(LogLevel::kError, "model_load_refused",
         {{"model", name}, {"error", std::string(loadable.message())}});
-    return loadable;
+    return ForClients(loadable);
   }
   return LoadListed(name, FingerprintOf(name));
 }
@@ -197,7 +244,7 @@ absl::Status ModelManager::LoadListed(const std::string& name, std::string finge
       retired = std::exchange(entry.versions, *std::move(versions));
       entry.reason.clear();
     } else {
-      entry.reason = std::string(versions.status().message());
+      entry.reason = std::string(ForClients(versions.status()).message());
       if (!entry.versions.empty()) entry.reason = absl::StrCat("reload failed: ", entry.reason);
     }
     ready = !entry.versions.empty();
@@ -207,7 +254,7 @@ absl::Status ModelManager::LoadListed(const std::string& name, std::string finge
         {{"model", name}, {"error", std::string(versions.status().message())}});
   }
   Notify(name, ready);
-  return versions.status();
+  return ForClients(versions.status());
 }
 
 absl::Status ModelManager::Unload(const std::string& name) {

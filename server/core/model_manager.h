@@ -9,7 +9,10 @@
 //              set follow the directory: new models load, changed models
 //              reload, removed models unload.
 // A model that fails to load is recorded with its reason (Index() shows it)
-// and never affects the others. A reload builds the new versions completely
+// and never affects the others. Reasons and the errors Load() returns go to
+// clients, so they name files relative to the repository
+// ("foo/config.pbtxt: ...", the repository itself as "<repository>"); the
+// log keeps full paths. A reload builds the new versions completely
 // before it swaps them in; requests in flight on the old versions finish on
 // them (they hold the ServableModel), and if the reload fails the old
 // versions keep serving.
@@ -110,6 +113,9 @@ class ModelManager {
 
   explicit ModelManager(ModelManagerOptions options) : options_(std::move(options)) {}
 
+  // `status` with the repository's path taken out of its message: what
+  // clients are told (see the class comment).
+  absl::Status ForClients(const absl::Status& status) const;
   // OK if `name` is a valid name of a model directory of the repository.
   absl::Status CheckLoadable(const std::string& name) const;
   absl::Status LoadLocked(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
