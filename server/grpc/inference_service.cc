@@ -376,10 +376,11 @@ grpc::ServerUnaryReactor* InferenceService::RepositoryModelLoad(
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // A load takes seconds; it must not hold a gRPC callback thread. The server
   // waits for this reactor to finish before it shuts down, so the manager
-  // outlives the thread.
-  std::thread([manager = manager_, name = request->model_name(), reactor] {
-    reactor->Finish(ToGrpcStatus(manager->Load(name)));
-  }).detach();
+  // outlives the operation.
+  absl::Status queued = repository_control_.Submit(
+      [manager = manager_, name = request->model_name()] { return manager->Load(name); },
+      [reactor](const absl::Status& status) { reactor->Finish(ToGrpcStatus(status)); });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
   return reactor;
 }
 
@@ -390,9 +391,10 @@ grpc::ServerUnaryReactor* InferenceService::RepositoryModelUnload(
       CheckRepositoryControl(*ctx, request->repository_name(), request->parameters_size());
   if (!allowed.ok()) return Reply(ctx, allowed);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  std::thread([manager = manager_, name = request->model_name(), reactor] {
-    reactor->Finish(ToGrpcStatus(manager->Unload(name)));
-  }).detach();
+  absl::Status queued = repository_control_.Submit(
+      [manager = manager_, name = request->model_name()] { return manager->Unload(name); },
+      [reactor](const absl::Status& status) { reactor->Finish(ToGrpcStatus(status)); });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
   return reactor;
 }
 

@@ -12,10 +12,12 @@
 // a batcher worker thread runs the engine (oneDNN's OpenMP team does the
 // arithmetic), and the worker that finishes a request's last part combines
 // crops or members, encodes the response and finishes its reactor.
-// Repository loads and unloads, which take seconds, run on a thread of
-// their own so they never hold a callback thread. So the threads are:
-// gRPC's callback pool (sized by gRPC), the image pool, one worker per
-// model instance, and the OpenMP team of each worker.
+// Repository loads and unloads, which take seconds, run one at a time on
+// the thread of a RepositoryControlQueue so they never hold a callback
+// thread; beyond 16 waiting, more are refused with RESOURCE_EXHAUSTED. So
+// the threads are: gRPC's callback pool (sized by gRPC), the image pool,
+// one worker per model instance, the OpenMP team of each worker, and the
+// repository control thread.
 //
 // Admission. A request is refused before anything is decoded or allocated
 // for it when its images exceed ImageLimits (INVALID_ARGUMENT) or the bytes
@@ -37,6 +39,7 @@
 #include "grpc_service.grpc.pb.h"
 #include "server/core/memory_budget.h"
 #include "server/core/model_manager.h"
+#include "server/core/repository_control_queue.h"
 #include "server/orchestration/image_limits.h"
 #include "server/orchestration/model_request.h"
 #include "server/orchestration/work_pool.h"
@@ -78,8 +81,12 @@ class InferenceService final
                    std::unique_ptr<WorkPool> image_pool);
 
   // After this, ModelInfer answers UNAVAILABLE and ServerReady false;
-  // requests already accepted still complete.
-  void StopAccepting() { accepting_ = false; }
+  // requests already accepted still complete. Loads and unloads still
+  // waiting get UNAVAILABLE; the running one completes.
+  void StopAccepting() {
+    accepting_ = false;
+    repository_control_.Stop();
+  }
   // Waits until every ModelInfer received has been answered and none has
   // arrived for `quiet`, or until `deadline`; returns how many are still
   // unanswered. (Calls still arriving when gRPC shuts down would be
@@ -162,7 +169,9 @@ class InferenceService final
   absl::Mutex in_flight_mutex_;
   int64_t in_flight_ ABSL_GUARDED_BY(in_flight_mutex_) = 0;
   absl::Time last_arrival_ ABSL_GUARDED_BY(in_flight_mutex_) = absl::InfinitePast();
-  // Last: its destructor runs the work still queued, which uses the rest.
+  // Last, so that their threads are joined before the rest goes: the image
+  // pool's destructor runs the work still queued, which uses the rest.
+  RepositoryControlQueue repository_control_{RepositoryControlQueue::Options{}};
   const std::unique_ptr<WorkPool> image_pool_;
 };
 
