@@ -123,6 +123,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
        {"port", absl::StrCat(server->port_)},
        {"tls", options.tls.cert.empty() ? "off" : options.tls.client_ca.empty() ? "on" : "mutual"},
        {"admin_token", options.admin_token.empty() ? "off" : "on"}});
+  if (mode == ModelControlMode::kExplicit && options.admin_token.empty()) {
+    Log(LogLevel::kWarning, "repository_control_open",
+        {{"detail",
+          "--model-control-mode=explicit without --admin-token-file: anyone who reaches the port "
+          "can load and unload models"}});
+  }
   server->manager_->LoadStartupModels();
   server->UpdateHealth("", false);
   if (mode == ModelControlMode::kPoll) {

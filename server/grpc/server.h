@@ -56,6 +56,9 @@ struct ServerOptions {
   // TLS or mutual TLS of the gRPC listener (tls_credentials.h).
   TlsFiles tls;
   // Not empty: RepositoryModelLoad/Unload need `authorization: Bearer <it>`.
+  // Empty with ModelControlMode::kExplicit, Start() logs a warning
+  // (event=repository_control_open): anyone who reaches the port can load
+  // and unload models.
   std::string admin_token;
   // Bytes all inference requests in flight may hold together: their
   // tensors, decoded images, crops and outputs (request_cost.h). 0 = a
