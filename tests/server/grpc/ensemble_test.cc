@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/test_images.h"
 #include "tests/server/testing/score_expectations.h"
+#include "tests/engine/testing/onnx_builder.h"
 #include "tests/server/testing/server_fixture.h"
 
 namespace convoy {
@@ -179,6 +180,29 @@ TEST_F(EnsembleTest, AnUnloadedMemberMakesTheEnsembleUnavailable) {
   EXPECT_THAT(std::string(combined.status().message()), HasSubstr("member 'two' is not available"));
   ASSERT_TRUE(running_.client->LoadModel("two").ok());
   EXPECT_TRUE(Output("mean", "probabilities").ok());
+}
+
+TEST_F(EnsembleTest, AMemberReloadedWithOtherClassesIsRefusedNotCombined) {
+  // "two" comes back with 5 classes; the ensemble was checked for 4.
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 4});
+  b.AddInitializer("w", testing::Filled({4, 5}, 0.5f));
+  b.AddNode("MatMul", {"x", "w"}, {"y"});
+  b.AddOutput("y");
+  repository_.WriteFile("two/1/model.onnx", b.Serialize());
+  repository_.WriteFile("two/labels.txt", "a\nb\nc\nd\ne\n");
+  repository_.WriteFile("two/config.pbtxt",
+                        "name: \"two\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 8\n"
+                        "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                        "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 5 ] label_filename: \"labels.txt\" } ]\n");
+  ASSERT_TRUE(running_.client->LoadModel("two").ok());
+  absl::StatusOr<client::Fp32Output> combined = Output("mean", "probabilities");
+  ASSERT_FALSE(combined.ok());
+  EXPECT_EQ(combined.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(combined.status().message()),
+              HasSubstr("member 'two' version 1 no longer gives 4 class scores as output 'y'"));
+  EXPECT_TRUE(Output("weighted", "probabilities").status().code() == absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(Output("two", "y").ok());  // The member itself serves.
 }
 
 // Two differently trained LeNet-5s (the zoo's Fashion-MNIST one, and its

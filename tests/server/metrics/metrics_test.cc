@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/testing/http_get.h"
@@ -116,6 +117,11 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
   EXPECT_EQ(m[Series("convoy_models", "state=\"READY\"")], 3);
   EXPECT_EQ(m[Series("convoy_model_ready", "model=\"scale\",version=\"1\"")], 1);
   EXPECT_EQ(m[Series("convoy_queue_depth", "model=\"scale\",version=\"1\"")], 0);
+  // Every request's bytes came back once it was answered.
+  ASSERT_EQ(m.count("convoy_inflight_bytes"), 1u);
+  EXPECT_EQ(m["convoy_inflight_bytes"], 0);
+  EXPECT_GE(m["convoy_inflight_bytes_limit"], 256 << 20);
+  EXPECT_EQ(m["convoy_image_queue_depth"], 0);
 
   // The deadline expired in the queue, which ModelStatistics also shows.
   EXPECT_EQ(m[Requests("slow", "single", "deadline_exceeded")], 1);
@@ -128,6 +134,32 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
   EXPECT_EQ(s.inference_stats().fail().count(), m[Requests("scale", "single", "invalid")]);
   EXPECT_EQ(s.inference_count(), m[Series("convoy_inferences_total", "model=\"scale\",version=\"1\"")]);
   EXPECT_EQ(s.execution_count(), m[Series("convoy_executions_total", "model=\"scale\",version=\"1\"")]);
+}
+
+TEST_F(MetricsTest, InflightBytesShowWhatAQueuedRequestHolds) {
+  // A request to "slow" waits 300 ms in the queue for company, holding its
+  // bytes.
+  absl::Notification answered;
+  inference::ModelInferRequest request;
+  request.set_model_name("slow");
+  client::AddFp32Input(&request, "x", {1, 4}, std::vector<float>(4, 1.0f));
+  running_.client->AsyncInfer(request, [&](absl::Status status, inference::ModelInferResponse) {
+    EXPECT_TRUE(status.ok()) << status;
+    answered.Notify();
+  });
+  double held = 0;
+  for (int i = 0; i < 100 && held == 0 && !answered.HasBeenNotified(); ++i) {
+    held = Scrape()["convoy_inflight_bytes"];
+    if (held == 0) absl::SleepFor(absl::Milliseconds(5));
+  }
+  // At least its 16 bytes of input, twice, and its row of output.
+  EXPECT_GE(held, 2 * 16 + 16);
+  answered.WaitForNotification();
+  for (int i = 0; i < 100 && held != 0; ++i) {
+    held = Scrape()["convoy_inflight_bytes"];
+    if (held != 0) absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(held, 0);
 }
 
 TEST_F(MetricsTest, ExportsTheStandardProcessMetrics) {
