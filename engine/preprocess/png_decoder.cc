@@ -4,8 +4,8 @@
 // ours longjmps back to the setjmp in ReadPngInfo or ReadPngPixels. Those two
 // functions, the callbacks and the state they share are plain C: no object
 // with a destructor is alive in a frame a longjmp skips. Everything with a
-// destructor (the Image, the cleanup that frees libpng's structs) lives in
-// DecodePng, which calls them and is never jumped over.
+// destructor (the Image, the PngRead that frees libpng's structs) lives in
+// ReadPngSize and DecodePng, which call them and are never jumped over.
 #include <png.h>
 
 #include <csetjmp>
@@ -14,7 +14,6 @@
 #include <cstring>
 #include <utility>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/preprocess/format_decoders.h"
@@ -102,34 +101,48 @@ absl::Status PngError(const PngSource& source) {
   return absl::InvalidArgumentError(absl::StrCat("corrupt PNG: ", source.message));
 }
 
+// libpng's state for one image. Not movable: libpng keeps &source.
+struct PngRead {
+  PngRead() = default;
+  PngRead(const PngRead&) = delete;
+  PngRead& operator=(const PngRead&) = delete;
+  ~PngRead() { png_destroy_read_struct(&png, &info, nullptr); }
+
+  PngSource source;
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  int64_t width = 0;
+  int64_t height = 0;
+};
+
+// Reads the chunks before the image data and checks the size: what both
+// ReadPngSize and DecodePng start with.
+absl::Status ReadHeader(absl::string_view encoded, int64_t max_pixels, PngRead& read) {
+  read.source = {reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), 0, false, ""};
+  read.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &read.source, OnError, OnWarning);
+  read.info = read.png == nullptr ? nullptr : png_create_info_struct(read.png);
+  if (read.info == nullptr) return absl::ResourceExhaustedError("cannot create a PNG decoder");
+  if (!ReadPngInfo(read.png, read.info, &read.source)) return PngError(read.source);
+  read.width = png_get_image_width(read.png, read.info);
+  read.height = png_get_image_height(read.png, read.info);
+  return CheckPixelLimit(read.height, read.width, max_pixels);
+}
+
 }  // namespace
 
 absl::StatusOr<ImageSize> ReadPngSize(absl::string_view encoded, int64_t max_pixels) {
-  PngSource source = {reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), 0,
-                      false, ""};
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, OnError, OnWarning);
-  png_infop info = png == nullptr ? nullptr : png_create_info_struct(png);
-  absl::Cleanup destroy = [&png, &info] { png_destroy_read_struct(&png, &info, nullptr); };
-  if (info == nullptr) return absl::ResourceExhaustedError("cannot create a PNG decoder");
-  if (!ReadPngInfo(png, info, &source)) return PngError(source);
-  const int64_t width = png_get_image_width(png, info);
-  const int64_t height = png_get_image_height(png, info);
-  if (absl::Status s = CheckPixelLimit(height, width, max_pixels); !s.ok()) return s;
-  return ImageSize{static_cast<int>(height), static_cast<int>(width)};
+  PngRead read;
+  if (absl::Status s = ReadHeader(encoded, max_pixels, read); !s.ok()) return s;
+  return ImageSize{static_cast<int>(read.height), static_cast<int>(read.width)};
 }
 
 absl::StatusOr<Image> DecodePng(absl::string_view encoded, ColorSpace color, int64_t max_pixels) {
-  PngSource source = {reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), 0,
-                      false, ""};
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, OnError, OnWarning);
-  png_infop info = png == nullptr ? nullptr : png_create_info_struct(png);
-  absl::Cleanup destroy = [&png, &info] { png_destroy_read_struct(&png, &info, nullptr); };
-  if (info == nullptr) return absl::ResourceExhaustedError("cannot create a PNG decoder");
-  if (!ReadPngInfo(png, info, &source)) return PngError(source);
-
-  const int64_t width = png_get_image_width(png, info);
-  const int64_t height = png_get_image_height(png, info);
-  if (absl::Status s = CheckPixelLimit(height, width, max_pixels); !s.ok()) return s;
+  PngRead read;
+  if (absl::Status s = ReadHeader(encoded, max_pixels, read); !s.ok()) return s;
+  png_structp png = read.png;
+  png_infop info = read.info;
+  const int64_t width = read.width;
+  const int64_t height = read.height;
   // What libpng will produce, after the conversions in ReadPngPixels.
   // (Palette types have the colour bit set.)
   const bool colour = (png_get_color_type(png, info) & PNG_COLOR_MASK_COLOR) != 0;
@@ -142,7 +155,7 @@ absl::StatusOr<Image> DecodePng(absl::string_view encoded, ColorSpace color, int
   const size_t row_bytes = static_cast<size_t>(width) * decoded_channels;
   image.pixels.resize(row_bytes * height);
   if (!ReadPngPixels(png, info, gray_to_rgb, image.pixels.data(), row_bytes)) {
-    return PngError(source);
+    return PngError(read.source);
   }
   image.channels = decoded_channels;
   if (colour && color == ColorSpace::kGray) {
