@@ -193,6 +193,10 @@ void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
   RunOnPool(
       services.pool,
       [job] {
+        if (absl::Status wanted = StillWanted(job->request.inference); !wanted.ok()) {
+          job->done(std::move(wanted), FailedResult(job->received));
+          return;
+        }
         const absl::Time started = absl::Now();
         ModelRequest& request = job->request;
         absl::StatusOr<Tensor> built = BuildImageInput(request, job->ensemble->config(), job->limits, 0,

@@ -106,6 +106,16 @@ void RunChunks(std::shared_ptr<ServableModel> model, ModelRequest request, std::
 
 }  // namespace
 
+absl::Status StillWanted(const InferenceRequest& request) {
+  if (request.is_cancelled != nullptr && request.is_cancelled()) {
+    return absl::CancelledError("the client cancelled the request before its images were decoded");
+  }
+  if (absl::Now() > request.deadline) {
+    return absl::DeadlineExceededError("the deadline passed before the request's images were decoded");
+  }
+  return absl::OkStatus();
+}
+
 void RunOnPool(WorkPool* pool, std::function<void()> work, std::function<void(absl::Status)> refused) {
   if (pool == nullptr) {
     work();
@@ -133,6 +143,10 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
   RunOnPool(
       services.pool,
       [job] {
+        if (absl::Status wanted = StillWanted(job->request.inference); !wanted.ok()) {
+          job->done(std::move(wanted), FailedResult(job->received));
+          return;
+        }
         const absl::Time started = absl::Now();
         const int64_t images = job->request.inference.batch_size;
         const int64_t per_chunk = ImagesPerChunk(*job->model, job->request.crops);

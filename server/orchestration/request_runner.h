@@ -17,7 +17,9 @@
 //
 // `done` runs exactly once: on a batcher or pool thread, or inline when the
 // pool or the batcher refuses the request (UNAVAILABLE). An image that
-// cannot be decoded fails the request with InvalidArgument naming it. If
+// cannot be decoded fails the request with InvalidArgument naming it; a
+// request whose client gave up or whose deadline passed while it waited for
+// the pool is failed (CANCELLED, DEADLINE_EXCEEDED) without being decoded. If
 // any chunk fails the request fails with that chunk's status, once every
 // chunk has ended.
 //
@@ -54,6 +56,12 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
 // building took. REQUIRES: request.image set.
 void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request, const Tensor& built,
                      absl::Time received, absl::Duration preprocess, InferenceCallback done);
+
+// OK while the request's client still waits for it: CANCELLED once it gave
+// up, DEADLINE_EXCEEDED once its deadline passed. Image work checks it
+// before it starts, so requests that waited in the pool for longer than
+// their clients are not decoded for nobody.
+absl::Status StillWanted(const InferenceRequest& request);
 
 // Runs `work` on `pool`, or inline when `pool` is null; when the pool
 // refuses, runs `refused` with its status instead.
