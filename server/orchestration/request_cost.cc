@@ -60,6 +60,13 @@ int64_t InputBytes(const ModelRequest& request, const inference::ModelConfig& co
   return bytes;
 }
 
+// What the request holds before its image input is built: a tensor sent to
+// be cropped (taken over from the message, so not in its size any more).
+int64_t SentImageBytes(const ModelRequest& request) {
+  if (!request.image) return 0;
+  return static_cast<int64_t>(request.inference.inputs[request.image->index].tensor.byte_size());
+}
+
 // The request's rows of every output of the model, and three copies of the
 // rows it asked for (all of them when `all_asked`).
 int64_t OutputBytes(const ModelRequest& request, const inference::ModelConfig& config, bool all_asked) {
@@ -81,7 +88,7 @@ int64_t OutputBytes(const ModelRequest& request, const inference::ModelConfig& c
 
 int64_t InflightBytes(const ModelRequest& request, const ServableModel& model,
                       const std::vector<std::shared_ptr<ServableModel>>& members) {
-  const int64_t image_work = ImageWorkBytes(request, model.config());
+  const int64_t image_work = ImageWorkBytes(request, model.config()) + SentImageBytes(request);
   if (!model.is_ensemble()) {
     return image_work + 2 * InputBytes(request, model.config()) + OutputBytes(request, model.config(), false);
   }

@@ -4,7 +4,8 @@
 //
 // What is counted, for each model the request runs on:
 //   - the decoding of its images: the largest image's decoded and resized
-//     pixels (images are decoded one after another);
+//     pixels (images are decoded one after another), or the tensor sent to
+//     be cropped;
 //   - its input tensors as the batcher receives them (images x crops rows
 //     for the image input), twice: a batch of several requests stacks them
 //     into one tensor;
