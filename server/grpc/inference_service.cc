@@ -13,7 +13,6 @@
 #include "server/grpc/infer_request_decoder.h"
 #include "server/grpc/infer_response_encoder.h"
 #include "server/orchestration/ensemble_runner.h"
-#include "server/orchestration/fan_in.h"
 #include "server/orchestration/image_limits.h"
 #include "server/orchestration/request_cost.h"
 #include "server/orchestration/request_runner.h"
