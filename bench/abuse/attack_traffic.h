@@ -44,8 +44,8 @@ class CallTally {
 
 struct ClosedLoop {
   int concurrency = 1;
-  absl::Time end;              // no call starts after it
-  int64_t max_requests = 0;    // nor after this many
+  absl::Time end;                                // no call starts after it
+  int64_t max_requests = 0;                      // nor after this many
   absl::Duration call_slack = absl::Seconds(2);  // each call's deadline is end + this
 
   static ClosedLoop Of(int concurrency, absl::Time end, int64_t max_requests);

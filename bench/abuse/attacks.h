@@ -26,13 +26,13 @@
 namespace convoy::abuse {
 
 struct AttackEnv {
-  std::string target;         // host:port of the server
+  std::string target;           // host:port of the server
   std::string cobatch_feature;  // the intermediate output of lenet5-fmnist-cobatch
-  absl::Time end;             // no request starts after it
-  int64_t max_requests = 0;   // nor beyond this many
-  CallTally tally;            // what the attacker got back
-  int64_t wrong = 0;          // answers that differ from the same request served alone
-  std::string note;           // anything else worth printing
+  absl::Time end;               // no request starts after it
+  int64_t max_requests = 0;     // nor beyond this many
+  CallTally tally;              // what the attacker got back
+  int64_t wrong = 0;            // answers that differ from the same request served alone
+  std::string note;             // anything else worth printing
 };
 
 struct Attack {

@@ -1,6 +1,8 @@
 // Attacks through encoded images: co-batching requests that want different
 // outputs, memory and CPU amplification by multi-crop and resizing, and a
 // flood of small images.
+#include "bench/abuse/image_attacks.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -10,7 +12,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "bench/abuse/attacks.h"
-#include "bench/abuse/image_attacks.h"
 #include "bench/abuse/png_encode.h"
 
 namespace convoy::abuse {
@@ -135,8 +136,9 @@ absl::Status Flood(AttackEnv& env, int concurrency,
   const int64_t per_client = env.max_requests / clients;
   for (auto& client : owned) {
     threads.emplace_back([&env, &client, concurrency, request, per_client] {
-      SendClosedLoop(*client, ClosedLoop::Of(concurrency, env.end, per_client),
-                     [&request](int64_t) { return request; }, nullptr, env.tally, nullptr);
+      SendClosedLoop(
+          *client, ClosedLoop::Of(concurrency, env.end, per_client),
+          [&request](int64_t) { return request; }, nullptr, env.tally, nullptr);
     });
   }
   for (std::thread& t : threads) t.join();
@@ -159,8 +161,8 @@ absl::Status RunLegitimateMulticrop(AttackEnv& env) {
 
 absl::Status RunResizeBomb(AttackEnv& env) {
   const std::string png = FlatPng(4, 3900, 128);
-  env.note = absl::StrFormat("8 concurrent: 32 copies of a %d-byte 4x3900 PNG, resnet18 (resize 256)",
-                             png.size());
+  env.note = absl::StrFormat(
+      "8 concurrent: 32 copies of a %d-byte 4x3900 PNG, resnet18 (resize 256)", png.size());
   return Flood(env, 8, ImageRequest("resnet18", Repeat(png, 32), 0, {}));
 }
 

@@ -1,10 +1,10 @@
 #include "bench/abuse/latency_probe.h"
 
+#include <grpcpp/client_context.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
-
-#include <grpcpp/client_context.h>
 
 namespace convoy::abuse {
 
@@ -64,7 +64,8 @@ std::unique_ptr<ProbeResult> LatencyProbe::Stop() {
   delete stop_;
   stop_ = nullptr;
   absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
+  mu_.Await(absl::Condition(
+      +[](int* n) { return *n == 0; }, &in_flight_));
   return std::move(result_);
 }
 
@@ -97,29 +98,30 @@ void LatencyProbe::SendHealth() {
   auto* call = new Call;
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
   call->sent = absl::Now();
-  health_->async()->Check(&call->context, &call->request, &call->response,
-                          [this, call](grpc::Status status) {
-                            const double ms = absl::ToDoubleMilliseconds(absl::Now() - call->sent);
-                            absl::Status result = client::FromGrpcStatus(status);
-                            if (result.ok() && call->response.status() !=
-                                                   grpc::health::v1::HealthCheckResponse::SERVING) {
-                              result = absl::UnavailableError("health: not SERVING");
-                            }
-                            delete call;
-                            {
-                              absl::MutexLock lock(&mu_);
-                              result_->health_calls.Add(result);
-                              if (result.ok()) result_->health_ms.push_back(ms);
-                            }
-                            CallDone();
-                          });
+  health_->async()->Check(
+      &call->context, &call->request, &call->response, [this, call](grpc::Status status) {
+        const double ms = absl::ToDoubleMilliseconds(absl::Now() - call->sent);
+        absl::Status result = client::FromGrpcStatus(status);
+        if (result.ok() &&
+            call->response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+          result = absl::UnavailableError("health: not SERVING");
+        }
+        delete call;
+        {
+          absl::MutexLock lock(&mu_);
+          result_->health_calls.Add(result);
+          if (result.ok()) result_->health_ms.push_back(ms);
+        }
+        CallDone();
+      });
 }
 
 void LatencyProbe::SendInfer(int64_t tick) {
   const int k = static_cast<int>(tick % options_.distinct_inputs);
   const absl::Time sent = absl::Now();
   infer_client_->AsyncInfer(
-      requests_[k], [this, k, sent](absl::Status status, inference::ModelInferResponse response) {
+      requests_[k],
+      [this, k, sent](absl::Status status, inference::ModelInferResponse response) {
         const double ms = absl::ToDoubleMilliseconds(absl::Now() - sent);
         absl::StatusOr<client::Fp32Output> output =
             status.ok() ? client::GetFp32Output(response, options_.output)
@@ -137,7 +139,8 @@ void LatencyProbe::SendInfer(int64_t tick) {
             } else {
               double diff = 0;
               for (size_t i = 0; i < reference.size(); ++i) {
-                diff = std::max(diff, static_cast<double>(std::fabs(reference[i] - output->values[i])));
+                diff = std::max(diff,
+                                static_cast<double>(std::fabs(reference[i] - output->values[i])));
                 if (std::isnan(output->values[i])) diff = INFINITY;
               }
               result_->max_abs_diff = std::max(result_->max_abs_diff, diff);

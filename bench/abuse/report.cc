@@ -83,6 +83,11 @@ std::string FormatTable(const Targets& targets, const Baseline& baseline,
   std::string out = absl::StrFormat(
       "unloaded probe: health p50 %s ms, p99 %s ms; lenet5-fmnist p50 %s ms, p99 %s ms (%d "
       "calls, %d failed, %d wrong); server peak RSS %.0f MiB\n"
+      "RSS0: the server's RSS as the attack starts (what earlier ones left); peakRSS: VmHWM "
+      "from then until the server is idle again; CPU: server seconds over the same span, cliCPU: "
+      "this client's (attacker and probe, on the same "
+      "cores); the "
+      "probe's failed calls count as infinitely slow\n"
       "targets: peak RSS <= %.0f MiB (max-inflight-bytes + %.0f MiB); health p99 < %.0f ms; "
       "well-formed p99 <= %.1fx unloaded; server alive; 0 wrong answers\n\n",
       Ms(baseline.health.p50_ms), Ms(baseline.health.p99_ms), Ms(baseline.infer.p50_ms),
@@ -90,16 +95,18 @@ std::string FormatTable(const Targets& targets, const Baseline& baseline,
       baseline.wrong, baseline.peak_rss_bytes / kMiB,
       (targets.max_inflight_bytes + targets.rss_slack_bytes) / kMiB, targets.rss_slack_bytes / kMiB,
       targets.health_p99_ms, targets.latency_ratio);
-  absl::StrAppendFormat(&out, "%-20s %8s %6s %13s %15s %6s %7s %5s %5s | %-4s %-4s %-4s %-5s %-5s\n",
-                        "attack", "peakRSS", "CPU", "health", "well-formed", "ratio", "probe",
-                        "wrong", "alive", "RSS", "HLTH", "LAT", "CRASH", "WRONG");
-  absl::StrAppendFormat(&out, "%-20s %8s %6s %13s %15s %6s %7s %5s %5s |\n", "", "MiB", "s",
-                        "p50/p99 ms", "p50/p99 ms", "p99", "failed", "", "");
+  absl::StrAppendFormat(
+      &out, "%-20s %7s %8s %6s %6s %13s %15s %6s %7s %5s %5s | %-4s %-4s %-4s %-5s %-5s\n",
+      "attack", "RSS0", "peakRSS", "CPU", "cliCPU", "health", "well-formed", "ratio", "probe",
+      "wrong", "alive", "RSS", "HLTH", "LAT", "CRASH", "WRONG");
+  absl::StrAppendFormat(&out, "%-20s %7s %8s %6s %6s %13s %15s %6s %7s %5s %5s |\n", "", "MiB",
+                        "MiB", "s", "s", "p50/p99 ms", "p50/p99 ms", "p99", "failed", "", "");
   for (const AttackFigures& a : attacks) {
     absl::StrAppendFormat(
-        &out, "%-20s %8.0f %6.1f %13s %15s %6s %7d %5d %5s | %-4s %-4s %-4s %-5s %-5s\n", a.name,
-        a.peak_rss_bytes / kMiB, a.cpu_seconds,
-        absl::StrCat(Ms(a.health.p50_ms), "/", Ms(a.health.p99_ms)),
+        &out,
+        "%-20s %7.0f %8.0f %6.1f %6.1f %13s %15s %6s %7d %5d %5s | %-4s %-4s %-4s %-5s %-5s\n",
+        a.name, a.rss_before_bytes / kMiB, a.peak_rss_bytes / kMiB, a.cpu_seconds,
+        a.client_cpu_seconds, absl::StrCat(Ms(a.health.p50_ms), "/", Ms(a.health.p99_ms)),
         absl::StrCat(Ms(a.infer.p50_ms), "/", Ms(a.infer.p99_ms)),
         std::isinf(a.latency_ratio) ? "inf" : absl::StrFormat("%.2f", a.latency_ratio),
         a.infer.failed + a.health.failed, a.wrong, a.alive ? "yes" : "NO", PassFail(a.rss_ok),
@@ -107,9 +114,9 @@ std::string FormatTable(const Targets& targets, const Baseline& baseline,
   }
   out += "\nwhat each attacker sent and got back (count by status, one message each):\n";
   for (const AttackFigures& a : attacks) {
-    absl::StrAppendFormat(&out, "- %s: %s\n    got: %s; server RSS after %.0f MiB, drained in %.1f s\n",
-                          a.name, a.note, Counts(a.attacker), a.rss_after_bytes / kMiB,
-                          a.drain_seconds);
+    absl::StrAppendFormat(
+        &out, "- %s: %s\n    got: %s; server RSS after %.0f MiB, drained in %.1f s\n", a.name,
+        a.note, Counts(a.attacker), a.rss_after_bytes / kMiB, a.drain_seconds);
     if (!a.error.empty()) absl::StrAppendFormat(&out, "    ATTACK ERROR: %s\n", a.error);
     for (const auto& [name, entry] : a.attacker) {
       if (entry.sample.empty()) continue;
@@ -137,15 +144,16 @@ std::string FormatJson(const std::string& cpu_model, const Targets& targets,
   for (const AttackFigures& a : attacks) {
     rows.push_back(absl::StrFormat(
         "    {\"name\": %s, \"description\": %s, \"note\": %s, \"error\": %s, "
-        "\"peak_rss_mib\": %.1f, \"rss_after_mib\": %.1f, \"cpu_seconds\": %.2f, "
+        "\"rss_before_mib\": %.1f, \"peak_rss_mib\": %.1f, \"rss_after_mib\": %.1f, "
+        "\"cpu_seconds\": %.2f, \"client_cpu_seconds\": %.2f, "
         "\"drain_seconds\": %.2f, \"attacker\": %s, \"health\": %s, \"infer\": %s, "
         "\"p99_ratio\": %s, \"wrong\": %d, \"inexact\": %d, \"alive\": %s, "
         "\"pass\": {\"rss\": %v, \"health\": %v, \"latency\": %v, \"crash\": %v, \"wrong\": %v}}",
         JsonString(a.name), JsonString(a.description), JsonString(a.note), JsonString(a.error),
-        a.peak_rss_bytes / kMiB, a.rss_after_bytes / kMiB, a.cpu_seconds, a.drain_seconds,
-        JsonEntries(a.attacker), JsonProbe(a.health), JsonProbe(a.infer),
-        JsonNumber(a.latency_ratio), a.wrong, a.inexact, a.alive ? "true" : "false", a.rss_ok,
-        a.health_ok, a.latency_ok, a.alive, a.wrong_ok));
+        a.rss_before_bytes / kMiB, a.peak_rss_bytes / kMiB, a.rss_after_bytes / kMiB, a.cpu_seconds,
+        a.client_cpu_seconds, a.drain_seconds, JsonEntries(a.attacker), JsonProbe(a.health),
+        JsonProbe(a.infer), JsonNumber(a.latency_ratio), a.wrong, a.inexact,
+        a.alive ? "true" : "false", a.rss_ok, a.health_ok, a.latency_ok, a.alive, a.wrong_ok));
   }
   return absl::StrFormat(
       "{\n  \"date\": %s,\n  \"cpu\": %s,\n  \"max_inflight_bytes\": %d,\n"

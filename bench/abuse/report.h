@@ -35,11 +35,13 @@ struct AttackFigures {
   std::string name;
   std::string description;
   std::string note;
-  std::string error;  // the attack could not run as built, if not empty
+  std::string error;             // the attack could not run as built, if not empty
+  int64_t rss_before_bytes = 0;  // held from earlier attacks (allocator, plan caches)
   int64_t peak_rss_bytes = 0;
-  int64_t rss_after_bytes = 0;  // once the server is idle again
-  double cpu_seconds = 0;       // from the attack's start until idle again
-  double drain_seconds = 0;     // after the attack's end until idle again
+  int64_t rss_after_bytes = 0;    // once the server is idle again
+  double cpu_seconds = 0;         // from the attack's start until idle again
+  double client_cpu_seconds = 0;  // the attacker's and the probe's, over the same span
+  double drain_seconds = 0;       // after the attack's end until idle again
   std::map<std::string, CallTally::Entry> attacker;
   ProbeFigures health;
   ProbeFigures infer;

@@ -41,7 +41,8 @@ absl::Status ServerProcess::ResetPeakRss() {
   std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
   out << "5";
   out.close();
-  if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write /proc/", pid_, "/clear_refs"));
+  if (!out)
+    return absl::PermissionDeniedError(absl::StrCat("cannot write /proc/", pid_, "/clear_refs"));
   return absl::OkStatus();
 }
 

@@ -46,9 +46,9 @@ absl::Status RunHugeDeclaredShape(AttackEnv& env) {
   auto whole = RawRequest("resnet18-dyn", {32, 3, 4096, 4096}, 64);
   auto client = NewOwnConnectionClient(env.target, 300);
   if (!client.ok()) return client.status();
-  SendClosedLoop(**client, ClosedLoop::Of(16, env.end, env.max_requests),
-                 [&](int64_t i) { return i % 2 == 0 ? cropped : whole; }, nullptr, env.tally,
-                 nullptr);
+  SendClosedLoop(
+      **client, ClosedLoop::Of(16, env.end, env.max_requests),
+      [&](int64_t i) { return i % 2 == 0 ? cropped : whole; }, nullptr, env.tally, nullptr);
   return absl::OkStatus();
 }
 
@@ -59,14 +59,16 @@ absl::Status RunMaxMessageMismatch(AttackEnv& env) {
 
 absl::Status RunMaxMessageCropped(AttackEnv& env) {
   env.note = "4 concurrent: valid FP32 [1,3,2240,2240] (60.2 MB), resnet18 centre-crops to 224";
-  return Flood(env, 4, RawRequest("resnet18", {1, 3, kLargeSide, kLargeSide},
-                                  3 * kLargeSide * kLargeSide * sizeof(float)));
+  return Flood(env, 4,
+               RawRequest("resnet18", {1, 3, kLargeSide, kLargeSide},
+                          3 * kLargeSide * kLargeSide * sizeof(float)));
 }
 
 absl::Status RunMaxMessageFullSize(AttackEnv& env) {
   env.note = "2 concurrent: valid FP32 [1,3,2240,2240] (60.2 MB), resnet18-dyn runs it whole";
-  return Flood(env, 2, RawRequest("resnet18-dyn", {1, 3, kLargeSide, kLargeSide},
-                                  3 * kLargeSide * kLargeSide * sizeof(float)));
+  return Flood(env, 2,
+               RawRequest("resnet18-dyn", {1, 3, kLargeSide, kLargeSide},
+                          3 * kLargeSide * kLargeSide * sizeof(float)));
 }
 
 absl::Status RunSlowloris(AttackEnv& env) {
@@ -149,9 +151,10 @@ absl::Status RunShapeFlood(AttackEnv& env) {
         return RawRequest("resnet18-dyn", {1, 3, h, w}, 3 * h * w * sizeof(float));
       },
       nullptr, env.tally, nullptr);
-  env.note = absl::StrFormat("2 concurrent: FP32 [1,3,H,W], H and W in 64..160, resnet18-dyn; %d "
-                             "requests, each a new shape",
-                             std::min<int64_t>(env.tally.total(), kSides * kSides));
+  env.note = absl::StrFormat(
+      "2 concurrent: FP32 [1,3,H,W], H and W in 64..160, resnet18-dyn; %d "
+      "requests, each a new shape",
+      std::min<int64_t>(env.tally.total(), kSides * kSides));
   return absl::OkStatus();
 }
 
