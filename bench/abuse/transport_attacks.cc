@@ -52,9 +52,11 @@ absl::Status RunHugeDeclaredShape(AttackEnv& env) {
   return absl::OkStatus();
 }
 
-absl::Status RunMaxMessageMismatch(AttackEnv& env) {
-  env.note = "4 concurrent: 60 MiB raw contents declared as FP32 [32,3,4096,4096], resnet18";
-  return Flood(env, 4, RawRequest("resnet18", {32, 3, 4096, 4096}, kSixtyMegabytes));
+absl::Status RunMaxMessageMismatch(AttackEnv& env, int concurrency) {
+  env.note = absl::StrFormat(
+      "%d concurrent: 60 MiB raw contents declared as FP32 [32,3,4096,4096], resnet18",
+      concurrency);
+  return Flood(env, concurrency, RawRequest("resnet18", {32, 3, 4096, 4096}, kSixtyMegabytes));
 }
 
 absl::Status RunMaxMessageCropped(AttackEnv& env) {

@@ -11,8 +11,10 @@ namespace convoy::abuse {
 
 // FP32 [32, 3, 4096, 4096] (6 GB declared) carrying 64 bytes.
 absl::Status RunHugeDeclaredShape(AttackEnv& env);
-// ~60 MB of raw contents whose shape does not match them.
-absl::Status RunMaxMessageMismatch(AttackEnv& env);
+// ~60 MB of raw contents whose shape does not match them, `concurrency`
+// at a time: a message is held whole before it can be refused, and before
+// the byte budget sees it.
+absl::Status RunMaxMessageMismatch(AttackEnv& env, int concurrency);
 // ~60 MB valid FP32 [1, 3, 2240, 2240]: centre-cropped by resnet18, run
 // whole by resnet18-dyn.
 absl::Status RunMaxMessageCropped(AttackEnv& env);
