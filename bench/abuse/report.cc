@@ -38,8 +38,10 @@ std::string JsonEntries(const std::map<std::string, CallTally::Entry>& entries) 
 
 std::string JsonProbe(const ProbeFigures& p) {
   return absl::StrFormat(
-      "{\"p50_ms\": %s, \"p99_ms\": %s, \"ok\": %d, \"failed\": %d, \"failures\": %s}",
-      JsonNumber(p.p50_ms), JsonNumber(p.p99_ms), p.ok, p.failed, JsonEntries(p.failures));
+      "{\"p50_ms\": %s, \"p99_ms\": %s, \"max_ms\": %s, \"ok\": %d, \"failed\": %d, \"failures\": "
+      "%s}",
+      JsonNumber(p.p50_ms), JsonNumber(p.p99_ms), JsonNumber(p.max_ms), p.ok, p.failed,
+      JsonEntries(p.failures));
 }
 
 }  // namespace
@@ -54,6 +56,7 @@ ProbeFigures Summarize(const std::vector<double>& ok_ms, const CallTally& calls)
     all.insert(all.end(), entry.count, std::numeric_limits<double>::infinity());
   }
   figures.ok = static_cast<int64_t>(ok_ms.size());
+  if (!ok_ms.empty()) figures.max_ms = *std::max_element(ok_ms.begin(), ok_ms.end());
   if (all.empty()) {
     figures.p50_ms = figures.p99_ms = std::numeric_limits<double>::infinity();
     return figures;
@@ -114,9 +117,11 @@ std::string FormatTable(const Targets& targets, const Baseline& baseline,
   }
   out += "\nwhat each attacker sent and got back (count by status, one message each):\n";
   for (const AttackFigures& a : attacks) {
-    absl::StrAppendFormat(
-        &out, "- %s: %s\n    got: %s; server RSS after %.0f MiB, drained in %.1f s\n", a.name,
-        a.note, Counts(a.attacker), a.rss_after_bytes / kMiB, a.drain_seconds);
+    absl::StrAppendFormat(&out,
+                          "- %s: %s\n    got: %s; server RSS after %.0f MiB, drained in %.1f s; "
+                          "probe's slowest: health %s ms, inference %s ms\n",
+                          a.name, a.note, Counts(a.attacker), a.rss_after_bytes / kMiB,
+                          a.drain_seconds, Ms(a.health.max_ms), Ms(a.infer.max_ms));
     if (!a.error.empty()) absl::StrAppendFormat(&out, "    ATTACK ERROR: %s\n", a.error);
     for (const auto& [name, entry] : a.attacker) {
       if (entry.sample.empty()) continue;

@@ -25,6 +25,7 @@ struct Targets {
 struct ProbeFigures {
   double p50_ms = 0;
   double p99_ms = 0;
+  double max_ms = 0;  // the slowest successful call: one stall shows here
   int64_t ok = 0;
   int64_t failed = 0;
   std::map<std::string, CallTally::Entry> failures;  // by status code
