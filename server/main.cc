@@ -60,6 +60,9 @@ ABSL_FLAG(int64_t, max_inflight_bytes, 0,
           "Bytes all inference requests in flight may hold together (tensors, decoded images, crops, "
           "outputs); a request that would exceed it gets RESOURCE_EXHAUSTED before anything is "
           "allocated. 0 = a third of the cgroup memory limit, or of the machine's memory.");
+ABSL_FLAG(int64_t, grpc_memory_bytes, 0,
+          "Memory gRPC may use for connections and messages being received, before the byte budget "
+          "can count them; under pressure new calls are refused. 0 = --max-inflight-bytes, at least 256 MiB.");
 ABSL_FLAG(int64_t, max_image_bytes, int64_t{16} << 20, "Largest encoded image (JPEG or PNG) accepted, in bytes.");
 ABSL_FLAG(int64_t, max_image_pixels, int64_t{4096} * 4096, "Largest image accepted, in decoded pixels.");
 ABSL_FLAG(int64_t, max_image_request_pixels, int64_t{1} << 27,
@@ -140,6 +143,10 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   options.max_inflight_bytes = absl::GetFlag(FLAGS_max_inflight_bytes);
   if (options.max_inflight_bytes < 0) {
     return absl::InvalidArgumentError("--max-inflight-bytes must be >= 0 (0 = derived from the memory limit)");
+  }
+  options.grpc_memory_bytes = absl::GetFlag(FLAGS_grpc_memory_bytes);
+  if (options.grpc_memory_bytes < 0) {
+    return absl::InvalidArgumentError("--grpc-memory-bytes must be >= 0 (0 = derived from --max-inflight-bytes)");
   }
   ImageLimits& images = options.image_limits;
   images.decode.max_encoded_bytes = absl::GetFlag(FLAGS_max_image_bytes);

@@ -48,10 +48,15 @@ MemoryReservation& MemoryReservation::operator=(MemoryReservation&& other) noexc
   return *this;
 }
 
-void MemoryReservation::Grow(int64_t more) {
-  if (budget_ == nullptr || more <= 0) return;
-  budget_->Add(more);
-  bytes_ += more;
+absl::Status MemoryReservation::ResizeTo(int64_t total) {
+  if (budget_ == nullptr || total == bytes_) return absl::OkStatus();
+  if (total < bytes_) {
+    budget_->Return(bytes_ - total);
+  } else if (absl::Status taken = budget_->Take(total - bytes_, bytes_); !taken.ok()) {
+    return taken;
+  }
+  bytes_ = total;
+  return absl::OkStatus();
 }
 
 void MemoryReservation::Release() {
@@ -61,21 +66,27 @@ void MemoryReservation::Release() {
 }
 
 absl::StatusOr<MemoryReservation> MemoryBudget::Reserve(int64_t bytes) {
-  if (bytes > limit_) {
+  if (absl::Status taken = Take(bytes, 0); !taken.ok()) return taken;
+  return MemoryReservation(this, bytes);
+}
+
+absl::Status MemoryBudget::Take(int64_t bytes, int64_t held) {
+  const int64_t needed = held + bytes;
+  if (needed > limit_) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "the request needs ", bytes, " bytes in flight (its tensors, decoded images, crops and outputs), "
-        "more than the server's whole budget of ", limit_, " bytes (--max-inflight-bytes); send fewer "
-        "or smaller items per request"));
+        "the request needs ", needed, " bytes in flight (its message, tensors, decoded images, crops and "
+        "outputs), more than the server's whole budget of ", limit_, " bytes (--max-inflight-bytes); send "
+        "fewer or smaller items per request"));
   }
   int64_t used = in_use_.load(std::memory_order_relaxed);
   do {
     if (used + bytes > limit_) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "the request needs ", bytes, " bytes in flight but only ", std::max<int64_t>(0, limit_ - used),
+          "the request needs ", needed, " bytes in flight but only ", std::max<int64_t>(0, limit_ - used + held),
           " of the server's budget of ", limit_, " bytes (--max-inflight-bytes) are free; retry later"));
     }
   } while (!in_use_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
-  return MemoryReservation(this, bytes);
+  return absl::OkStatus();
 }
 
 int64_t DefaultInflightBytes() {

@@ -12,10 +12,8 @@
 // it (request_cost.h works that out), and Reserve() either grants all of it
 // or refuses at once with RESOURCE_EXHAUSTED, naming the budget; the
 // reservation is released when the request's last response byte has been
-// handed to the transport. The bytes a request turns out to hold beyond its
-// estimate (an output whose size the config leaves open) are added with
-// Grow(), which never refuses: the memory exists by then, and counting it
-// makes the next requests wait instead.
+// handed to the transport. A request reserves the size of its message before
+// it is parsed, and resizes that to its whole cost (ResizeTo) once decoded.
 //
 //   MemoryBudget budget(2 << 30);
 //   ASSIGN_OR_RETURN(MemoryReservation held, budget.Reserve(cost));
@@ -48,8 +46,11 @@ class MemoryReservation {
   ~MemoryReservation() { Release(); }
 
   int64_t bytes() const { return bytes_; }
-  // Counts `more` bytes too, whatever the budget has left (see above).
-  void Grow(int64_t more);
+  // Holds `total` bytes from now on. More than it holds is reserved as by
+  // MemoryBudget::Reserve, and refused the same way (the reservation is
+  // then unchanged); less returns the difference. What a request holds is
+  // known in steps: its message before parsing, everything once decoded.
+  absl::Status ResizeTo(int64_t total);
   void Release();
 
  private:
@@ -79,7 +80,9 @@ class MemoryBudget {
  private:
   friend class MemoryReservation;
   void Return(int64_t bytes) { in_use_.fetch_sub(bytes, std::memory_order_relaxed); }
-  void Add(int64_t bytes) { in_use_.fetch_add(bytes, std::memory_order_relaxed); }
+  // Adds `bytes` to what is in use if they fit, else the refusal. `held`:
+  // what the caller holds already, for the message.
+  absl::Status Take(int64_t bytes, int64_t held);
 
   const int64_t limit_;
   std::atomic<int64_t> in_use_{0};

@@ -200,11 +200,11 @@ absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::Re
   return members;
 }
 
-absl::StatusOr<MemoryReservation> InferenceService::Admit(ModelRequest* request, const ServableModel& model,
-                                                          const std::vector<std::shared_ptr<ServableModel>>& members,
-                                                          int64_t wire_bytes) {
+absl::Status InferenceService::Admit(ModelRequest* request, const ServableModel& model,
+                                     const std::vector<std::shared_ptr<ServableModel>>& members, int64_t wire_bytes,
+                                     MemoryReservation* memory) {
   CONVOY_SERVER_RETURN_IF_ERROR(CheckImageWork(request, model.config(), ImageLimitsFor(image_limits_, model.config())));
-  return budget_.Reserve(wire_bytes + InflightBytes(*request, model, members));
+  return memory->ResizeTo(wire_bytes + InflightBytes(*request, model, members));
 }
 
 grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerContext* ctx,
@@ -226,12 +226,22 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   };
   grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
   const size_t size = bytes.Length();
+  // While it is parsed the message is held twice, by gRPC and parsed:
+  // counted before the copy is made, so that large messages arriving
+  // together are refused, not parsed.
+  absl::StatusOr<MemoryReservation> parse_bytes = budget_.Reserve(2 * static_cast<int64_t>(size));
+  if (!parse_bytes.ok()) {
+    const_cast<grpc::ByteBuffer*>(wire_request)->Clear();
+    return answer_now(parse_bytes.status(), "", RequestKind::kSingle);
+  }
+  reactor->memory = *std::move(parse_bytes);
   const bool parsed =
       grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, &reactor->request).ok();
   // The parsed message holds the request from here on: release gRPC's copy
   // of its bytes now rather than when the call ends. (gRPC hands the buffer
   // to this handler and does not read it again.)
   const_cast<grpc::ByteBuffer*>(wire_request)->Clear();
+  reactor->memory.ResizeTo(static_cast<int64_t>(size)).IgnoreError();  // Smaller: never refused.
   if (!parsed) {
     return answer_now(absl::InvalidArgumentError(absl::StrCat(
                           "the request (", size, " bytes) is not a valid inference.ModelInferRequest message")),
@@ -262,10 +272,9 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   }
   // Before anything is decoded or allocated for it: what its images and
   // its bytes in flight will cost.
-  absl::StatusOr<MemoryReservation> admitted =
-      Admit(&decoded->request, *model, members, static_cast<int64_t>(request->ByteSizeLong()));
-  if (!admitted.ok()) return refuse(admitted.status());
-  reactor->memory = *std::move(admitted);
+  absl::Status admitted =
+      Admit(&decoded->request, *model, members, static_cast<int64_t>(request->ByteSizeLong()), &reactor->memory);
+  if (!admitted.ok()) return refuse(admitted);
 
   const RequestKind kind = model->is_ensemble()        ? RequestKind::kEnsemble
                            : decoded->request.crops > 1 ? RequestKind::kMulticrop

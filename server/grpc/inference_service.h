@@ -19,11 +19,13 @@
 // one worker per model instance, the OpenMP team of each worker, and the
 // repository control thread.
 //
-// Admission. A request is refused before anything is decoded or allocated
-// for it when its images exceed ImageLimits (INVALID_ARGUMENT) or the bytes
-// it would hold in flight (request_cost.h) do not fit in what is left of
-// max_inflight_bytes (RESOURCE_EXHAUSTED); its reservation is released when
-// its answer has been sent.
+// Admission. The size of a request's message is reserved from the byte
+// budget before it is parsed; once decoded, the request is refused before
+// anything else is decoded or allocated for it when its images exceed
+// ImageLimits (INVALID_ARGUMENT) or the bytes it would hold in flight
+// (request_cost.h) do not fit in what is left of max_inflight_bytes
+// (RESOURCE_EXHAUSTED); its reservation is released when its answer has
+// been sent.
 //
 // Thread-safety: all handlers may run concurrently.
 #ifndef CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
@@ -142,11 +144,12 @@ class InferenceService final
   // member that is not served.
   absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ServableModel& ensemble) const;
 
-  // Checks the request's image work and reserves the bytes it will hold in
-  // flight, the `wire_bytes` of its message included.
-  absl::StatusOr<MemoryReservation> Admit(ModelRequest* request, const ServableModel& model,
-                                          const std::vector<std::shared_ptr<ServableModel>>& members,
-                                          int64_t wire_bytes);
+  // Checks the request's image work and grows `memory` (which holds its
+  // message's size since before parsing) to the bytes it will hold in
+  // flight, the `wire_bytes` still in its message included.
+  absl::Status Admit(ModelRequest* request, const ServableModel& model,
+                     const std::vector<std::shared_ptr<ServableModel>>& members, int64_t wire_bytes,
+                     MemoryReservation* memory);
 
   // Every ModelInfer calls RequestBegan first and RequestEnded once gRPC is
   // done with it (its answer sent, or the call cancelled).

@@ -1,5 +1,7 @@
 #include "server/grpc/server.h"
 
+#include <grpcpp/resource_quota.h>
+
 #include "server/core/memory_budget.h"
 #include "server/orchestration/work_pool.h"
 
@@ -95,6 +97,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.AddListeningPort(address, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(-1);
+  // Messages are received whole before the service sees them, so the byte
+  // budget cannot count them yet: gRPC's own quota bounds what connections
+  // and messages being received hold together (beyond it, gRPC reads less).
+  const int64_t grpc_memory = options.grpc_memory_bytes > 0
+                                  ? options.grpc_memory_bytes
+                                  : std::max(service_options.max_inflight_bytes, int64_t{256} << 20);
+  builder.SetResourceQuota(grpc::ResourceQuota("convoy-transport").Resize(static_cast<size_t>(grpc_memory)));
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
   // would start and silently share its traffic; it must fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

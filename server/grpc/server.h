@@ -43,6 +43,12 @@ struct ServerOptions {
   // Largest request accepted, in bytes; gRPC answers RESOURCE_EXHAUSTED
   // above it. 64 MiB holds a batch of 32 images of 3x512x512 floats.
   int max_receive_message_bytes = 64 << 20;
+  // Memory gRPC's transport may use for connections and messages being
+  // received (grpc::ResourceQuota): messages are received whole before the
+  // service can count them against max_inflight_bytes. Under pressure gRPC
+  // refuses new calls (RST_STREAM, ENHANCE_YOUR_CALM) rather than grow.
+  // 0 = the byte budget, or 256 MiB if that is less.
+  int64_t grpc_memory_bytes = 0;
   // Ready (ServerReady, health "") only while every wanted model is ready,
   // as Triton's --strict-readiness; false: ready whenever serving.
   bool strict_readiness = true;

@@ -54,6 +54,24 @@ TEST(MemoryBudgetTest, ReservationsReturnTheirBytesOnceWhenDestroyedOrMoved) {
   EXPECT_EQ(budget.in_use(), 0);
 }
 
+TEST(MemoryBudgetTest, AReservationResizesInStepsAndAFailedGrowthChangesNothing) {
+  MemoryBudget budget(1000);
+  MemoryReservation message = *budget.Reserve(400);  // Before parsing: twice the message.
+  MemoryReservation other = *budget.Reserve(300);
+  ASSERT_TRUE(message.ResizeTo(200).ok());  // Parsed: once.
+  EXPECT_EQ(budget.in_use(), 500);
+  ASSERT_TRUE(message.ResizeTo(700).ok());  // Decoded: everything it will hold.
+  EXPECT_EQ(budget.in_use(), 1000);
+  const absl::Status refused = message.ResizeTo(701);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("needs 701 bytes in flight but only 700"));
+  EXPECT_EQ(message.bytes(), 700);
+  EXPECT_EQ(budget.in_use(), 1000);
+  other.Release();
+  EXPECT_THAT(message.ResizeTo(1001).message(), HasSubstr("more than the server's whole budget"));
+  EXPECT_TRUE(message.ResizeTo(1000).ok());
+}
+
 TEST(MemoryBudgetTest, ConcurrentReservationsNeverExceedTheLimit) {
   MemoryBudget budget(10'000);
   std::atomic<int64_t> peak{0};
