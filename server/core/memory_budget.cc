@@ -78,12 +78,14 @@ absl::Status MemoryBudget::Take(int64_t bytes, int64_t held) {
         "outputs), more than the server's whole budget of ", limit_, " bytes (--max-inflight-bytes); send "
         "fewer or smaller items per request"));
   }
+  const int64_t ceiling = needed <= kept_for_small_ / 64 ? limit_ : limit_ - kept_for_small_;
   int64_t used = in_use_.load(std::memory_order_relaxed);
   do {
-    if (used + bytes > limit_) {
+    if (used + bytes > ceiling) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "the request needs ", needed, " bytes in flight but only ", std::max<int64_t>(0, limit_ - used + held),
-          " of the server's budget of ", limit_, " bytes (--max-inflight-bytes) are free; retry later"));
+          "the request needs ", needed, " bytes in flight but only ", std::max<int64_t>(0, ceiling - used + held),
+          " of the server's budget of ", limit_, " bytes (--max-inflight-bytes) are free", 
+          ceiling < limit_ ? " for a request of its size" : "", "; retry later"));
     }
   } while (!in_use_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
   return absl::OkStatus();

@@ -63,18 +63,25 @@ class MemoryReservation {
 
 class MemoryBudget {
  public:
-  // REQUIRES: limit_bytes > 0.
-  explicit MemoryBudget(int64_t limit_bytes) : limit_(limit_bytes) {}
+  // `kept_for_small` bytes of the budget are kept for small requests, of
+  // at most kept_for_small / 64 bytes: clients filling the budget with large
+  // requests then do not shut out everyone else's small ones. The server
+  // keeps limit / 16 (64 MiB of 1 GiB, for requests up to 1 MiB).
+  // REQUIRES: limit_bytes > 0, 0 <= kept_for_small < limit_bytes.
+  explicit MemoryBudget(int64_t limit_bytes, int64_t kept_for_small = 0)
+      : limit_(limit_bytes), kept_for_small_(kept_for_small) {}
   MemoryBudget(const MemoryBudget&) = delete;
   MemoryBudget& operator=(const MemoryBudget&) = delete;
 
   // All of `bytes` (>= 0), or RESOURCE_EXHAUSTED when they do not fit in
-  // what is free now. The message says how much the request needs, how much
+  // what is free now (for a request that is not small: what is free beyond
+  // the share kept for small ones). The message says how much the request needs, how much
   // is free and the limit, and whether a retry can help (not when the
   // request alone needs more than the whole budget).
   absl::StatusOr<MemoryReservation> Reserve(int64_t bytes);
 
   int64_t limit() const { return limit_; }
+
   int64_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
  private:
@@ -85,6 +92,7 @@ class MemoryBudget {
   absl::Status Take(int64_t bytes, int64_t held);
 
   const int64_t limit_;
+  const int64_t kept_for_small_;
   std::atomic<int64_t> in_use_{0};
 };
 

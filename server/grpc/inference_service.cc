@@ -96,7 +96,7 @@ InferenceService::InferenceService(ModelManager* manager, ServerMetrics* metrics
       admin_token_(options.admin_token),
       image_limits_(options.image_limits),
       request_log_(options.access_log),
-      budget_(options.max_inflight_bytes),
+      budget_(options.max_inflight_bytes, options.max_inflight_bytes / 16),
       image_pool_(std::move(image_pool)) {}
 
 grpc::ServerUnaryReactor* InferenceService::ServerLive(grpc::CallbackServerContext* ctx,

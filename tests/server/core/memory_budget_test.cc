@@ -28,6 +28,28 @@ TEST(MemoryBudgetTest, GrantsWhatFitsAndRefusesTheRestBeforeHandingAnythingOut) 
   EXPECT_TRUE(budget.Reserve(400).ok());
 }
 
+TEST(MemoryBudgetTest, LargeRequestsLeaveAShareOfTheBudgetToSmallOnes) {
+  MemoryBudget budget(1 << 20, 1 << 16);  // 64 KiB kept for requests of up to 1 KiB.
+  std::vector<MemoryReservation> large;
+  while (true) {
+    absl::StatusOr<MemoryReservation> more = budget.Reserve(100'000);
+    if (!more.ok()) {
+      EXPECT_THAT(more.status().message(), HasSubstr("are free for a request of its size; retry later"));
+      break;
+    }
+    large.push_back(*std::move(more));
+  }
+  EXPECT_LE(budget.in_use(), (1 << 20) - (1 << 16));
+  std::vector<MemoryReservation> small;
+  while (true) {
+    absl::StatusOr<MemoryReservation> more = budget.Reserve(1000);
+    if (!more.ok()) break;
+    small.push_back(*std::move(more));
+  }
+  EXPECT_GE(small.size(), 64u);  // The kept share, and what the large left.
+  EXPECT_LE(budget.in_use(), 1 << 20);
+}
+
 TEST(MemoryBudgetTest, ARequestLargerThanTheWholeBudgetIsToldRetryingCannotHelp) {
   MemoryBudget budget(1000);
   absl::StatusOr<MemoryReservation> huge = budget.Reserve(5000);
