@@ -10,7 +10,7 @@
 # liveness, PASS/FAIL per target) and writes the same figures as JSON.
 #
 #   bench/abuse.sh [--max-inflight-bytes N] [--plan-cache-mb N] [--duration S]
-#                  [--attacks NAME,...] [--json FILE]
+#                  [--attacks NAME,...] [--json FILE] [--server-flag FLAG ...]
 #
 # Needs a build (tools/build.sh, plus `ninja -C build convoy-abuse` when the
 # build predates it) and the zoo (tools/make_zoo.py; or CONVOY_ZOO_DIR). The
@@ -23,6 +23,7 @@ plan_cache_mb=512
 duration=10
 attacks=all
 json=build/abuse.json
+server_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --max-inflight-bytes) max_inflight_bytes=$2; shift 2 ;;
@@ -30,7 +31,8 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --attacks) attacks=$2; shift 2 ;;
     --json) json=$2; shift 2 ;;
-    *) echo "usage: $0 [--max-inflight-bytes N] [--plan-cache-mb N] [--duration S] [--attacks LIST] [--json FILE]" >&2; exit 2 ;;
+    --server-flag) server_flags+=("$2"); shift 2 ;;
+    *) echo "usage: $0 [--max-inflight-bytes N] [--plan-cache-mb N] [--duration S] [--attacks LIST] [--json FILE] [--server-flag FLAG ...]" >&2; exit 2 ;;
   esac
 done
 build=${CONVOY_BUILD:-build}
@@ -92,7 +94,7 @@ grep -q "$feature" "$models/lenet5-fmnist-cobatch/config.pbtxt" || {
 # Explicit control mode, so the reload attack may call RepositoryModelLoad.
 "$build/server/convoy-server" --model-repository "$models" --address 127.0.0.1 \
   --grpc-port 0 --metrics-port 0 --model-control-mode explicit --load-model '*' \
-  --max-inflight-bytes "$max_inflight_bytes" --plan-cache-mb "$plan_cache_mb" \
+  --max-inflight-bytes "$max_inflight_bytes" --plan-cache-mb "$plan_cache_mb" ${server_flags[@]+"${server_flags[@]}"} \
   2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1200); do
