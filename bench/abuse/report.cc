@@ -18,6 +18,8 @@ namespace {
 constexpr double kMiB = 1 << 20;
 
 std::string Ms(double ms) { return std::isinf(ms) ? "inf" : absl::StrFormat("%.1f", ms); }
+const char* Bool(bool b) { return b ? "true" : "false"; }
+
 std::string JsonNumber(double x) { return std::isfinite(x) ? absl::StrFormat("%.6g", x) : "null"; }
 std::string PassFail(bool ok) { return ok ? "PASS" : "FAIL"; }
 
@@ -153,12 +155,12 @@ std::string FormatJson(const std::string& cpu_model, const Targets& targets,
         "\"cpu_seconds\": %.2f, \"client_cpu_seconds\": %.2f, "
         "\"drain_seconds\": %.2f, \"attacker\": %s, \"health\": %s, \"infer\": %s, "
         "\"p99_ratio\": %s, \"wrong\": %d, \"inexact\": %d, \"alive\": %s, "
-        "\"pass\": {\"rss\": %v, \"health\": %v, \"latency\": %v, \"crash\": %v, \"wrong\": %v}}",
+        "\"pass\": {\"rss\": %s, \"health\": %s, \"latency\": %s, \"crash\": %s, \"wrong\": %s}}",
         JsonString(a.name), JsonString(a.description), JsonString(a.note), JsonString(a.error),
         a.rss_before_bytes / kMiB, a.peak_rss_bytes / kMiB, a.rss_after_bytes / kMiB, a.cpu_seconds,
         a.client_cpu_seconds, a.drain_seconds, JsonEntries(a.attacker), JsonProbe(a.health),
         JsonProbe(a.infer), JsonNumber(a.latency_ratio), a.wrong, a.inexact,
-        a.alive ? "true" : "false", a.rss_ok, a.health_ok, a.latency_ok, a.alive, a.wrong_ok));
+        Bool(a.alive), Bool(a.rss_ok), Bool(a.health_ok), Bool(a.latency_ok), Bool(a.alive), Bool(a.wrong_ok)));
   }
   return absl::StrFormat(
       "{\n  \"date\": %s,\n  \"cpu\": %s,\n  \"max_inflight_bytes\": %d,\n"
