@@ -1,8 +1,10 @@
 // libFuzzer target: any byte string given to DecodeImage must give an image
 // or an InvalidArgument, never a crash, a hang or a sanitizer report, in
 // either colour space. An image that decodes must have the promised shape,
-// and must then preprocess (resize, pad, ten crops, normalise) into finite
-// floats or be refused with InvalidArgument.
+// and the size ReadImageSize read from its headers (what a server admits it
+// by), and must then preprocess (resize, pad, ten crops, normalise) into
+// finite floats or be refused with InvalidArgument. A header ReadImageSize
+// refuses must not decode.
 //
 // The same bytes are also read as a small raw image and a preprocessing
 // spec (sizes, padding, crop, count), so that resizing and cropping meet
@@ -84,12 +86,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_encoded_bytes = 1 << 20;
   limits.max_pixels = 1 << 20;
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const absl::StatusOr<convoy::ImageSize> header = convoy::ReadImageSize(bytes, limits);
+  if (!header.ok() && !IsExpectedError(header.status())) std::abort();
   for (convoy::ColorSpace color : {convoy::ColorSpace::kGray, convoy::ColorSpace::kRgb}) {
     absl::StatusOr<convoy::Image> image = convoy::DecodeImage(bytes, color, limits);
     if (!image.ok()) {
       if (!IsExpectedError(image.status())) std::abort();
       continue;
     }
+    if (!header.ok() || header->height != image->height || header->width != image->width) std::abort();
     const int channels = color == convoy::ColorSpace::kGray ? 1 : 3;
     if (image->channels != channels || image->height <= 0 || image->width <= 0 ||
         int64_t{image->height} * image->width > limits.max_pixels ||
