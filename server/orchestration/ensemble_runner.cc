@@ -190,8 +190,8 @@ void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
   };
   auto job = std::make_shared<Job>(Job{std::move(ensemble), std::move(members), std::move(request), received,
                                        services.limits.decode, std::move(done)});
-  RunOnPool(
-      services.pool,
+  RunImageWork(
+      job->request, services,
       [job] {
         if (absl::Status wanted = StillWanted(job->request.inference); !wanted.ok()) {
           job->done(std::move(wanted), FailedResult(job->received));

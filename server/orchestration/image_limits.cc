@@ -43,7 +43,11 @@ absl::Status CheckImageWork(ModelRequest* request, const inference::ModelConfig&
                                       " per request (preprocessing.max_request_crops, --max-request-crops)"));
   }
   std::vector<absl::string_view>& encoded = request->image->encoded;
-  if (encoded.empty()) return absl::OkStatus();
+  if (encoded.empty()) {
+    const Shape& sent = request->inference.inputs[request->image->index].tensor.shape();
+    request->image->work_pixels = NumElements(sent) / std::max<int64_t>(1, sent.size() > 1 ? sent[1] : 1);
+    return absl::OkStatus();
+  }
   const PreprocessSpec spec = PreprocessSpecFromConfig(config);
   std::vector<ImageSize>& sizes = request->image->sizes;
   sizes.clear();
@@ -75,6 +79,7 @@ absl::Status CheckImageWork(ModelRequest* request, const inference::ModelConfig&
     }
     sizes.push_back(*size);
   }
+  request->image->work_pixels = pixels;
   return absl::OkStatus();
 }
 

@@ -44,9 +44,10 @@ struct ImageLimits {
 // `server`, with the overrides of config's preprocessing section.
 ImageLimits ImageLimitsFor(const ImageLimits& server, const inference::ModelConfig& config);
 
-// Checks `request`'s image work against `limits` and, for encoded images,
-// records each image's decoded size in request->image->sizes (what the
-// request's memory cost is counted with). Reads headers only.
+// Checks `request`'s image work against `limits` and records what it is:
+// for encoded images each image's decoded size in request->image->sizes
+// (what the request's memory cost is counted with), and the pixels the
+// work touches in request->image->work_pixels. Reads headers only.
 // REQUIRES: request decoded for `config` (DecodeInferRequest).
 absl::Status CheckImageWork(ModelRequest* request, const inference::ModelConfig& config,
                             const ImageLimits& limits);

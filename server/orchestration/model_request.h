@@ -27,6 +27,9 @@ struct ImageInput {
   // The decoded size of each encoded image, read from its headers at
   // admission (CheckImageWork); empty until then.
   std::vector<ImageSize> sizes;
+  // Pixels building the input touches: decoded plus resized over the
+  // images, or the sent tensor's (set by CheckImageWork; 0 until then).
+  int64_t work_pixels = 0;
 };
 
 struct ModelRequest {

@@ -116,12 +116,13 @@ absl::Status StillWanted(const InferenceRequest& request) {
   return absl::OkStatus();
 }
 
-void RunOnPool(WorkPool* pool, std::function<void()> work, std::function<void(absl::Status)> refused) {
-  if (pool == nullptr) {
+void RunImageWork(const ModelRequest& request, const ImageServices& services, std::function<void()> work,
+                  std::function<void(absl::Status)> refused) {
+  if (services.pool == nullptr || request.image->work_pixels <= services.inline_pixels) {
     work();
     return;
   }
-  absl::Status submitted = pool->Submit(std::move(work));
+  absl::Status submitted = services.pool->Submit(std::move(work));
   if (!submitted.ok()) refused(std::move(submitted));
 }
 
@@ -140,8 +141,8 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
   };
   auto job = std::make_shared<Job>(
       Job{std::move(model), std::move(request), received, services.limits.decode, std::move(done)});
-  RunOnPool(
-      services.pool,
+  RunImageWork(
+      job->request, services,
       [job] {
         if (absl::Status wanted = StillWanted(job->request.inference); !wanted.ok()) {
           job->done(std::move(wanted), FailedResult(job->received));

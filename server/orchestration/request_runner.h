@@ -7,8 +7,9 @@
 //
 // A request without images or crops goes straight to the batcher and its
 // result is the batch's, unchanged (no copy). Images are decoded and
-// cropped on the image pool, never on the caller's thread, one chunk's
-// tensor at a time (no copy of the whole). With crops, the result holds new
+// cropped on the image pool, not on the caller's thread (except a few small
+// ones: ImageServices::inline_pixels), one chunk's tensor at a time (no copy
+// of the whole). With crops, the result holds new
 // tensors of N rows, one per output the request asked for, found by name in
 // each chunk's batch: the mean over each image's crops, where an output
 // holding class scores (HoldsClassScores) is averaged as probabilities
@@ -45,6 +46,12 @@ struct ImageServices {
   // Where images are decoded and cropped. Not owned; null = on the calling
   // thread (tools and tests).
   WorkPool* pool = nullptr;
+  // Image work of at most this many pixels (ImageInput::work_pixels) runs
+  // on the calling thread: for a few small images the hand-over to the
+  // pool costs more than the work (a 28 x 28 PNG decodes in microseconds).
+  // 2^16 pixels keep the caller busy for well under a millisecond.
+  // Negative: everything goes to the pool.
+  int64_t inline_pixels = int64_t{1} << 16;
 };
 
 void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request, absl::Time received,
@@ -63,9 +70,11 @@ void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
 // their clients are not decoded for nobody.
 absl::Status StillWanted(const InferenceRequest& request);
 
-// Runs `work` on `pool`, or inline when `pool` is null; when the pool
+// Runs `request`'s image work `work` on the pool, or inline when there is
+// none or the work is small (ImageServices::inline_pixels); when the pool
 // refuses, runs `refused` with its status instead.
-void RunOnPool(WorkPool* pool, std::function<void()> work, std::function<void(absl::Status)> refused);
+void RunImageWork(const ModelRequest& request, const ImageServices& services, std::function<void()> work,
+                  std::function<void(absl::Status)> refused);
 
 // Batch items `request` runs through the model: images x crops.
 inline int64_t ItemsOf(const ModelRequest& request) { return request.inference.batch_size * request.crops; }

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/orchestration/image_limits.h"
 #include "server/repository/model_config.h"
 #include "tests/engine/testing/test_images.h"
 #include "tests/server/testing/test_repository.h"
@@ -70,10 +71,11 @@ class RequestRunnerTest : public ::testing::Test {
     InferenceResult result;
   };
 
-  // Runs `request` and returns the future of its answer.
-  std::future<Answer> Run(ModelRequest request) {
+  // Runs `request` and returns the future of its answer. Its image work
+  // goes to the pool unless it is at most `inline_pixels`.
+  std::future<Answer> Run(ModelRequest request, int64_t inline_pixels = -1) {
     auto answer = std::make_shared<std::promise<Answer>>();
-    RunModelRequest(model_, std::move(request), absl::Now(), ImageServices{ImageLimits(), pool_.get()},
+    RunModelRequest(model_, std::move(request), absl::Now(), ImageServices{ImageLimits(), pool_.get(), inline_pixels},
                     [answer](absl::Status status, InferenceResult result) {
                       answer->set_value({std::move(status), std::this_thread::get_id(), std::move(result)});
                     });
@@ -99,6 +101,22 @@ TEST_F(RequestRunnerTest, ImagesAreDecodedOnThePoolNotOnTheCallersThread) {
   EXPECT_NE(got.thread, std::this_thread::get_id());
   ASSERT_NE(got.result.Output("logits"), nullptr);
   EXPECT_EQ(got.result.Output("logits")->shape(), (Shape{1, 16}));
+}
+
+TEST_F(RequestRunnerTest, AFewSmallImagesAreDecodedOnTheCallersThread) {
+  std::mt19937 rng(2);
+  ModelRequest request = ImageRequest(testing_images::EncodePng(testing_images::RandomImage(rng, 8, 8, 1)));
+  ASSERT_TRUE(CheckImageWork(&request, model_->config(), ImageLimits()).ok());
+  EXPECT_EQ(request.image->work_pixels, 64);
+  std::future<Answer> small = Run(request, 64);
+  // Decoded here, although the pool is busy: the request is already in
+  // the batcher, whose worker answers it.
+  EXPECT_EQ(small.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(small.get().status.ok());
+  std::future<Answer> larger = Run(std::move(request), 63);
+  EXPECT_EQ(larger.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  Release();
+  EXPECT_TRUE(larger.get().status.ok());
 }
 
 TEST_F(RequestRunnerTest, ARequestWhoseDeadlinePassedInThePoolIsNotDecoded) {
