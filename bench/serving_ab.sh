@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A/B of two convoy-server binaries on the serving path (docs/BENCHMARKS.md,
+# "Serving A/B"): both serve the zoo's lenet5 and lenet5-fmnist on loopback,
+# and convoy-loadgen loads them in turn, ROUNDS interleaved rounds of
+# SECONDS each: lenet5 FP32 tensors at concurrency 64, and Fashion-MNIST PNGs
+# (one per request) to lenet5-fmnist at concurrency 16. Prints each run's
+# requests/s and the medians.
+#
+#   bench/serving_ab.sh OLD_SERVER NEW_SERVER [ROUNDS] [SECONDS]   (3 rounds of 6 s)
+#
+# OLD_SERVER is typically a build of an earlier commit in a git worktree:
+#   git worktree add /tmp/old REV && cmake -S /tmp/old -B /tmp/old/build -G Ninja \
+#     -DCMAKE_BUILD_TYPE=RelWithDebInfo && ninja -C /tmp/old/build convoy-server
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { echo "usage: $0 OLD_SERVER NEW_SERVER [ROUNDS] [SECONDS]" >&2; exit 2; }
+old=$1 new=$2 rounds=${3:-3} seconds=${4:-6}
+loadgen=${CONVOY_BUILD:-build}/tools/convoy_loadgen/convoy-loadgen
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/models"
+cp -r zoo/models/lenet5 zoo/models/lenet5-fmnist "$work/models/"
+ports=()
+for binary in "$old" "$new"; do
+  log=$work/server${#ports[@]}.log
+  "$binary" --model-repository "$work/models" --address 127.0.0.1 --grpc-port 0 --metrics-port 0 \
+    >/dev/null 2>"$log" &
+  pids+=($!)
+  for _ in $(seq 300); do grep -q 'event=server_ready' "$log" && break; sleep 0.2; done
+  ports+=("$(sed -n 's/.*event=listening.* port=\([0-9]*\).*/\1/p' "$log" | head -n 1)")
+done
+for round in $(seq "$rounds"); do
+  for i in 0 1; do
+    label=$([ "$i" = 0 ] && echo old || echo new)
+    echo "$round $label tensor $("$loadgen" --json --server "127.0.0.1:${ports[$i]}" --model lenet5 \
+      --concurrency 64 --duration "$seconds" --warmup 2)"
+    echo "$round $label png $("$loadgen" --json --server "127.0.0.1:${ports[$i]}" --model lenet5-fmnist \
+      --dataset fashion-mnist-test --dataset_limit 200 --concurrency 16 --duration "$seconds" --warmup 2)"
+  done
+done | tee "$work/runs.txt"
+/usr/bin/python3 - "$work/runs.txt" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    round_, label, kind, text = line.split(" ", 3)
+    runs.setdefault((kind, label), []).append(json.loads(text)["requests_per_s"])
+for kind in ("tensor", "png"):
+    old, new = statistics.median(runs[(kind, "old")]), statistics.median(runs[(kind, "new")])
+    print(f"{kind}: old {old:.0f} req/s, new {new:.0f} req/s (medians), new/old {new / old:.3f}")
+PY
