@@ -193,10 +193,6 @@ void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
   RunImageWork(
       job->request, services,
       [job] {
-        if (absl::Status wanted = StillWanted(job->request.inference); !wanted.ok()) {
-          job->done(std::move(wanted), FailedResult(job->received));
-          return;
-        }
         const absl::Time started = absl::Now();
         ModelRequest& request = job->request;
         absl::StatusOr<Tensor> built = BuildImageInput(request, job->ensemble->config(), job->limits, 0,
@@ -211,7 +207,7 @@ void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
         FanOut(std::move(job->ensemble), std::move(job->members), request, job->received, &*built,
                absl::Now() - started, std::move(job->done));
       },
-      [job](absl::Status refused) { job->done(std::move(refused), FailedResult(job->received)); });
+      [job](absl::Status failed) { job->done(std::move(failed), FailedResult(job->received)); });
 }
 
 }  // namespace convoy::server

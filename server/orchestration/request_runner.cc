@@ -117,13 +117,21 @@ absl::Status StillWanted(const InferenceRequest& request) {
 }
 
 void RunImageWork(const ModelRequest& request, const ImageServices& services, std::function<void()> work,
-                  std::function<void(absl::Status)> refused) {
-  if (services.pool == nullptr || request.image->work_pixels <= services.inline_pixels) {
+                  std::function<void(absl::Status)> fail) {
+  // `request` lives as long as `work` (which owns it), and so as `checked`.
+  std::function<void()> checked = [inference = &request.inference, work = std::move(work), fail] {
+    if (absl::Status wanted = StillWanted(*inference); !wanted.ok()) {
+      fail(std::move(wanted));
+      return;
+    }
     work();
+  };
+  if (services.pool == nullptr || request.image->work_pixels <= services.inline_pixels) {
+    checked();
     return;
   }
-  absl::Status submitted = services.pool->Submit(std::move(work));
-  if (!submitted.ok()) refused(std::move(submitted));
+  absl::Status submitted = services.pool->Submit(std::move(checked));
+  if (!submitted.ok()) fail(std::move(submitted));
 }
 
 void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request, absl::Time received,
@@ -144,10 +152,6 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
   RunImageWork(
       job->request, services,
       [job] {
-        if (absl::Status wanted = StillWanted(job->request.inference); !wanted.ok()) {
-          job->done(std::move(wanted), FailedResult(job->received));
-          return;
-        }
         const absl::Time started = absl::Now();
         const int64_t images = job->request.inference.batch_size;
         const int64_t per_chunk = ImagesPerChunk(*job->model, job->request.crops);
@@ -164,7 +168,7 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
         RunChunks(std::move(job->model), std::move(job->request), std::move(chunks), job->received,
                   absl::Now() - started, std::move(job->done));
       },
-      [job](absl::Status refused) { job->done(std::move(refused), FailedResult(job->received)); });
+      [job](absl::Status failed) { job->done(std::move(failed), FailedResult(job->received)); });
 }
 
 void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request, const Tensor& built,

@@ -71,10 +71,12 @@ void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
 absl::Status StillWanted(const InferenceRequest& request);
 
 // Runs `request`'s image work `work` on the pool, or inline when there is
-// none or the work is small (ImageServices::inline_pixels); when the pool
-// refuses, runs `refused` with its status instead.
+// none or the work is small (ImageServices::inline_pixels). Runs `fail`
+// instead when the pool refuses, or when the client is no longer waiting
+// by the time the work would start (StillWanted). REQUIRES: `work` keeps
+// `request` alive.
 void RunImageWork(const ModelRequest& request, const ImageServices& services, std::function<void()> work,
-                  std::function<void(absl::Status)> refused);
+                  std::function<void(absl::Status)> fail);
 
 // Batch items `request` runs through the model: images x crops.
 inline int64_t ItemsOf(const ModelRequest& request) { return request.inference.batch_size * request.crops; }
