@@ -201,9 +201,9 @@ absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::Re
 }
 
 absl::Status InferenceService::Admit(ModelRequest* request, const ServableModel& model,
-                                     const std::vector<std::shared_ptr<ServableModel>>& members, int64_t wire_bytes,
-                                     MemoryReservation* memory) {
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckImageWork(request, model.config(), ImageLimitsFor(image_limits_, model.config())));
+                                     const std::vector<std::shared_ptr<ServableModel>>& members,
+                                     const ImageLimits& limits, int64_t wire_bytes, MemoryReservation* memory) {
+  CONVOY_SERVER_RETURN_IF_ERROR(CheckImageWork(request, model.config(), limits));
   return memory->ResizeTo(wire_bytes + InflightBytes(*request, model, members));
 }
 
@@ -270,10 +270,11 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
     if (!resolved.ok()) return refuse(resolved.status());
     members = *std::move(resolved);
   }
+  const ImageServices services{ImageLimitsFor(image_limits_, model->config()), image_pool_.get()};
   // Before anything is decoded or allocated for it: what its images and
   // its bytes in flight will cost.
-  absl::Status admitted =
-      Admit(&decoded->request, *model, members, static_cast<int64_t>(request->ByteSizeLong()), &reactor->memory);
+  absl::Status admitted = Admit(&decoded->request, *model, members, services.limits,
+                                static_cast<int64_t>(request->ByteSizeLong()), &reactor->memory);
   if (!admitted.ok()) return refuse(admitted);
 
   const RequestKind kind = model->is_ensemble()        ? RequestKind::kEnsemble
@@ -300,7 +301,6 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
     result = InferenceResult();  // The batch's outputs are encoded: let them go.
     reactor->Answer(status);
   };
-  const ImageServices services{ImageLimitsFor(image_limits_, model->config()), image_pool_.get()};
   if (model->is_ensemble()) {
     RunEnsembleRequest(model, std::move(members), std::move(decoded->request), received, services, std::move(done));
   } else {

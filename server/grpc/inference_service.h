@@ -144,12 +144,13 @@ class InferenceService final
   // member that is not served.
   absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ServableModel& ensemble) const;
 
-  // Checks the request's image work and grows `memory` (which holds its
-  // message's size since before parsing) to the bytes it will hold in
-  // flight, the `wire_bytes` still in its message included.
+  // Checks the request's image work against `limits` (the model's) and
+  // resizes `memory` (which holds its message's size since before parsing)
+  // to the bytes it will hold in flight, the `wire_bytes` still in its
+  // message included.
   absl::Status Admit(ModelRequest* request, const ServableModel& model,
-                     const std::vector<std::shared_ptr<ServableModel>>& members, int64_t wire_bytes,
-                     MemoryReservation* memory);
+                     const std::vector<std::shared_ptr<ServableModel>>& members, const ImageLimits& limits,
+                     int64_t wire_bytes, MemoryReservation* memory);
 
   // Every ModelInfer calls RequestBegan first and RequestEnded once gRPC is
   // done with it (its answer sent, or the call cancelled).

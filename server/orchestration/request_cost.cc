@@ -67,15 +67,17 @@ int64_t SentImageBytes(const ModelRequest& request) {
   return static_cast<int64_t>(request.inference.inputs[request.image->index].tensor.byte_size());
 }
 
-// The request's rows of every output of the model, and three copies of the
-// rows it asked for (all of them when `all_asked`).
-int64_t OutputBytes(const ModelRequest& request, const inference::ModelConfig& config, bool all_asked) {
+// The request's rows of every output of a model that runs it in batches
+// (`batched`), and three copies of the rows it asked for (all of them when
+// `all_asked`).
+int64_t OutputBytes(const ModelRequest& request, const inference::ModelConfig& config, bool batched,
+                    bool all_asked) {
   const int64_t variable = LargestInputRow(request);
   const int64_t items = request.inference.batch_size * request.crops;
   int64_t bytes = 0;
   for (const inference::ModelOutput& output : config.output()) {
     const int64_t row = Product(output.dims(), variable) * kFloatBytes;
-    bytes += items * row;
+    if (batched) bytes += items * row;
     const auto& asked = request.inference.output_names;
     if (all_asked || std::find(asked.begin(), asked.end(), output.name()) != asked.end()) {
       bytes += 3 * request.inference.batch_size * row;
@@ -90,13 +92,16 @@ int64_t InflightBytes(const ModelRequest& request, const ServableModel& model,
                       const std::vector<std::shared_ptr<ServableModel>>& members) {
   const int64_t image_work = ImageWorkBytes(request, model.config()) + SentImageBytes(request);
   if (!model.is_ensemble()) {
-    return image_work + 2 * InputBytes(request, model.config()) + OutputBytes(request, model.config(), false);
+    return image_work + 2 * InputBytes(request, model.config()) +
+           OutputBytes(request, model.config(), /*batched=*/true, /*all_asked=*/false);
   }
   // Built once, copied to each member, which may stack it and ask for all
   // of its outputs; then the members' class scores are combined.
-  int64_t bytes = image_work + InputBytes(request, model.config()) + OutputBytes(request, model.config(), false);
+  int64_t bytes = image_work + InputBytes(request, model.config()) +
+                  OutputBytes(request, model.config(), /*batched=*/false, /*all_asked=*/false);
   for (const std::shared_ptr<ServableModel>& member : members) {
-    bytes += 2 * InputBytes(request, member->config()) + OutputBytes(request, member->config(), true);
+    bytes += 2 * InputBytes(request, member->config()) +
+             OutputBytes(request, member->config(), /*batched=*/true, /*all_asked=*/true);
   }
   return bytes;
 }

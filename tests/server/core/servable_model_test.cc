@@ -19,17 +19,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::OnnxBuilder;
+using testing::LoadVersion1;
 using testing::TestRepository;
-
-// Loads version 1 of `name` with config.pbtxt if there is one.
-absl::StatusOr<std::shared_ptr<ServableModel>> LoadVersion1(const TestRepository& repository,
-                                                            const std::string& name) {
-  std::optional<inference::ModelConfig> config;
-  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(repository.root() + "/" + name);
-  if (file.ok()) config = file->config;
-  else if (!absl::IsNotFound(file.status())) return file.status();
-  return ServableModel::Load(repository.root() + "/" + name, 1, config, ServableOptions());
-}
 
 // y = Relu(x) for x [1, 4]: a graph whose batch dimension is fixed.
 std::string FixedBatchModelOnnx() {

@@ -121,6 +121,7 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
   ASSERT_EQ(m.count("convoy_inflight_bytes"), 1u);
   EXPECT_EQ(m["convoy_inflight_bytes"], 0);
   EXPECT_GE(m["convoy_inflight_bytes_limit"], 256 << 20);
+  ASSERT_EQ(m.count("convoy_image_queue_depth"), 1u);
   EXPECT_EQ(m["convoy_image_queue_depth"], 0);
 
   // The deadline expired in the queue, which ModelStatistics also shows.

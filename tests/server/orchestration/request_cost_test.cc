@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/repository/model_config.h"
 #include "tests/server/testing/test_repository.h"
 
 namespace convoy::server {
@@ -28,15 +27,6 @@ preprocessing { resize_shorter_side: 12 }
 constexpr int64_t kCrop = 8 * 8 * 4;       // Bytes of one crop.
 constexpr int64_t kRow = 16 * 4 + 64 * 4;  // Bytes of one item's outputs.
 
-std::shared_ptr<ServableModel> Load(const TestRepository& repository) {
-  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(repository.root() + "/three");
-  EXPECT_TRUE(file.ok()) << file.status();
-  absl::StatusOr<std::shared_ptr<ServableModel>> model =
-      ServableModel::Load(repository.root() + "/three", 1, file->config, ServableOptions());
-  EXPECT_TRUE(model.ok()) << model.status();
-  return model.ok() ? *model : nullptr;
-}
-
 ModelRequest Images(int64_t images, int64_t crops, int height, int width) {
   ModelRequest request;
   request.inference.batch_size = images;
@@ -53,8 +43,9 @@ class RequestCostTest : public ::testing::Test {
   void SetUp() override {
     repository_.WriteFile("three/config.pbtxt", kConfig);
     repository_.WriteFile("three/1/model.onnx", testing::ThreeOutputImageModelOnnx());
-    model_ = Load(repository_);
-    ASSERT_NE(model_, nullptr);
+    absl::StatusOr<std::shared_ptr<ServableModel>> model = testing::LoadVersion1(repository_, "three");
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = *std::move(model);
   }
 
   TestRepository repository_;

@@ -12,7 +12,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/orchestration/image_limits.h"
-#include "server/repository/model_config.h"
 #include "tests/engine/testing/test_images.h"
 #include "tests/server/testing/test_repository.h"
 
@@ -34,10 +33,7 @@ class RequestRunnerTest : public ::testing::Test {
   void SetUp() override {
     repository_.WriteFile("three/config.pbtxt", kConfig);
     repository_.WriteFile("three/1/model.onnx", testing::ThreeOutputImageModelOnnx());
-    absl::StatusOr<ModelConfigFile> file = ReadModelConfig(repository_.root() + "/three");
-    ASSERT_TRUE(file.ok()) << file.status();
-    absl::StatusOr<std::shared_ptr<ServableModel>> model =
-        ServableModel::Load(repository_.root() + "/three", 1, file->config, ServableOptions());
+    absl::StatusOr<std::shared_ptr<ServableModel>> model = testing::LoadVersion1(repository_, "three");
     ASSERT_TRUE(model.ok()) << model.status();
     model_ = *std::move(model);
     pool_ = *WorkPool::Create({"test", 1, 16});

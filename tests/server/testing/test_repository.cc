@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/api/tensor.h"
+#include "server/repository/model_config.h"
 #include "tests/engine/testing/onnx_builder.h"
 
 namespace convoy::testing {
@@ -81,6 +83,19 @@ std::string ScaleModelConfig(const std::string& name, const std::string& extra) 
   return absl::StrCat("name: \"", name, "\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 8\n",
                       "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n",
                       "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n", extra);
+}
+
+absl::StatusOr<std::shared_ptr<server::ServableModel>> LoadVersion1(const TestRepository& repository,
+                                                                     const std::string& name) {
+  const std::string dir = repository.root() + "/" + name;
+  std::optional<inference::ModelConfig> config;
+  absl::StatusOr<server::ModelConfigFile> file = server::ReadModelConfig(dir);
+  if (file.ok()) {
+    config = file->config;
+  } else if (!absl::IsNotFound(file.status())) {
+    return file.status();
+  }
+  return server::ServableModel::Load(dir, 1, config, server::ServableOptions());
 }
 
 std::string ZooDir() {

@@ -4,8 +4,12 @@
 #ifndef CONVOY_TESTS_SERVER_TESTING_TEST_REPOSITORY_H_
 #define CONVOY_TESTS_SERVER_TESTING_TEST_REPOSITORY_H_
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/core/servable_model.h"
 
 namespace convoy::testing {
 
@@ -42,6 +46,11 @@ std::string ScaleModelConfig(const std::string& name, const std::string& extra =
 // intermediate value, not a graph output), "logits" = Flatten(MaxPool 2x2
 // of doubled) [N, 16], "shifted" = x + 1.
 std::string ThreeOutputImageModelOnnx();
+
+// Version 1 of model `name` of `repository`, loaded as the server loads it:
+// with its config.pbtxt, or a config derived from the graph without one.
+absl::StatusOr<std::shared_ptr<server::ServableModel>> LoadVersion1(const TestRepository& repository,
+                                                                     const std::string& name);
 
 // Zoo directory (CONVOY_ZOO_DIR), or empty when the zoo was not made.
 std::string ZooDir();
