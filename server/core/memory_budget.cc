@@ -88,6 +88,10 @@ absl::Status MemoryBudget::Take(int64_t bytes, int64_t held) {
           ceiling < limit_ ? " for a request of its size" : "", "; retry later"));
     }
   } while (!in_use_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  int64_t peak = peak_.load(std::memory_order_relaxed);
+  while (peak < used + bytes &&
+         !peak_.compare_exchange_weak(peak, used + bytes, std::memory_order_relaxed)) {
+  }
   return absl::OkStatus();
 }
 

@@ -84,6 +84,10 @@ class MemoryBudget {
 
   int64_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
+  // The most held at once since the last call (or since construction), and
+  // starts the next span at what is held now. HeapTrimmer reads it.
+  int64_t TakePeak() { return peak_.exchange(in_use(), std::memory_order_relaxed); }
+
  private:
   friend class MemoryReservation;
   void Return(int64_t bytes) { in_use_.fetch_sub(bytes, std::memory_order_relaxed); }
@@ -94,6 +98,7 @@ class MemoryBudget {
   const int64_t limit_;
   const int64_t kept_for_small_;
   std::atomic<int64_t> in_use_{0};
+  std::atomic<int64_t> peak_{0};
 };
 
 // The default budget: a third of the memory this process may use, which is

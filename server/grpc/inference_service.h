@@ -102,6 +102,7 @@ class InferenceService final
   // Bytes held by the requests in flight now, and their budget.
   int64_t inflight_bytes() const { return budget_.in_use(); }
   int64_t inflight_bytes_limit() const { return budget_.limit(); }
+  MemoryBudget& budget() { return budget_; }
   // Requests whose images wait for the image pool.
   int64_t image_queue_depth() const { return image_pool_ ? image_pool_->queued() : 0; }
   bool ready() const { return accepting_ && (!strict_readiness_ || manager_->AllReady()); }

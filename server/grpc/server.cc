@@ -2,6 +2,7 @@
 
 #include <grpcpp/resource_quota.h>
 
+#include "server/core/heap_trimmer.h"
 #include "server/core/memory_budget.h"
 #include "server/orchestration/work_pool.h"
 
@@ -77,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (!image_pool.ok()) return image_pool.status();
   server->service_ = std::make_unique<InferenceService>(server->manager_.get(), server->metrics_.get(),
                                                         service_options, *std::move(image_pool));
+  server->heap_trimmer_ = std::make_unique<HeapTrimmer>(&server->service_->budget(), HeapTrimmer::Options{});
   if (options.allow_metrics) {
     const std::string metrics_address = options.metrics_address.empty() ? options.address : options.metrics_address;
     ModelManager* models = server->manager_.get();

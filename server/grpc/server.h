@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "server/core/heap_trimmer.h"
 #include "server/core/model_manager.h"
 #include "server/grpc/inference_service.h"
 #include "server/grpc/tls_credentials.h"
@@ -108,6 +109,8 @@ class Server {
   std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<InferenceService> service_;
+  // Returns what bursts of large requests leave in the allocator.
+  std::unique_ptr<HeapTrimmer> heap_trimmer_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
