@@ -18,6 +18,7 @@
 # Exit status: 0 every target met, 3 some target missed, other: error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 max_inflight_bytes=$((1 << 30))
 plan_cache_mb=512
 duration=10
@@ -45,8 +46,7 @@ for m in lenet5-fmnist resnet18; do
   [ -f "$zoo/$m/config.pbtxt" ] || { echo "$0: $zoo/$m missing; run tools/make_zoo.py or set CONVOY_ZOO_DIR" >&2; exit 2; }
 done
 work=$(mktemp -d)
-server_pid=
-trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'server_stop_all; rm -rf "$work"' EXIT
 
 # The repository (bench/abuse/attacks.h says what each model is for).
 models=$work/models
@@ -92,18 +92,12 @@ grep -q "$feature" "$models/lenet5-fmnist-cobatch/config.pbtxt" || {
   echo "$0: could not add $feature to lenet5-fmnist-cobatch's config" >&2; exit 1; }
 
 # Explicit control mode, so the reload attack may call RepositoryModelLoad.
-"$build/server/convoy-server" --model-repository "$models" --address 127.0.0.1 \
-  --grpc-port 0 --metrics-port 0 --model-control-mode explicit --load-model '*' \
-  --max-inflight-bytes "$max_inflight_bytes" --plan-cache-mb "$plan_cache_mb" ${server_flags[@]+"${server_flags[@]}"} \
-  2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 1200); do
-  grep -q 'event=server_ready' "$work/server.log" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-port=$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
-[ -n "$port" ] || { echo "$0: server did not start" >&2; tail "$work/server.log" >&2; exit 1; }
+server_start "$work/server.log" "$build/server/convoy-server" --model-repository "$models" \
+  --model-control-mode explicit --load-model '*' \
+  --max-inflight-bytes "$max_inflight_bytes" --plan-cache-mb "$plan_cache_mb" ${server_flags[@]+"${server_flags[@]}"}
+server_pid=$(server_pid "$work/server.log")
+server_wait_ready "$work/server.log"
+port=$(server_port "$work/server.log")
 
 echo "abuse benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
 echo "convoy-server --max-inflight-bytes $max_inflight_bytes --plan-cache-mb $plan_cache_mb (pid $server_pid, port $port); $duration s per attack"
@@ -115,8 +109,7 @@ status=0
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "SERVER DIED; its last log lines:"
   tail -20 "$work/server.log"
-  wait "$server_pid" || echo "exit status $?"
-  server_pid=
+  server_stop "$work/server.log" || echo "exit status $?"
 fi
 grep -E 'level=(error|fatal)|event=(crash|fatal)' "$work/server.log" | tail -5 || true
 echo "JSON: $json"

@@ -16,25 +16,20 @@
 # listens on 127.0.0.1 only and is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 rounds=${1:-3}
 seconds=${2:-5}
 build=${CONVOY_BUILD:-build}
 loadgen=$build/tools/convoy_loadgen/convoy-loadgen
 work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'server_stop_all; rm -rf "$work"' EXIT
 
 members=(lenet5-fmnist lenet5-fmnist-seed1 lenet5-fmnist-seed2)
 mkdir -p "$work/models"
 for model in resnet18 fmnist-ensemble "${members[@]}"; do cp -r "zoo/models/$model" "$work/models/"; done
-"$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 \
-  --grpc-port 0 --metrics-port 0 2>"$work/server.log" &
-pids+=($!)
-for _ in $(seq 600); do
-  grep -q 'event=server_ready' "$work/server.log" && break
-  sleep 0.1
-done
-server=127.0.0.1:$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$work/server.log")
+server_start "$work/server.log" "$build/server/convoy-server" --model-repository "$work/models"
+server_wait_ready "$work/server.log"
+server=127.0.0.1:$(server_port "$work/server.log")
 
 run() {  # label, then convoy-loadgen flags; appends one JSON line per run
   local label=$1

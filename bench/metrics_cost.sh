@@ -8,41 +8,36 @@
 #   bench/metrics_cost.sh [ROUNDS] [SECONDS]    (default 5 rounds of 10 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 rounds=${1:-5}
 seconds=${2:-10}
 build=${CONVOY_BUILD:-build}
 loadgen=$build/tools/convoy_loadgen/convoy-loadgen
 work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'server_stop_all; rm -rf "$work"' EXIT
 
 mkdir -p "$work/models"
 cp -r zoo/models/lenet5 "$work/models/"
-for variant in on off; do
-  flags=(--metrics-port 0)
-  [ "$variant" = off ] && flags=(--allow-metrics=false)
-  "$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 --grpc-port 0 \
-    "${flags[@]}" 2>"$work/$variant.log" &
-  pids+=($!)
-done
-for variant in on off; do
-  for _ in $(seq 600); do
-    grep -q 'event=server_ready' "$work/$variant.log" && break
-    sleep 0.1
-  done
-done
-port() { sed -n "s/.*event=$2 .*port=\([0-9]*\).*/\1/p" "$work/$1.log"; }
-metrics_port=$(port on metrics_listening)
+server_start "$work/on.log" "$build/server/convoy-server" --model-repository "$work/models"
+server_start "$work/off.log" "$build/server/convoy-server" --model-repository "$work/models" \
+  --allow-metrics=false
+for variant in on off; do server_wait_ready "$work/$variant.log"; done
 # A scraper for the whole run, once a second.
-(while true; do /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1]).read()" \
-   "http://127.0.0.1:$metrics_port/metrics" >/dev/null 2>&1 || true; sleep 1; done) &
-pids+=($!)
+scrape_every_second() {  # URL
+  while true; do
+    /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1]).read()" "$1" \
+      >/dev/null 2>&1 || true
+    sleep 1
+  done
+}
+server_spawn "$work/scraper.log" scrape_every_second \
+  "http://127.0.0.1:$(server_port "$work/on.log" metrics_listening)/metrics"
 
 for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
   for variant in on off; do
     printf '{"label": "%s", "result": %s}\n' "$variant" \
-      "$("$loadgen" --json --server "127.0.0.1:$(port "$variant" listening)" --model lenet5 \
+      "$("$loadgen" --json --server "127.0.0.1:$(server_port "$work/$variant.log")" --model lenet5 \
           --concurrency 64 --duration "$seconds" --warmup 3)" >>"$work/results.jsonl"
   done
 done

@@ -17,14 +17,14 @@
 # listen on 127.0.0.1 only and are stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 rounds=${1:-3}
 seconds=${2:-10}
 build=${CONVOY_BUILD:-build}
 loadgen=$build/tools/convoy_loadgen/convoy-loadgen
 infer=$build/tools/convoy_infer/convoy-infer
 work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'server_stop_all; rm -rf "$work"' EXIT
 
 # The repository: resnet50 and lenet5 as in the zoo (dynamic batching on),
 # resnet50 with the two tuned configs, and lenet5 without dynamic batching.
@@ -40,22 +40,13 @@ cp -r zoo/models/lenet5 "$work/models/lenet5-unbatched"
 sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
   zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
 
-"$build/server/convoy-server" --model-repository "$work/models" --address 127.0.0.1 \
-  --grpc-port 0 --metrics-port 0 2>"$work/server.log" &
-pids+=($!)
-"$build/bench/echo-server" --model lenet5 --input-shape 1,32,32 --output-shape 10 \
-  >"$work/echo.out" &
-pids+=($!)
-for _ in $(seq 300); do
-  grep -q '^port=' "$work/echo.out" && break
-  sleep 0.1
-done
-echo_port=$(sed -n 's/^port=//p' "$work/echo.out")
-for _ in $(seq 600); do
-  grep -q 'event=server_ready' "$work/server.log" && break
-  sleep 0.1
-done
-server=127.0.0.1:$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$work/server.log")
+server_start "$work/server.log" "$build/server/convoy-server" --model-repository "$work/models"
+# echo-server listens on 127.0.0.1 only and prints the port it was given.
+server_spawn "$work/echo.log" "$build/bench/echo-server" --model lenet5 --input-shape 1,32,32 --output-shape 10
+server_wait_for "$work/echo.log" '^port='
+echo_port=$(sed -n 's/^port=//p' "$work/echo.log")
+server_wait_ready "$work/server.log"
+server=127.0.0.1:$(server_port "$work/server.log")
 
 run() {  # label, then convoy-loadgen flags; appends one JSON line per run
   local label=$1

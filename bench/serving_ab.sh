@@ -13,22 +13,20 @@
 #     -DCMAKE_BUILD_TYPE=RelWithDebInfo && ninja -C /tmp/old/build convoy-server
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 [ $# -ge 2 ] || { echo "usage: $0 OLD_SERVER NEW_SERVER [ROUNDS] [SECONDS]" >&2; exit 2; }
 old=$1 new=$2 rounds=${3:-3} seconds=${4:-6}
 loadgen=${CONVOY_BUILD:-build}/tools/convoy_loadgen/convoy-loadgen
 work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'server_stop_all; rm -rf "$work"' EXIT
 mkdir -p "$work/models"
 cp -r zoo/models/lenet5 zoo/models/lenet5-fmnist "$work/models/"
 ports=()
 for binary in "$old" "$new"; do
   log=$work/server${#ports[@]}.log
-  "$binary" --model-repository "$work/models" --address 127.0.0.1 --grpc-port 0 --metrics-port 0 \
-    >/dev/null 2>"$log" &
-  pids+=($!)
-  for _ in $(seq 300); do grep -q 'event=server_ready' "$log" && break; sleep 0.2; done
-  ports+=("$(sed -n 's/.*event=listening.* port=\([0-9]*\).*/\1/p' "$log" | head -n 1)")
+  server_start "$log" "$binary" --model-repository "$work/models"
+  server_wait_ready "$log"
+  ports+=("$(server_port "$log")")
 done
 for round in $(seq "$rounds"); do
   for i in 0 1; do

@@ -11,21 +11,15 @@
 # The server listens on 127.0.0.1 only and is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 build=${CONVOY_BUILD:-build}
 classify=$build/tools/convoy_classify/convoy-classify
 work=$(mktemp -d)
-server_pid=
-trap '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'server_stop_all; rm -rf "$work"' EXIT
 
-"$build/server/convoy-server" --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 --metrics-port 0 \
-  2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 600); do
-  grep -q 'event=server_ready' "$work/server.log" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
-server=127.0.0.1:$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$work/server.log")
+server_start "$work/server.log" "$build/server/convoy-server" --model-repository zoo/models
+server_wait_ready "$work/server.log"
+server=127.0.0.1:$(server_port "$work/server.log")
 
 models=(lenet5-fmnist lenet5-fmnist-seed1 lenet5-fmnist-seed2 fmnist-ensemble)
 for model in "${models[@]}"; do

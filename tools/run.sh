@@ -8,26 +8,20 @@
 # batch 1 and batch 8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/server.sh
 tools/install_deps.sh
 tools/build.sh
 /usr/bin/python3 tools/make_zoo.py --out zoo
 
 infer=build/tools/convoy_infer/convoy-infer
 samples=$(mktemp -d)
-server_pid=
-trap 'rm -rf "$samples"; [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true' EXIT
+trap 'server_stop_all; rm -rf "$samples"' EXIT
 
 # Serve the zoo and classify through the server.
 printf '\n== convoy-server\n'
-build/server/convoy-server --model-repository zoo/models --address 127.0.0.1 --grpc-port 0 --metrics-port 0 \
-  2>"$samples/server.log" &
-server_pid=$!
-for _ in $(seq 600); do
-  grep -q 'event=server_ready' "$samples/server.log" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$samples/server.log"; exit 1; }
-  sleep 0.1
-done
-port=$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$samples/server.log")
+server_start "$samples/server.log" build/server/convoy-server --model-repository zoo/models
+server_wait_ready "$samples/server.log"
+port=$(server_port "$samples/server.log")
 grep -E 'event=(listening|model_loaded|server_ready)' "$samples/server.log"
 /usr/bin/python3 client/python/kserve_classify.py --server "127.0.0.1:$port" \
   --model lenet5-fmnist --images zoo/refs/lenet5-fmnist/test_images.npy \
@@ -37,9 +31,7 @@ grep -E 'event=(listening|model_loaded|server_ready)' "$samples/server.log"
 /usr/bin/python3 tools/export_fmnist_images.py "$samples/png" 6 8
 /usr/bin/python3 client/python/kserve_classify.py --server "127.0.0.1:$port" \
   --model fmnist-ensemble --output probabilities --multicrop 10 --top-k 2 "$samples"/png/*.png
-kill -TERM "$server_pid"
-wait "$server_pid"
-server_pid=
+server_stop "$samples/server.log"
 grep -E 'event=shutdown_complete' "$samples/server.log"
 threads=${CONVOY_THREADS:-$(nproc)}
 for dir in zoo/models/*/; do
