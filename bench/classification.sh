@@ -17,10 +17,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib/server.sh
+. tools/lib/loadgen.sh
 rounds=${1:-3}
 seconds=${2:-5}
 build=${CONVOY_BUILD:-build}
-loadgen=$build/tools/convoy_loadgen/convoy-loadgen
 work=$(mktemp -d)
 trap 'server_stop_all; rm -rf "$work"' EXIT
 
@@ -34,8 +34,7 @@ server=127.0.0.1:$(server_port "$work/server.log")
 run() {  # label, then convoy-loadgen flags; appends one JSON line per run
   local label=$1
   shift
-  printf '{"label": "%s", "result": %s}\n' "$label" \
-    "$("$loadgen" --json --server "$server" --duration "$seconds" --warmup 2 "$@")" >>"$work/results.jsonl"
+  loadgen_record "$work/results.jsonl" "$label" --server "$server" --duration "$seconds" --warmup 2 "$@"
 }
 
 for round in $(seq "$rounds"); do
@@ -56,33 +55,29 @@ for round in $(seq "$rounds"); do
 done
 
 /usr/bin/python3 - "$work/results.jsonl" "${members[@]}" <<'PY'
-import collections, json, statistics, sys
-runs = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    entry = json.loads(line)
-    runs[entry["label"]].append(entry["result"])
+import sys
+sys.path.insert(0, "tools/lib")
+from results import Runs, print_table  # noqa: E402
+runs = Runs(sys.argv[1])
 members = sys.argv[2:]
-def med(label, key):
-    return statistics.median(r[key] for r in runs[label])
-print(f"rounds: {len(runs['resnet18-tencrop'])} (medians)\n")
-print("| resnet18, one request at a time | p50 latency, ms | items/execution | compute per request, ms |")
-print("|---|---|---|---|")
-for label, name in (("resnet18-tencrop", "1 image, multicrop 10"),
-                    ("resnet18-batch10", "batch of 10 images"),
-                    ("resnet18-single", "1 image")):
-    print(f"| {name} | {med(label, 'p50_ms'):.1f} | {med(label, 'server_batch_size'):.1f} | "
-          f"{med(label, 'server_compute_us') / 1000:.1f} |")
+med = runs.median
+print(f"rounds: {len(runs.results('resnet18-tencrop'))} (medians)\n")
+print_table(["resnet18, one request at a time", "p50 latency, ms", "items/execution", "compute per request, ms"],
+            [[name, f"{med(label, 'p50_ms'):.1f}", f"{med(label, 'server_batch_size'):.1f}",
+              f"{med(label, 'server_compute_us') / 1000:.1f}"]
+             for label, name in (("resnet18-tencrop", "1 image, multicrop 10"),
+                                 ("resnet18-batch10", "batch of 10 images"),
+                                 ("resnet18-single", "1 image"))])
 tencrop, batch10, single = (med(f"resnet18-{v}", "p50_ms") for v in ("tencrop", "batch10", "single"))
 print(f"\n10-crop / batch of 10: {tencrop / batch10:.2f}; "
       f"10-crop / ten separate single requests: {tencrop / (10 * single):.2f}\n")
 loads = {"c1": "1 in flight", "c16": "16 in flight", "r2000": "2000/s, Poisson"}
-print("| fmnist-ensemble (3 LeNet-5s) | load | p50 ms | p99 ms | requests/s |")
-print("|---|---|---|---|---|")
+rows = []
 for load, text in loads.items():
-    rows = [("ensemble", f"ensemble-{load}")] + [(m, f"{m}-{load}") for m in members]
-    for name, label in rows:
-        print(f"| {name} | {text} | {med(label, 'p50_ms'):.3f} | {med(label, 'p99_ms'):.3f} | "
-              f"{med(label, 'requests_per_s'):.0f} |")
+    for name, label in [("ensemble", f"ensemble-{load}")] + [(m, f"{m}-{load}") for m in members]:
+        rows.append([name, text, f"{med(label, 'p50_ms'):.3f}", f"{med(label, 'p99_ms'):.3f}",
+                     f"{med(label, 'requests_per_s'):.0f}"])
+print_table(["fmnist-ensemble (3 LeNet-5s)", "load", "p50 ms", "p99 ms", "requests/s"], rows)
 print()
 for load, text in loads.items():
     for key in ("p50_ms", "p99_ms"):

@@ -9,10 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib/server.sh
+. tools/lib/loadgen.sh
 rounds=${1:-5}
 seconds=${2:-10}
 build=${CONVOY_BUILD:-build}
-loadgen=$build/tools/convoy_loadgen/convoy-loadgen
 work=$(mktemp -d)
 trap 'server_stop_all; rm -rf "$work"' EXIT
 
@@ -36,25 +36,22 @@ server_spawn "$work/scraper.log" scrape_every_second \
 for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
   for variant in on off; do
-    printf '{"label": "%s", "result": %s}\n' "$variant" \
-      "$("$loadgen" --json --server "127.0.0.1:$(server_port "$work/$variant.log")" --model lenet5 \
-          --concurrency 64 --duration "$seconds" --warmup 3)" >>"$work/results.jsonl"
+    loadgen_record "$work/results.jsonl" "$variant" --server "127.0.0.1:$(server_port "$work/$variant.log")" \
+      --model lenet5 --concurrency 64 --duration "$seconds" --warmup 3
   done
 done
 
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
-import collections, json, statistics, sys
-runs = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    entry = json.loads(line)
-    runs[entry["label"]].append(entry["result"])
-med = lambda label, key: statistics.median(r[key] for r in runs[label])
-print(f"rounds: {len(runs['on'])} (medians)\n")
-print("| lenet5, concurrency 64 | requests/s | p50 ms | p99 ms |")
-print("|---|---|---|---|")
-for label, name in (("on", "metrics on, scraped every second"), ("off", "--allow-metrics=false")):
-    print(f"| {name} | {med(label, 'requests_per_s'):.0f} | {med(label, 'p50_ms'):.2f} | {med(label, 'p99_ms'):.2f} |")
-ratios = [on["requests_per_s"] / off["requests_per_s"] for on, off in zip(runs["on"], runs["off"])]
+import statistics, sys
+sys.path.insert(0, "tools/lib")
+from results import Runs, print_table  # noqa: E402
+runs = Runs(sys.argv[1])
+med = runs.median
+print(f"rounds: {len(runs.results('on'))} (medians)\n")
+print_table(["lenet5, concurrency 64", "requests/s", "p50 ms", "p99 ms"],
+            [[name, f"{med(label, 'requests_per_s'):.0f}", f"{med(label, 'p50_ms'):.2f}", f"{med(label, 'p99_ms'):.2f}"]
+             for label, name in (("on", "metrics on, scraped every second"), ("off", "--allow-metrics=false"))])
+ratios = [on["requests_per_s"] / off["requests_per_s"] for on, off in zip(runs.results("on"), runs.results("off"))]
 print(f"\nthroughput with metrics / without: median {statistics.median(ratios):.3f} "
       f"(per round: {', '.join(f'{r:.3f}' for r in ratios)})")
 PY

@@ -18,10 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib/server.sh
+. tools/lib/loadgen.sh
 rounds=${1:-3}
 seconds=${2:-10}
 build=${CONVOY_BUILD:-build}
-loadgen=$build/tools/convoy_loadgen/convoy-loadgen
 infer=$build/tools/convoy_infer/convoy-infer
 work=$(mktemp -d)
 trap 'server_stop_all; rm -rf "$work"' EXIT
@@ -51,8 +51,7 @@ server=127.0.0.1:$(server_port "$work/server.log")
 run() {  # label, then convoy-loadgen flags; appends one JSON line per run
   local label=$1
   shift
-  printf '{"label": "%s", "result": %s}\n' "$label" \
-    "$("$loadgen" --json --duration "$seconds" --warmup 3 "$@")" >>"$work/results.jsonl"
+  loadgen_record "$work/results.jsonl" "$label" --duration "$seconds" --warmup 3 "$@"
 }
 
 # convoy-infer on random images at the batch size the last run of $1 formed.
@@ -80,17 +79,13 @@ for round in $(seq "$rounds"); do
 done
 
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
-import collections, json, statistics, sys
-runs = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    entry = json.loads(line)
-    runs[entry["label"]].append(entry["result"])
-def med(label, key):
-    return statistics.median(r[key] for r in runs[label])
-print(f"rounds: {len(runs['lenet5-served'])} (medians)\n")
-print("| resnet50, concurrency 16 | served images/s | batch formed | engine alone at that batch, "
-      "images/s | served / engine | compute per batch in the server, ms | engine alone, ms |")
-print("|---|---|---|---|---|---|---|")
+import sys
+sys.path.insert(0, "tools/lib")
+from results import Runs, print_table  # noqa: E402
+runs = Runs(sys.argv[1])
+med = runs.median
+print(f"rounds: {len(runs.results('lenet5-served'))} (medians)\n")
+rows = []
 for variant, name in (("resnet50", "zoo config (no queue delay)"),
                       ("resnet50-p16", "preferred 16, delay 50 ms"),
                       ("resnet50-p8", "preferred 8, delay 50 ms")):
@@ -98,16 +93,18 @@ for variant, name in (("resnet50", "zoo config (no queue delay)"),
     batch = med(f"{variant}-engine", "batch")
     # compute_infer per request is the run of the batch that carried it.
     server_ms = med(f"{variant}-served", "server_compute_us") / 1000
-    print(f"| {name} | {served:.1f} | {med(f'{variant}-served', 'server_batch_size'):.2f} | "
-          f"{engine:.1f} | {served / engine:.2f} | {server_ms:.0f} | {1000 * batch / engine:.0f} |")
+    rows.append([name, f"{served:.1f}", f"{med(f'{variant}-served', 'server_batch_size'):.2f}",
+                 f"{engine:.1f}", f"{served / engine:.2f}", f"{server_ms:.0f}", f"{1000 * batch / engine:.0f}"])
+print_table(["resnet50, concurrency 16", "served images/s", "batch formed",
+             "engine alone at that batch, images/s", "served / engine",
+             "compute per batch in the server, ms", "engine alone, ms"], rows)
 print()
-print("| lenet5, concurrency 64 | requests/s | p50 ms | p99 ms | batch formed |")
-print("|---|---|---|---|---|")
-for label, name in (("lenet5-echo", "echo server (no compute, ceiling)"),
-                    ("lenet5-served", "convoy, dynamic batching"),
-                    ("lenet5-unbatched", "convoy, no dynamic batching")):
-    print(f"| {name} | {med(label, 'requests_per_s'):.0f} | {med(label, 'p50_ms'):.2f} | "
-          f"{med(label, 'p99_ms'):.2f} | {med(label, 'server_batch_size'):.2f} |")
+print_table(["lenet5, concurrency 64", "requests/s", "p50 ms", "p99 ms", "batch formed"],
+            [[name, f"{med(label, 'requests_per_s'):.0f}", f"{med(label, 'p50_ms'):.2f}",
+              f"{med(label, 'p99_ms'):.2f}", f"{med(label, 'server_batch_size'):.2f}"]
+             for label, name in (("lenet5-echo", "echo server (no compute, ceiling)"),
+                                 ("lenet5-served", "convoy, dynamic batching"),
+                                 ("lenet5-unbatched", "convoy, no dynamic batching"))])
 ratio = med("lenet5-served", "requests_per_s") / med("lenet5-echo", "requests_per_s")
 print(f"\nlenet5 served / echo ceiling: {ratio:.2f}")
 on_off = med("lenet5-served", "requests_per_s") / med("lenet5-unbatched", "requests_per_s")

@@ -14,9 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib/server.sh
+. tools/lib/loadgen.sh
 [ $# -ge 2 ] || { echo "usage: $0 OLD_SERVER NEW_SERVER [ROUNDS] [SECONDS]" >&2; exit 2; }
 old=$1 new=$2 rounds=${3:-3} seconds=${4:-6}
-loadgen=${CONVOY_BUILD:-build}/tools/convoy_loadgen/convoy-loadgen
 work=$(mktemp -d)
 trap 'server_stop_all; rm -rf "$work"' EXIT
 mkdir -p "$work/models"
@@ -31,19 +31,20 @@ done
 for round in $(seq "$rounds"); do
   for i in 0 1; do
     label=$([ "$i" = 0 ] && echo old || echo new)
-    echo "$round $label tensor $("$loadgen" --json --server "127.0.0.1:${ports[$i]}" --model lenet5 \
-      --concurrency 64 --duration "$seconds" --warmup 2)"
-    echo "$round $label png $("$loadgen" --json --server "127.0.0.1:${ports[$i]}" --model lenet5-fmnist \
-      --dataset fashion-mnist-test --dataset_limit 200 --concurrency 16 --duration "$seconds" --warmup 2)"
+    loadgen_record "$work/results.jsonl" "$label-tensor" --server "127.0.0.1:${ports[$i]}" --model lenet5 \
+      --concurrency 64 --duration "$seconds" --warmup 2
+    echo "$round $label tensor $loadgen_result"
+    loadgen_record "$work/results.jsonl" "$label-png" --server "127.0.0.1:${ports[$i]}" --model lenet5-fmnist \
+      --dataset fashion-mnist-test --dataset_limit 200 --concurrency 16 --duration "$seconds" --warmup 2
+    echo "$round $label png $loadgen_result"
   done
-done | tee "$work/runs.txt"
-/usr/bin/python3 - "$work/runs.txt" <<'PY'
-import json, statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    round_, label, kind, text = line.split(" ", 3)
-    runs.setdefault((kind, label), []).append(json.loads(text)["requests_per_s"])
+done
+/usr/bin/python3 - "$work/results.jsonl" <<'PY'
+import sys
+sys.path.insert(0, "tools/lib")
+from results import Runs  # noqa: E402
+runs = Runs(sys.argv[1])
 for kind in ("tensor", "png"):
-    old, new = statistics.median(runs[(kind, "old")]), statistics.median(runs[(kind, "new")])
+    old, new = runs.median(f"old-{kind}", "requests_per_s"), runs.median(f"new-{kind}", "requests_per_s")
     print(f"{kind}: old {old:.0f} req/s, new {new:.0f} req/s (medians), new/old {new / old:.3f}")
 PY

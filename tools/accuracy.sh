@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, "tools")
+sys.path.insert(0, "tools/lib")
+from results import print_table  # noqa: E402
 from zoo import fmnist  # noqa: E402
 
 work, models = Path(sys.argv[1]), sys.argv[2:]
@@ -49,14 +51,10 @@ def softmax(x):
 def accuracy(model, crops):
     return json.loads((work / f"{model}-{crops}.json").read_text())["accuracy"]
 
-print("| model | single crop | 10-crop |")
-print("|---|---|---|")
-for model in models:
-    print(f"| {model} | {100 * accuracy(model, 1):.2f}% | {100 * accuracy(model, 10):.2f}% |")
+print_table(["model", "single crop", "10-crop"],
+            [[model, f"{100 * accuracy(model, 1):.2f}%", f"{100 * accuracy(model, 10):.2f}%"] for model in models])
 print()
-print("| ensemble check | images where the server's and the offline prediction differ | "
-      "largest probability difference |")
-print("|---|---|---|")
+rows = []
 for crops in (1, 10):
     # Members' scores: logits with one crop, crop-averaged probabilities with ten.
     scores = [np.load(work / f"{m}-{crops}.npy") for m in members]
@@ -65,7 +63,9 @@ for crops in (1, 10):
     served = np.load(work / f"{ensemble}-{crops}.npy")
     differ = int((offline.argmax(1) != served.argmax(1)).sum())
     offline_accuracy = float((offline.argmax(1) == labels).mean())
-    print(f"| {crops} crop{'s' if crops > 1 else ''}: mean of the members' probabilities, "
-          f"offline accuracy {100 * offline_accuracy:.2f}% | {differ} of {len(served)} | "
-          f"{np.abs(offline - served).max():.2e} |")
+    rows.append([f"{crops} crop{'s' if crops > 1 else ''}: mean of the members' probabilities, "
+                 f"offline accuracy {100 * offline_accuracy:.2f}%", f"{differ} of {len(served)}",
+                 f"{np.abs(offline - served).max():.2e}"])
+print_table(["ensemble check", "images where the server's and the offline prediction differ",
+             "largest probability difference"], rows)
 PY

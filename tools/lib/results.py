@@ -1,0 +1,45 @@
+"""The benchmark scripts' summaries: runs read back by label, Markdown tables.
+
+A results file holds one JSON object per line, {"label": ..., "result": {...}},
+most of them convoy-loadgen runs recorded by tools/lib/loadgen.sh (a script
+may add its own results under other labels). A script's summary, run from the
+repository root:
+
+    sys.path.insert(0, "tools/lib")
+    from results import Runs, print_table
+    runs = Runs(sys.argv[1])
+    print(f"rounds: {len(runs.results('lenet5'))} (medians)\\n")
+    print_table(["lenet5", "requests/s"],
+                [["convoy", f"{runs.median('lenet5', 'requests_per_s'):.0f}"]])
+"""
+import collections
+import json
+import statistics
+
+
+class Runs:
+    """The results of a results file by label, in the order they were run."""
+
+    def __init__(self, path):
+        self._by_label = collections.defaultdict(list)
+        with open(path) as lines:
+            for line in lines:
+                entry = json.loads(line)
+                self._by_label[entry["label"]].append(entry["result"])
+
+    def results(self, label):
+        """Every result recorded under label; none if it never ran."""
+        return self._by_label.get(label, [])
+
+    def median(self, label, key):
+        """The median of key over label's results (StatisticsError if none)."""
+        return statistics.median(result[key] for result in self.results(label))
+
+
+def print_table(header, rows):
+    """Prints a Markdown table: header is the column titles, rows the rows'
+    cells, already formatted."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
