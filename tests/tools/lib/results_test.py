@@ -1,0 +1,53 @@
+"""Tests of tools/lib/results.py: runs read back by label, Markdown tables."""
+import contextlib
+import io
+import json
+import statistics
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools" / "lib"))
+from results import Runs, print_table  # noqa: E402
+
+
+class RunsTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = Path(self.dir.name) / "results.jsonl"
+        lines = [{"label": "a", "result": {"requests_per_s": 10.0}},
+                 {"label": "b", "result": {"requests_per_s": 1.0}},
+                 {"label": "a", "result": {"requests_per_s": 30.0}},
+                 {"label": "a", "result": {"requests_per_s": 20.0}}]
+        self.path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_keeps_each_labels_results_in_run_order(self):
+        runs = Runs(self.path)
+        self.assertEqual([r["requests_per_s"] for r in runs.results("a")], [10.0, 30.0, 20.0])
+        self.assertEqual(len(runs.results("b")), 1)
+
+    def test_a_label_that_never_ran_has_no_results(self):
+        self.assertEqual(Runs(self.path).results("c"), [])
+
+    def test_median_over_a_labels_runs(self):
+        runs = Runs(self.path)
+        self.assertEqual(runs.median("a", "requests_per_s"), 20.0)
+        with self.assertRaises(statistics.StatisticsError):
+            runs.median("c", "requests_per_s")
+
+
+class PrintTableTest(unittest.TestCase):
+    def test_prints_markdown_with_one_rule_cell_per_column(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            print_table(["model", "requests/s"], [["lenet5", "100"], ["resnet50", "7"]])
+        self.assertEqual(out.getvalue(), "| model | requests/s |\n|---|---|\n"
+                                         "| lenet5 | 100 |\n| resnet50 | 7 |\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
