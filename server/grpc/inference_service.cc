@@ -7,17 +7,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "server/core/tensor_types.h"
 #include "server/grpc/admin_token.h"
 #include "server/grpc/infer_request_decoder.h"
 #include "server/grpc/infer_response_encoder.h"
-#include "server/orchestration/ensemble_runner.h"
-#include "server/orchestration/image_limits.h"
-#include "server/orchestration/request_cost.h"
-#include "server/orchestration/request_runner.h"
 #include "server/grpc/status_util.h"
-#include "server/core/status_macros.h"
 
 namespace convoy::server {
 namespace {
@@ -28,20 +22,18 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* ctx, const absl::St
   return reactor;
 }
 
-// The reactor of one ModelInfer, owning its parsed request and response.
-// OnDone runs once gRPC is through with the call (the answer sent, or the
-// call cancelled): what a drain waits for, since gRPC's shutdown cancels
-// calls whose answer is not yet sent.
+// The reactor of one ModelInfer, owning its parsed request and response
+// and its call through the router. OnDone runs once gRPC is through with
+// the call (the answer sent, or the call cancelled); ending the router's
+// call then is what a drain waits for, since gRPC's shutdown cancels calls
+// whose answer is not yet sent.
 class InferReactor final : public grpc::ServerUnaryReactor {
  public:
-  InferReactor(grpc::ByteBuffer* wire_response, std::function<void()> on_done)
-      : wire_response_(wire_response), on_done_(std::move(on_done)) {}
+  explicit InferReactor(grpc::ByteBuffer* wire_response) : wire_response_(wire_response) {}
 
   inference::ModelInferRequest request;
   inference::ModelInferResponse response;
-  // What the request holds of the server's byte budget, until the last
-  // byte of its answer has been handed over (OnDone).
-  MemoryReservation memory;
+  std::unique_ptr<RequestRouter::Call> call;
 
   // Sends `response` if `status` is OK, else `status` alone.
   void Answer(absl::Status status) {
@@ -58,14 +50,12 @@ class InferReactor final : public grpc::ServerUnaryReactor {
   }
 
   void OnDone() override {
-    memory.Release();
-    on_done_();
+    call.reset();
     delete this;
   }
 
  private:
   grpc::ByteBuffer* const wire_response_;
-  const std::function<void()> on_done_;
 };
 
 absl::Time DeadlineOf(const grpc::CallbackServerContext* ctx) {
@@ -88,16 +78,11 @@ void DescribeTensor(const std::string& name, inference::DataType type,
 
 }  // namespace
 
-InferenceService::InferenceService(ModelManager* manager, ServerMetrics* metrics, InferenceServiceOptions options,
-                                   std::unique_ptr<WorkPool> image_pool)
+InferenceService::InferenceService(ModelManager* manager, RequestRouter* router, InferenceServiceOptions options)
     : manager_(manager),
-      metrics_(metrics),
+      router_(router),
       strict_readiness_(options.strict_readiness),
-      admin_token_(options.admin_token),
-      image_limits_(options.image_limits),
-      request_log_(options.access_log),
-      budget_(options.max_inflight_bytes, options.max_inflight_bytes / 16),
-      image_pool_(std::move(image_pool)) {}
+      admin_token_(options.admin_token) {}
 
 grpc::ServerUnaryReactor* InferenceService::ServerLive(grpc::CallbackServerContext* ctx,
                                                        const inference::ServerLiveRequest*,
@@ -116,7 +101,7 @@ grpc::ServerUnaryReactor* InferenceService::ServerReady(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* InferenceService::ModelReady(grpc::CallbackServerContext* ctx,
                                                        const inference::ModelReadyRequest* request,
                                                        inference::ModelReadyResponse* response) {
-  response->set_ready(accepting_ && manager_->Get(request->name(), request->version()).ok());
+  response->set_ready(router_->accepting() && manager_->Get(request->name(), request->version()).ok());
   return Reply(ctx, absl::OkStatus());
 }
 
@@ -155,157 +140,43 @@ grpc::ServerUnaryReactor* InferenceService::ModelMetadata(
   return Reply(ctx, absl::OkStatus());
 }
 
-void InferenceService::RequestBegan() {
-  if (metrics_ != nullptr) metrics_->in_flight().Increment();
-  absl::MutexLock lock(&in_flight_mutex_);
-  ++in_flight_;
-  last_arrival_ = absl::Now();
-}
-
-void InferenceService::RequestEnded() {
-  if (metrics_ != nullptr) metrics_->in_flight().Decrement();
-  absl::MutexLock lock(&in_flight_mutex_);
-  --in_flight_;
-}
-
-int64_t InferenceService::AwaitIdle(absl::Duration quiet, absl::Time deadline) {
-  // Arrivals extend the quiet spell only for a while: clients that keep
-  // sending although every call is refused must not hold the drain open
-  // until the deadline.
-  const absl::Time settle_by = std::min(deadline, absl::Now() + kMaxSettleQuiets * quiet);
-  absl::MutexLock lock(&in_flight_mutex_);
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(in_flight_mutex_) { return in_flight_ == 0; };
-  while (in_flight_mutex_.AwaitWithDeadline(absl::Condition(&idle), deadline)) {
-    const absl::Time quiet_until = std::min(last_arrival_ + quiet, settle_by);
-    if (absl::Now() >= quiet_until) break;
-    in_flight_mutex_.Unlock();
-    absl::SleepFor(quiet_until - absl::Now());
-    in_flight_mutex_.Lock();
-  }
-  return in_flight_;
-}
-
-absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> InferenceService::ResolveMembers(
-    const ServableModel& ensemble) const {
-  std::vector<std::shared_ptr<ServableModel>> members;
-  for (const EnsembleMember& member : ensemble.members()) {
-    absl::StatusOr<std::shared_ptr<ServableModel>> served =
-        manager_->Get(member.name, member.version == 0 ? "" : absl::StrCat(member.version));
-    if (!served.ok()) {
-      return absl::UnavailableError(absl::StrCat("ensemble '", ensemble.name(), "': member '", member.name,
-                                                 "' is not available: ", served.status().message()));
-    }
-    members.push_back(*std::move(served));
-  }
-  return members;
-}
-
-absl::Status InferenceService::Admit(ModelRequest* request, const ServableModel& model,
-                                     const std::vector<std::shared_ptr<ServableModel>>& members,
-                                     const ImageLimits& limits, int64_t wire_bytes, MemoryReservation* memory) {
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckImageWork(request, model.config(), limits));
-  return memory->ResizeTo(wire_bytes + InflightBytes(*request, model, members));
-}
-
 grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerContext* ctx,
                                                        const grpc::ByteBuffer* wire_request,
                                                        grpc::ByteBuffer* wire_response) {
-  const absl::Time received = absl::Now();
-  // Counted before `accepting_` is read, so a drain that begins after this
-  // point waits for the request (AwaitIdle) until its reactor is done.
-  RequestBegan();
-  auto* reactor = new InferReactor(wire_response, [this] { RequestEnded(); });
+  auto* reactor = new InferReactor(wire_response);
+  reactor->call = router_->Begin([reactor](const absl::Status& status) { reactor->Answer(status); });
+  RequestRouter::Call& call = *reactor->call;
   inference::ModelInferRequest* request = &reactor->request;
-  inference::ModelInferResponse* response = &reactor->response;
-  // Every answer goes through here or through `done` below.
-  auto answer_now = [this, reactor, request, received](const absl::Status& status, const std::string& version,
-                                                        RequestKind kind) {
-    request_log_.Record(request->model_name(), version, kind, status, 0, absl::Now() - received);
-    reactor->Answer(status);
+  auto fail = [&call, reactor](const absl::Status& status) {
+    call.Fail(status);
     return reactor;
   };
   grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
   const size_t size = bytes.Length();
-  // While it is parsed the message is held twice, by gRPC and parsed:
-  // counted before the copy is made, so that large messages arriving
-  // together are refused, not parsed.
-  absl::StatusOr<MemoryReservation> parse_bytes = budget_.Reserve(2 * static_cast<int64_t>(size));
-  if (!parse_bytes.ok()) {
-    const_cast<grpc::ByteBuffer*>(wire_request)->Clear();
-    return answer_now(parse_bytes.status(), "", RequestKind::kSingle);
+  // gRPC hands the buffer to this handler and does not read it again: it is
+  // released as soon as it is parsed (or refused) rather than when the call ends.
+  auto release_wire = [wire_request] { const_cast<grpc::ByteBuffer*>(wire_request)->Clear(); };
+  if (absl::Status reserved = call.ReserveMessage(static_cast<int64_t>(size)); !reserved.ok()) {
+    release_wire();
+    return fail(reserved);
   }
-  reactor->memory = *std::move(parse_bytes);
-  const bool parsed =
-      grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, &reactor->request).ok();
-  // The parsed message holds the request from here on: release gRPC's copy
-  // of its bytes now rather than when the call ends. (gRPC hands the buffer
-  // to this handler and does not read it again.)
-  const_cast<grpc::ByteBuffer*>(wire_request)->Clear();
-  reactor->memory.ResizeTo(static_cast<int64_t>(size)).IgnoreError();  // Smaller: never refused.
+  const bool parsed = grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, request).ok();
+  release_wire();
+  call.MessageParsed();
   if (!parsed) {
-    return answer_now(absl::InvalidArgumentError(absl::StrCat(
-                          "the request (", size, " bytes) is not a valid inference.ModelInferRequest message")),
-                      "", RequestKind::kSingle);
+    return fail(absl::InvalidArgumentError(
+        absl::StrCat("the request (", size, " bytes) is not a valid inference.ModelInferRequest message")));
   }
-  absl::StatusOr<std::shared_ptr<ServableModel>> found =
-      manager_->Get(request->model_name(), request->model_version());
-  if (!found.ok()) {
-    if (metrics_ != nullptr) metrics_->CountUnknownModelRequest();
-    return answer_now(found.status(), request->model_version(), RequestKind::kSingle);
-  }
-  std::shared_ptr<ServableModel> model = *std::move(found);
-  const std::string version = absl::StrCat(model->version());
-  const RequestKind plain_kind = model->is_ensemble() ? RequestKind::kEnsemble : RequestKind::kSingle;
-  auto refuse = [&](const absl::Status& status) {
-    model->statistics().RecordFailure(absl::Now() - received, status.code(), plain_kind);
-    return answer_now(status, version, plain_kind);
-  };
-  if (!accepting_) return refuse(absl::UnavailableError("the server is shutting down"));
-
-  absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(request, *model);
-  if (!decoded.ok()) return refuse(decoded.status());
-  std::vector<std::shared_ptr<ServableModel>> members;
-  if (model->is_ensemble()) {
-    absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> resolved = ResolveMembers(*model);
-    if (!resolved.ok()) return refuse(resolved.status());
-    members = *std::move(resolved);
-  }
-  const ImageServices services{ImageLimitsFor(image_limits_, model->config()), image_pool_.get()};
-  // Before anything is decoded or allocated for it: what its images and
-  // its bytes in flight will cost.
-  absl::Status admitted = Admit(&decoded->request, *model, members, services.limits,
-                                static_cast<int64_t>(request->ByteSizeLong()), &reactor->memory);
-  if (!admitted.ok()) return refuse(admitted);
-
-  const RequestKind kind = model->is_ensemble()        ? RequestKind::kEnsemble
-                           : decoded->request.crops > 1 ? RequestKind::kMulticrop
-                                                        : RequestKind::kSingle;
-  decoded->request.inference.deadline = DeadlineOf(ctx);
-  decoded->request.inference.is_cancelled = [ctx] { return ctx->IsCancelled(); };
-  response->set_id(request->id());
-
-  const int64_t items = ItemsOf(decoded->request);
-  // The callback keeps the model alive until the response is written, so an
-  // unload or reload lets this request finish on the version it started on.
-  InferenceCallback done = [this, model, outputs = std::move(decoded->outputs), response, reactor, items, kind](
-                               absl::Status status, InferenceResult result) {
-    if (status.ok()) status = EncodeInferResponse(result, outputs, *model, response);
-    const absl::Time finished = absl::Now();
-    if (status.ok()) {
-      model->statistics().RecordSuccess(items, result.timings, finished, kind);
-    } else {
-      model->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
-    }
-    request_log_.Record(model->name(), absl::StrCat(model->version()), kind, status, items,
-                        finished - result.timings.received);
-    result = InferenceResult();  // The batch's outputs are encoded: let them go.
-    reactor->Answer(status);
-  };
-  if (model->is_ensemble()) {
-    RunEnsembleRequest(model, std::move(members), std::move(decoded->request), received, services, std::move(done));
-  } else {
-    RunModelRequest(model, std::move(decoded->request), received, services, std::move(done));
-  }
+  absl::StatusOr<std::shared_ptr<ServableModel>> model = call.Find(request->model_name(), request->model_version());
+  if (!model.ok()) return fail(model.status());
+  absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(request, **model);
+  if (!decoded.ok()) return fail(decoded.status());
+  reactor->response.set_id(request->id());
+  call.Submit(std::move(decoded->request), static_cast<int64_t>(request->ByteSizeLong()), DeadlineOf(ctx),
+              [ctx] { return ctx->IsCancelled(); },
+              [reactor, model = *model, outputs = std::move(decoded->outputs)](const InferenceResult& result) {
+                return EncodeInferResponse(result, outputs, *model, &reactor->response);
+              });
   return reactor;
 }
 

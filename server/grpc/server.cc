@@ -28,11 +28,11 @@ constexpr char kServiceName[] = "inference.GRPCInferenceService";
 // health entry can take this name.
 constexpr char kLivenessService[] = "convoy/liveness";
 
-RuntimeSample SampleRuntime(const ModelManager& models, const InferenceService& service) {
+RuntimeSample SampleRuntime(const ModelManager& models, const RequestRouter& router) {
   RuntimeSample sample;
-  sample.inflight_bytes = service.inflight_bytes();
-  sample.inflight_bytes_limit = service.inflight_bytes_limit();
-  sample.image_queue_depth = service.image_queue_depth();
+  sample.inflight_bytes = router.budget().in_use();
+  sample.inflight_bytes_limit = router.budget().limit();
+  sample.image_queue_depth = router.image_queue_depth();
   for (const std::shared_ptr<ServableModel>& model : models.Served()) {
     sample.served.push_back({model->name(), absl::StrCat(model->version()), model->queue_depth()});
   }
@@ -66,26 +66,29 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       ModelManager::Create(std::move(options.models));
   if (!manager.ok()) return manager.status();
   server->manager_ = *std::move(manager);
-  InferenceServiceOptions service_options;
-  service_options.strict_readiness = options.strict_readiness;
-  service_options.access_log = options.access_log;
-  service_options.admin_token = options.admin_token;
-  service_options.image_limits = options.image_limits;
-  service_options.max_inflight_bytes =
+  RequestRouterOptions router_options;
+  router_options.access_log = options.access_log;
+  router_options.image_limits = options.image_limits;
+  router_options.max_inflight_bytes =
       options.max_inflight_bytes > 0 ? options.max_inflight_bytes : DefaultInflightBytes();
   absl::StatusOr<std::unique_ptr<WorkPool>> image_pool =
       WorkPool::Create({"image", options.image_threads, options.max_image_queue});
   if (!image_pool.ok()) return image_pool.status();
-  server->service_ = std::make_unique<InferenceService>(server->manager_.get(), server->metrics_.get(),
-                                                        service_options, *std::move(image_pool));
-  server->heap_trimmer_ = std::make_unique<HeapTrimmer>(&server->service_->budget(), HeapTrimmer::Options{});
+  server->router_ = std::make_unique<RequestRouter>(server->manager_.get(), server->metrics_.get(),
+                                                    router_options, *std::move(image_pool));
+  server->heap_trimmer_ = std::make_unique<HeapTrimmer>(&server->router_->budget(), HeapTrimmer::Options{});
+  InferenceServiceOptions service_options;
+  service_options.strict_readiness = options.strict_readiness;
+  service_options.admin_token = options.admin_token;
+  server->service_ =
+      std::make_unique<InferenceService>(server->manager_.get(), server->router_.get(), service_options);
   if (options.allow_metrics) {
     const std::string metrics_address = options.metrics_address.empty() ? options.address : options.metrics_address;
     ModelManager* models = server->manager_.get();
-    InferenceService* service = server->service_.get();
+    RequestRouter* router = server->router_.get();
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
         metrics_address, options.metrics_port, *server->metrics_,
-        std::make_shared<RuntimeCollector>([models, service] { return SampleRuntime(*models, *service); }));
+        std::make_shared<RuntimeCollector>([models, router] { return SampleRuntime(*models, *router); }));
     if (!endpoint.ok()) return endpoint.status();
     server->metrics_endpoint_ = *std::move(endpoint);
     Log(LogLevel::kInfo, "metrics_listening",
@@ -104,7 +107,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   // and messages being received hold together (beyond it, gRPC reads less).
   const int64_t grpc_memory = options.grpc_memory_bytes > 0
                                   ? options.grpc_memory_bytes
-                                  : std::max(service_options.max_inflight_bytes, int64_t{256} << 20);
+                                  : std::max(router_options.max_inflight_bytes, int64_t{256} << 20);
   builder.SetResourceQuota(grpc::ResourceQuota("convoy-transport").Resize(static_cast<size_t>(grpc_memory)));
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
   // would start and silently share its traffic; it must fail instead.
@@ -177,12 +180,13 @@ void Server::Shutdown(absl::Duration grace) {
       {{"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(grace))}});
   const absl::Time deadline = absl::Now() + grace;
   grpc_server_->GetHealthCheckService()->Shutdown();
+  router_->StopAccepting();
   service_->StopAccepting();
   if (poller_.joinable()) poller_.join();
   // The drain comes before gRPC's own shutdown, which cancels the calls it
   // has received but not yet handed to the service. Meanwhile new
   // inferences get UNAVAILABLE, which clients may retry elsewhere.
-  if (const int64_t unanswered = service_->AwaitIdle(kDrainQuiet, deadline); unanswered > 0) {
+  if (const int64_t unanswered = router_->AwaitIdle(kDrainQuiet, deadline); unanswered > 0) {
     Log(LogLevel::kWarning, "drain_timeout", {{"unanswered", absl::StrCat(unanswered)}});
   }
   // Other calls (a model load, say) get what is left of the grace period.

@@ -108,9 +108,10 @@ class Server {
   // Declared first: every loaded model's observer refers to it.
   std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<ModelManager> manager_;
-  std::unique_ptr<InferenceService> service_;
+  std::unique_ptr<RequestRouter> router_;
   // Returns what bursts of large requests leave in the allocator.
   std::unique_ptr<HeapTrimmer> heap_trimmer_;
+  std::unique_ptr<InferenceService> service_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

@@ -1,4 +1,4 @@
-#include "server/grpc/request_log.h"
+#include "server/orchestration/request_log.h"
 
 #include <string>
 

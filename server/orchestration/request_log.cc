@@ -1,4 +1,4 @@
-#include "server/grpc/request_log.h"
+#include "server/orchestration/request_log.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -1,4 +1,4 @@
-// RequestLog: log lines for ModelInfer requests.
+// RequestLog: log lines for inference requests, whatever their protocol.
 //
 // Every failed request is logged at warning level with its model, kind,
 // status code and message (what a client was told), at most
@@ -10,8 +10,8 @@
 //   ts=... level=info event=request model=resnet50 version=1 kind=single outcome=success items=8 ms=41.2
 //
 // Thread-safety: Record may be called concurrently.
-#ifndef CONVOY_SERVER_GRPC_REQUEST_LOG_H_
-#define CONVOY_SERVER_GRPC_REQUEST_LOG_H_
+#ifndef CONVOY_SERVER_ORCHESTRATION_REQUEST_LOG_H_
+#define CONVOY_SERVER_ORCHESTRATION_REQUEST_LOG_H_
 
 #include <cstdint>
 #include <string>
@@ -48,4 +48,4 @@ class RequestLog {
 
 }  // namespace convoy::server
 
-#endif  // CONVOY_SERVER_GRPC_REQUEST_LOG_H_
+#endif  // CONVOY_SERVER_ORCHESTRATION_REQUEST_LOG_H_
