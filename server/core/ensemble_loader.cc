@@ -1,4 +1,4 @@
-// ServableModel::LoadEnsemble: the checks that make an ensemble's members
+// EnsembleModel::Load: the checks that make an ensemble's members
 // interchangeable, and the ensemble's effective config.
 #include <filesystem>
 #include <string>
@@ -77,12 +77,12 @@ std::string ImageSteps(const inference::ModelConfig& config) {
 
 // The members' shared preprocessing, with each limit the strictest any
 // member sets (0 where none does: the server's flag).
-inference::ImagePreprocessing StrictestLimits(const std::vector<std::shared_ptr<ServableModel>>& members) {
+inference::ImagePreprocessing StrictestLimits(const std::vector<std::shared_ptr<SingleModel>>& members) {
   inference::ImagePreprocessing shared = members[0]->config().preprocessing();
   auto stricter = [](auto current, auto candidate) {
     return candidate != 0 && (current == 0 || candidate < current) ? candidate : current;
   };
-  for (const std::shared_ptr<ServableModel>& member : members) {
+  for (const std::shared_ptr<SingleModel>& member : members) {
     const inference::ImagePreprocessing& own = member->config().preprocessing();
     shared.set_max_request_pixels(stricter(shared.max_request_pixels(), own.max_request_pixels()));
     shared.set_max_upscale(stricter(shared.max_upscale(), own.max_upscale()));
@@ -94,9 +94,9 @@ inference::ImagePreprocessing StrictestLimits(const std::vector<std::shared_ptr<
 }  // namespace
 
 
-absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
+absl::StatusOr<std::shared_ptr<EnsembleModel>> EnsembleModel::Load(
     const std::string& model_dir, inference::ModelConfig config,
-    const std::vector<std::shared_ptr<ServableModel>>& members, const ServableOptions& options) {
+    const std::vector<std::shared_ptr<SingleModel>>& members, const ServableOptions& options) {
   const inference::ModelOutput& combined = config.output(0);
   const int64_t classes = combined.dims(0);
   std::map<std::string, std::vector<std::string>> labels;
@@ -114,10 +114,9 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
   std::vector<inference::ModelOutput> member_outputs;
   bool shared_preprocessing = true;
   for (int i = 0; i < config.ensemble().member_size(); ++i) {
-    const ServableModel& member = *members[i];
+    const SingleModel& member = *members[i];
     const inference::ModelConfig& member_config = member.config();
     const std::string& name = member_config.name();
-    if (member.is_ensemble()) return Unfit(name, "is an ensemble itself; ensembles do not nest");
     if (!member.batched()) return Unfit(name, "does not batch (max_batch_size 0)");
     CONVOY_SERVER_RETURN_IF_ERROR(CheckInputs(config, member_config));
     if (config.classification().multicrop() > member_config.max_batch_size()) {
@@ -162,8 +161,8 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::LoadEnsemble(
   labels[combined.name()] = std::move(label_space);
   for (inference::ModelOutput& output : member_outputs) *config.add_output() = std::move(output);
   if (shared_preprocessing) *config.mutable_preprocessing() = StrictestLimits(members);
-  return std::shared_ptr<ServableModel>(
-      new ServableModel(1, std::move(config), nullptr, std::move(labels), options, std::move(resolved)));
+  return std::shared_ptr<EnsembleModel>(
+      new EnsembleModel(std::move(config), std::move(labels), options, std::move(resolved)));
 }
 
 }  // namespace convoy::server

@@ -162,8 +162,8 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
   std::map<int64_t, std::shared_ptr<ServableModel>> versions;
   for (int64_t version : *selected) {
     const absl::Time start = absl::Now();
-    absl::StatusOr<std::shared_ptr<ServableModel>> servable =
-        ServableModel::Load(model_dir, version, config, options_.servable);
+    absl::StatusOr<std::shared_ptr<SingleModel>> servable =
+        SingleModel::Load(model_dir, version, config, options_.servable);
     if (!servable.ok()) return servable.status();
     const std::string& precision = (*servable)->config().precision();
     Log(LogLevel::kInfo, "model_loaded",
@@ -178,7 +178,7 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
 
 absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::LoadEnsemble(
     const std::string& model_dir, inference::ModelConfig config) const {
-  std::vector<std::shared_ptr<ServableModel>> members;
+  std::vector<std::shared_ptr<SingleModel>> members;
   for (const inference::ModelEnsemble::Member& member : config.ensemble().member()) {
     const std::string version = member.model_version() == 0 ? "" : absl::StrCat(member.model_version());
     absl::StatusOr<std::shared_ptr<ServableModel>> served = Get(member.model_name(), version);
@@ -186,11 +186,13 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
       return absl::Status(served.status().code(), absl::StrCat("ensemble member '", member.model_name(),
                                                                 "' is not served: ", served.status().message()));
     }
-    members.push_back(*std::move(served));
+    absl::StatusOr<std::shared_ptr<SingleModel>> single = AsMember(*std::move(served));
+    if (!single.ok()) return absl::Status(single.status().code(), absl::StrCat(model_dir, "/config.pbtxt: ", single.status().message()));
+    members.push_back(*std::move(single));
   }
   const std::string name = config.name();
-  absl::StatusOr<std::shared_ptr<ServableModel>> ensemble =
-      ServableModel::LoadEnsemble(model_dir, std::move(config), members, options_.servable);
+  absl::StatusOr<std::shared_ptr<EnsembleModel>> ensemble =
+      EnsembleModel::Load(model_dir, std::move(config), members, options_.servable);
   if (!ensemble.ok()) {
     return absl::Status(ensemble.status().code(),
                         absl::StrCat(model_dir, "/config.pbtxt: ", ensemble.status().message()));

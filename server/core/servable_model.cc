@@ -157,6 +157,15 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadAllLabels(
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<SingleModel>> AsMember(std::shared_ptr<ServableModel> model) {
+  std::shared_ptr<SingleModel> single = std::dynamic_pointer_cast<SingleModel>(model);
+  if (single == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ensemble member '", model->name(), "' is an ensemble itself; ensembles do not nest"));
+  }
+  return single;
+}
+
 bool HoldsClassScores(const inference::ModelConfig& config, const std::string& output) {
   for (const inference::ModelOutput& candidate : config.output()) {
     if (candidate.name() == output) return !candidate.label_filename().empty() || config.output_size() == 1;
@@ -229,9 +238,9 @@ absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_nam
   return config;
 }
 
-absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
-    const std::string& model_dir, int64_t version, std::optional<inference::ModelConfig> config,
-    const ServableOptions& options) {
+absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string& model_dir, int64_t version,
+                                                                std::optional<inference::ModelConfig> config,
+                                                                const ServableOptions& options) {
   const std::string name = std::filesystem::path(model_dir).filename().string();
   const std::string filename = config ? config->default_model_filename() : "model.onnx";
   const std::string path =
@@ -273,14 +282,14 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
       ReadAllLabels(model_dir, *config);
   if (!labels.ok()) return labels.status();
 
-  std::shared_ptr<ServableModel> servable(
-      new ServableModel(version, *std::move(config), *std::move(model), *std::move(labels), options));
-  ServableModel* raw = servable.get();
+  std::shared_ptr<SingleModel> servable(
+      new SingleModel(version, *std::move(config), *std::move(model), *std::move(labels), options));
+  SingleModel* raw = servable.get();
   Clock* clock = options.clock;
   absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
-      BatcherOptionsFromConfig(raw->config_, options.default_max_queue_size), clock,
+      BatcherOptionsFromConfig(raw->config(), options.default_max_queue_size), clock,
       [raw, clock](std::vector<QueuedTask> batch) {
-        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, raw->statistics_.get());
+        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics());
       });
   if (!batcher.ok()) {
     return absl::InvalidArgumentError(
@@ -291,19 +300,24 @@ absl::StatusOr<std::shared_ptr<ServableModel>> ServableModel::Load(
 }
 
 ServableModel::ServableModel(int64_t version, inference::ModelConfig config,
-                             std::unique_ptr<Model> model,
                              std::map<std::string, std::vector<std::string>> labels,
-                             const ServableOptions& options, std::vector<EnsembleMember> members)
+                             const ServableOptions& options)
     : version_(version),
       config_(std::move(config)),
-      model_(std::move(model)),
       labels_(std::move(labels)),
-      members_(std::move(members)),
       statistics_(std::make_unique<ModelStatistics>(
           options.observer_factory ? options.observer_factory(config_.name(), version) : nullptr)) {}
 
-// The batcher goes first: it drains its queue through model_ and statistics_.
-ServableModel::~ServableModel() { batcher_.reset(); }
+SingleModel::SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
+                         std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options)
+    : ServableModel(version, std::move(config), std::move(labels), options), model_(std::move(model)) {}
+
+// The batcher goes first: it drains its queue through model_ and the statistics.
+SingleModel::~SingleModel() { batcher_.reset(); }
+
+EnsembleModel::EnsembleModel(inference::ModelConfig config, std::map<std::string, std::vector<std::string>> labels,
+                             const ServableOptions& options, std::vector<EnsembleMember> members)
+    : ServableModel(1, std::move(config), std::move(labels), options), members_(std::move(members)) {}
 
 const std::vector<std::string>& ServableModel::labels(const std::string& output_name) const {
   static const std::vector<std::string> kNone;
@@ -311,7 +325,7 @@ const std::vector<std::string>& ServableModel::labels(const std::string& output_
   return it == labels_.end() ? kNone : it->second;
 }
 
-void ServableModel::Infer(InferenceRequest request, absl::Time received, InferenceCallback done) {
+void SingleModel::Infer(InferenceRequest request, absl::Time received, InferenceCallback done) {
   // A refused task is failed by the batcher itself, through `done`.
   batcher_->Enqueue(std::make_unique<InferenceTask>(std::move(request), received, std::move(done)))
       .IgnoreError();

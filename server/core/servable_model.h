@@ -1,11 +1,16 @@
-// ServableModel: one version of one model, loaded and ready to serve.
+// ServableModel: one version of one model, loaded and ready to serve, of
+// one of two kinds:
 //
-// It owns the engine Model, the validated config (with labels), the model's
-// DynamicBatcher and its statistics. Load() checks the config against the
-// ONNX graph (every input and output named in the config exists with the
-// same type and compatible dimensions, the batch dimension is dynamic when
-// the config batches) so that a request valid for the config is valid for
-// the engine.
+//   SingleModel    an ONNX file on the engine, with its DynamicBatcher.
+//                  Load() checks the config against the graph (every input
+//                  and output named in the config exists with the same type
+//                  and compatible dimensions, the batch dimension is
+//                  dynamic when the config batches) so that a request valid
+//                  for the config is valid for the engine.
+//   EnsembleModel  no model of its own: its requests fan out to its
+//                  members, single models served beside it.
+//
+// Both have the validated config (with labels) and statistics.
 //
 // Lifetime: shared. The model manager holds one reference while the version
 // is served; every request in flight holds another, so an unloaded or
@@ -66,59 +71,83 @@ struct ServableOptions {
 
 class ServableModel {
  public:
-  // Loads <model_dir>/<version>/<config.default_model_filename>. The config
-  // must be validated already (ReadModelConfig); labels are read from its
-  // label_filename. Without a config (no config.pbtxt) it is derived from
-  // the graph (DeriveConfig) and the file is model.onnx.
-  static absl::StatusOr<std::shared_ptr<ServableModel>> Load(
-      const std::string& model_dir, int64_t version,
-      std::optional<inference::ModelConfig> config, const ServableOptions& options);
-
-  // An ensemble (platform convoy_ensemble): no engine model and no batcher;
-  // requests fan out to `members`, as served now, which must fit it: the same
-  // inputs, a batching, non-ensemble model each, one class-score output of
-  // the ensemble's size, and the same labels where labels are given. The
-  // returned config lists, after the combined output, every member output as
-  // "<member>/<output>", and the members' preprocessing when they all have
-  // the same for the input.
-  static absl::StatusOr<std::shared_ptr<ServableModel>> LoadEnsemble(
-      const std::string& model_dir, inference::ModelConfig config,
-      const std::vector<std::shared_ptr<ServableModel>>& members, const ServableOptions& options);
-
-  ~ServableModel();
+  virtual ~ServableModel() = default;
+  ServableModel(const ServableModel&) = delete;
+  ServableModel& operator=(const ServableModel&) = delete;
 
   const std::string& name() const { return config_.name(); }
   int64_t version() const { return version_; }
   const inference::ModelConfig& config() const { return config_; }
-  const Model& model() const { return *model_; }
   bool batched() const { return config_.max_batch_size() > 0; }
-  bool is_ensemble() const { return model_ == nullptr; }
-  // Empty unless is_ensemble().
-  const std::vector<EnsembleMember>& members() const { return members_; }
   // Labels of an output, empty if it has no label_filename.
   const std::vector<std::string>& labels(const std::string& output_name) const;
+  ModelStatistics& statistics() const { return *statistics_; }
+  // Requests waiting in its batcher (0 for an ensemble, which has none).
+  virtual int64_t queue_depth() const = 0;
+
+ protected:
+  ServableModel(int64_t version, inference::ModelConfig config,
+                std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options);
+
+ private:
+  const int64_t version_;
+  const inference::ModelConfig config_;
+  const std::map<std::string, std::vector<std::string>> labels_;
+  const std::unique_ptr<ModelStatistics> statistics_;
+};
+
+class SingleModel final : public ServableModel {
+ public:
+  // Loads <model_dir>/<version>/<config.default_model_filename>. The config
+  // must be validated already (ReadModelConfig); labels are read from its
+  // label_filename. Without a config (no config.pbtxt) it is derived from
+  // the graph (DeriveConfig) and the file is model.onnx.
+  static absl::StatusOr<std::shared_ptr<SingleModel>> Load(const std::string& model_dir, int64_t version,
+                                                           std::optional<inference::ModelConfig> config,
+                                                           const ServableOptions& options);
+  ~SingleModel() override;
+
+  const Model& model() const { return *model_; }
+  int64_t queue_depth() const override { return batcher_ ? batcher_->queue_depth() : 0; }
 
   // Queues a validated request. `done` runs exactly once, on a batcher
   // thread, or inline here if the batcher refuses the request (queue full:
-  // UNAVAILABLE; stopping: UNAVAILABLE). REQUIRES: !is_ensemble().
+  // UNAVAILABLE; stopping: UNAVAILABLE).
   void Infer(InferenceRequest request, absl::Time received, InferenceCallback done);
 
-  int64_t queue_depth() const { return batcher_ ? batcher_->queue_depth() : 0; }
-  ModelStatistics& statistics() const { return *statistics_; }
-
  private:
-  ServableModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
-                std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options,
-                std::vector<EnsembleMember> members = {});
+  SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
+              std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options);
 
-  const int64_t version_;
-  const inference::ModelConfig config_;
   const std::unique_ptr<Model> model_;
-  const std::map<std::string, std::vector<std::string>> labels_;
-  const std::vector<EnsembleMember> members_;
-  const std::unique_ptr<ModelStatistics> statistics_;
   std::unique_ptr<DynamicBatcher> batcher_;  // Set once in Load; destroyed first.
 };
+
+class EnsembleModel final : public ServableModel {
+ public:
+  // An ensemble (platform convoy_ensemble) over `members`, as served now,
+  // which must fit it: the same inputs, a batching model each, one
+  // class-score output of the ensemble's size, and the same labels where
+  // labels are given. The returned config lists, after the combined output,
+  // every member output as "<member>/<output>", and the members'
+  // preprocessing when they all have the same for the input.
+  static absl::StatusOr<std::shared_ptr<EnsembleModel>> Load(
+      const std::string& model_dir, inference::ModelConfig config,
+      const std::vector<std::shared_ptr<SingleModel>>& members, const ServableOptions& options);
+
+  const std::vector<EnsembleMember>& members() const { return members_; }
+  int64_t queue_depth() const override { return 0; }
+
+ private:
+  EnsembleModel(inference::ModelConfig config, std::map<std::string, std::vector<std::string>> labels,
+                const ServableOptions& options, std::vector<EnsembleMember> members);
+
+  const std::vector<EnsembleMember> members_;
+};
+
+// `model` as an ensemble's member: InvalidArgument naming it when it is an
+// ensemble itself (ensembles do not nest).
+absl::StatusOr<std::shared_ptr<SingleModel>> AsMember(std::shared_ptr<ServableModel> model);
 
 // True for an output that holds class scores: one with a label_filename, or
 // the only output of the model. Crops and ensemble members combine such

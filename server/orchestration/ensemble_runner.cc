@@ -35,7 +35,7 @@ Tensor Probabilities(const EnsembleMember& member, int64_t crops, const Inferenc
   return scores;
 }
 
-Tensor Combine(const ServableModel& ensemble, int64_t crops, const std::vector<InferenceResult>& results) {
+Tensor Combine(const EnsembleModel& ensemble, int64_t crops, const std::vector<InferenceResult>& results) {
   const std::vector<EnsembleMember>& members = ensemble.members();
   const ModelEnsemble::Combine rule = ensemble.config().ensemble().combine();
   Tensor combined;
@@ -62,7 +62,7 @@ Tensor Combine(const ServableModel& ensemble, int64_t crops, const std::vector<I
 
 // The ensemble's outputs in the order asked: the combination, and member
 // outputs by their "<member>/<output>" names.
-InferenceResult EnsembleResult(const ServableModel& ensemble, int64_t crops,
+InferenceResult EnsembleResult(const EnsembleModel& ensemble, int64_t crops,
                                const std::vector<std::string>& output_names,
                                const std::vector<InferenceResult>& results) {
   auto outputs = std::make_shared<std::vector<Tensor>>();
@@ -103,7 +103,7 @@ ModelRequest MemberRequest(const ModelRequest& request, const EnsembleMember& me
 // OK if every member, as served now, still gives class scores of the
 // ensemble's size: a member reloaded with another number of classes would
 // otherwise be combined into a buffer of the wrong size.
-absl::Status CheckMembersFit(const ServableModel& ensemble, const std::vector<std::shared_ptr<ServableModel>>& members) {
+absl::Status CheckMembersFit(const EnsembleModel& ensemble, const std::vector<std::shared_ptr<SingleModel>>& members) {
   const int64_t classes = ensemble.config().output(0).dims(0);
   for (size_t i = 0; i < members.size(); ++i) {
     const EnsembleMember& member = ensemble.members()[i];
@@ -122,7 +122,7 @@ absl::Status CheckMembersFit(const ServableModel& ensemble, const std::vector<st
 
 // Sends the request to every member (with its image input `built`, or
 // none) and combines their results.
-void FanOut(std::shared_ptr<ServableModel> ensemble, std::vector<std::shared_ptr<ServableModel>> members,
+void FanOut(std::shared_ptr<EnsembleModel> ensemble, std::vector<std::shared_ptr<SingleModel>> members,
             const ModelRequest& request, absl::Time received, const Tensor* built, absl::Duration preprocess,
             InferenceCallback done) {
   const int64_t crops = request.crops;
@@ -141,7 +141,7 @@ void FanOut(std::shared_ptr<ServableModel> ensemble, std::vector<std::shared_ptr
   for (size_t i = 0; i < members.size(); ++i) {
     ModelRequest member_request = MemberRequest(request, ensemble->members()[i]);
     const int64_t items = ItemsOf(member_request);
-    std::shared_ptr<ServableModel> member = members[i];
+    std::shared_ptr<SingleModel> member = members[i];
     const RequestKind kind = crops > 1 ? RequestKind::kMulticrop : RequestKind::kSingle;
     InferenceCallback member_done = [fan_in, member, i, items, kind](absl::Status status, InferenceResult result) {
       // Members' requests are real work on them: counted there too.
@@ -166,8 +166,8 @@ void FanOut(std::shared_ptr<ServableModel> ensemble, std::vector<std::shared_ptr
 
 }  // namespace
 
-void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
-                        std::vector<std::shared_ptr<ServableModel>> members, ModelRequest request,
+void RunEnsembleRequest(std::shared_ptr<EnsembleModel> ensemble,
+                        std::vector<std::shared_ptr<SingleModel>> members, ModelRequest request,
                         absl::Time received, const ImageServices& services, InferenceCallback done) {
   if (absl::Status fits = CheckMembersFit(*ensemble, members); !fits.ok()) {
     done(std::move(fits), FailedResult(received));
@@ -181,8 +181,8 @@ void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
   // The members take the same input with the same preprocessing (the
   // ensemble's config has it only then): each image is decoded once.
   struct Job {
-    std::shared_ptr<ServableModel> ensemble;
-    std::vector<std::shared_ptr<ServableModel>> members;
+    std::shared_ptr<EnsembleModel> ensemble;
+    std::vector<std::shared_ptr<SingleModel>> members;
     ModelRequest request;
     absl::Time received;
     DecodeLimits limits;

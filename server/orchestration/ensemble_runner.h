@@ -40,9 +40,9 @@
 
 namespace convoy::server {
 
-// REQUIRES: ensemble->is_ensemble(); members[i] serves ensemble->members()[i].
-void RunEnsembleRequest(std::shared_ptr<ServableModel> ensemble,
-                        std::vector<std::shared_ptr<ServableModel>> members, ModelRequest request,
+// REQUIRES: members[i] serves ensemble->members()[i].
+void RunEnsembleRequest(std::shared_ptr<EnsembleModel> ensemble,
+                        std::vector<std::shared_ptr<SingleModel>> members, ModelRequest request,
                         absl::Time received, const ImageServices& services, InferenceCallback done);
 
 }  // namespace convoy::server

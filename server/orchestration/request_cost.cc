@@ -88,18 +88,19 @@ int64_t OutputBytes(const ModelRequest& request, const inference::ModelConfig& c
 
 }  // namespace
 
-int64_t InflightBytes(const ModelRequest& request, const ServableModel& model,
-                      const std::vector<std::shared_ptr<ServableModel>>& members) {
-  const int64_t image_work = ImageWorkBytes(request, model.config()) + SentImageBytes(request);
-  if (!model.is_ensemble()) {
-    return image_work + 2 * InputBytes(request, model.config()) +
-           OutputBytes(request, model.config(), /*batched=*/true, /*all_asked=*/false);
-  }
+int64_t InflightBytes(const ModelRequest& request, const SingleModel& model) {
+  return ImageWorkBytes(request, model.config()) + SentImageBytes(request) + 2 * InputBytes(request, model.config()) +
+         OutputBytes(request, model.config(), /*batched=*/true, /*all_asked=*/false);
+}
+
+int64_t InflightBytes(const ModelRequest& request, const EnsembleModel& ensemble,
+                      const std::vector<std::shared_ptr<SingleModel>>& members) {
   // Built once, copied to each member, which may stack it and ask for all
   // of its outputs; then the members' class scores are combined.
-  int64_t bytes = image_work + InputBytes(request, model.config()) +
-                  OutputBytes(request, model.config(), /*batched=*/false, /*all_asked=*/false);
-  for (const std::shared_ptr<ServableModel>& member : members) {
+  int64_t bytes = ImageWorkBytes(request, ensemble.config()) + SentImageBytes(request) +
+                  InputBytes(request, ensemble.config()) +
+                  OutputBytes(request, ensemble.config(), /*batched=*/false, /*all_asked=*/false);
+  for (const std::shared_ptr<SingleModel>& member : members) {
     bytes += 2 * InputBytes(request, member->config()) +
              OutputBytes(request, member->config(), /*batched=*/true, /*all_asked=*/true);
   }

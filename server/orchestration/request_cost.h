@@ -35,9 +35,12 @@
 namespace convoy::server {
 
 // REQUIRES: `request` decoded for `model` and its images checked
-// (CheckImageWork); for an ensemble, `members` serve model.members().
-int64_t InflightBytes(const ModelRequest& request, const ServableModel& model,
-                      const std::vector<std::shared_ptr<ServableModel>>& members);
+// (CheckImageWork).
+int64_t InflightBytes(const ModelRequest& request, const SingleModel& model);
+// As InflightBytes, through an ensemble. REQUIRES: `members` serve
+// ensemble.members().
+int64_t InflightBytes(const ModelRequest& request, const EnsembleModel& ensemble,
+                      const std::vector<std::shared_ptr<SingleModel>>& members);
 
 }  // namespace convoy::server
 

@@ -13,18 +13,20 @@ namespace convoy::server {
 namespace {
 
 // The served versions of an ensemble's members, or UNAVAILABLE naming the
-// member that is not served.
-absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> ResolveMembers(const ModelManager& manager,
-                                                                           const ServableModel& ensemble) {
-  std::vector<std::shared_ptr<ServableModel>> members;
+// member that is not served (or no longer fits: an ensemble in its place).
+absl::StatusOr<std::vector<std::shared_ptr<SingleModel>>> ResolveMembers(const ModelManager& manager,
+                                                                         const EnsembleModel& ensemble) {
+  std::vector<std::shared_ptr<SingleModel>> members;
   for (const EnsembleMember& member : ensemble.members()) {
     absl::StatusOr<std::shared_ptr<ServableModel>> served =
         manager.Get(member.name, member.version == 0 ? "" : absl::StrCat(member.version));
-    if (!served.ok()) {
+    absl::StatusOr<std::shared_ptr<SingleModel>> single =
+        served.ok() ? AsMember(*std::move(served)) : served.status();
+    if (!single.ok()) {
       return absl::UnavailableError(absl::StrCat("ensemble '", ensemble.name(), "': member '", member.name,
-                                                 "' is not available: ", served.status().message()));
+                                                 "' is not available: ", single.status().message()));
     }
-    members.push_back(*std::move(served));
+    members.push_back(*std::move(single));
   }
   return members;
 }
@@ -101,30 +103,23 @@ absl::StatusOr<std::shared_ptr<ServableModel>> RequestRouter::Call::Find(const s
     return found.status();
   }
   model_ = *found;
+  single_ = std::dynamic_pointer_cast<SingleModel>(model_);
+  ensemble_ = std::dynamic_pointer_cast<EnsembleModel>(model_);
   version_ = absl::StrCat(model_->version());
   if (!router_->accepting_) return absl::UnavailableError("the server is shutting down");
   return found;
 }
 
 void RequestRouter::Call::Fail(const absl::Status& status) {
-  const RequestKind kind =
-      model_ != nullptr && model_->is_ensemble() ? RequestKind::kEnsemble : RequestKind::kSingle;
-  Answer(status, kind, 0, nullptr);
-}
-
-absl::Status RequestRouter::Call::Admit(ModelRequest* request,
-                                        const std::vector<std::shared_ptr<ServableModel>>& members,
-                                        const ImageLimits& limits, int64_t wire_bytes) {
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckImageWork(request, model_->config(), limits));
-  return memory_.ResizeTo(wire_bytes + InflightBytes(*request, *model_, members));
+  Answer(status, ensemble_ != nullptr ? RequestKind::kEnsemble : RequestKind::kSingle, 0, nullptr);
 }
 
 void RequestRouter::Call::Submit(ModelRequest request, int64_t wire_bytes, absl::Time deadline,
                                  std::function<bool()> is_cancelled, EncodeResult encode) {
-  std::vector<std::shared_ptr<ServableModel>> members;
-  if (model_->is_ensemble()) {
-    absl::StatusOr<std::vector<std::shared_ptr<ServableModel>>> resolved =
-        ResolveMembers(*router_->manager_, *model_);
+  std::vector<std::shared_ptr<SingleModel>> members;
+  if (ensemble_ != nullptr) {
+    absl::StatusOr<std::vector<std::shared_ptr<SingleModel>>> resolved =
+        ResolveMembers(*router_->manager_, *ensemble_);
     if (!resolved.ok()) return Fail(resolved.status());
     members = *std::move(resolved);
   }
@@ -132,10 +127,14 @@ void RequestRouter::Call::Submit(ModelRequest request, int64_t wire_bytes, absl:
                                router_->image_pool_.get()};
   // Before anything is decoded or allocated for it: what its images and
   // its bytes in flight will cost.
-  if (absl::Status admitted = Admit(&request, members, services.limits, wire_bytes); !admitted.ok()) {
-    return Fail(admitted);
+  absl::Status admitted = CheckImageWork(&request, model_->config(), services.limits);
+  if (admitted.ok()) {
+    const int64_t cost = ensemble_ != nullptr ? InflightBytes(request, *ensemble_, members)
+                                              : InflightBytes(request, *single_);
+    admitted = memory_.ResizeTo(wire_bytes + cost);
   }
-  const RequestKind kind = model_->is_ensemble() ? RequestKind::kEnsemble
+  if (!admitted.ok()) return Fail(admitted);
+  const RequestKind kind = ensemble_ != nullptr ? RequestKind::kEnsemble
                            : request.crops > 1  ? RequestKind::kMulticrop
                                                 : RequestKind::kSingle;
   request.inference.deadline = deadline;
@@ -150,10 +149,10 @@ void RequestRouter::Call::Submit(ModelRequest request, int64_t wire_bytes, absl:
     result = InferenceResult();  // Encoded: the batch's outputs may go.
     Answer(status, kind, items, &timings);
   };
-  if (model_->is_ensemble()) {
-    RunEnsembleRequest(model_, std::move(members), std::move(request), received_, services, std::move(done));
+  if (ensemble_ != nullptr) {
+    RunEnsembleRequest(ensemble_, std::move(members), std::move(request), received_, services, std::move(done));
   } else {
-    RunModelRequest(model_, std::move(request), received_, services, std::move(done));
+    RunModelRequest(single_, std::move(request), received_, services, std::move(done));
   }
 }
 

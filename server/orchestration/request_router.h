@@ -162,8 +162,6 @@ class RequestRouter::Call {
   // Records the answer (statistics, log) and sends it. `this` may be gone
   // when it returns: the transport may end the call at once.
   void Answer(const absl::Status& status, RequestKind kind, int64_t items, const RequestTimings* timings);
-  absl::Status Admit(ModelRequest* request, const std::vector<std::shared_ptr<ServableModel>>& members,
-                     const ImageLimits& limits, int64_t wire_bytes);
 
   RequestRouter* const router_;
   SendAnswer send_;  // Moved out to be called: the call may end during it.
@@ -171,7 +169,10 @@ class RequestRouter::Call {
   MemoryReservation memory_;
   std::string model_name_;
   std::string version_;  // As asked, until Find; then the served version.
+  // The model Find found, and the same as the kind it is (one of the two).
   std::shared_ptr<ServableModel> model_;
+  std::shared_ptr<SingleModel> single_;
+  std::shared_ptr<EnsembleModel> ensemble_;
 };
 
 }  // namespace convoy::server

@@ -56,13 +56,13 @@ absl::StatusOr<InferenceResult> CombineCrops(const inference::ModelConfig& confi
 }
 
 // Whole images per chunk: as many as the model batches.
-int64_t ImagesPerChunk(const ServableModel& model, int64_t crops) {
+int64_t ImagesPerChunk(const SingleModel& model, int64_t crops) {
   return std::max<int64_t>(1, model.config().max_batch_size() / crops);
 }
 
 // Sends the image input's chunks (whole images' crops each, in order) to
 // the model as requests of their own and combines their results.
-void RunChunks(std::shared_ptr<ServableModel> model, ModelRequest request, std::vector<Tensor> chunks,
+void RunChunks(std::shared_ptr<SingleModel> model, ModelRequest request, std::vector<Tensor> chunks,
                absl::Time received, absl::Duration preprocess, InferenceCallback done) {
   InferenceRequest& inference = request.inference;
   const size_t slot = request.image->index;
@@ -134,14 +134,14 @@ void RunImageWork(const ModelRequest& request, const ImageServices& services, st
   if (!submitted.ok()) fail(std::move(submitted));
 }
 
-void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request, absl::Time received,
+void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, absl::Time received,
                      const ImageServices& services, InferenceCallback done) {
   if (!request.image) {
     model->Infer(std::move(request.inference), received, std::move(done));
     return;
   }
   struct Job {
-    std::shared_ptr<ServableModel> model;
+    std::shared_ptr<SingleModel> model;
     ModelRequest request;
     absl::Time received;
     DecodeLimits limits;
@@ -171,7 +171,7 @@ void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request,
       [job](absl::Status failed) { job->done(std::move(failed), FailedResult(job->received)); });
 }
 
-void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request, const Tensor& built,
+void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const Tensor& built,
                      absl::Time received, absl::Duration preprocess, InferenceCallback done) {
   const int64_t images = request.inference.batch_size;
   const int64_t crops = request.crops;

@@ -2,7 +2,7 @@
 // input to its combined outputs.
 //
 //   ModelRequest ──(WorkPool) BuildImageInput per chunk of whole images,
-//   each <= max_batch_size items──▶ ServableModel::Infer (the batcher mixes
+//   each <= max_batch_size items──▶ SingleModel::Infer (the batcher mixes
 //   them with other requests) ──▶ gather ──▶ average the crops
 //
 // A request without images or crops goes straight to the batcher and its
@@ -54,14 +54,14 @@ struct ImageServices {
   int64_t inline_pixels = int64_t{1} << 16;
 };
 
-void RunModelRequest(std::shared_ptr<ServableModel> model, ModelRequest request, absl::Time received,
+void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, absl::Time received,
                      const ImageServices& services, InferenceCallback done);
 
 // As RunModelRequest, for a request whose image input is built already:
 // `built` holds its images x crops rows ([N * crops, C, H, W]), which are
 // copied into chunks the model can batch. `preprocess` is the time the
 // building took. REQUIRES: request.image set.
-void RunBuiltRequest(std::shared_ptr<ServableModel> model, ModelRequest request, const Tensor& built,
+void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const Tensor& built,
                      absl::Time received, absl::Duration preprocess, InferenceCallback done);
 
 // OK while the request's client still waits for it: CANCELLED once it gave

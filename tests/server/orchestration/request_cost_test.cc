@@ -43,18 +43,18 @@ class RequestCostTest : public ::testing::Test {
   void SetUp() override {
     repository_.WriteFile("three/config.pbtxt", kConfig);
     repository_.WriteFile("three/1/model.onnx", testing::ThreeOutputImageModelOnnx());
-    absl::StatusOr<std::shared_ptr<ServableModel>> model = testing::LoadVersion1(repository_, "three");
+    absl::StatusOr<std::shared_ptr<SingleModel>> model = testing::LoadVersion1(repository_, "three");
     ASSERT_TRUE(model.ok()) << model.status();
     model_ = *std::move(model);
   }
 
   TestRepository repository_;
-  std::shared_ptr<ServableModel> model_;
+  std::shared_ptr<SingleModel> model_;
 };
 
 TEST_F(RequestCostTest, CountsCropsTwiceOutputsOfTheBatchAndTheLargestImage) {
   const int64_t items = 4 * 10;
-  const int64_t cost = InflightBytes(Images(4, 10, 10, 10), *model_, {});
+  const int64_t cost = InflightBytes(Images(4, 10, 10, 10), *model_);
   // The crops (own and stacked), every output's rows, three copies of the
   // asked rows per image, one decoded 10 x 10 and resized 12 x 12 image.
   const int64_t made = 2 * items * kCrop + items * kRow + 3 * 4 * 16 * 4 + 3 * (100 + 144);
@@ -63,12 +63,12 @@ TEST_F(RequestCostTest, CountsCropsTwiceOutputsOfTheBatchAndTheLargestImage) {
 }
 
 TEST_F(RequestCostTest, GrowsWithCropsAndWithTheLargestImageOnly) {
-  const int64_t one = InflightBytes(Images(2, 1, 10, 10), *model_, {});
-  const int64_t ten = InflightBytes(Images(2, 10, 10, 10), *model_, {});
+  const int64_t one = InflightBytes(Images(2, 1, 10, 10), *model_);
+  const int64_t ten = InflightBytes(Images(2, 10, 10, 10), *model_);
   EXPECT_EQ(ten - one, 2 * 9 * (2 * kCrop + kRow));
   ModelRequest mixed = Images(2, 1, 10, 10);
   mixed.image->sizes[1] = ImageSize{1000, 2000};  // Resized to 12 x 24.
-  EXPECT_EQ(InflightBytes(mixed, *model_, {}) - one, 3 * (1000 * 2000 + 12 * 24 - 100 - 144));
+  EXPECT_EQ(InflightBytes(mixed, *model_) - one, 3 * (1000 * 2000 + 12 * 24 - 100 - 144));
 }
 
 TEST_F(RequestCostTest, ATensorSentToBeCroppedIsCountedBesideItsCrops) {
@@ -78,7 +78,7 @@ TEST_F(RequestCostTest, ATensorSentToBeCroppedIsCountedBesideItsCrops) {
   request.inference.output_names = {"logits"};
   request.image = ImageInput{0, {}, {}};
   request.crops = 5;
-  EXPECT_GE(InflightBytes(request, *model_, {}), 2 * 100 * 100 * 4 + 2 * 10 * kCrop + 10 * kRow);
+  EXPECT_GE(InflightBytes(request, *model_), 2 * 100 * 100 * 4 + 2 * 10 * kCrop + 10 * kRow);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ class RequestRunnerTest : public ::testing::Test {
   void SetUp() override {
     repository_.WriteFile("three/config.pbtxt", kConfig);
     repository_.WriteFile("three/1/model.onnx", testing::ThreeOutputImageModelOnnx());
-    absl::StatusOr<std::shared_ptr<ServableModel>> model = testing::LoadVersion1(repository_, "three");
+    absl::StatusOr<std::shared_ptr<SingleModel>> model = testing::LoadVersion1(repository_, "three");
     ASSERT_TRUE(model.ok()) << model.status();
     model_ = *std::move(model);
     pool_ = *WorkPool::Create({"test", 1, 16});
@@ -79,7 +79,7 @@ class RequestRunnerTest : public ::testing::Test {
   }
 
   TestRepository repository_;
-  std::shared_ptr<ServableModel> model_;
+  std::shared_ptr<SingleModel> model_;
   std::promise<void> release_;
   bool released_ = false;
   std::string encoded_;

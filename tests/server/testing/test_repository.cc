@@ -85,7 +85,7 @@ std::string ScaleModelConfig(const std::string& name, const std::string& extra) 
                       "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n", extra);
 }
 
-absl::StatusOr<std::shared_ptr<server::ServableModel>> LoadVersion1(const TestRepository& repository,
+absl::StatusOr<std::shared_ptr<server::SingleModel>> LoadVersion1(const TestRepository& repository,
                                                                      const std::string& name) {
   const std::string dir = repository.root() + "/" + name;
   std::optional<inference::ModelConfig> config;
@@ -95,7 +95,7 @@ absl::StatusOr<std::shared_ptr<server::ServableModel>> LoadVersion1(const TestRe
   } else if (!absl::IsNotFound(file.status())) {
     return file.status();
   }
-  return server::ServableModel::Load(dir, 1, config, server::ServableOptions());
+  return server::SingleModel::Load(dir, 1, config, server::ServableOptions());
 }
 
 std::string ZooDir() {

@@ -49,7 +49,7 @@ std::string ThreeOutputImageModelOnnx();
 
 // Version 1 of model `name` of `repository`, loaded as the server loads it:
 // with its config.pbtxt, or a config derived from the graph without one.
-absl::StatusOr<std::shared_ptr<server::ServableModel>> LoadVersion1(const TestRepository& repository,
+absl::StatusOr<std::shared_ptr<server::SingleModel>> LoadVersion1(const TestRepository& repository,
                                                                      const std::string& name);
 
 // Zoo directory (CONVOY_ZOO_DIR), or empty when the zoo was not made.
