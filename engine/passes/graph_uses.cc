@@ -3,11 +3,9 @@
 namespace convoy {
 
 GraphUses::GraphUses(const ir::Graph& graph) {
-  for (size_t n = 0; n < graph.nodes.size(); ++n) {
-    for (const std::string& in : graph.nodes[n].inputs) {
-      if (in.empty()) continue;
-      ++readers_[in];
-      reader_[in] = n;
+  for (const ir::Node& node : graph.nodes) {
+    for (const std::string& in : node.inputs) {
+      if (!in.empty()) ++readers_[in];
     }
   }
   for (const TensorInfo& out : graph.outputs) outputs_.insert(out.name);

@@ -22,12 +22,9 @@ class GraphUses {
   bool HasSingleReader(const std::string& value) const {
     return Readers(value) == 1 && !IsGraphOutput(value);
   }
-  // The index in graph.nodes of the node reading `value`. REQUIRES: HasSingleReader.
-  size_t ReaderIndex(const std::string& value) const { return reader_.at(value); }
 
  private:
   absl::flat_hash_map<std::string, int> readers_;
-  absl::flat_hash_map<std::string, size_t> reader_;
   absl::flat_hash_set<std::string> outputs_;
 };
 

@@ -8,17 +8,16 @@ namespace {
 struct TypeNames {
   inference::DataType config;
   const char* wire;
-  size_t size;
 };
 
 constexpr TypeNames kTypes[] = {
-    {inference::TYPE_BOOL, "BOOL", 1},     {inference::TYPE_UINT8, "UINT8", 1},
-    {inference::TYPE_UINT16, "UINT16", 2}, {inference::TYPE_UINT32, "UINT32", 4},
-    {inference::TYPE_UINT64, "UINT64", 8}, {inference::TYPE_INT8, "INT8", 1},
-    {inference::TYPE_INT16, "INT16", 2},   {inference::TYPE_INT32, "INT32", 4},
-    {inference::TYPE_INT64, "INT64", 8},   {inference::TYPE_FP16, "FP16", 2},
-    {inference::TYPE_FP32, "FP32", 4},     {inference::TYPE_FP64, "FP64", 8},
-    {inference::TYPE_STRING, "BYTES", 0},  {inference::TYPE_BF16, "BF16", 2},
+    {inference::TYPE_BOOL, "BOOL"},     {inference::TYPE_UINT8, "UINT8"},
+    {inference::TYPE_UINT16, "UINT16"}, {inference::TYPE_UINT32, "UINT32"},
+    {inference::TYPE_UINT64, "UINT64"}, {inference::TYPE_INT8, "INT8"},
+    {inference::TYPE_INT16, "INT16"},   {inference::TYPE_INT32, "INT32"},
+    {inference::TYPE_INT64, "INT64"},   {inference::TYPE_FP16, "FP16"},
+    {inference::TYPE_FP32, "FP32"},     {inference::TYPE_FP64, "FP64"},
+    {inference::TYPE_STRING, "BYTES"},  {inference::TYPE_BF16, "BF16"},
 };
 
 }  // namespace
@@ -53,13 +52,6 @@ inference::DataType FromWireType(absl::string_view name) {
     if (name == names.wire) return names.config;
   }
   return inference::TYPE_INVALID;
-}
-
-size_t ElementSize(inference::DataType type) {
-  for (const TypeNames& names : kTypes) {
-    if (names.config == type) return names.size;
-  }
-  return 0;
 }
 
 }  // namespace convoy::server

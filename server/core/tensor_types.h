@@ -22,9 +22,6 @@ std::string WireType(inference::DataType type);
 // TYPE_INVALID for a name KServe v2 does not define.
 inference::DataType FromWireType(absl::string_view name);
 
-// Bytes per element; 0 for BYTES, whose elements vary in size.
-size_t ElementSize(inference::DataType type);
-
 }  // namespace convoy::server
 
 #endif  // CONVOY_SERVER_CORE_TENSOR_TYPES_H_
