@@ -14,6 +14,7 @@
 #include "engine/exec/fold_constants.h"
 #include "engine/exec/op_registry.h"
 #include "engine/exec/plan_builder.h"
+#include "engine/exec/products.h"
 #include "engine/exec/weight_cache.h"
 #include "engine/onnx/onnx_loader.h"
 #include "engine/passes/graph_passes.h"
@@ -188,9 +189,9 @@ std::vector<std::string> OneDnnModel::calibrated_values() const {
   std::vector<std::string> names;
   absl::flat_hash_set<std::string> seen;
   for (const ir::Node& node : graph_.nodes) {
-    const bool product = node.op_type == "Conv" || node.op_type == "Gemm";
-    if (product && node.HasInput(1) && graph_.initializers.count(node.inputs[1]) > 0 &&
-        node.HasInput(0) && seen.insert(node.inputs[0]).second) {
+    if (IsInt8Product(node) && node.HasInput(1) &&
+        graph_.initializers.count(node.inputs[1]) > 0 && node.HasInput(0) &&
+        seen.insert(node.inputs[0]).second) {
       names.push_back(node.inputs[0]);
     }
   }

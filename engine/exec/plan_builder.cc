@@ -8,6 +8,7 @@
 #include "engine/exec/arena.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
+#include "engine/exec/products.h"
 
 namespace convoy {
 
@@ -176,10 +177,6 @@ absl::Status PlanBuilder::CompileNode(const ir::Node& node) {
 }
 
 namespace {
-
-bool IsProduct(const ir::Node& node) {
-  return node.op_type == "Conv" || node.op_type == "Gemm" || node.op_type == "MatMul";
-}
 
 // True if every use of `name` is as the weights (input 1) of a product,
 // and it is not a graph output.

@@ -41,7 +41,7 @@ struct PlanOptions {
   // WeightCache holds a float32 copy of once the node that made the copy is
   // compiled, and which nothing reads in place: the owner of the graph
   // frees its bytes (Tensor::ReleaseBytes), and plans that need them later
-  // restore them from the copy. Only weights of Conv, Gemm and MatMul
+  // restore them from the copy. Only weights of products (products.h)
   // qualify: compiling those reads no values. REQUIRES: no other plan of
   // the graph is being compiled or run meanwhile.
   std::function<void(const std::string& name)> release_weights;

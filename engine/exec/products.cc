@@ -1,0 +1,29 @@
+#include "engine/exec/products.h"
+
+namespace convoy {
+namespace {
+
+struct Product {
+  const char* op_type;
+  bool int8;  // IsInt8Product.
+};
+
+constexpr Product kProducts[] = {{"Conv", true}, {"Gemm", true}, {"MatMul", false}};
+
+const Product* FindProduct(const ir::Node& node) {
+  for (const Product& product : kProducts) {
+    if (node.op_type == product.op_type) return &product;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool IsProduct(const ir::Node& node) { return FindProduct(node) != nullptr; }
+
+bool IsInt8Product(const ir::Node& node) {
+  const Product* product = FindProduct(node);
+  return product != nullptr && product->int8;
+}
+
+}  // namespace convoy

@@ -1,0 +1,26 @@
+// Products: the operators that multiply a data input (input 0) by weights
+// (input 1), convolutions and matrix products, where nearly all of a
+// model's arithmetic goes. Every decision that turns on "is this a
+// product" reads this one list: which weights a plan may release once the
+// WeightCache holds a copy (PlanOptions::release_weights), and which values
+// an int8 model calibrates (Model::calibrated_values).
+//
+// Thread-safety: pure functions.
+#ifndef CONVOY_ENGINE_EXEC_PRODUCTS_H_
+#define CONVOY_ENGINE_EXEC_PRODUCTS_H_
+
+#include "engine/ir/graph.h"
+
+namespace convoy {
+
+// True for Conv, Gemm and MatMul.
+bool IsProduct(const ir::Node& node);
+
+// True for the products that run in int8 under Precision::kInt8 when their
+// weights are constant and their data input calibrated: Conv and Gemm
+// (engine/ops/conv.cc, engine/ops/matmul.cc). MatMul stays float32.
+bool IsInt8Product(const ir::Node& node);
+
+}  // namespace convoy
+
+#endif  // CONVOY_ENGINE_EXEC_PRODUCTS_H_
