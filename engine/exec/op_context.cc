@@ -107,14 +107,14 @@ void OpContext::SetOutputConstant(size_t i, Tensor value) {
   PlanBuilder::Value& v = builder_.values_[node_.outputs[i]];
   v.type = value.type();
   v.shape = value.shape();
-  v.constant = &builder_.plan_->constants_.emplace_back(std::move(value));
+  v.constant = builder_.plan_->AddConstant(std::move(value));
 }
 
 const Shape& OpContext::output_shape(size_t i) const {
   return builder_.value(node_.outputs[i]).shape;
 }
 
-const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine_; }
+const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine(); }
 
 dnnl::memory::data_type OpContext::compute_type() const { return builder_.options_.compute_type; }
 
@@ -223,18 +223,19 @@ bool OpContext::PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer
 
 void OpContext::AddPrimitive(dnnl::primitive primitive,
                              std::unordered_map<int, dnnl::memory> args) {
-  builder_.plan_->steps_.push_back({node_.name, std::move(primitive), std::move(args), nullptr, {}});
+  builder_.plan_->AddStep(Plan::Step::Primitive(node_.name, std::move(primitive), std::move(args)));
 }
 
 void OpContext::AddStep(std::function<void()> step, std::vector<dnnl::memory> touches) {
-  builder_.plan_->steps_.push_back({node_.name, {}, {}, std::move(step), std::move(touches)});
+  builder_.plan_->AddStep(Plan::Step::Cpu(node_.name, std::move(step), std::move(touches)));
 }
 
-void OpContext::CountFlops(int64_t flops) { builder_.plan_->flops_ += flops; }
+void OpContext::CountFlops(int64_t flops) { builder_.plan_->CountFlops(flops); }
 
 void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
-  primitive.execute(builder_.plan_->stream_, args);
-  builder_.plan_->stream_.wait();
+  dnnl::stream stream(engine());
+  primitive.execute(stream, args);
+  stream.wait();
 }
 
 }  // namespace convoy

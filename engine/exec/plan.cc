@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
@@ -45,6 +46,41 @@ absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& 
   } catch (const dnnl::error& e) {
     return absl::InternalError(absl::StrCat("oneDNN failed while running node '",
                                             current ? current->node : "output", "': ", e.what()));
+  }
+}
+
+Plan::Step Plan::Step::Primitive(std::string node, dnnl::primitive primitive,
+                                 std::unordered_map<int, dnnl::memory> args) {
+  Step step;
+  step.node = std::move(node);
+  step.primitive = std::move(primitive);
+  step.args = std::move(args);
+  return step;
+}
+
+Plan::Step Plan::Step::Cpu(std::string node, std::function<void()> cpu,
+                           std::vector<dnnl::memory> touches) {
+  Step step;
+  step.node = std::move(node);
+  step.cpu = std::move(cpu);
+  step.touches = std::move(touches);
+  return step;
+}
+
+dnnl::memory Plan::NewOwnedMemory(const dnnl::memory::desc& desc) {
+  dnnl::memory memory(desc, engine_);
+  memories_.push_back(memory);
+  return memory;
+}
+
+void Plan::ForEachUse(const std::function<void(const dnnl::memory& memory, int step)>& use) const {
+  for (const dnnl::memory& m : inputs_) use(m, 0);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    for (const auto& [arg, m] : steps_[i].args) use(m, static_cast<int>(i));
+    for (const dnnl::memory& m : steps_[i].touches) use(m, static_cast<int>(i));
+  }
+  for (const Output& out : outputs_) {
+    if (out.memory) use(out.memory, static_cast<int>(steps_.size()));
   }
 }
 

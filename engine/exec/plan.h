@@ -3,10 +3,12 @@
 // A plan owns its activation memories, the weights reordered into the
 // layouts its primitives chose, and the ordered list of steps (oneDNN
 // primitives and a few CPU steps) that computes the requested outputs.
-// PlanBuilder makes plans; Model caches one per input-shape key.
+// PlanBuilder makes plans, through the methods under "Building"; Model
+// caches one per input-shape key.
 //
 // Thread-safety: Run() writes the plan's activation buffers, so callers must
-// serialise runs of one plan (Model does, with a mutex per plan).
+// serialise runs of one plan (Model does, with a mutex per plan). The
+// building methods may not be called once the plan runs.
 #ifndef CONVOY_ENGINE_EXEC_PLAN_H_
 #define CONVOY_ENGINE_EXEC_PLAN_H_
 
@@ -14,6 +16,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -50,17 +53,25 @@ class Plan {
   // bytes the plan uses in place).
   bool Borrows(const void* data, size_t size) const;
 
- private:
-  friend class PlanBuilder;
-  friend class OpContext;
-
+  // --- Building.
+  // One step of a run: a oneDNN primitive with its arguments, or the
+  // plan's own code on the CPU. Make it with Primitive() or Cpu().
   struct Step {
-    std::string node;  // For errors.
+    // A oneDNN primitive run with `args`.
+    static Step Primitive(std::string node, dnnl::primitive primitive,
+                          std::unordered_map<int, dnnl::memory> args);
+    // `cpu`, run on the calling thread in order with the primitives;
+    // `touches` lists every memory it reads or writes.
+    static Step Cpu(std::string node, std::function<void()> cpu,
+                    std::vector<dnnl::memory> touches);
+
+    std::string node;  // What the step computes, named in errors.
     dnnl::primitive primitive;
     std::unordered_map<int, dnnl::memory> args;
-    std::function<void()> cpu;  // Set instead of primitive for CPU steps.
+    std::function<void()> cpu;  // Set instead of `primitive` for CPU steps.
     std::vector<dnnl::memory> touches;  // The memories `cpu` reads or writes.
   };
+  // A requested output, in the order asked for.
   struct Output {
     Shape shape;
     DataType type = DataType::kFloat32;
@@ -73,6 +84,28 @@ class Plan {
 
   explicit Plan(dnnl::engine engine) : engine_(engine), stream_(engine) {}
 
+  const dnnl::engine& engine() const { return engine_; }
+  // The memory Run copies the next float32 graph input into.
+  void AddInput(dnnl::memory memory) { inputs_.push_back(std::move(memory)); }
+  void AddOutput(Output output) { outputs_.push_back(std::move(output)); }
+  void AddStep(Step step) { steps_.push_back(std::move(step)); }
+  // Adds to flops().
+  void CountFlops(int64_t flops) { flops_ += flops; }
+  // Keeps `value`, folded while compiling, as long as the plan: the
+  // pointer stays valid.
+  const Tensor* AddConstant(Tensor value) { return &constants_.emplace_back(std::move(value)); }
+  // Memory with a buffer of its own, for values computed while compiling,
+  // kept as long as the plan and counted by activation_bytes().
+  dnnl::memory NewOwnedMemory(const dnnl::memory::desc& desc);
+  // The one buffer every activation lives in (see arena.h), or null memory
+  // if no activation needs bytes.
+  void set_arena(dnnl::memory arena) { arena_ = std::move(arena); }
+  // Calls `use` with each memory a run reads or writes and the position of
+  // the step that does: inputs at 0 (written before the first step),
+  // outputs at the number of steps (read after the last).
+  void ForEachUse(const std::function<void(const dnnl::memory& memory, int step)>& use) const;
+
+ private:
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::vector<dnnl::memory> inputs_;

@@ -14,7 +14,8 @@ namespace convoy {
 
 PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
                          const PlanOptions& options, WeightCache& weights)
-    : graph_(graph), options_(options), weights_(weights), plan_(new Plan(engine)) {
+    : graph_(graph), options_(options), weights_(weights),
+      plan_(std::make_unique<Plan>(engine)), stream_(engine) {
   for (const auto& [name, tensor] : graph.initializers) {
     Value& v = values_[name];
     v.type = tensor.type();
@@ -54,9 +55,9 @@ absl::Status PlanBuilder::BindInputs(const std::vector<const Tensor*>& inputs) {
     v.shape = t.shape();
     if (t.type() == DataType::kFloat32) {
       v.memory = Allocate(PlainDesc(t.shape()));
-      plan_->inputs_.push_back(v.memory);
+      plan_->AddInput(v.memory);
     } else {
-      v.constant = &plan_->constants_.emplace_back(t);
+      v.constant = plan_->AddConstant(t);
     }
   }
   return absl::OkStatus();
@@ -223,19 +224,19 @@ absl::Status PlanBuilder::BindOutputs(const std::vector<std::string>& output_nam
     if (v.constant != nullptr && !v.constant->has_bytes()) {  // Released weights.
       Tensor values(v.type, v.shape);
       std::memcpy(values.raw_data(), MemoryOf(name).get_data_handle(), values.byte_size());
-      out.constant = &plan_->constants_.emplace_back(std::move(values));
+      out.constant = plan_->AddConstant(std::move(values));
     }
     if (v.constant == nullptr) {
       out.memory = MemoryOf(name);
       try {
         out.to_plain = dnnl::reorder(dnnl::reorder::primitive_desc(
-            plan_->engine_, out.memory.get_desc(), plan_->engine_, PlainDesc(v.shape)));
+            plan_->engine(), out.memory.get_desc(), plan_->engine(), PlainDesc(v.shape)));
       } catch (const dnnl::error& e) {
         return absl::InternalError(
             absl::StrCat("cannot copy output '", name, "' to a plain tensor: ", e.what()));
       }
     }
-    plan_->outputs_.push_back(std::move(out));
+    plan_->AddOutput(std::move(out));
   }
   return absl::OkStatus();
 }
@@ -256,7 +257,7 @@ absl::Status PlanBuilder::CheckSize(const std::string& name, const Shape& shape)
 }
 
 dnnl::memory PlanBuilder::Allocate(const dnnl::memory::desc& desc) {
-  dnnl::memory m(desc, plan_->engine_, DNNL_MEMORY_NONE);
+  dnnl::memory m(desc, plan_->engine(), DNNL_MEMORY_NONE);
   buffer_of_[m.get()] = buffers_.size();
   host_.push_back({buffers_.size(), 0});
   buffers_.push_back(m);
@@ -290,26 +291,24 @@ bool PlanBuilder::PlaceInside(const dnnl::memory& inner, const dnnl::memory& out
 }
 
 dnnl::memory PlanBuilder::AllocateConstant(const dnnl::memory::desc& desc) {
-  dnnl::memory m(desc, plan_->engine_);
-  plan_->memories_.push_back(m);
-  return m;
+  return plan_->NewOwnedMemory(desc);
 }
 
 dnnl::memory PlanBuilder::AllocateFor(const std::string& name, const dnnl::memory::desc& desc) {
   if (value(name).constant == nullptr) return Allocate(desc);
   // The graph's weights go to the WeightCache, which keeps them, and they
   // are not the plan's to count.
-  if (SharedConstant(name) != nullptr) return dnnl::memory(desc, plan_->engine_);
+  if (SharedConstant(name) != nullptr) return dnnl::memory(desc, plan_->engine());
   return AllocateConstant(desc);
 }
 
 dnnl::memory PlanBuilder::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
   auto it = buffer_of_.find(memory.get());
   if (it == buffer_of_.end()) {  // A buffer of its own, kept by its owner: share it now.
-    return dnnl::memory(desc, plan_->engine_, memory.get_data_handle());
+    return dnnl::memory(desc, plan_->engine(), memory.get_data_handle());
   }
   const size_t buffer = it->second;
-  dnnl::memory alias(desc, plan_->engine_, DNNL_MEMORY_NONE);
+  dnnl::memory alias(desc, plan_->engine(), DNNL_MEMORY_NONE);
   buffer_of_[alias.get()] = buffer;
   aliases_.emplace_back(alias, buffer);
   return alias;
@@ -322,7 +321,7 @@ void PlanBuilder::PlaceActivations() {
     blocks[i].bytes = static_cast<int64_t>(buffers_[i].get_desc().get_size());
   }
   // A buffer placed inside another is touched when its host is.
-  auto touch = [&](const dnnl::memory& m, int step) {
+  plan_->ForEachUse([&](const dnnl::memory& m, int step) {
     auto it = buffer_of_.find(m.get());
     if (it == buffer_of_.end()) return;
     const size_t host = Host(it->second).first;
@@ -330,31 +329,22 @@ void PlanBuilder::PlaceActivations() {
     block.first = used[host] ? std::min(block.first, step) : step;
     block.last = used[host] ? std::max(block.last, step) : step;
     used[host] = true;
-  };
-  // Inputs are written before the first step, outputs read after the last.
-  for (const dnnl::memory& m : plan_->inputs_) touch(m, 0);
-  const std::vector<Plan::Step>& steps = plan_->steps_;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    for (const auto& [arg, m] : steps[i].args) touch(m, static_cast<int>(i));
-    for (const dnnl::memory& m : steps[i].touches) touch(m, static_cast<int>(i));
-  }
-  for (const Plan::Output& out : plan_->outputs_) {
-    if (out.memory) touch(out.memory, static_cast<int>(steps.size()));
-  }
+  });
   for (size_t i = 0; i < blocks.size(); ++i) {
     if (!used[i]) blocks[i].bytes = 0;  // Never read or written: no room needed.
   }
   const ArenaLayout layout = PlanArena(blocks);
   if (options_.reserve_activations) {
-    int64_t bytes = layout.bytes;  // What Plan::activation_bytes() will count.
-    for (const dnnl::memory& m : plan_->memories_) bytes += static_cast<int64_t>(m.get_desc().get_size());
-    options_.reserve_activations(bytes);
+    // What Plan::activation_bytes() will count: the arena, and the memories
+    // the plan owns already.
+    options_.reserve_activations(layout.bytes + plan_->activation_bytes());
   }
   if (layout.bytes == 0) return;
-  plan_->arena_ = dnnl::memory(
+  const dnnl::memory arena(
       dnnl::memory::desc({layout.bytes}, dnnl::memory::data_type::u8, dnnl::memory::format_tag::a),
-      plan_->engine_);
-  char* base = static_cast<char*>(plan_->arena_.get_data_handle());
+      plan_->engine());
+  plan_->set_arena(arena);
+  char* base = static_cast<char*>(arena.get_data_handle());
   auto place = [&](dnnl::memory& m, size_t buffer) {
     const auto [host, offset] = Host(buffer);
     m.set_data_handle(base + layout.offsets[host] + offset);
@@ -375,13 +365,13 @@ dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
   const dnnl::memory::desc plain = PlainDesc(v.shape);
   if (v.constant->has_bytes()) {
     // oneDNN wants a mutable handle; constants are only ever read.
-    v.memory = dnnl::memory(plain, plan_->engine_, const_cast<void*>(v.constant->raw_data()));
+    v.memory = dnnl::memory(plain, plan_->engine(), const_cast<void*>(v.constant->raw_data()));
   } else {
     // Released weights (PlanOptions::release_weights): plain again, once
     // for all plans, from the cache's copy.
     v.memory = weights_.GetOrMake(v.constant, plain, plain, [&] {
       dnnl::memory m = AllocateFor(name, plain);
-      weights_.CopyPlain(v.constant, m.get_data_handle(), plan_->engine_);
+      weights_.CopyPlain(v.constant, m.get_data_handle(), plan_->engine());
       return m;
     });
   }
@@ -480,26 +470,31 @@ void PlanBuilder::CopyInto(const std::string& name, const dnnl::memory& dst, flo
   const float factor = v.quantized ? scale / v.scale : scale;
   if (factor == 1 && src.get_desc() == dst.get_desc()) {
     // A memcpy beats oneDNN's generic same-layout reorder severalfold.
-    plan_->steps_.push_back({name, {}, {}, [src, dst] {
-      std::memcpy(dst.get_data_handle(), src.get_data_handle(), dst.get_desc().get_size());
-    }, {src, dst}});
+    plan_->AddStep(Plan::Step::Cpu(
+        name,
+        [src, dst] {
+          std::memcpy(dst.get_data_handle(), src.get_data_handle(), dst.get_desc().get_size());
+        },
+        {src, dst}));
     return;
   }
   dnnl::primitive_attr attr;
   if (factor != 1) attr.set_output_scales(0, {factor});
   // A step even for a constant: `dst` is run-time memory.
-  plan_->steps_.push_back({name, dnnl::reorder(dnnl::reorder::primitive_desc(src, dst, attr)),
-                           {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, nullptr, {}});
+  plan_->AddStep(Plan::Step::Primitive(name,
+                                       dnnl::reorder(dnnl::reorder::primitive_desc(src, dst, attr)),
+                                       {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}));
 }
 
 void PlanBuilder::Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst,
                           const dnnl::primitive_attr& attr) {
   dnnl::reorder reorder(dnnl::reorder::primitive_desc(src, dst, attr));
   if (value(name).constant != nullptr) {
-    reorder.execute(plan_->stream_, src, dst);
-    plan_->stream_.wait();
+    reorder.execute(stream_, src, dst);
+    stream_.wait();
   } else {
-    plan_->steps_.push_back({name, reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, nullptr, {}});
+    plan_->AddStep(
+        Plan::Step::Primitive(name, reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}));
   }
 }
 

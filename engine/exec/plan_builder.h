@@ -148,6 +148,7 @@ class PlanBuilder {
   const PlanOptions options_;
   WeightCache& weights_;
   std::unique_ptr<Plan> plan_;
+  dnnl::stream stream_;  // Runs the work on constants while compiling.
   absl::flat_hash_map<std::string, Value> values_;
   absl::flat_hash_map<std::string, size_t> last_reader_;  // NoteLastReaders.
   size_t compiled_ = 0;  // Nodes compiled so far: the position of the current one.
