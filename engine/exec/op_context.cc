@@ -162,13 +162,13 @@ dnnl::memory OpContext::InputViewed(size_t i, const dnnl::memory::desc& view,
 }
 
 dnnl::memory OpContext::NewOutput(size_t i, const dnnl::memory::desc& desc) {
-  dnnl::memory m = builder_.Allocate(desc);
+  dnnl::memory m = builder_.buffers_.Allocate(desc);
   BindOutput(i, m);
   return m;
 }
 
 dnnl::memory OpContext::NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale) {
-  dnnl::memory m = builder_.Allocate(desc);
+  dnnl::memory m = builder_.buffers_.Allocate(desc);
   if (node_.HasOutput(i)) {
     PlanBuilder::Value& v = builder_.value(node_.outputs[i]);
     v.quantized = m;
@@ -198,7 +198,7 @@ void OpContext::BindOutput(size_t i, dnnl::memory memory) {
 }
 
 dnnl::memory OpContext::NewScratch(const dnnl::memory::desc& desc) {
-  return builder_.Allocate(desc);
+  return builder_.buffers_.Allocate(desc);
 }
 
 dnnl::memory OpContext::NewFilled(const dnnl::memory::desc& desc, float value) {
@@ -213,12 +213,12 @@ dnnl::memory OpContext::NewConstant(const dnnl::memory::desc& desc,
 }
 
 dnnl::memory OpContext::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
-  return builder_.Alias(memory, desc);
+  return builder_.buffers_.Alias(memory, desc);
 }
 
 bool OpContext::PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer,
                             int64_t offset) {
-  return builder_.PlaceInside(inner, outer, offset);
+  return builder_.buffers_.PlaceInside(inner, outer, offset);
 }
 
 void OpContext::AddPrimitive(dnnl::primitive primitive,

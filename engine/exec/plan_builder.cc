@@ -5,7 +5,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "engine/exec/arena.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/exec/products.h"
@@ -15,7 +14,9 @@ namespace convoy {
 PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
                          const PlanOptions& options, WeightCache& weights)
     : graph_(graph), options_(options), weights_(weights),
-      plan_(std::make_unique<Plan>(engine)), stream_(engine) {
+      plan_(std::make_unique<Plan>(engine)),
+      buffers_(engine),
+      stream_(engine) {
   for (const auto& [name, tensor] : graph.initializers) {
     Value& v = values_[name];
     v.type = tensor.type();
@@ -54,7 +55,7 @@ absl::Status PlanBuilder::BindInputs(const std::vector<const Tensor*>& inputs) {
     v.type = t.type();
     v.shape = t.shape();
     if (t.type() == DataType::kFloat32) {
-      v.memory = Allocate(PlainDesc(t.shape()));
+      v.memory = buffers_.Allocate(PlainDesc(t.shape()));
       plan_->AddInput(v.memory);
     } else {
       v.constant = plan_->AddConstant(t);
@@ -110,17 +111,14 @@ dnnl::memory PlanBuilder::TakeOver(const ir::Node& node, const std::string& name
       std::count(node.inputs.begin(), node.inputs.end(), name) != 1) {
     return dnnl::memory();
   }
-  auto it = buffer_of_.find(v.memory.get());
-  if (it == buffer_of_.end()) return dnnl::memory();
-  const size_t buffer = Host(it->second).first;
+  if (!buffers_.Holds(v.memory)) return dnnl::memory();
   // No other value still to be read may live in the same bytes (a
   // reshape's view of it, or the value it is a view of).
   for (const auto& [other, w] : values_) {
     auto reader = last_reader_.find(other);
     if (other == name || reader == last_reader_.end() || reader->second < compiled_) continue;
-    for (const dnnl::memory& m : {w.memory, w.quantized}) {
-      auto shared = m ? buffer_of_.find(m.get()) : buffer_of_.end();
-      if (shared != buffer_of_.end() && Host(shared->second).first == buffer) return dnnl::memory();
+    if (buffers_.ShareRoom(w.memory, v.memory) || buffers_.ShareRoom(w.quantized, v.memory)) {
+      return dnnl::memory();
     }
   }
   return v.memory;
@@ -256,107 +254,33 @@ absl::Status PlanBuilder::CheckSize(const std::string& name, const Shape& shape)
   return absl::OkStatus();
 }
 
-dnnl::memory PlanBuilder::Allocate(const dnnl::memory::desc& desc) {
-  dnnl::memory m(desc, plan_->engine(), DNNL_MEMORY_NONE);
-  buffer_of_[m.get()] = buffers_.size();
-  host_.push_back({buffers_.size(), 0});
-  buffers_.push_back(m);
-  return m;
-}
-
-std::pair<size_t, int64_t> PlanBuilder::Host(size_t buffer) const {
-  int64_t offset = 0;
-  while (host_[buffer].first != buffer) {
-    offset += host_[buffer].second;
-    buffer = host_[buffer].first;
-  }
-  return {buffer, offset};
-}
-
-bool PlanBuilder::PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer,
-                              int64_t offset) {
-  auto in = buffer_of_.find(inner.get());
-  auto out = buffer_of_.find(outer.get());
-  if (in == buffer_of_.end() || out == buffer_of_.end()) return false;
-  const size_t buffer = in->second;
-  // Only a whole buffer not placed yet, and never inside itself.
-  if (buffers_[buffer].get() != inner.get() || host_[buffer].first != buffer ||
-      Host(out->second).first == buffer ||
-      offset + static_cast<int64_t>(inner.get_desc().get_size()) >
-          static_cast<int64_t>(outer.get_desc().get_size())) {
-    return false;
-  }
-  host_[buffer] = {out->second, offset};
-  return true;
-}
-
 dnnl::memory PlanBuilder::AllocateConstant(const dnnl::memory::desc& desc) {
   return plan_->NewOwnedMemory(desc);
 }
 
 dnnl::memory PlanBuilder::AllocateFor(const std::string& name, const dnnl::memory::desc& desc) {
-  if (value(name).constant == nullptr) return Allocate(desc);
+  if (value(name).constant == nullptr) return buffers_.Allocate(desc);
   // The graph's weights go to the WeightCache, which keeps them, and they
   // are not the plan's to count.
   if (SharedConstant(name) != nullptr) return dnnl::memory(desc, plan_->engine());
   return AllocateConstant(desc);
 }
 
-dnnl::memory PlanBuilder::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
-  auto it = buffer_of_.find(memory.get());
-  if (it == buffer_of_.end()) {  // A buffer of its own, kept by its owner: share it now.
-    return dnnl::memory(desc, plan_->engine(), memory.get_data_handle());
-  }
-  const size_t buffer = it->second;
-  dnnl::memory alias(desc, plan_->engine(), DNNL_MEMORY_NONE);
-  buffer_of_[alias.get()] = buffer;
-  aliases_.emplace_back(alias, buffer);
-  return alias;
-}
-
 void PlanBuilder::PlaceActivations() {
-  std::vector<ArenaBlock> blocks(buffers_.size());
-  std::vector<bool> used(buffers_.size(), false);
-  for (size_t i = 0; i < buffers_.size(); ++i) {
-    blocks[i].bytes = static_cast<int64_t>(buffers_[i].get_desc().get_size());
-  }
-  // A buffer placed inside another is touched when its host is.
-  plan_->ForEachUse([&](const dnnl::memory& m, int step) {
-    auto it = buffer_of_.find(m.get());
-    if (it == buffer_of_.end()) return;
-    const size_t host = Host(it->second).first;
-    ArenaBlock& block = blocks[host];
-    block.first = used[host] ? std::min(block.first, step) : step;
-    block.last = used[host] ? std::max(block.last, step) : step;
-    used[host] = true;
-  });
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    if (!used[i]) blocks[i].bytes = 0;  // Never read or written: no room needed.
-  }
-  const ArenaLayout layout = PlanArena(blocks);
+  plan_->ForEachUse([&](const dnnl::memory& m, int step) { buffers_.Touch(m, step); });
+  const ArenaLayout layout = buffers_.LayOut();
   if (options_.reserve_activations) {
     // What Plan::activation_bytes() will count: the arena, and the memories
     // the plan owns already.
     options_.reserve_activations(layout.bytes + plan_->activation_bytes());
   }
-  if (layout.bytes == 0) return;
-  const dnnl::memory arena(
-      dnnl::memory::desc({layout.bytes}, dnnl::memory::data_type::u8, dnnl::memory::format_tag::a),
-      plan_->engine());
-  plan_->set_arena(arena);
-  char* base = static_cast<char*>(arena.get_data_handle());
-  auto place = [&](dnnl::memory& m, size_t buffer) {
-    const auto [host, offset] = Host(buffer);
-    m.set_data_handle(base + layout.offsets[host] + offset);
-  };
-  for (size_t i = 0; i < buffers_.size(); ++i) place(buffers_[i], i);
-  for (auto& [alias, buffer] : aliases_) place(alias, buffer);
+  plan_->set_arena(buffers_.Place(layout));
 }
 
 dnnl::memory PlanBuilder::MemoryOf(const std::string& name) {
   Value& v = value(name);
   if (v.quantized && !v.memory) {
-    v.memory = Allocate(WithType(v.quantized.get_desc(), dnnl::memory::data_type::f32));
+    v.memory = buffers_.Allocate(WithType(v.quantized.get_desc(), dnnl::memory::data_type::f32));
     dnnl::primitive_attr attr;
     attr.set_output_scales(0, {1.0f / v.scale});
     Reorder(name, v.quantized, v.memory, attr);
@@ -424,7 +348,7 @@ dnnl::memory PlanBuilder::Quantized(const std::string& name, const dnnl::memory:
   }
   if (v.quantized) {  // Already scaled by its range, as `scales` would.
     if (v.quantized.get_desc() == desc) return v.quantized;
-    dnnl::memory dst = Allocate(desc);
+    dnnl::memory dst = buffers_.Allocate(desc);
     Reorder(name, v.quantized, dst);
     v.views.push_back(dst);
     return dst;
@@ -457,7 +381,7 @@ dnnl::memory PlanBuilder::ViewedUncached(const std::string& name, const dnnl::me
                                          const dnnl::memory::desc& desc) {
   Value& v = value(name);
   dnnl::memory plain = Reordered(name, PlainDesc(v.shape));
-  dnnl::memory src = Alias(plain, view);
+  dnnl::memory src = buffers_.Alias(plain, view);
   if (view == desc) return src;
   dnnl::memory dst = AllocateFor(name, desc);
   Reorder(name, src, dst);

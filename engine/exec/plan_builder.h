@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "dnnl.hpp"
 #include "engine/api/model.h"
+#include "engine/exec/buffer_planner.h"
 #include "engine/exec/op_context.h"
 #include "engine/exec/plan.h"
 #include "engine/exec/weight_cache.h"
@@ -125,41 +126,25 @@ class PlanBuilder {
   // Runs now for constants, else adds a step.
   void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst,
                const dnnl::primitive_attr& attr = dnnl::primitive_attr());
-  // Run-time memory: no buffer until PlaceActivations gives it its place in
-  // the plan's arena.
-  dnnl::memory Allocate(const dnnl::memory::desc& desc);
   // Memory with a buffer of its own now, for values known at compile time.
   dnnl::memory AllocateConstant(const dnnl::memory::desc& desc);
-  // Allocate or AllocateConstant, as the value `name` is run-time or
+  // buffers_.Allocate or AllocateConstant, as the value `name` is run-time or
   // constant; for the graph's weights, memory of its own that the
   // WeightCache keeps and the plan does not count.
   dnnl::memory AllocateFor(const std::string& name, const dnnl::memory::desc& desc);
-  dnnl::memory Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc);
-  // OpContext::PlaceInside.
-  bool PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer, int64_t offset);
-  // The buffer whose room holds `buffer` (itself unless placed inside
-  // another), and the byte offset of `buffer` in it.
-  std::pair<size_t, int64_t> Host(size_t buffer) const;
-  // Lays out the run-time buffers by the steps that touch them (arena.h),
-  // allocates the arena and points every run-time memory into it.
+  // Lays out the run-time buffers by the steps that touch them, allocates
+  // the arena and points every run-time memory into it.
   void PlaceActivations();
 
   const ir::Graph& graph_;
   const PlanOptions options_;
   WeightCache& weights_;
   std::unique_ptr<Plan> plan_;
+  BufferPlanner buffers_;  // Every run-time memory.
   dnnl::stream stream_;  // Runs the work on constants while compiling.
   absl::flat_hash_map<std::string, Value> values_;
   absl::flat_hash_map<std::string, size_t> last_reader_;  // NoteLastReaders.
   size_t compiled_ = 0;  // Nodes compiled so far: the position of the current one.
-  // Run-time memories: the buffers Allocate made, then aliases of them with
-  // the index of their buffer.
-  std::vector<dnnl::memory> buffers_;
-  std::vector<std::pair<dnnl::memory, size_t>> aliases_;
-  // Per buffer: the buffer it is placed inside, and at which byte offset
-  // (itself and 0 unless PlaceInside moved it).
-  std::vector<std::pair<size_t, int64_t>> host_;
-  absl::flat_hash_map<dnnl_memory_t, size_t> buffer_of_;
 };
 
 }  // namespace convoy
