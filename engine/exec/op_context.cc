@@ -9,16 +9,18 @@
 
 namespace convoy {
 
-int64_t OpContext::opset() const { return builder_.graph_.opset; }
+int64_t OpContext::opset() const { return builder_.graph().opset; }
 
-DataType OpContext::input_type(size_t i) const { return builder_.value(node_.inputs[i]).type; }
+DataType OpContext::input_type(size_t i) const {
+  return builder_.values().at(node_.inputs[i]).type;
+}
 
 const Shape& OpContext::input_shape(size_t i) const {
-  return builder_.value(node_.inputs[i]).shape;
+  return builder_.values().at(node_.inputs[i]).shape;
 }
 
 const Tensor* OpContext::constant_input(size_t i) const {
-  return builder_.value(node_.inputs[i]).constant;
+  return builder_.values().at(node_.inputs[i]).constant;
 }
 
 absl::StatusOr<std::vector<int64_t>> OpContext::ConstantInts(size_t i,
@@ -84,44 +86,44 @@ absl::Status OpContext::ExpectInputs(size_t min, size_t max,
 absl::Status OpContext::CheckOutputSize(size_t i, const Shape& shape) const {
   absl::Status status = builder_.CheckSize(node_.outputs[i], shape);
   if (status.ok()) return status;
-  return ir::NodeError(status.code(), builder_.graph_, node_, status.message());
+  return ir::NodeError(status.code(), builder_.graph(), node_, status.message());
 }
 
 absl::Status OpContext::Invalid(absl::string_view message) const {
-  return ir::NodeError(absl::StatusCode::kInvalidArgument, builder_.graph_, node_, message);
+  return ir::NodeError(absl::StatusCode::kInvalidArgument, builder_.graph(), node_, message);
 }
 
 absl::Status OpContext::Unsupported(absl::string_view message) const {
-  return ir::NodeError(absl::StatusCode::kUnimplemented, builder_.graph_, node_, message);
+  return ir::NodeError(absl::StatusCode::kUnimplemented, builder_.graph(), node_, message);
 }
 
 void OpContext::SetOutput(size_t i, Shape shape, DataType type) {
   if (!node_.HasOutput(i)) return;
-  PlanBuilder::Value& v = builder_.values_[node_.outputs[i]];
+  LayoutCache::Value& v = builder_.values().Define(node_.outputs[i]);
   v.type = type;
   v.shape = std::move(shape);
 }
 
 void OpContext::SetOutputConstant(size_t i, Tensor value) {
   if (!node_.HasOutput(i)) return;
-  PlanBuilder::Value& v = builder_.values_[node_.outputs[i]];
+  LayoutCache::Value& v = builder_.values().Define(node_.outputs[i]);
   v.type = value.type();
   v.shape = value.shape();
-  v.constant = builder_.plan_->AddConstant(std::move(value));
+  v.constant = builder_.plan().AddConstant(std::move(value));
 }
 
 const Shape& OpContext::output_shape(size_t i) const {
-  return builder_.value(node_.outputs[i]).shape;
+  return builder_.values().at(node_.outputs[i]).shape;
 }
 
-const dnnl::engine& OpContext::engine() const { return builder_.plan_->engine(); }
+const dnnl::engine& OpContext::engine() const { return builder_.plan().engine(); }
 
-dnnl::memory::data_type OpContext::compute_type() const { return builder_.options_.compute_type; }
+dnnl::memory::data_type OpContext::compute_type() const { return builder_.options().compute_type; }
 
-bool OpContext::winograd() const { return builder_.options_.winograd; }
+bool OpContext::winograd() const { return builder_.options().winograd; }
 
 int64_t OpContext::streamed_weights_bytes() const {
-  return builder_.options_.streamed_weights_bytes;
+  return builder_.options().streamed_weights_bytes;
 }
 
 namespace {
@@ -135,42 +137,42 @@ const ValueRange* RangeOf(const Calibration* calibration, const std::string& nam
 }  // namespace
 
 const ValueRange* OpContext::input_range(size_t i) const {
-  return RangeOf(builder_.options_.calibration, node_.inputs[i]);
+  return RangeOf(builder_.options().calibration, node_.inputs[i]);
 }
 
 const ValueRange* OpContext::output_range(size_t i) const {
-  return RangeOf(builder_.options_.calibration, node_.outputs[i]);
+  return RangeOf(builder_.options().calibration, node_.outputs[i]);
 }
 
 dnnl::memory OpContext::InputQuantized(size_t i, const dnnl::memory::desc& desc,
                                        const std::vector<float>& scales, int mask,
                                        const dnnl::memory::desc& view) {
-  return builder_.Quantized(node_.inputs[i], desc, scales, mask, view);
+  return builder_.values().Quantized(node_.inputs[i], desc, scales, mask, view);
 }
 
-dnnl::memory OpContext::Input(size_t i) { return builder_.MemoryOf(node_.inputs[i]); }
+dnnl::memory OpContext::Input(size_t i) { return builder_.values().MemoryOf(node_.inputs[i]); }
 
 dnnl::memory OpContext::InputAs(size_t i, const dnnl::memory::desc& desc) {
-  return builder_.Reordered(node_.inputs[i], desc);
+  return builder_.values().Reordered(node_.inputs[i], desc);
 }
 
 dnnl::memory OpContext::InputPlain(size_t i) { return InputAs(i, PlainDesc(input_shape(i))); }
 
 dnnl::memory OpContext::InputViewed(size_t i, const dnnl::memory::desc& view,
                                     const dnnl::memory::desc& desc) {
-  return builder_.Viewed(node_.inputs[i], view, desc);
+  return builder_.values().Viewed(node_.inputs[i], view, desc);
 }
 
 dnnl::memory OpContext::NewOutput(size_t i, const dnnl::memory::desc& desc) {
-  dnnl::memory m = builder_.buffers_.Allocate(desc);
+  dnnl::memory m = builder_.buffers().Allocate(desc);
   BindOutput(i, m);
   return m;
 }
 
 dnnl::memory OpContext::NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale) {
-  dnnl::memory m = builder_.buffers_.Allocate(desc);
+  dnnl::memory m = builder_.buffers().Allocate(desc);
   if (node_.HasOutput(i)) {
-    PlanBuilder::Value& v = builder_.value(node_.outputs[i]);
+    LayoutCache::Value& v = builder_.values().at(node_.outputs[i]);
     v.quantized = m;
     v.scale = scale;
   }
@@ -178,7 +180,7 @@ dnnl::memory OpContext::NewQuantizedOutput(size_t i, const dnnl::memory::desc& d
 }
 
 void OpContext::CopyInputInto(size_t i, const dnnl::memory& dst, float scale) {
-  builder_.CopyInto(node_.inputs[i], dst, scale);
+  builder_.values().CopyInto(node_.inputs[i], dst, scale);
 }
 
 dnnl::memory OpContext::NewOutputHolding(size_t i, size_t in, const dnnl::memory::desc& desc) {
@@ -194,11 +196,11 @@ dnnl::memory OpContext::NewOutputHolding(size_t i, size_t in, const dnnl::memory
 
 void OpContext::BindOutput(size_t i, dnnl::memory memory) {
   if (!node_.HasOutput(i)) return;
-  builder_.value(node_.outputs[i]).memory = memory;
+  builder_.values().at(node_.outputs[i]).memory = memory;
 }
 
 dnnl::memory OpContext::NewScratch(const dnnl::memory::desc& desc) {
-  return builder_.buffers_.Allocate(desc);
+  return builder_.buffers().Allocate(desc);
 }
 
 dnnl::memory OpContext::NewFilled(const dnnl::memory::desc& desc, float value) {
@@ -207,30 +209,30 @@ dnnl::memory OpContext::NewFilled(const dnnl::memory::desc& desc, float value) {
 
 dnnl::memory OpContext::NewConstant(const dnnl::memory::desc& desc,
                                      const std::vector<float>& values) {
-  dnnl::memory m = builder_.AllocateConstant(desc);
+  dnnl::memory m = builder_.plan().NewOwnedMemory(desc);
   std::copy(values.begin(), values.end(), static_cast<float*>(m.get_data_handle()));
   return m;
 }
 
 dnnl::memory OpContext::Alias(const dnnl::memory& memory, const dnnl::memory::desc& desc) {
-  return builder_.buffers_.Alias(memory, desc);
+  return builder_.buffers().Alias(memory, desc);
 }
 
 bool OpContext::PlaceInside(const dnnl::memory& inner, const dnnl::memory& outer,
                             int64_t offset) {
-  return builder_.buffers_.PlaceInside(inner, outer, offset);
+  return builder_.buffers().PlaceInside(inner, outer, offset);
 }
 
 void OpContext::AddPrimitive(dnnl::primitive primitive,
                              std::unordered_map<int, dnnl::memory> args) {
-  builder_.plan_->AddStep(Plan::Step::Primitive(node_.name, std::move(primitive), std::move(args)));
+  builder_.plan().AddStep(Plan::Step::Primitive(node_.name, std::move(primitive), std::move(args)));
 }
 
 void OpContext::AddStep(std::function<void()> step, std::vector<dnnl::memory> touches) {
-  builder_.plan_->AddStep(Plan::Step::Cpu(node_.name, std::move(step), std::move(touches)));
+  builder_.plan().AddStep(Plan::Step::Cpu(node_.name, std::move(step), std::move(touches)));
 }
 
-void OpContext::CountFlops(int64_t flops) { builder_.plan_->CountFlops(flops); }
+void OpContext::CountFlops(int64_t flops) { builder_.plan().CountFlops(flops); }
 
 void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
   dnnl::stream stream(engine());

@@ -2,9 +2,15 @@
 //
 // It walks the nodes that the requested outputs depend on, in order; for
 // each it runs the operator's `infer` (shapes, constant folding) and, unless
-// every output folded to a constant, its `build` (primitives). Errors from
-// either name the file, node and operator; a dnnl::error thrown while
-// building becomes a Status here and goes no further.
+// every output folded to a constant, its `build` (primitives), both through
+// an OpContext. Errors from either name the file, node and operator; a
+// dnnl::error thrown while building becomes a Status here and goes no
+// further.
+//
+// The builder knows the order of the nodes, so which values are still to
+// be read; the rest is done by its parts: the Plan collects the steps, the
+// LayoutCache holds every value and the layouts made of it, and the
+// BufferPlanner decides where each run-time memory lives.
 #ifndef CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_
 #define CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_
 
@@ -18,7 +24,7 @@
 #include "dnnl.hpp"
 #include "engine/api/model.h"
 #include "engine/exec/buffer_planner.h"
-#include "engine/exec/op_context.h"
+#include "engine/exec/layout_cache.h"
 #include "engine/exec/plan.h"
 #include "engine/exec/weight_cache.h"
 #include "engine/ir/graph.h"
@@ -65,27 +71,27 @@ class PlanBuilder {
                                                      const PlanOptions& options,
                                                      WeightCache& weights);
 
- private:
-  friend class OpContext;
-
-  struct Value {
-    DataType type = DataType::kFloat32;
-    Shape shape;
-    const Tensor* constant = nullptr;
-    dnnl::memory memory;  // Run-time memory, in the layout its producer chose.
-    // An int8 convolution's output (Precision::kInt8) is stored as
-    // round(value × scale) in an integer type, for the int8 convolutions
-    // that read it; `memory` is then a float32 copy made on first demand.
-    dnnl::memory quantized;
-    float scale = 0;
-    std::vector<dnnl::memory> views;  // The same value in other layouts, made on demand.
-  };
-
-  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, const PlanOptions& options,
-              WeightCache& weights);
+  // --- The plan being compiled, as the OpContext of the node being
+  // compiled sees it (only Build makes a PlanBuilder, and only OpContext is
+  // handed one).
+  const ir::Graph& graph() const { return graph_; }
+  const PlanOptions& options() const { return options_; }
+  Plan& plan() { return *plan_; }
+  BufferPlanner& buffers() { return buffers_; }
+  LayoutCache& values() { return values_; }
   // InvalidArgument if a value of `shape` would break the size limit, or
   // Unimplemented past oneDNN's rank limit.
   absl::Status CheckSize(const std::string& name, const Shape& shape) const;
+  // The run-time memory of value `name` if `node`, the node being compiled,
+  // may write over it: `node` is its last reader and reads it once, it has
+  // layout `desc`, and no other value still to be read shares its bytes.
+  // Else null memory.
+  dnnl::memory TakeOver(const ir::Node& node, const std::string& name,
+                        const dnnl::memory::desc& desc);
+
+ private:
+  PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, const PlanOptions& options,
+              WeightCache& weights);
 
   absl::Status BindInputs(const std::vector<const Tensor*>& inputs);
   absl::StatusOr<std::vector<const ir::Node*>> NodesNeededFor(
@@ -98,40 +104,6 @@ class PlanBuilder {
   // PlanOptions::release_weights for the weights of `node`, once compiled.
   void ReleaseCopiedWeights(const ir::Node& node);
   absl::Status BindOutputs(const std::vector<std::string>& output_names);
-
-  Value& value(const std::string& name) { return values_.at(name); }
-  const Value& value(const std::string& name) const { return values_.at(name); }
-  // Materialises constants, and dequantizes int8 outputs.
-  dnnl::memory MemoryOf(const std::string& name);
-  dnnl::memory Reordered(const std::string& name, const dnnl::memory::desc& desc);
-  dnnl::memory Viewed(const std::string& name, const dnnl::memory::desc& view,
-                      const dnnl::memory::desc& desc);
-  // `name` in layout and integer type `desc`, scaled (OpContext::InputQuantized).
-  dnnl::memory Quantized(const std::string& name, const dnnl::memory::desc& desc,
-                         const std::vector<float>& scales, int mask,
-                         const dnnl::memory::desc& view);
-  dnnl::memory ViewedUncached(const std::string& name, const dnnl::memory::desc& view,
-                              const dnnl::memory::desc& desc);
-  // The graph initializer behind `name`, if it is one (plan-folded
-  // constants are not shared between plans), else nullptr.
-  const Tensor* SharedConstant(const std::string& name) const;
-  // A step writing value `name` into `dst` (same dims) multiplied by
-  // `scale` (1 for a float32 `dst`).
-  void CopyInto(const std::string& name, const dnnl::memory& dst, float scale);
-  // The run-time memory of value `name` if `node`, the node being compiled,
-  // may write over it: `node` is its last reader and reads it once, it has
-  // layout `desc`, and no other value shares its bytes. Else null memory.
-  dnnl::memory TakeOver(const ir::Node& node, const std::string& name,
-                        const dnnl::memory::desc& desc);
-  // Runs now for constants, else adds a step.
-  void Reorder(const std::string& name, dnnl::memory src, dnnl::memory dst,
-               const dnnl::primitive_attr& attr = dnnl::primitive_attr());
-  // Memory with a buffer of its own now, for values known at compile time.
-  dnnl::memory AllocateConstant(const dnnl::memory::desc& desc);
-  // buffers_.Allocate or AllocateConstant, as the value `name` is run-time or
-  // constant; for the graph's weights, memory of its own that the
-  // WeightCache keeps and the plan does not count.
-  dnnl::memory AllocateFor(const std::string& name, const dnnl::memory::desc& desc);
   // Lays out the run-time buffers by the steps that touch them, allocates
   // the arena and points every run-time memory into it.
   void PlaceActivations();
@@ -141,8 +113,7 @@ class PlanBuilder {
   WeightCache& weights_;
   std::unique_ptr<Plan> plan_;
   BufferPlanner buffers_;  // Every run-time memory.
-  dnnl::stream stream_;  // Runs the work on constants while compiling.
-  absl::flat_hash_map<std::string, Value> values_;
+  LayoutCache values_;     // Every value, in every layout asked for.
   absl::flat_hash_map<std::string, size_t> last_reader_;  // NoteLastReaders.
   size_t compiled_ = 0;  // Nodes compiled so far: the position of the current one.
 };
