@@ -76,6 +76,31 @@ void DescribeTensor(const std::string& name, inference::DataType type,
   for (int64_t dim : dims) out->add_shape(dim);
 }
 
+// The rest of ModelInfer once its bytes are reserved: parse `bytes`, find
+// the model, decode the request for it and submit it.
+void ParseDecodeSubmit(grpc::CallbackServerContext* ctx, InferReactor* reactor, grpc::ByteBuffer* bytes,
+                       const std::function<void()>& release_wire, size_t size) {
+  RequestRouter::Call& call = *reactor->call;
+  inference::ModelInferRequest* request = &reactor->request;
+  const bool parsed = grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(bytes, request).ok();
+  release_wire();
+  call.MessageParsed();
+  if (!parsed) {
+    return call.Fail(absl::InvalidArgumentError(
+        absl::StrCat("the request (", size, " bytes) is not a valid inference.ModelInferRequest message")));
+  }
+  absl::StatusOr<std::shared_ptr<ServableModel>> model = call.Find(request->model_name(), request->model_version());
+  if (!model.ok()) return call.Fail(model.status());
+  absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(request, **model);
+  if (!decoded.ok()) return call.Fail(decoded.status());
+  reactor->response.set_id(request->id());
+  call.Submit(std::move(decoded->request), static_cast<int64_t>(request->ByteSizeLong()), DeadlineOf(ctx),
+              [ctx] { return ctx->IsCancelled(); },
+              [reactor, model = *model, outputs = std::move(decoded->outputs)](const InferenceResult& result) {
+                return EncodeInferResponse(result, outputs, *model, &reactor->response);
+              });
+}
+
 }  // namespace
 
 InferenceService::InferenceService(ModelManager* manager, RequestRouter* router, InferenceServiceOptions options)
@@ -146,11 +171,6 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   auto* reactor = new InferReactor(wire_response);
   reactor->call = router_->Begin([reactor](const absl::Status& status) { reactor->Answer(status); });
   RequestRouter::Call& call = *reactor->call;
-  inference::ModelInferRequest* request = &reactor->request;
-  auto fail = [&call, reactor](const absl::Status& status) {
-    call.Fail(status);
-    return reactor;
-  };
   grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
   const size_t size = bytes.Length();
   // gRPC hands the buffer to this handler and does not read it again: it is
@@ -158,25 +178,14 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   auto release_wire = [wire_request] { const_cast<grpc::ByteBuffer*>(wire_request)->Clear(); };
   if (absl::Status reserved = call.ReserveMessage(static_cast<int64_t>(size)); !reserved.ok()) {
     release_wire();
-    return fail(reserved);
+    call.Fail(reserved);
+    return reactor;
   }
-  const bool parsed = grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, request).ok();
-  release_wire();
-  call.MessageParsed();
-  if (!parsed) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrCat("the request (", size, " bytes) is not a valid inference.ModelInferRequest message")));
-  }
-  absl::StatusOr<std::shared_ptr<ServableModel>> model = call.Find(request->model_name(), request->model_version());
-  if (!model.ok()) return fail(model.status());
-  absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(request, **model);
-  if (!decoded.ok()) return fail(decoded.status());
-  reactor->response.set_id(request->id());
-  call.Submit(std::move(decoded->request), static_cast<int64_t>(request->ByteSizeLong()), DeadlineOf(ctx),
-              [ctx] { return ctx->IsCancelled(); },
-              [reactor, model = *model, outputs = std::move(decoded->outputs)](const InferenceResult& result) {
-                return EncodeInferResponse(result, outputs, *model, &reactor->response);
-              });
+  // A large message is parsed off the callback thread (ContinueAfterReserve).
+  call.ContinueAfterReserve(static_cast<int64_t>(size), DeadlineOf(ctx), [ctx] { return ctx->IsCancelled(); },
+                            [ctx, reactor, bytes = std::move(bytes), release_wire, size]() mutable {
+                              ParseDecodeSubmit(ctx, reactor, &bytes, release_wire, size);
+                            });
   return reactor;
 }
 

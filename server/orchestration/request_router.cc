@@ -93,6 +93,25 @@ void RequestRouter::Call::MessageParsed() {
   memory_.ResizeTo(memory_.bytes() / 2).IgnoreError();  // Smaller: never refused.
 }
 
+void RequestRouter::Call::ContinueAfterReserve(int64_t message_bytes, absl::Time deadline,
+                                               std::function<bool()> is_cancelled, std::function<void()> rest) {
+  WorkPool* pool = router_->image_pool_.get();
+  if (pool == nullptr || message_bytes <= kInlineMessageBytes) {
+    rest();
+    return;
+  }
+  Clock* clock = router_->clock_;
+  absl::Status queued = pool->Submit([this, clock, deadline, is_cancelled = std::move(is_cancelled),
+                                      rest = std::move(rest)] {
+    if (is_cancelled()) return Fail(absl::CancelledError("the client cancelled the request before it was read"));
+    if (clock->Now() > deadline) {
+      return Fail(absl::DeadlineExceededError("the deadline passed before the request was read"));
+    }
+    rest();
+  });
+  if (!queued.ok()) Fail(queued);
+}
+
 absl::StatusOr<std::shared_ptr<ServableModel>> RequestRouter::Call::Find(const std::string& name,
                                                                          const std::string& version) {
   model_name_ = name;

@@ -137,6 +137,17 @@ class RequestRouter::Call {
   // The transport's copy of the message is released: it is held once.
   void MessageParsed();
 
+  // Runs `rest` (the protocol's parse, decode and Submit) on the calling
+  // thread for a message of up to kInlineMessageBytes, else on the router's
+  // pool: parsing tens of megabytes takes tens of milliseconds, which would
+  // hold a transport thread that health checks and small requests need.
+  // Work that waited is skipped, and answered, when the client has gone
+  // (`is_cancelled`) or `deadline` has passed; a full pool answers
+  // UNAVAILABLE.
+  void ContinueAfterReserve(int64_t message_bytes, absl::Time deadline, std::function<bool()> is_cancelled,
+                            std::function<void()> rest);
+  static constexpr int64_t kInlineMessageBytes = int64_t{1} << 20;
+
   // The served version of the model the request names. NOT_FOUND for a
   // model or version not served (counted apart from the served models'
   // statistics); UNAVAILABLE once the router has stopped accepting.

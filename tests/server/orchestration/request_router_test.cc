@@ -2,6 +2,7 @@
 // submitted and ended by hand, and time comes from a FakeClock.
 #include "server/orchestration/request_router.h"
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
@@ -163,6 +164,53 @@ TEST_F(RequestRouterTest, ADecodedRequestTheModelCannotTakeIsAnsweredWithTheErro
   const absl::Status status = answer.status.get_future().get();
   EXPECT_FALSE(status.ok());
   EXPECT_EQ(StatisticsOf("scale").fail().count(), 1);
+}
+
+TEST_F(RequestRouterTest, LargeMessagesAreReadOnThePoolAndSkippedWhenTheClientHasGone) {
+  absl::StatusOr<std::unique_ptr<WorkPool>> pool = WorkPool::Create({"test", 1, 4});
+  ASSERT_TRUE(pool.ok());
+  std::promise<void> release;
+  std::promise<void> holding;
+  ASSERT_TRUE((*pool)->Submit([&] {  // Holds its one thread.
+                       holding.set_value();
+                       release.get_future().wait();
+                     }).ok());
+  holding.get_future().wait();
+  RequestRouterOptions options;
+  options.clock = &clock_;
+  RequestRouter router(manager_.get(), nullptr, options, *std::move(pool));
+  const std::thread::id caller = std::this_thread::get_id();
+  const int64_t large = RequestRouter::Call::kInlineMessageBytes + 1;
+
+  Answer small_answer;
+  auto small = router.Begin([&](const absl::Status& s) { small_answer.status.set_value(s); });
+  std::thread::id small_ran_on;
+  small->ContinueAfterReserve(100, absl::InfiniteFuture(), [] { return false; }, [&] {
+    small_ran_on = std::this_thread::get_id();
+    small->Fail(absl::InternalError("stop here"));
+  });
+  EXPECT_EQ(small_ran_on, caller) << "a small message is read where it arrived";
+
+  Answer large_answer;
+  auto big = router.Begin([&](const absl::Status& s) { large_answer.status.set_value(s); });
+  std::promise<std::thread::id> large_ran_on;
+  big->ContinueAfterReserve(large, absl::InfiniteFuture(), [] { return false; }, [&] {
+    large_ran_on.set_value(std::this_thread::get_id());
+    big->Fail(absl::InternalError("stop here"));
+  });
+  Answer gone_answer;
+  auto gone = router.Begin([&](const absl::Status& s) { gone_answer.status.set_value(s); });
+  std::atomic<bool> cancelled{false};
+  bool gone_ran = false;
+  gone->ContinueAfterReserve(large, absl::InfiniteFuture(), [&] { return cancelled.load(); },
+                             [&] { gone_ran = true; });
+  EXPECT_EQ(router.image_queue_depth(), 2) << "both large messages wait for the pool";
+  cancelled = true;
+  release.set_value();
+  EXPECT_NE(large_ran_on.get_future().get(), caller);
+  EXPECT_EQ(large_answer.status.get_future().get().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(gone_answer.status.get_future().get().code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(gone_ran);
 }
 
 TEST_F(RequestRouterTest, AwaitIdleWaitsForTheCallThenForTheQuietSpell) {
