@@ -32,9 +32,9 @@
 
 namespace {
 
-using convoy::server::ServableModel;
+using convoy::server::SingleModel;
 
-std::shared_ptr<ServableModel> g_model;
+std::shared_ptr<SingleModel> g_model;
 
 bool IsClientError(const absl::Status& status) {
   return status.code() == absl::StatusCode::kInvalidArgument || status.code() == absl::StatusCode::kNotFound ||
@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!IsClientError(checked)) Fail("CheckImageWork", checked);
     return 0;
   }
-  const int64_t cost = convoy::server::InflightBytes(request, *g_model, {});
+  const int64_t cost = convoy::server::InflightBytes(request, *g_model);
   static convoy::server::MemoryBudget budget(int64_t{64} << 20);
   auto reservation = budget.Reserve(cost);
   if (!reservation.ok()) {

@@ -89,6 +89,8 @@ TEST(HeapTrimmerTest, ItsThreadTrimsAfterABurst) {
   EXPECT_EQ(trimmed.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && \
+    !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer)
 int64_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
   int64_t size_pages = 0;
@@ -97,8 +99,6 @@ int64_t ResidentBytes() {
   return resident_pages * sysconf(_SC_PAGE_SIZE);
 }
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && \
-    !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer)
 TEST(HeapTrimmerTest, TrimHeapReturnsFreedHeapMemory) {
   // 128 MiB in 64 KiB blocks (below the mmap threshold: they come from the
   // heap), written to, then freed but for the last, which pins the heap's
