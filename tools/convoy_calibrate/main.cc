@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/api/calibration.h"
 #include "engine/api/model.h"
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 #include "tools/common/dash_flags.h"
 #include "tools/convoy_infer/image_input.h"
 

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "engine/api/model.h"
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 #include "gtest/gtest.h"
 #include "tests/engine/zoo/zoo_calibration.h"
 #include "tests/engine/zoo/zoo_paths.h"

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "engine/api/calibration.h"
 #include "engine/api/model.h"
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 
 namespace convoy::testing {
 

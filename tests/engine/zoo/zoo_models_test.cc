@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/api/model.h"
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/engine/zoo/zoo_paths.h"

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/api/model.h"
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/testing/server_fixture.h"

@@ -14,8 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/api/npy.h"
 #include "engine/api/tensor.h"
-#include "engine/io/npy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -10,12 +10,12 @@
 #include "absl/base/config.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/io/npy_header.h"
+#include "engine/api/npy_header.h"
 
 // Array bytes are copied straight between the file and the Tensor, which is
 // only right on a little-endian host (every machine Convoy targets).
 #ifndef ABSL_IS_LITTLE_ENDIAN
-#error "engine/io/npy.cc assumes a little-endian host"
+#error "engine/api/npy.cc assumes a little-endian host"
 #endif
 
 namespace convoy {

@@ -30,8 +30,8 @@
 //   if (!image.ok()) return image.status();  // "input.npy: truncated data: ..."
 //
 // Thread-safety: stateless functions; safe to call concurrently.
-#ifndef CONVOY_ENGINE_IO_NPY_H_
-#define CONVOY_ENGINE_IO_NPY_H_
+#ifndef CONVOY_ENGINE_API_NPY_H_
+#define CONVOY_ENGINE_API_NPY_H_
 
 #include <string>
 
@@ -59,4 +59,4 @@ std::string SerializeNpy(const Tensor& tensor);
 
 }  // namespace convoy
 
-#endif  // CONVOY_ENGINE_IO_NPY_H_
+#endif  // CONVOY_ENGINE_API_NPY_H_

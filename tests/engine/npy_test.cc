@@ -1,4 +1,4 @@
-#include "engine/io/npy.h"
+#include "engine/api/npy.h"
 
 #include <cmath>
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "engine/io/npy_header.h"
+#include "engine/api/npy_header.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -8,7 +8,7 @@
 // padded with spaces and a newline. This file reads and writes that literal
 // without a Python interpreter. It is the part of the .npy format that is text;
 // npy.h deals with the magic string, the version and the array bytes, and is
-// what callers outside engine/io should use.
+// what callers should use; this header is npy.cc's, and its tests'.
 //
 // The parser accepts the Python literal subset NumPy can produce: string keys,
 // and values that are strings, True/False, None, integers and (nested) tuples
@@ -17,8 +17,8 @@
 // 'fortran_order' and 'shape'.
 //
 // Thread-safety: stateless functions; safe to call concurrently.
-#ifndef CONVOY_ENGINE_IO_NPY_HEADER_H_
-#define CONVOY_ENGINE_IO_NPY_HEADER_H_
+#ifndef CONVOY_ENGINE_API_NPY_HEADER_H_
+#define CONVOY_ENGINE_API_NPY_HEADER_H_
 
 #include <string>
 
@@ -50,4 +50,4 @@ std::string FormatNpyHeader(const NpyHeader& header);
 
 }  // namespace convoy
 
-#endif  // CONVOY_ENGINE_IO_NPY_HEADER_H_
+#endif  // CONVOY_ENGINE_API_NPY_HEADER_H_

@@ -1,4 +1,4 @@
-#include "engine/io/npy_header.h"
+#include "engine/api/npy_header.h"
 
 #include <cctype>
 #include <cstdint>
