@@ -17,6 +17,7 @@ COPY tools/install_deps.sh /src/tools/install_deps.sh
 RUN /src/tools/install_deps.sh build && rm -rf /var/lib/apt/lists/*
 COPY CMakeLists.txt /src/
 COPY cmake /src/cmake
+COPY common /src/common
 COPY proto /src/proto
 COPY engine /src/engine
 COPY server /src/server

@@ -16,8 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/dash_flags.h"
 #include "grpc_service.grpc.pb.h"
-#include "tools/common/dash_flags.h"
 
 ABSL_FLAG(int, port, 0, "Port on 127.0.0.1; 0 picks one (printed).");
 ABSL_FLAG(std::string, model, "echo", "Model name to answer for.");

@@ -18,10 +18,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/dash_flags.h"
 #include "server/core/log.h"
 #include "server/grpc/admin_token.h"
 #include "server/grpc/server.h"
-#include "tools/common/dash_flags.h"
 
 ABSL_FLAG(std::string, model_repository, "", "Directory of models (required).");
 ABSL_FLAG(std::string, address, "0.0.0.0", "Address to listen on; 127.0.0.1 for local only.");

@@ -29,7 +29,7 @@
 #include "bench/abuse/latency_probe.h"
 #include "bench/abuse/report.h"
 #include "bench/abuse/server_process.h"
-#include "tools/common/dash_flags.h"
+#include "common/dash_flags.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:8001", "host:port of the server under attack.");
 ABSL_FLAG(int, server_pid, 0, "Its process id, for /proc (required).");

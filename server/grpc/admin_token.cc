@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "server/repository/file_util.h"
+#include "common/bounded_file.h"
 
 namespace convoy::server {
 namespace {

@@ -8,7 +8,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/str_cat.h"
-#include "server/repository/file_util.h"
+#include "common/bounded_file.h"
 
 namespace convoy::server {
 namespace {

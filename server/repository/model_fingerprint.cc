@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "server/repository/file_util.h"
+#include "common/bounded_file.h"
 #include "server/repository/repository_layout.h"
 
 namespace convoy::server {

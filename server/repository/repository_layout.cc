@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "server/repository/file_util.h"
+#include "common/bounded_file.h"
 
 namespace convoy::server {
 namespace {

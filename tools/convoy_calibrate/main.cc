@@ -22,10 +22,10 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/dash_flags.h"
 #include "engine/api/calibration.h"
 #include "engine/api/model.h"
 #include "engine/api/npy.h"
-#include "tools/common/dash_flags.h"
 #include "tools/convoy_infer/image_input.h"
 
 ABSL_FLAG(std::string, model, "", "The ONNX model to calibrate (required).");

@@ -15,8 +15,8 @@
 
 #include "absl/flags/flag.h"
 #include "client/inference_client.h"
+#include "common/dash_flags.h"
 #include "tools/common/client_tls_flags.h"
-#include "tools/common/dash_flags.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:8001", "host:port of the server.");
 ABSL_FLAG(std::string, service, "", "Health service name: empty for the server, or a model name.");

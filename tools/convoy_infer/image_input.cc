@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "common/bounded_file.h"
 #include "engine/preprocess/image_decoder.h"
 #include "engine/preprocess/preprocess.h"
-#include "server/repository/file_util.h"
 #include "server/repository/model_config.h"
 #include "server/repository/preprocess_spec.h"
 
@@ -24,7 +24,7 @@ std::string ImageConfigPath(const std::string& model_path, const std::string& co
 }
 
 absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const std::vector<std::string>& files) {
-  absl::StatusOr<std::string> text = server::ReadBoundedFile(config_path, kMaxConfigBytes);
+  absl::StatusOr<std::string> text = ReadBoundedFile(config_path, kMaxConfigBytes);
   if (!text.ok()) {
     return absl::Status(text.status().code(),
                         absl::StrCat(text.status().message(), " (images need the model's config.pbtxt: ",
@@ -42,7 +42,7 @@ absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const
                {static_cast<int64_t>(files.size()), spec.channels(), spec.crop_height, spec.crop_width});
   for (size_t i = 0; i < files.size(); ++i) {
     const DecodeLimits limits;
-    absl::StatusOr<std::string> bytes = server::ReadBoundedFile(files[i], limits.max_encoded_bytes);
+    absl::StatusOr<std::string> bytes = ReadBoundedFile(files[i], limits.max_encoded_bytes);
     if (!bytes.ok()) return bytes.status();
     absl::StatusOr<Image> image = DecodeImage(*bytes, color, limits);
     if (!image.ok()) return absl::InvalidArgumentError(absl::StrCat(files[i], ": ", image.status().message()));

@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/grpc/server.h"
-#include "tests/server/repository/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace convoy::server {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/server/repository/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace convoy::server {
 namespace {

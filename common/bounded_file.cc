@@ -1,4 +1,4 @@
-#include "server/repository/file_util.h"
+#include "common/bounded_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace convoy::server {
+namespace convoy {
 namespace {
 
 // Closes the descriptor on every return path.
@@ -74,4 +74,4 @@ absl::StatusOr<std::string> ReadBoundedFile(const std::string& path, int64_t max
   return contents;
 }
 
-}  // namespace convoy::server
+}  // namespace convoy

@@ -1,7 +1,7 @@
 // A scratch directory for one test, removed with everything in it when the
 // object goes out of scope.
-#ifndef CONVOY_TESTS_SERVER_REPOSITORY_TEMP_DIR_H_
-#define CONVOY_TESTS_SERVER_REPOSITORY_TEMP_DIR_H_
+#ifndef CONVOY_TESTS_TESTING_TEMP_DIR_H_
+#define CONVOY_TESTS_TESTING_TEMP_DIR_H_
 
 #include <unistd.h>
 
@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
-namespace convoy::server::testing {
+namespace convoy::testing {
 
 class TempDir {
  public:
@@ -52,6 +52,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace convoy::server::testing
+}  // namespace convoy::testing
 
-#endif  // CONVOY_TESTS_SERVER_REPOSITORY_TEMP_DIR_H_
+#endif  // CONVOY_TESTS_TESTING_TEMP_DIR_H_

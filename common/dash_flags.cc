@@ -1,4 +1,4 @@
-#include "tools/common/dash_flags.h"
+#include "common/dash_flags.h"
 
 #include <string>
 

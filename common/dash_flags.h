@@ -1,8 +1,8 @@
 // Command-line flags spelled with dashes (--model-repository), as Triton's
 // and most tools' are, on top of absl::flags, which names them with
 // underscores.
-#ifndef CONVOY_TOOLS_COMMON_DASH_FLAGS_H_
-#define CONVOY_TOOLS_COMMON_DASH_FLAGS_H_
+#ifndef CONVOY_COMMON_DASH_FLAGS_H_
+#define CONVOY_COMMON_DASH_FLAGS_H_
 
 #include <vector>
 
@@ -20,4 +20,4 @@ std::vector<char*> ParseDashFlags(int argc, char** argv, absl::string_view main_
 
 }  // namespace convoy
 
-#endif  // CONVOY_TOOLS_COMMON_DASH_FLAGS_H_
+#endif  // CONVOY_COMMON_DASH_FLAGS_H_
