@@ -20,6 +20,7 @@ COPY cmake /src/cmake
 COPY common /src/common
 COPY proto /src/proto
 COPY engine /src/engine
+COPY repository /src/repository
 COPY server /src/server
 COPY client /src/client
 COPY tools /src/tools

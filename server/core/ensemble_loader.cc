@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "repository/repository_layout.h"
 #include "server/core/servable_model.h"
 #include "server/core/status_macros.h"
-#include "server/repository/repository_layout.h"
 
 namespace convoy::server {
 namespace {
@@ -103,8 +103,8 @@ absl::StatusOr<std::shared_ptr<EnsembleModel>> EnsembleModel::Load(
   if (!combined.label_filename().empty()) {
     const std::string path = (std::filesystem::path(model_dir) / combined.label_filename()).string();
     CONVOY_SERVER_RETURN_IF_ERROR(
-        CheckInsideRepository(std::filesystem::path(model_dir).parent_path().string(), path));
-    absl::StatusOr<std::vector<std::string>> lines = ReadLabels(path);
+        repository::CheckInsideRepository(std::filesystem::path(model_dir).parent_path().string(), path));
+    absl::StatusOr<std::vector<std::string>> lines = repository::ReadLabels(path);
     if (!lines.ok()) return lines.status();
     labels[combined.name()] = *std::move(lines);
   }

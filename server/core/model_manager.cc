@@ -9,10 +9,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "repository/model_config.h"
+#include "repository/repository_layout.h"
 #include "server/core/log.h"
 #include "server/core/status_macros.h"
-#include "server/repository/model_config.h"
-#include "server/repository/repository_layout.h"
 
 namespace convoy::server {
 namespace {
@@ -46,8 +46,8 @@ std::string WithoutRoot(const std::string& text, const std::string& root) {
 }
 
 bool IsEnsembleDir(const std::string& model_dir) {
-  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(model_dir);
-  return file.ok() && file->config.platform() == kEnsemblePlatform;
+  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(model_dir);
+  return file.ok() && file->config.platform() == repository::kEnsemblePlatform;
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ void ModelManager::LoadStartupModels() {
   const bool all = options_.mode != ModelControlMode::kExplicit ||
                    std::find(names.begin(), names.end(), "*") != names.end();
   if (all) {
-    absl::StatusOr<std::vector<std::string>> listed = ListModels(options_.repository);
+    absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
     if (!listed.ok()) {
       Log(LogLevel::kError, "repository_unreadable", {{"error", listed.status().ToString()}});
       return;
@@ -139,7 +139,7 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
     const std::string& name) const {
   const std::string model_dir = (std::filesystem::path(options_.repository) / name).string();
   std::optional<inference::ModelConfig> config;
-  absl::StatusOr<ModelConfigFile> file = ReadModelConfig(model_dir);
+  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(model_dir);
   if (file.ok()) {
     for (const std::string& warning : file->warnings) {
       Log(LogLevel::kWarning, "model_config_warning", {{"model", name}, {"warning", warning}});
@@ -148,13 +148,13 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
   } else if (!absl::IsNotFound(file.status())) {
     return file.status();
   }
-  if (config && config->platform() == kEnsemblePlatform) return LoadEnsemble(model_dir, *std::move(config));
-  absl::StatusOr<std::vector<int64_t>> available = ListVersions(model_dir);
+  if (config && config->platform() == repository::kEnsemblePlatform) return LoadEnsemble(model_dir, *std::move(config));
+  absl::StatusOr<std::vector<int64_t>> available = repository::ListVersions(model_dir);
   if (!available.ok()) return available.status();
   inference::ModelVersionPolicy latest;
   latest.mutable_latest()->set_num_versions(1);
   absl::StatusOr<std::vector<int64_t>> selected =
-      SelectVersions(config ? config->version_policy() : latest, *available);
+      repository::SelectVersions(config ? config->version_policy() : latest, *available);
   if (!selected.ok()) {
     return absl::Status(selected.status().code(),
                         absl::StrCat(model_dir, ": ", selected.status().message()));
@@ -202,8 +202,8 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
 }
 
 absl::Status ModelManager::CheckLoadable(const std::string& name) const {
-  CONVOY_SERVER_RETURN_IF_ERROR(ValidateModelName(name));
-  absl::StatusOr<std::vector<std::string>> listed = ListModels(options_.repository);
+  CONVOY_SERVER_RETURN_IF_ERROR(repository::ValidateModelName(name));
+  absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
   if (!listed.ok()) return listed.status();
   if (std::find(listed->begin(), listed->end(), name) == listed->end()) {
     return absl::NotFoundError(absl::StrCat("no model '", name, "' in repository '",
@@ -223,7 +223,7 @@ absl::Status ModelManager::LoadLocked(const std::string& name) {
 
 std::string ModelManager::FingerprintOf(const std::string& name) const {
   absl::StatusOr<std::string> fingerprint =
-      ModelFingerprint((std::filesystem::path(options_.repository) / name).string());
+      repository::ModelFingerprint((std::filesystem::path(options_.repository) / name).string());
   return fingerprint.ok() ? *fingerprint : "";
 }
 
@@ -279,7 +279,7 @@ absl::Status ModelManager::Unload(const std::string& name) {
 
 void ModelManager::Poll() {
   absl::MutexLock control(&control_mu_);
-  absl::StatusOr<std::vector<std::string>> listed = ListModels(options_.repository);
+  absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
   if (!listed.ok()) {
     Log(LogLevel::kError, "repository_unreadable", {{"error", listed.status().ToString()}});
     return;
@@ -366,7 +366,7 @@ std::vector<int64_t> ModelManager::Versions(const std::string& name) const {
 }
 
 std::vector<ModelIndexEntry> ModelManager::Index(bool ready_only) const {
-  absl::StatusOr<std::vector<std::string>> listed = ListModels(options_.repository);
+  absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
   absl::MutexLock lock(&mu_);
   std::map<std::string, const Entry*> rows;
   if (listed.ok()) {

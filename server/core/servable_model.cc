@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "repository/repository_layout.h"
 #include "server/core/batch_runner.h"
 #include "server/core/inference_task.h"
 #include "server/core/status_macros.h"
 #include "server/core/tensor_types.h"
-#include "server/repository/repository_layout.h"
 
 namespace convoy::server {
 namespace {
@@ -147,8 +147,8 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadAllLabels(
   for (const inference::ModelOutput& output : config.output()) {
     if (output.label_filename().empty()) continue;
     const std::string path = (std::filesystem::path(model_dir) / output.label_filename()).string();
-    CONVOY_SERVER_RETURN_IF_ERROR(CheckInsideRepository(RepositoryOf(model_dir), path));
-    absl::StatusOr<std::vector<std::string>> lines = ReadLabels(path);
+    CONVOY_SERVER_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
+    absl::StatusOr<std::vector<std::string>> lines = repository::ReadLabels(path);
     if (!lines.ok()) return lines.status();
     labels[output.name()] = *std::move(lines);
   }
@@ -245,7 +245,7 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   const std::string filename = config ? config->default_model_filename() : "model.onnx";
   const std::string path =
       (std::filesystem::path(model_dir) / std::to_string(version) / filename).string();
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckInsideRepository(RepositoryOf(model_dir), path));
+  CONVOY_SERVER_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
   ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;

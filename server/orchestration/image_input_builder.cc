@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "engine/preprocess/crop.h"
-#include "server/repository/preprocess_spec.h"
+#include "repository/preprocess_spec.h"
 
 namespace convoy::server {
 namespace {
@@ -17,7 +17,7 @@ absl::Status ImageError(const std::string& input, size_t image, const absl::Stat
 
 absl::StatusOr<Tensor> FromEncoded(const ModelRequest& request, const inference::ModelConfig& config,
                                    const DecodeLimits& limits, int64_t first, int64_t count) {
-  const PreprocessSpec spec = PreprocessSpecFromConfig(config);
+  const PreprocessSpec spec = repository::PreprocessSpecFromConfig(config);
   const std::string& name = config.preprocessing().input();
   const ColorSpace color = spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb;
   const std::vector<absl::string_view>& images = request.image->encoded;

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/preprocess/resize.h"
-#include "server/repository/preprocess_spec.h"
+#include "repository/preprocess_spec.h"
 
 namespace convoy::server {
 namespace {
@@ -48,7 +48,7 @@ absl::Status CheckImageWork(ModelRequest* request, const inference::ModelConfig&
     request->image->work_pixels = NumElements(sent) / std::max<int64_t>(1, sent.size() > 1 ? sent[1] : 1);
     return absl::OkStatus();
   }
-  const PreprocessSpec spec = PreprocessSpecFromConfig(config);
+  const PreprocessSpec spec = repository::PreprocessSpecFromConfig(config);
   std::vector<ImageSize>& sizes = request->image->sizes;
   sizes.clear();
   int64_t pixels = 0;

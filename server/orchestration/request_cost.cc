@@ -4,7 +4,7 @@
 #include <string>
 
 #include "engine/preprocess/resize.h"
-#include "server/repository/preprocess_spec.h"
+#include "repository/preprocess_spec.h"
 
 namespace convoy::server {
 namespace {

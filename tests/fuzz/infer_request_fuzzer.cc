@@ -22,13 +22,13 @@
 
 #include "absl/status/status.h"
 #include "grpc_service.pb.h"
+#include "repository/model_config.h"
 #include "server/core/servable_model.h"
 #include "server/grpc/infer_request_decoder.h"
 #include "server/core/memory_budget.h"
 #include "server/orchestration/image_input_builder.h"
 #include "server/orchestration/image_limits.h"
 #include "server/orchestration/request_cost.h"
-#include "server/repository/model_config.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ bool IsClientError(const absl::Status& status) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* zoo = std::getenv("CONVOY_ZOO_DIR");
   const std::string dir = std::string(zoo != nullptr ? zoo : CONVOY_DEFAULT_ZOO_DIR) + "/models/lenet5-fmnist";
-  auto config = convoy::server::ReadModelConfig(dir);
+  auto config = convoy::repository::ReadModelConfig(dir);
   if (!config.ok()) Fail("reading the model's config", config.status());
   auto model = convoy::server::SingleModel::Load(dir, 1, config->config, convoy::server::ServableOptions());
   if (!model.ok()) Fail("loading the model", model.status());

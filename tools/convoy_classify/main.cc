@@ -39,7 +39,7 @@
 #include "engine/api/tensor.h"
 #include "engine/preprocess/image_decoder.h"
 #include "engine/preprocess/preprocess.h"
-#include "server/repository/preprocess_spec.h"
+#include "repository/preprocess_spec.h"
 #include "tools/common/client_tls_flags.h"
 #include "tools/common/json_string.h"
 #include "tools/convoy_classify/confusion_matrix.h"
@@ -396,7 +396,7 @@ int Main(int argc, char** argv) {
                    "(--client-preprocess)\n";
       return kExitUsage;
     }
-    target->client_preprocessing = server::PreprocessSpecFromConfig(*config);
+    target->client_preprocessing = repository::PreprocessSpecFromConfig(*config);
   }
   if (dataset) return EvaluateDataset(**client, *target);
   absl::StatusOr<std::vector<std::string>> files = ExpandPaths(args);

@@ -7,8 +7,8 @@
 #include "common/bounded_file.h"
 #include "engine/preprocess/image_decoder.h"
 #include "engine/preprocess/preprocess.h"
-#include "server/repository/model_config.h"
-#include "server/repository/preprocess_spec.h"
+#include "repository/model_config.h"
+#include "repository/preprocess_spec.h"
 
 namespace convoy {
 namespace {
@@ -20,7 +20,7 @@ constexpr int64_t kMaxConfigBytes = int64_t{4} << 20;  // As the server.
 std::string ImageConfigPath(const std::string& model_path, const std::string& config_path) {
   if (!config_path.empty()) return config_path;
   const std::filesystem::path model_dir = std::filesystem::path(model_path).parent_path().parent_path();
-  return (model_dir / server::kModelConfigFileName).string();
+  return (model_dir / repository::kModelConfigFileName).string();
 }
 
 absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const std::vector<std::string>& files) {
@@ -30,13 +30,13 @@ absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const
                         absl::StrCat(text.status().message(), " (images need the model's config.pbtxt: ",
                                      "pass --config, or run on a model inside a repository)"));
   }
-  absl::StatusOr<server::ModelConfigFile> config = server::ParseModelConfig(*text, config_path, "");
+  absl::StatusOr<repository::ModelConfigFile> config = repository::ParseModelConfig(*text, config_path, "");
   if (!config.ok()) return config.status();
   if (!config->config.has_preprocessing()) {
     return absl::InvalidArgumentError(
         absl::StrCat(config_path, ": no preprocessing section, so the model takes no images"));
   }
-  const PreprocessSpec spec = server::PreprocessSpecFromConfig(config->config);
+  const PreprocessSpec spec = repository::PreprocessSpecFromConfig(config->config);
   const ColorSpace color = spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb;
   Tensor batch(DataType::kFloat32,
                {static_cast<int64_t>(files.size()), spec.channels(), spec.crop_height, spec.crop_width});

@@ -9,7 +9,7 @@
 #include "engine/api/model.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/repository/model_config.h"
+#include "repository/model_config.h"
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/server/testing/test_repository.h"
 

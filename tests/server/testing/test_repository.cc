@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/api/tensor.h"
-#include "server/repository/model_config.h"
+#include "repository/model_config.h"
 #include "tests/engine/testing/onnx_builder.h"
 
 namespace convoy::testing {
@@ -89,7 +89,7 @@ absl::StatusOr<std::shared_ptr<server::SingleModel>> LoadVersion1(const TestRepo
                                                                      const std::string& name) {
   const std::string dir = repository.root() + "/" + name;
   std::optional<inference::ModelConfig> config;
-  absl::StatusOr<server::ModelConfigFile> file = server::ReadModelConfig(dir);
+  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(dir);
   if (file.ok()) {
     config = file->config;
   } else if (!absl::IsNotFound(file.status())) {

@@ -1,4 +1,4 @@
-#include "server/repository/model_config_checks.h"
+#include "repository/model_config_checks.h"
 
 #include <cstdint>
 #include <set>
@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/repeated_field.h"
-#include "server/repository/convoy_config_checks.h"
+#include "repository/convoy_config_checks.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 using ::inference::DataType;
@@ -333,4 +333,4 @@ absl::Status CheckAndCompleteModelConfig(absl::string_view source, absl::string_
   return Checker(source, model_name, file).Run();
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -1,14 +1,14 @@
 // Validation and default-filling of a parsed ModelConfig: the rules listed
 // in model_config.h, kept apart from the text parsing so each stays short.
 // Internal to the repository module; use ParseModelConfig / ReadModelConfig.
-#ifndef CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_CHECKS_H_
-#define CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_CHECKS_H_
+#ifndef CONVOY_REPOSITORY_MODEL_CONFIG_CHECKS_H_
+#define CONVOY_REPOSITORY_MODEL_CONFIG_CHECKS_H_
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "server/repository/model_config.h"
+#include "repository/model_config.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 
 // Checks `file->config`, fills its defaults and appends to `file->warnings`.
 // `source` prefixes every message; `model_name` as in ParseModelConfig.
@@ -19,6 +19,6 @@ absl::Status CheckAndCompleteModelConfig(absl::string_view source, absl::string_
 // '\\' or NUL, not "." or "..".
 bool IsPlainFileName(absl::string_view name);
 
-}  // namespace convoy::server
+}  // namespace convoy::repository
 
-#endif  // CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_CHECKS_H_
+#endif  // CONVOY_REPOSITORY_MODEL_CONFIG_CHECKS_H_

@@ -1,18 +1,18 @@
 // PreprocessSpecFromConfig: the engine's image preprocessing for a model, as
 // its config.pbtxt's `preprocessing` section describes it. Shared by the
 // server and by convoy-infer --image, so both preprocess alike.
-#ifndef CONVOY_SERVER_REPOSITORY_PREPROCESS_SPEC_H_
-#define CONVOY_SERVER_REPOSITORY_PREPROCESS_SPEC_H_
+#ifndef CONVOY_REPOSITORY_PREPROCESS_SPEC_H_
+#define CONVOY_REPOSITORY_PREPROCESS_SPEC_H_
 
 #include "engine/preprocess/preprocess.h"
 #include "model_config.pb.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 
 // REQUIRES: `config` validated by ParseModelConfig and has preprocessing.
 // The crop size is the spatial size (dims H, W) of the preprocessed input.
 PreprocessSpec PreprocessSpecFromConfig(const inference::ModelConfig& config);
 
-}  // namespace convoy::server
+}  // namespace convoy::repository
 
-#endif  // CONVOY_SERVER_REPOSITORY_PREPROCESS_SPEC_H_
+#endif  // CONVOY_REPOSITORY_PREPROCESS_SPEC_H_

@@ -10,9 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/bounded_file.h"
-#include "server/repository/repository_layout.h"
+#include "repository/repository_layout.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 namespace fs = std::filesystem;
@@ -175,4 +175,4 @@ absl::StatusOr<std::string> ModelFingerprint(const std::string& model_dir) {
   return hash.Hex();
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

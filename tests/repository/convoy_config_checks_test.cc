@@ -5,9 +5,9 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/repository/model_config.h"
+#include "repository/model_config.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 using ::inference::ImagePreprocessing;
@@ -213,4 +213,4 @@ TEST(ConvoyConfigChecksTest, RejectsUnknownColorName) {
 }
 
 }  // namespace
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -12,8 +12,8 @@
 // line numbers. Where the character after the name is a space it becomes the
 // colon, so columns are unchanged too; elsewhere a colon is inserted and
 // OriginalColumn() maps a column of the rewritten line back.
-#ifndef CONVOY_SERVER_REPOSITORY_TEXT_FORMAT_COMPAT_H_
-#define CONVOY_SERVER_REPOSITORY_TEXT_FORMAT_COMPAT_H_
+#ifndef CONVOY_REPOSITORY_TEXT_FORMAT_COMPAT_H_
+#define CONVOY_REPOSITORY_TEXT_FORMAT_COMPAT_H_
 
 #include <map>
 #include <string>
@@ -21,7 +21,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 
 struct ListColonRewrite {
   std::string text;
@@ -36,6 +36,6 @@ struct ListColonRewrite {
 
 ListColonRewrite AddListColons(absl::string_view text);
 
-}  // namespace convoy::server
+}  // namespace convoy::repository
 
-#endif  // CONVOY_SERVER_REPOSITORY_TEXT_FORMAT_COMPAT_H_
+#endif  // CONVOY_REPOSITORY_TEXT_FORMAT_COMPAT_H_

@@ -1,4 +1,4 @@
-#include "server/repository/convoy_config_checks.h"
+#include "repository/convoy_config_checks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,10 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "server/repository/model_config.h"
-#include "server/repository/repository_layout.h"
+#include "repository/model_config.h"
+#include "repository/repository_layout.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 using ::inference::ImagePreprocessing;
@@ -220,4 +220,4 @@ absl::Status CheckConvoySettings(absl::string_view source, ModelConfig* config) 
   return CheckClassification(source, config);
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

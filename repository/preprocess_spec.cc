@@ -1,6 +1,6 @@
-#include "server/repository/preprocess_spec.h"
+#include "repository/preprocess_spec.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 using ::inference::ImagePreprocessing;
@@ -37,4 +37,4 @@ PreprocessSpec PreprocessSpecFromConfig(const inference::ModelConfig& config) {
   return spec;
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -1,4 +1,4 @@
-#include "server/repository/repository_layout.h"
+#include "repository/repository_layout.h"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 namespace fs = std::filesystem;
@@ -260,4 +260,4 @@ TEST_F(FingerprintTest, NotFoundForMissingModelDirectory) {
 }
 
 }  // namespace
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -1,4 +1,4 @@
-#include "server/repository/model_config.h"
+#include "repository/model_config.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -14,11 +14,11 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "server/repository/model_config_checks.h"
-#include "server/repository/repository_layout.h"
-#include "server/repository/text_format_compat.h"
+#include "repository/model_config_checks.h"
+#include "repository/repository_layout.h"
+#include "repository/text_format_compat.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 namespace fs = std::filesystem;
@@ -254,4 +254,4 @@ absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir) {
   return ParseModelConfig(*text, path, dir.filename().string());
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -30,8 +30,8 @@
 //   for (const std::string& w : file.warnings) LOG(WARNING) << w;
 //
 // Thread-safety: the functions are stateless and may be called concurrently.
-#ifndef CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_H_
-#define CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_H_
+#ifndef CONVOY_REPOSITORY_MODEL_CONFIG_H_
+#define CONVOY_REPOSITORY_MODEL_CONFIG_H_
 
 #include <string>
 #include <vector>
@@ -40,7 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "model_config.pb.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 
 // The file name of a model's configuration inside its directory.
 inline constexpr char kModelConfigFileName[] = "config.pbtxt";
@@ -69,6 +69,6 @@ absl::StatusOr<ModelConfigFile> ParseModelConfig(absl::string_view text, absl::s
 // through a symlink, is PermissionDenied naming it (CheckInsideRepository).
 absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir);
 
-}  // namespace convoy::server
+}  // namespace convoy::repository
 
-#endif  // CONVOY_SERVER_REPOSITORY_MODEL_CONFIG_H_
+#endif  // CONVOY_REPOSITORY_MODEL_CONFIG_H_

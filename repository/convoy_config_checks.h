@@ -2,14 +2,14 @@
 // `preprocessing` and `classification` (docs/MODEL_REPOSITORY.md). Internal
 // to the repository module; ParseModelConfig runs it after the Triton
 // fields are checked, so inputs and max_batch_size are known to be sound.
-#ifndef CONVOY_SERVER_REPOSITORY_CONVOY_CONFIG_CHECKS_H_
-#define CONVOY_SERVER_REPOSITORY_CONVOY_CONFIG_CHECKS_H_
+#ifndef CONVOY_REPOSITORY_CONVOY_CONFIG_CHECKS_H_
+#define CONVOY_REPOSITORY_CONVOY_CONFIG_CHECKS_H_
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "model_config.pb.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 
 // After it succeeds: preprocessing (when present) names an existing FP32
 // input of dims [C, H, W] with C 1 or 3, its color matches C, scale is set,
@@ -21,6 +21,6 @@ namespace convoy::server {
 // InvalidArgument "<source>: <field path>: <reason>".
 absl::Status CheckConvoySettings(absl::string_view source, inference::ModelConfig* config);
 
-}  // namespace convoy::server
+}  // namespace convoy::repository
 
-#endif  // CONVOY_SERVER_REPOSITORY_CONVOY_CONFIG_CHECKS_H_
+#endif  // CONVOY_REPOSITORY_CONVOY_CONFIG_CHECKS_H_

@@ -1,4 +1,4 @@
-#include "server/repository/model_config.h"
+#include "repository/model_config.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 using ::testing::AllOf;
@@ -465,4 +465,4 @@ TEST(ReadModelConfigTest, FollowsAConfigLinkedInsideTheRepository) {
 }
 
 }  // namespace
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -1,4 +1,4 @@
-#include "server/repository/repository_layout.h"
+#include "repository/repository_layout.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "common/bounded_file.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 namespace fs = std::filesystem;
@@ -205,4 +205,4 @@ absl::StatusOr<std::vector<std::string>> ReadLabels(const std::string& path) {
   return labels;
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

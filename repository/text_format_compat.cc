@@ -1,9 +1,9 @@
-#include "server/repository/text_format_compat.h"
+#include "repository/text_format_compat.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 bool IsIdentifierStart(char c) {
@@ -128,4 +128,4 @@ ListColonRewrite AddListColons(absl::string_view text) {
   return out;
 }
 
-}  // namespace convoy::server
+}  // namespace convoy::repository

@@ -19,8 +19,8 @@
 //
 // Thread-safety: stateless; every function may be called concurrently, but
 // answers are snapshots of a file system others may be changing.
-#ifndef CONVOY_SERVER_REPOSITORY_REPOSITORY_LAYOUT_H_
-#define CONVOY_SERVER_REPOSITORY_REPOSITORY_LAYOUT_H_
+#ifndef CONVOY_REPOSITORY_REPOSITORY_LAYOUT_H_
+#define CONVOY_REPOSITORY_REPOSITORY_LAYOUT_H_
 
 #include <cstdint>
 #include <string>
@@ -31,7 +31,7 @@
 #include "absl/strings/string_view.h"
 #include "model_config.pb.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 
 // Names a load request may use: non-empty, at most 255 bytes, only
 // [A-Za-z0-9._-], not starting with '.' (so neither "." nor ".." nor hidden
@@ -81,6 +81,6 @@ absl::Status CheckInsideRepository(const std::string& repository_root, const std
 // if `model_dir` is missing; ResourceExhausted over 100,000 entries.
 absl::StatusOr<std::string> ModelFingerprint(const std::string& model_dir);
 
-}  // namespace convoy::server
+}  // namespace convoy::repository
 
-#endif  // CONVOY_SERVER_REPOSITORY_REPOSITORY_LAYOUT_H_
+#endif  // CONVOY_REPOSITORY_REPOSITORY_LAYOUT_H_

@@ -1,8 +1,8 @@
-#include "server/repository/text_format_compat.h"
+#include "repository/text_format_compat.h"
 
 #include "gtest/gtest.h"
 
-namespace convoy::server {
+namespace convoy::repository {
 namespace {
 
 TEST(AddListColonsTest, TurnsSpaceBeforeListIntoColon) {
@@ -38,4 +38,4 @@ TEST(AddListColonsTest, KeepsLineBreakBetweenNameAndList) {
 }
 
 }  // namespace
-}  // namespace convoy::server
+}  // namespace convoy::repository
