@@ -1,6 +1,7 @@
-// Small-file reading for every module: config.pbtxt and label files, PEM and
-// token files, images. It needs only absl and POSIX, so the engine, the
-// repository, the server and the tools all reach it.
+// Small-file reading for every module: a model repository's config.pbtxt,
+// labels and int8 calibrations, PEM and token files, images the tools send.
+// It needs only absl and POSIX, so the engine, the repository, the server and
+// the tools all reach it; it is the project's one bounded reader.
 //
 // Files in a model repository may be written by anyone who can publish a
 // model, so every read is bounded: a file larger than `max_bytes` is refused

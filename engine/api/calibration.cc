@@ -7,16 +7,22 @@
 #include <cstring>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "common/bounded_file.h"
 #include "engine/api/model.h"
 
 namespace convoy {
 namespace {
 
 constexpr char kHeader[] = "# convoy calibration v1";
+// A line per calibrated value, a few dozen bytes each: far below this bound,
+// which is for a file planted in a model repository.
+constexpr int64_t kMaxCalibrationBytes = int64_t{64} << 20;
 
 absl::Status LineError(const std::string& path, int line, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ": ", what));
@@ -29,14 +35,16 @@ std::string CalibrationPathFor(const std::string& model_path) {
 }
 
 absl::StatusOr<Calibration> ReadCalibration(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open calibration ", path));
+  // The server reads it from the model repository when it loads an int8
+  // model, so the read is bounded like the repository's other files.
+  absl::StatusOr<std::string> contents = ReadBoundedFile(path, kMaxCalibrationBytes);
+  if (!contents.ok()) return contents.status();
+  if (contents->empty()) return LineError(path, 1, "the file is empty");
   Calibration calibration;
-  std::string text;
   int line = 0;
-  while (std::getline(in, text)) {
+  for (absl::string_view text : absl::StrSplit(*contents, '\n')) {
     ++line;
-    if (!text.empty() && text.back() == '\r') text.pop_back();  // Edited on Windows.
+    if (absl::EndsWith(text, "\r")) text.remove_suffix(1);  // Edited on Windows.
     if (line == 1) {
       if (text != kHeader) {
         return LineError(path, line, absl::StrCat("expected '", kHeader, "' (made by convoy-calibrate)"));
@@ -69,7 +77,6 @@ absl::StatusOr<Calibration> ReadCalibration(const std::string& path) {
       return LineError(path, line, absl::StrCat("value '", fields[2], "' is given twice"));
     }
   }
-  if (line == 0) return LineError(path, 1, "the file is empty");
   return calibration;
 }
 

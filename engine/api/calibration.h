@@ -45,9 +45,11 @@ struct Calibration {
 // "<model_path>.calibration", e.g. "resnet50/1/model.onnx.calibration".
 std::string CalibrationPathFor(const std::string& model_path);
 
-// NotFound if there is no file; InvalidArgument naming the file and line if
-// it is not a calibration (a missing field, a number that does not parse, a
-// min above max, a non-finite bound, a name given twice).
+// NotFound if there is no file; InvalidArgument if it is not a regular file
+// or is over 64 MiB, or, naming the file and line, if it is not a
+// calibration (a missing field, a number that does not parse, a min above
+// max, a non-finite bound, a name given twice); other read errors as their
+// errno maps to a Status code.
 absl::StatusOr<Calibration> ReadCalibration(const std::string& path);
 // Writes atomically (a temporary file renamed over `path`).
 absl::Status WriteCalibration(const Calibration& calibration, const std::string& path);

@@ -3,7 +3,11 @@
 // path, line and fault.
 #include "engine/api/calibration.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -63,6 +67,18 @@ TEST(CalibrationFileTest, MissingFileIsNotFound) {
   absl::StatusOr<Calibration> c = ReadCalibration(::testing::TempDir() + "/no_such.calibration");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(c.status().message(), HasSubstr("no_such.calibration"));
+}
+
+// It sits in the model repository, where anyone who can publish a model could
+// plant one: the server's loader must not hang on it.
+TEST(CalibrationFileTest, FifoIsRefusedWithoutBlocking) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/fifo_", ::getpid(), ".calibration");
+  std::remove(path.c_str());
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  absl::StatusOr<Calibration> c = ReadCalibration(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), HasSubstr("not a regular file"));
 }
 
 struct BadFile {

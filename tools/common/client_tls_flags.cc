@@ -1,12 +1,12 @@
 #include "tools/common/client_tls_flags.h"
 
-#include <fstream>
-#include <sstream>
+#include <cstdint>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/bounded_file.h"
 
 ABSL_FLAG(bool, tls, false, "Connect with TLS, verifying the server against the system's CAs.");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificates to verify the server with (implies --tls).");
@@ -18,12 +18,16 @@ ABSL_FLAG(std::string, tls_server_name, "",
 namespace convoy {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const char* flag, const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read ", flag, " ", path));
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
+// As the server's: certificate bundles are a few KiB; anything far larger is
+// a wrong path.
+constexpr int64_t kMaxPemFileBytes = 1 << 20;
+
+absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path) {
+  absl::StatusOr<std::string> content = ReadBoundedFile(path, kMaxPemFileBytes);
+  if (!content.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", flag, " ", path, ": ", content.status().message()));
+  }
+  return content;
 }
 
 }  // namespace
@@ -42,7 +46,7 @@ absl::Status ApplyClientTlsFlags(client::ClientOptions* options) {
                                  std::tuple{"--tls-cert", cert, &tls.cert_chain},
                                  std::tuple{"--tls-key", key, &tls.private_key}}) {
     if (path.empty()) continue;
-    absl::StatusOr<std::string> content = ReadFile(flag, path);
+    absl::StatusOr<std::string> content = ReadPem(flag, path);
     if (!content.ok()) return content.status();
     *pem = *std::move(content);
   }

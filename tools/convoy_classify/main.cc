@@ -19,11 +19,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +32,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/inference_client.h"
+#include "common/bounded_file.h"
 #include "common/dash_flags.h"
 #include "engine/api/npy.h"
 #include "engine/api/tensor.h"
@@ -69,6 +68,7 @@ namespace {
 
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+// An image file bigger than this is refused before it is read.
 constexpr int64_t kMaxFileBytes = int64_t{64} << 20;
 
 struct Target {
@@ -182,20 +182,6 @@ absl::StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::stri
   return files;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::error_code error;
-  const auto size = std::filesystem::file_size(path, error);
-  if (error) return absl::NotFoundError(absl::StrCat(path, ": ", error.message()));
-  if (static_cast<int64_t>(size) > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", size, " bytes, more than ", kMaxFileBytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  if (!in.good() && !in.eof()) return absl::UnavailableError(absl::StrCat(path, ": cannot read"));
-  return bytes.str();
-}
-
 // "<score>:<index>:<label>" entries of Triton's classification extension.
 struct ClassScore {
   double score = 0;
@@ -227,7 +213,7 @@ int ClassifyFiles(client::InferenceClient& client, const Target& target, const s
   RunPipelined(
       client, static_cast<int64_t>(files.size()), absl::GetFlag(FLAGS_concurrency),
       [&](int64_t i) -> absl::StatusOr<inference::ModelInferRequest> {
-        absl::StatusOr<std::string> bytes = ReadFile(files[i]);
+        absl::StatusOr<std::string> bytes = ReadBoundedFile(files[i], kMaxFileBytes);
         if (!bytes.ok()) return bytes.status();
         absl::StatusOr<inference::ModelInferRequest> request = FileRequest(target, *std::move(bytes));
         if (!request.ok()) return request.status();
