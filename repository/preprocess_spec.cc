@@ -5,26 +5,26 @@ namespace {
 
 using ::inference::ImagePreprocessing;
 
-ChannelOrder OrderOf(ImagePreprocessing::Color color) {
+engine::ChannelOrder OrderOf(ImagePreprocessing::Color color) {
   switch (color) {
     case ImagePreprocessing::GRAY:
-      return ChannelOrder::kGray;
+      return engine::ChannelOrder::kGray;
     case ImagePreprocessing::BGR:
-      return ChannelOrder::kBgr;
+      return engine::ChannelOrder::kBgr;
     default:
-      return ChannelOrder::kRgb;
+      return engine::ChannelOrder::kRgb;
   }
 }
 
 }  // namespace
 
-PreprocessSpec PreprocessSpecFromConfig(const inference::ModelConfig& config) {
+engine::PreprocessSpec PreprocessSpecFromConfig(const inference::ModelConfig& config) {
   const ImagePreprocessing& pre = config.preprocessing();
   const inference::ModelInput* input = nullptr;
   for (const inference::ModelInput& candidate : config.input()) {
     if (candidate.name() == pre.input()) input = &candidate;
   }
-  PreprocessSpec spec;
+  engine::PreprocessSpec spec;
   spec.order = OrderOf(pre.color());
   spec.resize_shorter_side = pre.resize_shorter_side();
   spec.pad = pre.pad();

@@ -11,7 +11,7 @@ namespace convoy::repository {
 
 // REQUIRES: `config` validated by ParseModelConfig and has preprocessing.
 // The crop size is the spatial size (dims H, W) of the preprocessed input.
-PreprocessSpec PreprocessSpecFromConfig(const inference::ModelConfig& config);
+engine::PreprocessSpec PreprocessSpecFromConfig(const inference::ModelConfig& config);
 
 }  // namespace convoy::repository
 

@@ -16,7 +16,7 @@
 #include "common/bounded_file.h"
 #include "engine/api/model.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 constexpr char kHeader[] = "# convoy calibration v1";
@@ -142,4 +142,4 @@ absl::Status Calibrator::Add(const std::vector<NamedTensor>& inputs) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class Model;
 struct NamedTensor;
@@ -79,6 +79,6 @@ class Calibrator {
   Calibration calibration_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_API_CALIBRATION_H_

@@ -6,7 +6,7 @@
 // input shapes on first use (one plan per distinct set of input shapes, so one
 // per batch size in practice) and caches it.
 //
-//   ASSIGN_OR_RETURN(auto model, convoy::Model::Load("resnet50/1/model.onnx", {}));
+//   ASSIGN_OR_RETURN(auto model, convoy::engine::Model::Load("resnet50/1/model.onnx", {}));
 //   ASSIGN_OR_RETURN(auto outputs, model->Run({{"input", images}}));
 //
 // Thread-safety: every const method may be called concurrently. Runs that use
@@ -25,7 +25,7 @@
 #include "engine/api/calibration.h"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // A graph input or output as the model declares it. A dimension of -1 is
 // dynamic (a symbolic dimension in the ONNX file, usually the batch).
@@ -157,6 +157,6 @@ class Model {
                                                   const RunOptions& options = {}) const = 0;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_API_MODEL_H_

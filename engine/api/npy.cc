@@ -18,7 +18,7 @@
 #error "engine/api/npy.cc assumes a little-endian host"
 #endif
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 constexpr absl::string_view kMagic("\x93NUMPY", 6);
@@ -259,4 +259,4 @@ absl::Status WriteNpy(const std::string& path, const Tensor& tensor) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

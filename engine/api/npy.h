@@ -26,7 +26,7 @@
 // Writing produces exactly the bytes numpy.save would for the same array
 // (format 1.0, or 2.0 if the header needs it): '<f4', '<i8' or '|u1'.
 //
-//   absl::StatusOr<convoy::Tensor> image = convoy::ReadNpy("input.npy");
+//   absl::StatusOr<convoy::engine::Tensor> image = convoy::engine::ReadNpy("input.npy");
 //   if (!image.ok()) return image.status();  // "input.npy: truncated data: ..."
 //
 // Thread-safety: stateless functions; safe to call concurrently.
@@ -40,7 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // Reads a whole .npy file. Errors: NotFound if the file does not exist, other
 // I/O failures as their errno maps to a Status code, InvalidArgument for the
@@ -57,6 +57,6 @@ absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
 // The complete .npy file for `tensor`, header and data.
 std::string SerializeNpy(const Tensor& tensor);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_API_NPY_H_

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // A Python literal value, as far as .npy headers need them.
@@ -292,4 +292,4 @@ std::string FormatNpyHeader(const NpyHeader& header) {
   return text;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

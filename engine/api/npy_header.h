@@ -26,7 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 struct NpyHeader {
   // The dtype string, e.g. "<f4". A structured dtype (a list of fields) is a
@@ -48,6 +48,6 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text);
 // followed by the spaces NumPy reserves for growing the first dimension.
 std::string FormatNpyHeader(const NpyHeader& header);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_API_NPY_HEADER_H_

@@ -1,7 +1,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/api/model.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 absl::string_view PrecisionName(Precision precision) {
   switch (precision) {
@@ -23,4 +23,4 @@ absl::StatusOr<Precision> ParsePrecision(absl::string_view name) {
       absl::StrCat("unknown precision '", name, "'; expected fp32, bf16 or int8"));
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

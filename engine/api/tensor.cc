@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_join.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 std::string DataTypeName(DataType type) {
   switch (type) {
@@ -77,4 +77,4 @@ Tensor Tensor::Reshaped(Shape shape) const {
 
 void Tensor::ReleaseBytes() { std::string().swap(bytes_); }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -17,7 +17,7 @@
 
 #include "absl/types/span.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // Element types the engine moves through its API. Activations are always
 // float32; int64 carries shapes and indices, which the engine folds at plan
@@ -85,6 +85,6 @@ class Tensor {
   std::string bytes_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_API_TENSOR_H_

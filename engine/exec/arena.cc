@@ -4,7 +4,7 @@
 #include <numeric>
 #include <utility>
 
-namespace convoy {
+namespace convoy::engine {
 
 ArenaLayout PlanArena(const std::vector<ArenaBlock>& blocks, int64_t alignment) {
   auto aligned = [alignment](int64_t bytes) { return (bytes + alignment - 1) & ~(alignment - 1); };
@@ -38,4 +38,4 @@ ArenaLayout PlanArena(const std::vector<ArenaBlock>& blocks, int64_t alignment) 
   return layout;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace convoy {
+namespace convoy::engine {
 
 struct ArenaBlock {
   int64_t bytes = 0;
@@ -34,6 +34,6 @@ struct ArenaLayout {
 // REQUIRES: alignment is a power of two; every bytes >= 0.
 ArenaLayout PlanArena(const std::vector<ArenaBlock>& blocks, int64_t alignment = 64);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_ARENA_H_

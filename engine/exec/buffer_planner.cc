@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace convoy {
+namespace convoy::engine {
 
 dnnl::memory BufferPlanner::Allocate(const dnnl::memory::desc& desc) {
   dnnl::memory m(desc, engine_, DNNL_MEMORY_NONE);
@@ -110,4 +110,4 @@ std::optional<size_t> BufferPlanner::BufferOf(const dnnl::memory& memory) const 
   return it->second;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

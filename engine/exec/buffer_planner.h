@@ -34,7 +34,7 @@
 #include "dnnl.hpp"
 #include "engine/exec/arena.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class BufferPlanner {
  public:
@@ -90,6 +90,6 @@ class BufferPlanner {
   absl::flat_hash_map<dnnl_memory_t, size_t> buffer_of_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_BUFFER_PLANNER_H_

@@ -1,6 +1,6 @@
 #include "engine/exec/dnnl_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 dnnl::memory::dims ToDims(const Shape& shape) {
   if (shape.empty()) return {1};
@@ -41,4 +41,4 @@ dnnl::memory::desc WithType(const dnnl::memory::desc& desc, dnnl::memory::data_t
   return typed;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -6,7 +6,7 @@
 #include "dnnl.hpp"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // oneDNN has no rank-0 memory; a scalar travels as a one-element vector.
 dnnl::memory::dims ToDims(const Shape& shape);
@@ -30,6 +30,6 @@ dnnl::memory::desc WithType(const dnnl::memory::desc& desc, dnnl::memory::data_t
 // reads a tensor's bytes in place.
 bool PointsInto(const dnnl::memory& memory, const void* data, size_t size);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_DNNL_UTIL_H_

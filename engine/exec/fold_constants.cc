@@ -9,7 +9,7 @@
 #include "engine/exec/plan_builder.h"
 #include "engine/exec/weight_cache.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // The values of `wanted`, computed by a plan of the nodes they need; every
@@ -83,4 +83,4 @@ int FoldConstants(ir::Graph& graph, int64_t max_value_bytes) {
   return folded;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -15,7 +15,7 @@
 
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // Returns the number of nodes folded. Declines (folds nothing, returns 0)
 // when the constant nodes do not compile or a folded value would exceed
@@ -23,6 +23,6 @@ namespace convoy {
 // reported, as for any other node, by the plan that needs the node.
 int FoldConstants(ir::Graph& graph, int64_t max_value_bytes);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_FOLD_CONSTANTS_H_

@@ -5,7 +5,7 @@
 
 #include "engine/exec/dnnl_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 LayoutCache::LayoutCache(const ir::Graph& graph, WeightCache& weights, BufferPlanner& buffers,
                          Plan& plan)
@@ -187,4 +187,4 @@ void LayoutCache::ForgetBytesOf(const std::string& name) {
   v.views.erase(std::remove_if(v.views.begin(), v.views.end(), borrows), v.views.end());
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

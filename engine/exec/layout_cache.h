@@ -25,7 +25,7 @@
 #include "engine/exec/weight_cache.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class LayoutCache {
  public:
@@ -102,6 +102,6 @@ class LayoutCache {
   absl::flat_hash_map<std::string, Value> values_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_LAYOUT_CACHE_H_

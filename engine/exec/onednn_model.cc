@@ -19,7 +19,7 @@
 #include "engine/onnx/onnx_loader.h"
 #include "engine/passes/graph_passes.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // Below this many floating-point operations per run (LeNet-5 at batch 1,
@@ -549,4 +549,4 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
   return FromGraph(std::move(graph), calibrated);
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

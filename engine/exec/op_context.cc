@@ -7,7 +7,7 @@
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/plan_builder.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 int64_t OpContext::opset() const { return builder_.graph().opset; }
 
@@ -240,4 +240,4 @@ void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::
   stream.wait();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

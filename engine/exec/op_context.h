@@ -29,7 +29,7 @@
 #include "engine/api/tensor.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class PlanBuilder;
 
@@ -156,6 +156,6 @@ class OpContext {
   const ir::Node& node_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_OP_CONTEXT_H_

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace convoy {
+namespace convoy::engine {
 
 const OpRegistry& OpRegistry::Global() {
   static const OpRegistry* registry = [] {
@@ -33,4 +33,4 @@ std::vector<std::string> OpRegistry::OpTypes() const {
   return types;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/exec/op_context.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 struct OpKernel {
   // Validates the node and declares its outputs (shapes, or constant values).
@@ -51,6 +51,6 @@ void RegisterShapeOps(OpRegistry& registry);
 void RegisterSoftmaxOps(OpRegistry& registry);
 void RegisterTensorOps(OpRegistry& registry);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_OP_REGISTRY_H_

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 absl::StatusOr<std::vector<Tensor>> Plan::Run(const std::vector<const Tensor*>& inputs) {
   if (inputs.size() != inputs_.size()) {
@@ -122,4 +122,4 @@ int Plan::cpu_steps() const {
                                          [](const Step& step) { return bool(step.cpu); }));
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

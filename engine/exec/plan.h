@@ -23,7 +23,7 @@
 #include "dnnl.hpp"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class Plan {
  public:
@@ -121,6 +121,6 @@ class Plan {
   std::vector<dnnl::memory> memories_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_PLAN_H_

@@ -10,7 +10,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/exec/products.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 PlanBuilder::PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine,
                          const PlanOptions& options, WeightCache& weights)
@@ -261,4 +261,4 @@ void PlanBuilder::PlaceActivations() {
   plan_->set_arena(buffers_.Place(layout));
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

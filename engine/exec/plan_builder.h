@@ -29,7 +29,7 @@
 #include "engine/exec/weight_cache.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 struct PlanOptions {
   int64_t max_value_bytes = 0;  // ModelOptions::max_value_bytes.
@@ -118,6 +118,6 @@ class PlanBuilder {
   size_t compiled_ = 0;  // Nodes compiled so far: the position of the current one.
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_PLAN_BUILDER_H_

@@ -1,6 +1,6 @@
 #include "engine/exec/products.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 struct Product {
@@ -26,4 +26,4 @@ bool IsInt8Product(const ir::Node& node) {
   return product != nullptr && product->int8;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -11,7 +11,7 @@
 
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // True for Conv, Gemm and MatMul.
 bool IsProduct(const ir::Node& node);
@@ -21,6 +21,6 @@ bool IsProduct(const ir::Node& node);
 // (engine/ops/conv.cc, engine/ops/matmul.cc). MatMul stays float32.
 bool IsInt8Product(const ir::Node& node);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_PRODUCTS_H_

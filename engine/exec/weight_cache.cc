@@ -2,7 +2,7 @@
 
 #include "engine/exec/dnnl_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 const WeightCache::Entry* WeightCache::Find(const Tensor* constant,
                                             const dnnl::memory::desc& view,
@@ -68,4 +68,4 @@ void WeightCache::CopyPlain(const Tensor* constant, void* plain, const dnnl::eng
   stream.wait();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -19,7 +19,7 @@
 #include "dnnl.hpp"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class WeightCache {
  public:
@@ -53,6 +53,6 @@ class WeightCache {
   absl::flat_hash_map<const Tensor*, std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_WEIGHT_CACHE_H_

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace convoy::ir {
+namespace convoy::engine::ir {
 namespace {
 
 const char* KindName(const Attribute& a) {
@@ -53,4 +53,4 @@ absl::StatusOr<Tensor> AttributeMap::RequiredTensor(absl::string_view name) cons
   return Get<Tensor>(values_, name, "tensor", nullptr);
 }
 
-}  // namespace convoy::ir
+}  // namespace convoy::engine::ir

@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/api/tensor.h"
 
-namespace convoy::ir {
+namespace convoy::engine::ir {
 
 using Attribute = std::variant<int64_t, float, std::string, std::vector<int64_t>,
                                std::vector<float>, Tensor>;
@@ -41,6 +41,6 @@ class AttributeMap {
   absl::flat_hash_map<std::string, Attribute> values_;
 };
 
-}  // namespace convoy::ir
+}  // namespace convoy::engine::ir
 
 #endif  // CONVOY_ENGINE_IR_ATTRIBUTE_H_

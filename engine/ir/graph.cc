@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace convoy::ir {
+namespace convoy::engine::ir {
 
 absl::Status NodeError(absl::StatusCode code, const Graph& graph, const Node& node,
                        absl::string_view message) {
@@ -10,4 +10,4 @@ absl::Status NodeError(absl::StatusCode code, const Graph& graph, const Node& no
                                          "): ", message));
 }
 
-}  // namespace convoy::ir
+}  // namespace convoy::engine::ir

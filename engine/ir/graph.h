@@ -23,7 +23,7 @@
 #include "engine/api/tensor.h"
 #include "engine/ir/attribute.h"
 
-namespace convoy::ir {
+namespace convoy::engine::ir {
 
 struct Node {
   std::string name;  // Unique; the loader names unnamed nodes "<op_type>_<index>".
@@ -49,6 +49,6 @@ struct Graph {
 absl::Status NodeError(absl::StatusCode code, const Graph& graph, const Node& node,
                        absl::string_view message);
 
-}  // namespace convoy::ir
+}  // namespace convoy::engine::ir
 
 #endif  // CONVOY_ENGINE_IR_GRAPH_H_

@@ -13,7 +13,7 @@
 #include "engine/onnx/tensor_proto.h"
 #include "onnx/onnx_pb.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 #define RETURN_IF_ERROR_(expr)              \
@@ -280,4 +280,4 @@ absl::StatusOr<ir::Graph> ReadOnnxModel(const std::string& path) {
   return Translator(path).Translate(model);
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

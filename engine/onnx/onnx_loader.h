@@ -17,7 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // Opsets of the default domain that the engine implements.
 inline constexpr int64_t kMinOpset = 1;
@@ -31,6 +31,6 @@ absl::StatusOr<ir::Graph> ParseOnnxModel(absl::string_view bytes, const std::str
 // the weights once, not two or three times.
 absl::StatusOr<ir::Graph> ReadOnnxModel(const std::string& path);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_ONNX_ONNX_LOADER_H_

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // raw_data is little-endian by the ONNX spec; copying it with memcpy is only
@@ -201,4 +201,4 @@ absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path) {
   return TensorFromProto(proto, absl::StrCat("tensor file '", path, "'"));
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -31,7 +31,7 @@
 #include "engine/api/tensor.h"
 #include "onnx/onnx_pb.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& proto,
                                        absl::string_view context);
@@ -50,6 +50,6 @@ absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path);
 // "UNKNOWN(<value>)" for a value the enum does not define.
 std::string DataTypeNameOf(int onnx_elem_type);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_ONNX_TENSOR_PROTO_H_

@@ -8,7 +8,7 @@
 #include "engine/ops/op_util.h"
 #include "engine/ops/post_ops.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using dnnl::algorithm;
@@ -111,4 +111,4 @@ void RegisterActivationOps(OpRegistry& registry) {
   }
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

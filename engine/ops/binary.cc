@@ -6,7 +6,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using dnnl::memory;
@@ -222,4 +222,4 @@ void RegisterBinaryOps(OpRegistry& registry) {
   for (const char* op : {"Add", "Sub", "Mul", "Div", "Sum"}) registry.Add(op, {Infer, Build});
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

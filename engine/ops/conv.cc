@@ -16,7 +16,7 @@
 #include "engine/passes/graph_passes.h"
 #include "engine/ops/window.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 struct ConvGeometry {
@@ -331,4 +331,4 @@ absl::Status Build(OpContext& ctx) {
 
 void RegisterConvOps(OpRegistry& registry) { registry.Add("Conv", {Infer, Build, 2}); }
 
-}  // namespace convoy
+}  // namespace convoy::engine

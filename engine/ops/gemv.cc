@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using Floats16 = float __attribute__((vector_size(kGemvBlock * sizeof(float))));
@@ -60,4 +60,4 @@ void BlockedGemv(const float* x, const float* w, int64_t k, int64_t n, float fac
   }
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-namespace convoy {
+namespace convoy::engine {
 
 inline constexpr int64_t kGemvBlock = 16;
 
@@ -19,6 +19,6 @@ inline constexpr int64_t kGemvBlock = 16;
 // of W's transpose), with n rounded up to a multiple of 16.
 void BlockedGemv(const float* x, const float* w, int64_t k, int64_t n, float factor, float* y);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_OPS_GEMV_H_

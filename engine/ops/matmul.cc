@@ -13,7 +13,7 @@
 #include "engine/ops/post_ops.h"
 #include "engine/ops/quantize.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using dnnl::memory;
@@ -276,4 +276,4 @@ void RegisterMatMulOps(OpRegistry& registry) {
   registry.Add("MatMul", {InferMatMul, BuildMatMul, 2});
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

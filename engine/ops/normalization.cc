@@ -5,7 +5,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 absl::Status InferBatchNorm(OpContext& ctx) {
@@ -91,4 +91,4 @@ void RegisterNormalizationOps(OpRegistry& registry) {
   registry.Add("LRN", {InferLrn, BuildLrn});
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

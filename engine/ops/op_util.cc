@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 absl::StatusOr<int64_t> NormalizeAxis(const OpContext& ctx, int64_t axis, int64_t rank,
                                       absl::string_view what) {
@@ -51,4 +51,4 @@ Tensor GatherElements(const Tensor& source, Shape shape,
   return out;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -8,7 +8,7 @@
 #include "engine/api/tensor.h"
 #include "engine/exec/op_context.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 #define CONVOY_RETURN_IF_ERROR(expr)          \
   do {                                        \
@@ -43,6 +43,6 @@ std::vector<int64_t> Strides(const Shape& shape);
 Tensor GatherElements(const Tensor& source, Shape shape,
                       const std::function<int64_t(int64_t)>& index_of);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_OPS_OP_UTIL_H_

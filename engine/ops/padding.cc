@@ -4,7 +4,7 @@
 
 #include "engine/exec/dnnl_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 namespace {
 
@@ -62,4 +62,4 @@ dnnl::memory PadWithRuntimeValue(OpContext& ctx, size_t input, const std::vector
   return padded;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -10,7 +10,7 @@
 #include "dnnl.hpp"
 #include "engine/exec/op_context.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // Returns plain memory of the input `input` padded by `begin`/`end` elements
 // per dimension (one entry per dimension, non-negative) with `value`.
@@ -22,6 +22,6 @@ dnnl::memory PadConstant(OpContext& ctx, size_t input, const std::vector<int64_t
 dnnl::memory PadWithRuntimeValue(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
                                  const std::vector<int64_t>& end, size_t value_input);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_OPS_PADDING_H_

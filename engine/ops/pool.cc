@@ -7,7 +7,7 @@
 #include "engine/ops/padding.h"
 #include "engine/ops/window.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 bool IsGlobal(const OpContext& ctx) { return ctx.node().op_type.rfind("Global", 0) == 0; }
@@ -94,4 +94,4 @@ void RegisterPoolOps(OpRegistry& registry) {
   }
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

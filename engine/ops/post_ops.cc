@@ -4,7 +4,7 @@
 #include "engine/ops/op_util.h"
 #include "engine/passes/graph_passes.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 dnnl::algorithm EltwiseAlgorithm(absl::string_view op_type) {
   if (op_type == "Tanh") return dnnl::algorithm::eltwise_tanh;
@@ -31,4 +31,4 @@ bool FusedActivationCommutesWithScale(const OpContext& ctx) {
   return op.ok() && (*op == "Relu" || *op == "LeakyRelu");
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

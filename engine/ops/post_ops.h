@@ -8,7 +8,7 @@
 #include "dnnl.hpp"
 #include "engine/exec/op_context.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // The eltwise algorithm of an activation op type (Relu, LeakyRelu, Tanh,
 // Sigmoid, Clip). REQUIRES: one of those.
@@ -22,6 +22,6 @@ absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, fl
 // positive scaling, act(s * x) = s * act(x): Relu, LeakyRelu.
 bool FusedActivationCommutesWithScale(const OpContext& ctx);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_OPS_POST_OPS_H_

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // A scale that maps `magnitude` to `top`; a value that is always zero gets
@@ -56,4 +56,4 @@ std::vector<float> QuantizedBias(const Tensor& bias, float source_scale,
   return scaled;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -14,7 +14,7 @@
 #include "engine/api/calibration.h"
 #include "engine/api/tensor.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 struct SourceQuantization {
   // u8 for a range that never goes below zero (the input of a ReLU'd
@@ -39,6 +39,6 @@ std::vector<float> OutputScales(float source_scale, const std::vector<float>& we
 std::vector<float> QuantizedBias(const Tensor& bias, float source_scale,
                                  const std::vector<float>& weight_scales);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_OPS_QUANTIZE_H_

@@ -9,7 +9,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 absl::StatusOr<Shape> FlattenShape(const OpContext& ctx) {
@@ -176,4 +176,4 @@ void RegisterShapeOps(OpRegistry& registry) {
   }
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -6,7 +6,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 struct SoftmaxView {
@@ -57,4 +57,4 @@ void RegisterSoftmaxOps(OpRegistry& registry) {
   registry.Add("LogSoftmax", {Infer, Build});
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

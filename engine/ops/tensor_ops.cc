@@ -12,7 +12,7 @@
 #include "engine/ops/op_util.h"
 #include "engine/ops/padding.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using dnnl::memory;
@@ -359,4 +359,4 @@ void RegisterTensorOps(OpRegistry& registry) {
   registry.Add("Pad", {InferPad, BuildPad});
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

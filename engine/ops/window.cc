@@ -4,7 +4,7 @@
 #include "engine/api/tensor.h"
 #include "engine/ops/op_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 dnnl::memory::dims Window::OneDnnDilations() const {
   dnnl::memory::dims d;
@@ -83,4 +83,4 @@ absl::StatusOr<Window> ComputeWindow(const OpContext& ctx, const std::vector<int
   return w;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -9,7 +9,7 @@
 #include "dnnl.hpp"
 #include "engine/exec/op_context.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 struct Window {
   std::vector<int64_t> kernel;
@@ -36,6 +36,6 @@ struct Window {
 absl::StatusOr<Window> ComputeWindow(const OpContext& ctx, const std::vector<int64_t>& spatial,
                                      const std::vector<int64_t>& kernel, bool ceil_mode);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_OPS_WINDOW_H_

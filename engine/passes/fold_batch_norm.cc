@@ -6,7 +6,7 @@
 #include "engine/passes/graph_uses.h"
 #include "engine/passes/pass_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 struct BatchNormParams {
@@ -90,4 +90,4 @@ absl::Status FoldBatchNormIntoConv(ir::Graph& graph) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -5,7 +5,7 @@
 #include "engine/passes/graph_uses.h"
 #include "engine/passes/pass_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 struct Activation {
@@ -72,4 +72,4 @@ absl::Status FuseActivations(ir::Graph& graph) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

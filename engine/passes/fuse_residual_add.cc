@@ -2,7 +2,7 @@
 #include "engine/passes/graph_uses.h"
 #include "engine/passes/pass_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 absl::Status FuseResidualAdd(ir::Graph& graph) {
   // Before opset 7, Add broadcast by its own rules; leave those alone.
@@ -44,4 +44,4 @@ absl::Status FuseResidualAdd(ir::Graph& graph) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

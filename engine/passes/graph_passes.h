@@ -22,7 +22,7 @@
 #include "absl/status/status.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 inline constexpr char kActivationAttr[] = "convoy.activation";
 inline constexpr char kAlphaAttr[] = "convoy.alpha";
@@ -48,6 +48,6 @@ absl::Status FuseActivations(ir::Graph& graph);
 // All of the above, in an order where each enables the next.
 absl::Status OptimizeGraph(ir::Graph& graph);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PASSES_GRAPH_PASSES_H_

@@ -1,6 +1,6 @@
 #include "engine/passes/graph_uses.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 GraphUses::GraphUses(const ir::Graph& graph) {
   for (const ir::Node& node : graph.nodes) {
@@ -16,4 +16,4 @@ int GraphUses::Readers(const std::string& value) const {
   return it == readers_.end() ? 0 : it->second;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 class GraphUses {
  public:
@@ -28,6 +28,6 @@ class GraphUses {
   absl::flat_hash_set<std::string> outputs_;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PASSES_GRAPH_USES_H_

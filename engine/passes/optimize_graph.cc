@@ -1,7 +1,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "engine/passes/graph_passes.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // Weights replaced by folding are dead; dropping them halves the memory of
@@ -30,4 +30,4 @@ absl::Status OptimizeGraph(ir::Graph& graph) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

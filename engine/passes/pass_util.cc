@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 absl::flat_hash_map<std::string, size_t> Producers(const ir::Graph& graph) {
   absl::flat_hash_map<std::string, size_t> producers;
@@ -35,4 +35,4 @@ std::string FreshInitializerName(const ir::Graph& graph, const std::string& base
   return name;
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

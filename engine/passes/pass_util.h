@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "engine/ir/graph.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // Index in graph.nodes of the node producing each value.
 absl::flat_hash_map<std::string, size_t> Producers(const ir::Graph& graph);
@@ -22,6 +22,6 @@ const Tensor* FloatInitializer(const ir::Graph& graph, const std::string& name);
 // `base`, or `base` with a numeric suffix, that names no initializer yet.
 std::string FreshInitializerName(const ir::Graph& graph, const std::string& base);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PASSES_PASS_UTIL_H_

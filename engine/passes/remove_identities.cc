@@ -5,7 +5,7 @@
 #include "engine/passes/graph_uses.h"
 #include "engine/passes/pass_util.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // A Pad whose pads are all zero copies its input, in every mode. PyTorch
@@ -62,4 +62,4 @@ absl::Status RemoveIdentities(ir::Graph& graph) {
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

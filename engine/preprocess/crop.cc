@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 bool IsValidCropCount(int64_t count) { return count == 1 || count == 5 || count == 10; }
 
@@ -67,4 +67,4 @@ void ExtractCrop(absl::Span<const float> chw, int channels, int height, int widt
   }
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

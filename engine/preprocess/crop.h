@@ -24,7 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 struct CropWindow {
   int top = 0;
@@ -49,6 +49,6 @@ absl::StatusOr<std::vector<CropWindow>> CropWindows(int height, int width, int c
 void ExtractCrop(absl::Span<const float> chw, int channels, int height, int width,
                  const CropWindow& window, int crop_height, int crop_width, absl::Span<float> out);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PREPROCESS_CROP_H_

@@ -13,7 +13,7 @@
 #include "engine/preprocess/image.h"
 #include "engine/preprocess/image_decoder.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace preprocess_internal {
 
 // REQUIRES: `encoded` starts with the format's signature.
@@ -34,6 +34,6 @@ absl::Status CheckPixelLimit(int64_t height, int64_t width, int64_t max_pixels);
 std::vector<uint8_t> RgbToGray(std::vector<uint8_t> rgb);
 
 }  // namespace preprocess_internal
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PREPROCESS_FORMAT_DECODERS_H_

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace convoy {
+namespace convoy::engine {
 
 struct Image {
   int height = 0;
@@ -31,6 +31,6 @@ struct ImageSize {
   int width = 0;
 };
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PREPROCESS_IMAGE_H_

@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/preprocess/format_decoders.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace preprocess_internal {
 
 absl::Status CheckPixelLimit(int64_t height, int64_t width, int64_t max_pixels) {
@@ -86,4 +86,4 @@ absl::StatusOr<Image> DecodeImage(absl::string_view encoded, ColorSpace color,
                                   : preprocess_internal::DecodePng(encoded, color, limits.max_pixels);
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -38,8 +38,8 @@
 // (The one exception: libpng and libjpeg failing to allocate their own
 // decoder state is ResourceExhausted.)
 //
-//   absl::StatusOr<convoy::Image> image =
-//       convoy::DecodeImage(bytes, convoy::ColorSpace::kRgb, {});
+//   absl::StatusOr<convoy::engine::Image> image =
+//       convoy::engine::DecodeImage(bytes, convoy::engine::ColorSpace::kRgb, {});
 //
 // Thread-safety: stateless; safe to call concurrently.
 #ifndef CONVOY_ENGINE_PREPROCESS_IMAGE_DECODER_H_
@@ -51,7 +51,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/preprocess/image.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 enum class ColorSpace { kGray, kRgb };  // 1 or 3 channels.
 
@@ -74,6 +74,6 @@ absl::StatusOr<Image> DecodeImage(absl::string_view encoded, ColorSpace color,
 // (corrupt or truncated pixel data).
 absl::StatusOr<ImageSize> ReadImageSize(absl::string_view encoded, const DecodeLimits& limits);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PREPROCESS_IMAGE_DECODER_H_

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/preprocess/format_decoders.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace preprocess_internal {
 namespace {
 
@@ -114,4 +114,4 @@ absl::StatusOr<Image> DecodeJpeg(absl::string_view encoded, ColorSpace color, in
 }
 
 }  // namespace preprocess_internal
-}  // namespace convoy
+}  // namespace convoy::engine

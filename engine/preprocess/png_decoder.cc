@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/preprocess/format_decoders.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace preprocess_internal {
 namespace {
 
@@ -166,4 +166,4 @@ absl::StatusOr<Image> DecodePng(absl::string_view encoded, ColorSpace color, int
 }
 
 }  // namespace preprocess_internal
-}  // namespace convoy
+}  // namespace convoy::engine

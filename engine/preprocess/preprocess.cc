@@ -11,7 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/preprocess/resize.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 absl::Status CheckSide(absl::string_view field, int value, int min) {
@@ -163,4 +163,4 @@ absl::Status PreprocessImage(const Image& image, const PreprocessSpec& spec, int
   return absl::OkStatus();
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -17,9 +17,9 @@
 // each crop is normalised straight from the resized 8-bit pixels, so the
 // working memory is the resized image plus `out`.
 //
-//   convoy::PreprocessSpec spec;  // ImageNet: RGB, 256, crop 224, ...
+//   convoy::engine::PreprocessSpec spec;  // ImageNet: RGB, 256, crop 224, ...
 //   std::vector<float> batch(10 * spec.CropElements());
-//   absl::Status s = convoy::PreprocessImage(image, spec, 10, absl::MakeSpan(batch));
+//   absl::Status s = convoy::engine::PreprocessImage(image, spec, 10, absl::MakeSpan(batch));
 //
 // Thread-safety: stateless; safe to call concurrently.
 #ifndef CONVOY_ENGINE_PREPROCESS_PREPROCESS_H_
@@ -33,7 +33,7 @@
 #include "engine/preprocess/crop.h"
 #include "engine/preprocess/image.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 enum class ChannelOrder { kGray, kRgb, kBgr };
 
@@ -84,6 +84,6 @@ ImageSize ResizedAndPaddedSize(int height, int width, const PreprocessSpec& spec
 absl::Status PreprocessImage(const Image& image, const PreprocessSpec& spec, int64_t crop_count,
                              absl::Span<float> out);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PREPROCESS_PREPROCESS_H_

@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 // Fixed-point weights: 22 fractional bits leave room for 255 * (sum of the
@@ -140,4 +140,4 @@ Image Resize(const Image& image, int height, int width) {
   return image.height == height ? wide : ResizeHeight(wide, height);
 }
 
-}  // namespace convoy
+}  // namespace convoy::engine

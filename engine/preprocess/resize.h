@@ -23,7 +23,7 @@
 
 #include "engine/preprocess/image.h"
 
-namespace convoy {
+namespace convoy::engine {
 
 // The size ResizeShorterSide(image, shorter_side) gives an image of
 // height x width, each side at least 1 and saturating at INT_MAX.
@@ -38,6 +38,6 @@ Image ResizeShorterSide(const Image& image, int shorter_side);
 // REQUIRES: image non-empty, height > 0, width > 0.
 Image Resize(const Image& image, int height, int width);
 
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_PREPROCESS_RESIZE_H_

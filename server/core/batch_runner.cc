@@ -25,15 +25,15 @@ std::vector<std::string> OutputUnion(const std::vector<InferenceTask*>& tasks) {
 }
 
 // Input `index` of every task, stacked along dimension 0.
-Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index, int64_t total_items) {
-  const Tensor& first = tasks[0]->request().inputs[index].tensor;
+engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index, int64_t total_items) {
+  const engine::Tensor& first = tasks[0]->request().inputs[index].tensor;
   if (tasks.size() == 1) return std::move(tasks[0]->request().inputs[index].tensor);
-  Shape shape = first.shape();
+  engine::Shape shape = first.shape();
   shape[0] = total_items;
-  Tensor stacked(first.type(), shape);
+  engine::Tensor stacked(first.type(), shape);
   auto* out = static_cast<unsigned char*>(stacked.raw_data());
   for (InferenceTask* task : tasks) {
-    const Tensor& part = task->request().inputs[index].tensor;
+    const engine::Tensor& part = task->request().inputs[index].tensor;
     std::memcpy(out, part.raw_data(), part.byte_size());
     out += part.byte_size();
   }
@@ -42,7 +42,7 @@ Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index, int64_
 
 }  // namespace
 
-void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
+void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
               ModelStatistics* statistics) {
   const absl::Time batch_started = clock->Now();
   std::vector<InferenceTask*> tasks;
@@ -53,17 +53,17 @@ void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, C
     total_items += task->size();
   }
 
-  std::vector<NamedTensor> inputs;
+  std::vector<engine::NamedTensor> inputs;
   const size_t num_inputs = tasks[0]->request().inputs.size();
   for (size_t i = 0; i < num_inputs; ++i) {
     // Requests list inputs in the model's order (the decoder guarantees it).
     inputs.push_back({tasks[0]->request().inputs[i].name, StackInput(tasks, i, total_items)});
   }
-  RunOptions options;
+  engine::RunOptions options;
   options.output_names = OutputUnion(tasks);
 
   const absl::Time compute_started = clock->Now();
-  absl::StatusOr<std::vector<Tensor>> outputs = model.Run(inputs, options);
+  absl::StatusOr<std::vector<engine::Tensor>> outputs = model.Run(inputs, options);
   const absl::Time compute_ended = clock->Now();
   if (!outputs.ok()) {
     for (InferenceTask* task : tasks) task->Fail(outputs.status());
@@ -72,7 +72,7 @@ void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, C
 
   statistics->RecordExecution(total_items, compute_started - batch_started,
                               compute_ended - compute_started);
-  auto shared = std::make_shared<const std::vector<Tensor>>(*std::move(outputs));
+  auto shared = std::make_shared<const std::vector<engine::Tensor>>(*std::move(outputs));
   int64_t offset = 0;
   for (size_t i = 0; i < tasks.size(); ++i) {
     InferenceResult result;

@@ -19,7 +19,7 @@ namespace convoy::server {
 
 // REQUIRES: every task is an InferenceTask whose inputs were validated
 // against `model` (same names, types, and non-batch dimensions).
-void RunBatch(const Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
+void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
               ModelStatistics* statistics);
 
 }  // namespace convoy::server

@@ -27,7 +27,7 @@ struct InferenceRequest {
   // the model batches (max_batch_size > 0), otherwise 1.
   int64_t batch_size = 1;
   // Every model input exactly once, shapes including the batch dimension.
-  std::vector<NamedTensor> inputs;
+  std::vector<engine::NamedTensor> inputs;
   // Outputs to compute, by name; each must be one of the model's outputs.
   std::vector<std::string> output_names;
   // absl::InfiniteFuture() when the client set no deadline.
@@ -58,7 +58,7 @@ struct RequestTimings {
 // batch_outputs, next to outputs it did not ask for: always find them by
 // name (Output), never by position.
 struct InferenceResult {
-  std::shared_ptr<const std::vector<Tensor>> batch_outputs;  // Order of output_names.
+  std::shared_ptr<const std::vector<engine::Tensor>> batch_outputs;  // Order of output_names.
   std::vector<std::string> output_names;
   int64_t offset = 0;
   int64_t count = 0;
@@ -67,7 +67,7 @@ struct InferenceResult {
   RequestTimings timings;
 
   // The batch tensor of output `name`; null when the batch did not compute it.
-  const Tensor* Output(const std::string& name) const {
+  const engine::Tensor* Output(const std::string& name) const {
     for (size_t i = 0; i < output_names.size(); ++i) {
       if (output_names[i] == name) return &(*batch_outputs)[i];
     }

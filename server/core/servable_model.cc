@@ -15,22 +15,22 @@
 namespace convoy::server {
 namespace {
 
-const TensorInfo* FindTensor(const std::vector<TensorInfo>& tensors, const std::string& name) {
-  for (const TensorInfo& info : tensors) {
+const engine::TensorInfo* FindTensor(const std::vector<engine::TensorInfo>& tensors, const std::string& name) {
+  for (const engine::TensorInfo& info : tensors) {
     if (info.name == name) return &info;
   }
   return nullptr;
 }
 
-std::string Names(const std::vector<TensorInfo>& tensors) {
+std::string Names(const std::vector<engine::TensorInfo>& tensors) {
   return absl::StrJoin(tensors, ", ",
-                       [](std::string* out, const TensorInfo& t) { absl::StrAppend(out, t.name); });
+                       [](std::string* out, const engine::TensorInfo& t) { absl::StrAppend(out, t.name); });
 }
 
 // The config's dims against the graph's shape. The graph's shape includes the
 // batch dimension when the config batches; -1 on either side is variable.
 absl::Status CheckDims(const std::string& what, const google::protobuf::RepeatedField<int64_t>& dims,
-                       bool batched, const Shape& graph_shape) {
+                       bool batched, const engine::Shape& graph_shape) {
   if (graph_shape.empty()) return absl::OkStatus();  // The graph does not say.
   const size_t offset = batched ? 1 : 0;
   const std::string config_shape =
@@ -38,7 +38,7 @@ absl::Status CheckDims(const std::string& what, const google::protobuf::Repeated
   if (graph_shape.size() != dims.size() + offset) {
     return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", config_shape,
                                                    " in config.pbtxt but ",
-                                                   ShapeToString(graph_shape), " in the model"));
+                                                   engine::ShapeToString(graph_shape), " in the model"));
   }
   if (batched && graph_shape[0] != -1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -50,7 +50,7 @@ absl::Status CheckDims(const std::string& what, const google::protobuf::Repeated
     if (graph_dim != -1 && dims[i] != graph_dim) {
       return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", config_shape,
                                                      " in config.pbtxt but ",
-                                                     ShapeToString(graph_shape), " in the model"));
+                                                     engine::ShapeToString(graph_shape), " in the model"));
     }
   }
   return absl::OkStatus();
@@ -59,13 +59,13 @@ absl::Status CheckDims(const std::string& what, const google::protobuf::Repeated
 // Outputs that are not graph outputs name intermediate values (a backbone's
 // features, say). Their shapes are only known once a plan is compiled, so
 // one run on zeros of batch 1 checks that they exist and fit the config.
-absl::Status CheckIntermediateOutputs(const inference::ModelConfig& config, const Model& model,
+absl::Status CheckIntermediateOutputs(const inference::ModelConfig& config, const engine::Model& model,
                                       const std::vector<const inference::ModelOutput*>& outputs) {
   if (outputs.empty()) return absl::OkStatus();
   const bool batched = config.max_batch_size() > 0;
-  std::vector<NamedTensor> zeros;
+  std::vector<engine::NamedTensor> zeros;
   for (const inference::ModelInput& input : config.input()) {
-    Shape shape = batched ? Shape{1} : Shape{};
+    engine::Shape shape = batched ? engine::Shape{1} : engine::Shape{};
     for (int64_t dim : input.dims()) {
       if (dim < 0) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -74,33 +74,33 @@ absl::Status CheckIntermediateOutputs(const inference::ModelConfig& config, cons
       }
       shape.push_back(dim);
     }
-    zeros.push_back({input.name(), Tensor(*EngineType(input.data_type()), shape)});
+    zeros.push_back({input.name(), engine::Tensor(*EngineType(input.data_type()), shape)});
   }
-  RunOptions options;
+  engine::RunOptions options;
   for (const inference::ModelOutput* output : outputs) options.output_names.push_back(output->name());
-  absl::StatusOr<std::vector<Tensor>> values = model.Run(zeros, options);
+  absl::StatusOr<std::vector<engine::Tensor>> values = model.Run(zeros, options);
   if (!values.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names outputs that are not graph outputs (",
                                                    Names(model.outputs()), " are), and ",
                                                    values.status().message()));
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
-    Shape expected = batched ? Shape{1} : Shape{};
+    engine::Shape expected = batched ? engine::Shape{1} : engine::Shape{};
     expected.insert(expected.end(), outputs[i]->dims().begin(), outputs[i]->dims().end());
     if ((*values)[i].shape() != expected) {
       return absl::InvalidArgumentError(absl::StrCat("output '", outputs[i]->name(), "' has dims [",
                                                      absl::StrJoin(outputs[i]->dims(), ","),
                                                      "] in config.pbtxt but the model computes ",
-                                                     ShapeToString((*values)[i].shape()), " for a batch of 1"));
+                                                     engine::ShapeToString((*values)[i].shape()), " for a batch of 1"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const Model& model) {
+absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const engine::Model& model) {
   const bool batched = config.max_batch_size() > 0;
   for (const inference::ModelInput& input : config.input()) {
-    const TensorInfo* info = FindTensor(model.inputs(), input.name());
+    const engine::TensorInfo* info = FindTensor(model.inputs(), input.name());
     if (info == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names input '", input.name(),
                                                      "', which the model does not have (it has: ",
@@ -109,13 +109,13 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
     if (EngineType(input.data_type()) != info->type) {
       return absl::InvalidArgumentError(absl::StrCat(
           "input '", input.name(), "' is ", inference::DataType_Name(input.data_type()),
-          " in config.pbtxt but ", DataTypeName(info->type), " in the model"));
+          " in config.pbtxt but ", engine::DataTypeName(info->type), " in the model"));
     }
     const auto& dims = input.has_reshape() ? input.reshape().shape() : input.dims();
     CONVOY_SERVER_RETURN_IF_ERROR(
         CheckDims(absl::StrCat("input '", input.name(), "'"), dims, batched, info->shape));
   }
-  for (const TensorInfo& info : model.inputs()) {
+  for (const engine::TensorInfo& info : model.inputs()) {
     const bool listed = std::any_of(config.input().begin(), config.input().end(),
                                     [&](const auto& in) { return in.name() == info.name; });
     if (!listed) {
@@ -125,7 +125,7 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
   }
   std::vector<const inference::ModelOutput*> intermediate;
   for (const inference::ModelOutput& output : config.output()) {
-    const TensorInfo* info = FindTensor(model.outputs(), output.name());
+    const engine::TensorInfo* info = FindTensor(model.outputs(), output.name());
     if (info == nullptr) {
       intermediate.push_back(&output);
       continue;
@@ -204,7 +204,7 @@ DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& c
 }
 
 absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_name,
-                                                    const Model& model,
+                                                    const engine::Model& model,
                                                     int64_t default_max_batch_size) {
   inference::ModelConfig config;
   config.set_name(model_name);
@@ -214,19 +214,19 @@ absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_nam
   config.add_instance_group()->set_count(1);
   config.mutable_instance_group(0)->set_kind(inference::ModelInstanceGroup::KIND_CPU);
   bool batchable = default_max_batch_size > 0;
-  auto first_dim_dynamic = [](const TensorInfo& t) { return !t.shape.empty() && t.shape[0] == -1; };
+  auto first_dim_dynamic = [](const engine::TensorInfo& t) { return !t.shape.empty() && t.shape[0] == -1; };
   for (const auto* list : {&model.inputs(), &model.outputs()}) {
     batchable = batchable && std::all_of(list->begin(), list->end(), first_dim_dynamic);
   }
   config.set_max_batch_size(batchable ? static_cast<int32_t>(default_max_batch_size) : 0);
   const size_t skip = batchable ? 1 : 0;
-  for (const TensorInfo& info : model.inputs()) {
+  for (const engine::TensorInfo& info : model.inputs()) {
     inference::ModelInput* input = config.add_input();
     input->set_name(info.name);
     input->set_data_type(ConfigType(info.type));
     for (size_t i = skip; i < info.shape.size(); ++i) input->add_dims(info.shape[i]);
   }
-  for (const TensorInfo& info : model.outputs()) {
+  for (const engine::TensorInfo& info : model.outputs()) {
     inference::ModelOutput* output = config.add_output();
     output->set_name(info.name);
     output->set_data_type(ConfigType(info.type));
@@ -246,12 +246,12 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   const std::string path =
       (std::filesystem::path(model_dir) / std::to_string(version) / filename).string();
   CONVOY_SERVER_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
-  ModelOptions model_options;
+  engine::ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;
   model_options.winograd = !(config && config->no_winograd());
   if (config && !config->precision().empty()) {
-    absl::StatusOr<Precision> precision = ParsePrecision(config->precision());
+    absl::StatusOr<engine::Precision> precision = engine::ParsePrecision(config->precision());
     if (!precision.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("model '", name, "': config.pbtxt precision: ",
                                                      precision.status().message()));
@@ -266,7 +266,7 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
     model_options.prepared_batch_sizes.insert(model_options.prepared_batch_sizes.end(),
                                               sizes.begin(), sizes.end());
   }
-  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, model_options);
+  absl::StatusOr<std::unique_ptr<engine::Model>> model = engine::Model::Load(path, model_options);
   if (!model.ok()) return model.status();
   if (!config) {
     absl::StatusOr<inference::ModelConfig> derived =
@@ -308,7 +308,7 @@ ServableModel::ServableModel(int64_t version, inference::ModelConfig config,
       statistics_(std::make_unique<ModelStatistics>(
           options.observer_factory ? options.observer_factory(config_.name(), version) : nullptr)) {}
 
-SingleModel::SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
+SingleModel::SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<engine::Model> model,
                          std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options)
     : ServableModel(version, std::move(config), std::move(labels), options), model_(std::move(model)) {}
 

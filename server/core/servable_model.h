@@ -107,7 +107,7 @@ class SingleModel final : public ServableModel {
                                                            const ServableOptions& options);
   ~SingleModel() override;
 
-  const Model& model() const { return *model_; }
+  const engine::Model& model() const { return *model_; }
   int64_t queue_depth() const override { return batcher_ ? batcher_->queue_depth() : 0; }
 
   // Queues a validated request. `done` runs exactly once, on a batcher
@@ -116,10 +116,10 @@ class SingleModel final : public ServableModel {
   void Infer(InferenceRequest request, absl::Time received, InferenceCallback done);
 
  private:
-  SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<Model> model,
+  SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<engine::Model> model,
               std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options);
 
-  const std::unique_ptr<Model> model_;
+  const std::unique_ptr<engine::Model> model_;
   std::unique_ptr<DynamicBatcher> batcher_;  // Set once in Load; destroyed first.
 };
 
@@ -163,7 +163,7 @@ DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& c
 // batching up to `default_max_batch_size` when the first dimension of every
 // input and output is dynamic.
 absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_name,
-                                                    const Model& model,
+                                                    const engine::Model& model,
                                                     int64_t default_max_batch_size);
 
 }  // namespace convoy::server

@@ -22,20 +22,20 @@ constexpr TypeNames kTypes[] = {
 
 }  // namespace
 
-std::optional<DataType> EngineType(inference::DataType type) {
+std::optional<engine::DataType> EngineType(inference::DataType type) {
   switch (type) {
-    case inference::TYPE_FP32: return DataType::kFloat32;
-    case inference::TYPE_UINT8: return DataType::kUint8;
-    case inference::TYPE_INT64: return DataType::kInt64;
+    case inference::TYPE_FP32: return engine::DataType::kFloat32;
+    case inference::TYPE_UINT8: return engine::DataType::kUint8;
+    case inference::TYPE_INT64: return engine::DataType::kInt64;
     default: return std::nullopt;
   }
 }
 
-inference::DataType ConfigType(DataType type) {
+inference::DataType ConfigType(engine::DataType type) {
   switch (type) {
-    case DataType::kFloat32: return inference::TYPE_FP32;
-    case DataType::kUint8: return inference::TYPE_UINT8;
-    case DataType::kInt64: return inference::TYPE_INT64;
+    case engine::DataType::kFloat32: return inference::TYPE_FP32;
+    case engine::DataType::kUint8: return inference::TYPE_UINT8;
+    case engine::DataType::kInt64: return inference::TYPE_INT64;
   }
   return inference::TYPE_INVALID;
 }

@@ -14,8 +14,8 @@
 namespace convoy::server {
 
 // nullopt for config types the engine has no tensors of (BYTES, FP16, ...).
-std::optional<DataType> EngineType(inference::DataType type);
-inference::DataType ConfigType(DataType type);
+std::optional<engine::DataType> EngineType(inference::DataType type);
+inference::DataType ConfigType(engine::DataType type);
 
 // "FP32", "UINT8", "BYTES", ... as KServe v2 names them.
 std::string WireType(inference::DataType type);

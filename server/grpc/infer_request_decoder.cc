@@ -74,8 +74,8 @@ absl::Status CheckShape(const WireInput& wire, const inference::ModelInput& inpu
                                   spatial ? " (or larger images, which are cropped)" : ""));
     }
   }
-  const Shape shape(wire.shape().begin(), wire.shape().end());
-  if (!ElementCountAtMost(shape, kMaxElements)) {
+  const engine::Shape shape(wire.shape().begin(), wire.shape().end());
+  if (!engine::ElementCountAtMost(shape, kMaxElements)) {
     return Invalid(absl::StrCat("input '", wire.name(), "' with shape ", ShapeText(wire.shape()),
                                 " is too large"));
   }
@@ -103,7 +103,7 @@ int64_t ContentsCount(const inference::InferTensorContents& contents, inference:
 }
 
 // Copies typed `contents` into the tensor. REQUIRES: kind and count checked.
-absl::Status FillFromContents(const WireInput& wire, inference::DataType type, Tensor* tensor) {
+absl::Status FillFromContents(const WireInput& wire, inference::DataType type, engine::Tensor* tensor) {
   const inference::InferTensorContents& contents = wire.contents();
   const int64_t count = tensor->num_elements();
   if (type == inference::TYPE_FP32) {
@@ -143,9 +143,9 @@ absl::Status CheckContentsKind(const WireInput& wire, inference::DataType type) 
 // The input's tensor. Raw bytes are taken over from `request` (no copy);
 // typed contents are copied and then cleared: either way the request's
 // values are held once.
-absl::StatusOr<Tensor> DecodeInput(inference::ModelInferRequest* request, int index,
-                                   const inference::ModelInput& input,
-                                   const inference::ModelConfig& config, bool croppable) {
+absl::StatusOr<engine::Tensor> DecodeInput(inference::ModelInferRequest* request, int index,
+                                           const inference::ModelInput& input,
+                                           const inference::ModelConfig& config, bool croppable) {
   WireInput& wire = *request->mutable_inputs(index);
   const inference::DataType type = FromWireType(wire.datatype());
   if (type != input.data_type()) {
@@ -155,16 +155,16 @@ absl::StatusOr<Tensor> DecodeInput(inference::ModelInferRequest* request, int in
                                 WireType(input.data_type()), takes_images ? " (or BYTES: encoded images)" : ""));
   }
   CONVOY_SERVER_RETURN_IF_ERROR(CheckShape(wire, input, config, croppable));
-  const std::optional<DataType> engine_type = EngineType(type);
+  const std::optional<engine::DataType> engine_type = EngineType(type);
   if (!engine_type) {
     return absl::UnimplementedError(
         absl::StrCat("input '", wire.name(), "': ", wire.datatype(), " tensors are not supported"));
   }
   // Sizes are checked before anything is allocated: the shape is the
   // client's claim, the bytes are what it actually sent.
-  const Shape shape(wire.shape().begin(), wire.shape().end());
-  const int64_t elements = NumElements(shape);
-  const size_t bytes = static_cast<size_t>(elements) * DataTypeSize(*engine_type);
+  const engine::Shape shape(wire.shape().begin(), wire.shape().end());
+  const int64_t elements = engine::NumElements(shape);
+  const size_t bytes = static_cast<size_t>(elements) * engine::DataTypeSize(*engine_type);
   if (request->raw_input_contents_size() > 0) {
     std::string& raw = *request->mutable_raw_input_contents(index);
     if (raw.size() != bytes) {
@@ -173,7 +173,7 @@ absl::StatusOr<Tensor> DecodeInput(inference::ModelInferRequest* request, int in
                                   ShapeText(wire.shape()), " of ", wire.datatype(), " needs ",
                                   bytes));
     }
-    return Tensor::FromBytes(*engine_type, shape, std::move(raw));
+    return engine::Tensor::FromBytes(*engine_type, shape, std::move(raw));
   }
   CONVOY_SERVER_RETURN_IF_ERROR(CheckContentsKind(wire, type));
   const int64_t given = ContentsCount(wire.contents(), type);
@@ -181,7 +181,7 @@ absl::StatusOr<Tensor> DecodeInput(inference::ModelInferRequest* request, int in
     return Invalid(absl::StrCat("input '", wire.name(), "' has ", given, " values in contents but",
                                 " shape ", ShapeText(wire.shape()), " needs ", elements));
   }
-  Tensor tensor(*engine_type, shape);
+  engine::Tensor tensor(*engine_type, shape);
   CONVOY_SERVER_RETURN_IF_ERROR(FillFromContents(wire, type, &tensor));
   wire.clear_contents();
   return tensor;
@@ -195,7 +195,7 @@ absl::StatusOr<int64_t> DecodeCrops(const inference::ModelInferRequest& wire,
   if (it == wire.parameters().end()) return std::max<int64_t>(1, config.classification().multicrop());
   const inference::InferParameter& value = it->second;
   if (value.parameter_choice_case() != inference::InferParameter::kInt64Param ||
-      !IsValidCropCount(value.int64_param())) {
+      !engine::IsValidCropCount(value.int64_param())) {
     return Invalid("parameter 'multicrop' must be an int64 of 1, 5 or 10");
   }
   const int64_t crops = value.int64_param();
@@ -309,14 +309,14 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(inference::ModelInferRequest* 
       if (!images.ok()) return images.status();
       const int64_t count = static_cast<int64_t>(images->size());
       // A placeholder of the right batch size until the images are built.
-      inference.inputs.push_back({input.name(), Tensor(DataType::kFloat32, {count})});
+      inference.inputs.push_back({input.name(), engine::Tensor(engine::DataType::kFloat32, {count})});
       decoded.request.image = ImageInput{static_cast<size_t>(j), *std::move(images), {}};
       continue;
     }
-    absl::StatusOr<Tensor> tensor = DecodeInput(request, wire_index[j], input, config, j == image_slot);
+    absl::StatusOr<engine::Tensor> tensor = DecodeInput(request, wire_index[j], input, config, j == image_slot);
     if (!tensor.ok()) return tensor.status();
     if (j == image_slot) {
-      const Shape& shape = tensor->shape();
+      const engine::Shape& shape = tensor->shape();
       const bool larger = shape[2] != input.dims(1) || shape[3] != input.dims(2);
       if (larger || *crops > 1) decoded.request.image = ImageInput{static_cast<size_t>(j), {}, {}};
     }
@@ -325,7 +325,7 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(inference::ModelInferRequest* 
   // The batcher stacks along the first dimension, so every input must agree.
   if (model.batched()) {
     inference.batch_size = inference.inputs[0].tensor.shape()[0];
-    for (const NamedTensor& input : inference.inputs) {
+    for (const engine::NamedTensor& input : inference.inputs) {
       if (input.tensor.shape()[0] != inference.batch_size) {
         return Invalid(absl::StrCat("inputs disagree on the batch size: '", inference.inputs[0].name,
                                     "' has ", inference.batch_size, ", '", input.name, "' has ",

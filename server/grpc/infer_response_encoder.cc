@@ -48,21 +48,21 @@ absl::Status EncodeInferResponse(const InferenceResult& result,
   response->set_model_name(model.name());
   response->set_model_version(absl::StrCat(model.version()));
   for (const OutputRequest& requested : outputs) {
-    const Tensor* computed = result.Output(requested.name);
+    const engine::Tensor* computed = result.Output(requested.name);
     if (computed == nullptr) {
       return absl::InternalError(absl::StrCat("output '", requested.name, "' was not computed"));
     }
-    const Tensor& batch = *computed;
-    if (batch.type() != DataType::kFloat32) {
+    const engine::Tensor& batch = *computed;
+    if (batch.type() != engine::DataType::kFloat32) {
       return absl::InternalError(absl::StrCat("output '", requested.name, "' is ",
-                                              DataTypeName(batch.type()), ", not float32"));
+                                              engine::DataTypeName(batch.type()), ", not float32"));
     }
     // Rows of this request: the batch dimension is the first one when the
     // model batches; otherwise the request is the whole tensor.
-    Shape shape = batch.shape();
+    engine::Shape shape = batch.shape();
     const int64_t rows = result.batched ? result.count : 1;
     const int64_t row_elements = result.batched && !shape.empty()
-                                     ? NumElements(Shape(shape.begin() + 1, shape.end()))
+                                     ? engine::NumElements(engine::Shape(shape.begin() + 1, shape.end()))
                                      : batch.num_elements();
     const float* first = batch.data<float>() + (result.batched ? result.offset * row_elements : 0);
     if (result.batched && !shape.empty()) shape[0] = rows;

@@ -18,14 +18,14 @@ using ::inference::ModelEnsemble;
 
 // A member's output `name`, this request's rows, copied. REQUIRES: the
 // member computed it (it was asked for).
-Tensor RowsOf(const InferenceResult& result, const std::string& name) {
+engine::Tensor RowsOf(const InferenceResult& result, const std::string& name) {
   return CopyRows(*result.Output(name), result.offset, result.count);
 }
 
 // A member's class scores as probabilities, [N, classes]. With crops they
 // already are: the crops were averaged as probabilities.
-Tensor Probabilities(const EnsembleMember& member, int64_t crops, const InferenceResult& result) {
-  Tensor scores = RowsOf(result, member.class_output);
+engine::Tensor Probabilities(const EnsembleMember& member, int64_t crops, const InferenceResult& result) {
+  engine::Tensor scores = RowsOf(result, member.class_output);
   if (member.logits && crops == 1) {
     const int64_t classes = scores.shape()[1];
     for (int64_t n = 0; n < scores.shape()[0]; ++n) {
@@ -35,14 +35,14 @@ Tensor Probabilities(const EnsembleMember& member, int64_t crops, const Inferenc
   return scores;
 }
 
-Tensor Combine(const EnsembleModel& ensemble, int64_t crops, const std::vector<InferenceResult>& results) {
+engine::Tensor Combine(const EnsembleModel& ensemble, int64_t crops, const std::vector<InferenceResult>& results) {
   const std::vector<EnsembleMember>& members = ensemble.members();
   const ModelEnsemble::Combine rule = ensemble.config().ensemble().combine();
-  Tensor combined;
+  engine::Tensor combined;
   float total_weight = 0;
   for (size_t i = 0; i < members.size(); ++i) {
-    const Tensor probabilities = Probabilities(members[i], crops, results[i]);
-    if (i == 0) combined = Tensor(DataType::kFloat32, probabilities.shape());
+    const engine::Tensor probabilities = Probabilities(members[i], crops, results[i]);
+    if (i == 0) combined = engine::Tensor(engine::DataType::kFloat32, probabilities.shape());
     const int64_t classes = probabilities.shape()[1];
     const float weight = rule == ModelEnsemble::WEIGHTED_MEAN ? members[i].weight : 1.0f;
     total_weight += weight;
@@ -65,7 +65,7 @@ Tensor Combine(const EnsembleModel& ensemble, int64_t crops, const std::vector<I
 InferenceResult EnsembleResult(const EnsembleModel& ensemble, int64_t crops,
                                const std::vector<std::string>& output_names,
                                const std::vector<InferenceResult>& results) {
-  auto outputs = std::make_shared<std::vector<Tensor>>();
+  auto outputs = std::make_shared<std::vector<engine::Tensor>>();
   for (const std::string& name : output_names) {
     if (name == ensemble.config().output(0).name()) {
       outputs->push_back(Combine(ensemble, crops, results));
@@ -123,7 +123,7 @@ absl::Status CheckMembersFit(const EnsembleModel& ensemble, const std::vector<st
 // Sends the request to every member (with its image input `built`, or
 // none) and combines their results.
 void FanOut(std::shared_ptr<EnsembleModel> ensemble, std::vector<std::shared_ptr<SingleModel>> members,
-            const ModelRequest& request, absl::Time received, const Tensor* built, absl::Duration preprocess,
+            const ModelRequest& request, absl::Time received, const engine::Tensor* built, absl::Duration preprocess,
             InferenceCallback done) {
   const int64_t crops = request.crops;
   auto fan_in = std::make_shared<FanIn>(
@@ -185,7 +185,7 @@ void RunEnsembleRequest(std::shared_ptr<EnsembleModel> ensemble,
     std::vector<std::shared_ptr<SingleModel>> members;
     ModelRequest request;
     absl::Time received;
-    DecodeLimits limits;
+    engine::DecodeLimits limits;
     InferenceCallback done;
   };
   auto job = std::make_shared<Job>(Job{std::move(ensemble), std::move(members), std::move(request), received,
@@ -195,15 +195,15 @@ void RunEnsembleRequest(std::shared_ptr<EnsembleModel> ensemble,
       [job] {
         const absl::Time started = absl::Now();
         ModelRequest& request = job->request;
-        absl::StatusOr<Tensor> built = BuildImageInput(request, job->ensemble->config(), job->limits, 0,
-                                                       request.inference.batch_size);
+        absl::StatusOr<engine::Tensor> built = BuildImageInput(request, job->ensemble->config(), job->limits, 0,
+                                                               request.inference.batch_size);
         if (!built.ok()) {
           job->done(built.status(), FailedResult(job->received));
           return;
         }
         // What was sent for the image input is not needed any more, and
         // would be copied to every member.
-        request.inference.inputs[request.image->index].tensor = Tensor();
+        request.inference.inputs[request.image->index].tensor = engine::Tensor();
         FanOut(std::move(job->ensemble), std::move(job->members), request, job->received, &*built,
                absl::Now() - started, std::move(job->done));
       },

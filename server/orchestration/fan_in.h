@@ -69,11 +69,11 @@ inline RequestTimings MergeTimings(const std::vector<InferenceResult>& parts) {
 }
 
 // Rows [first, first + count) of a tensor along dimension 0, copied.
-inline Tensor CopyRows(const Tensor& tensor, int64_t first, int64_t count) {
-  Shape shape = tensor.shape();
+inline engine::Tensor CopyRows(const engine::Tensor& tensor, int64_t first, int64_t count) {
+  engine::Shape shape = tensor.shape();
   const size_t row_bytes = tensor.byte_size() / static_cast<size_t>(shape[0]);
   shape[0] = count;
-  Tensor rows(tensor.type(), shape);
+  engine::Tensor rows(tensor.type(), shape);
   std::memcpy(rows.raw_data(), static_cast<const unsigned char*>(tensor.raw_data()) + first * row_bytes,
               count * row_bytes);
   return rows;

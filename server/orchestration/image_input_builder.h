@@ -26,8 +26,8 @@ namespace convoy::server {
 // REQUIRES: `request.image` set and consistent with `config` (the decoder
 // checked names, shapes and that encoded images come with preprocessing);
 // 0 <= first, first + count <= the request's images.
-absl::StatusOr<Tensor> BuildImageInput(const ModelRequest& request, const inference::ModelConfig& config,
-                                       const DecodeLimits& limits, int64_t first, int64_t count);
+absl::StatusOr<engine::Tensor> BuildImageInput(const ModelRequest& request, const inference::ModelConfig& config,
+                                               const engine::DecodeLimits& limits, int64_t first, int64_t count);
 
 }  // namespace convoy::server
 

@@ -44,21 +44,22 @@ absl::Status CheckImageWork(ModelRequest* request, const inference::ModelConfig&
   }
   std::vector<absl::string_view>& encoded = request->image->encoded;
   if (encoded.empty()) {
-    const Shape& sent = request->inference.inputs[request->image->index].tensor.shape();
-    request->image->work_pixels = NumElements(sent) / std::max<int64_t>(1, sent.size() > 1 ? sent[1] : 1);
+    const engine::Shape& sent = request->inference.inputs[request->image->index].tensor.shape();
+    request->image->work_pixels = engine::NumElements(sent) / std::max<int64_t>(1, sent.size() > 1 ? sent[1] : 1);
     return absl::OkStatus();
   }
-  const PreprocessSpec spec = repository::PreprocessSpecFromConfig(config);
-  std::vector<ImageSize>& sizes = request->image->sizes;
+  const engine::PreprocessSpec spec = repository::PreprocessSpecFromConfig(config);
+  std::vector<engine::ImageSize>& sizes = request->image->sizes;
   sizes.clear();
   int64_t pixels = 0;
   for (size_t i = 0; i < encoded.size(); ++i) {
-    absl::StatusOr<ImageSize> size = ReadImageSize(encoded[i], limits.decode);
+    absl::StatusOr<engine::ImageSize> size = engine::ReadImageSize(encoded[i], limits.decode);
     if (!size.ok()) return RefusedImage(name, i, size.status().message());
     const int64_t decoded = int64_t{size->height} * size->width;
     int64_t resized_pixels = 0;
     if (spec.resize_shorter_side > 0) {
-      const ImageSize resized = SizeWithShorterSide(size->height, size->width, spec.resize_shorter_side);
+      const engine::ImageSize resized =
+          engine::SizeWithShorterSide(size->height, size->width, spec.resize_shorter_side);
       resized_pixels = int64_t{resized.height} * resized.width;
     }
     const double growth = static_cast<double>(resized_pixels) / static_cast<double>(decoded);

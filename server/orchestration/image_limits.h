@@ -28,7 +28,7 @@ namespace convoy::server {
 
 struct ImageLimits {
   // Each image: encoded bytes (16 MiB) and decoded pixels (4096 x 4096).
-  DecodeLimits decode;
+  engine::DecodeLimits decode;
   // Decoded plus resized pixels over all of a request's images. 2^27 (134
   // million): eight of the largest images DecodeLimits admits, or 32
   // twelve-megapixel photos resized to 256 (1.6 s of decoding on one core).

@@ -26,7 +26,7 @@ struct ImageInput {
   std::vector<absl::string_view> encoded;
   // The decoded size of each encoded image, read from its headers at
   // admission (CheckImageWork); empty until then.
-  std::vector<ImageSize> sizes;
+  std::vector<engine::ImageSize> sizes;
   // Pixels building the input touches: decoded plus resized over the
   // images, or the sent tensor's (set by CheckImageWork; 0 until then).
   int64_t work_pixels = 0;

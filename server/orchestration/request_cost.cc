@@ -21,8 +21,8 @@ int64_t Product(const google::protobuf::RepeatedField<int64_t>& dims, int64_t va
 // dimension is taken to be.
 int64_t LargestInputRow(const ModelRequest& request) {
   int64_t largest = 1;
-  for (const NamedTensor& input : request.inference.inputs) {
-    const Shape& shape = input.tensor.shape();
+  for (const engine::NamedTensor& input : request.inference.inputs) {
+    const engine::Shape& shape = input.tensor.shape();
     const int64_t rows = shape.empty() ? 1 : std::max<int64_t>(1, shape[0]);
     largest = std::max(largest, input.tensor.num_elements() / rows);
   }
@@ -36,10 +36,10 @@ int64_t ImageWorkBytes(const ModelRequest& request, const inference::ModelConfig
   if (!request.image || request.image->sizes.empty()) return 0;
   const int resize = config.preprocessing().resize_shorter_side();
   int64_t peak = 0;
-  for (const ImageSize& size : request.image->sizes) {
+  for (const engine::ImageSize& size : request.image->sizes) {
     int64_t pixels = int64_t{size.height} * size.width;
     if (resize > 0) {
-      const ImageSize resized = SizeWithShorterSide(size.height, size.width, resize);
+      const engine::ImageSize resized = engine::SizeWithShorterSide(size.height, size.width, resize);
       pixels += int64_t{resized.height} * resized.width;
     }
     peak = std::max(peak, 3 * pixels);

@@ -22,22 +22,22 @@ absl::StatusOr<InferenceResult> CombineCrops(const inference::ModelConfig& confi
                                              const std::vector<std::string>& names, int64_t images,
                                              int64_t crops, const std::vector<InferenceResult>& parts) {
   const bool probabilities = config.classification().scores() == inference::ModelClassification::PROBABILITIES;
-  auto outputs = std::make_shared<std::vector<Tensor>>();
+  auto outputs = std::make_shared<std::vector<engine::Tensor>>();
   for (const std::string& name : names) {
-    Tensor mean;
+    engine::Tensor mean;
     const bool softmax = !probabilities && HoldsClassScores(config, name);
     float* out = nullptr;
     int64_t row_size = 0;
     for (const InferenceResult& part : parts) {
-      const Tensor* batch = part.Output(name);
+      const engine::Tensor* batch = part.Output(name);
       if (batch == nullptr) {
         return absl::InternalError(absl::StrCat("output '", name, "' is missing from a batch of crops"));
       }
       if (out == nullptr) {
-        Shape shape = batch->shape();
-        row_size = NumElements(shape) / shape[0];
+        engine::Shape shape = batch->shape();
+        row_size = engine::NumElements(shape) / shape[0];
         shape[0] = images;
-        mean = Tensor(DataType::kFloat32, shape);
+        mean = engine::Tensor(engine::DataType::kFloat32, shape);
         out = mean.data<float>();
       }
       const int64_t part_images = part.count / crops;
@@ -62,7 +62,7 @@ int64_t ImagesPerChunk(const SingleModel& model, int64_t crops) {
 
 // Sends the image input's chunks (whole images' crops each, in order) to
 // the model as requests of their own and combines their results.
-void RunChunks(std::shared_ptr<SingleModel> model, ModelRequest request, std::vector<Tensor> chunks,
+void RunChunks(std::shared_ptr<SingleModel> model, ModelRequest request, std::vector<engine::Tensor> chunks,
                absl::Time received, absl::Duration preprocess, InferenceCallback done) {
   InferenceRequest& inference = request.inference;
   const size_t slot = request.image->index;
@@ -144,7 +144,7 @@ void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, a
     std::shared_ptr<SingleModel> model;
     ModelRequest request;
     absl::Time received;
-    DecodeLimits limits;
+    engine::DecodeLimits limits;
     InferenceCallback done;
   };
   auto job = std::make_shared<Job>(
@@ -155,10 +155,10 @@ void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, a
         const absl::Time started = absl::Now();
         const int64_t images = job->request.inference.batch_size;
         const int64_t per_chunk = ImagesPerChunk(*job->model, job->request.crops);
-        std::vector<Tensor> chunks;
+        std::vector<engine::Tensor> chunks;
         for (int64_t first = 0; first < images; first += per_chunk) {
-          absl::StatusOr<Tensor> built = BuildImageInput(job->request, job->model->config(), job->limits, first,
-                                                         std::min(per_chunk, images - first));
+          absl::StatusOr<engine::Tensor> built = BuildImageInput(job->request, job->model->config(), job->limits, first,
+                                                                 std::min(per_chunk, images - first));
           if (!built.ok()) {
             job->done(built.status(), FailedResult(job->received));
             return;
@@ -171,12 +171,12 @@ void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, a
       [job](absl::Status failed) { job->done(std::move(failed), FailedResult(job->received)); });
 }
 
-void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const Tensor& built,
+void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const engine::Tensor& built,
                      absl::Time received, absl::Duration preprocess, InferenceCallback done) {
   const int64_t images = request.inference.batch_size;
   const int64_t crops = request.crops;
   const int64_t per_chunk = ImagesPerChunk(*model, crops);
-  std::vector<Tensor> chunks;
+  std::vector<engine::Tensor> chunks;
   for (int64_t first = 0; first < images; first += per_chunk) {
     chunks.push_back(CopyRows(built, first * crops, std::min(per_chunk, images - first) * crops));
   }

@@ -61,7 +61,7 @@ void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, a
 // `built` holds its images x crops rows ([N * crops, C, H, W]), which are
 // copied into chunks the model can batch. `preprocess` is the time the
 // building took. REQUIRES: request.image set.
-void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const Tensor& built,
+void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const engine::Tensor& built,
                      absl::Time received, absl::Duration preprocess, InferenceCallback done);
 
 // OK while the request's client still waits for it: CANCELLED once it gave

@@ -25,7 +25,7 @@ constexpr absl::string_view kDataSetPrefix = "test_data_set_";
 void AddTypeProto(const onnx::TypeProto& type, std::set<std::string>& out) {
   switch (type.value_case()) {
     case onnx::TypeProto::kTensorType:
-      out.insert(DataTypeNameOf(type.tensor_type().elem_type()));
+      out.insert(engine::DataTypeNameOf(type.tensor_type().elem_type()));
       break;
     case onnx::TypeProto::kSequenceType:
       out.insert("SEQUENCE");
@@ -49,10 +49,10 @@ void AddAttribute(const onnx::AttributeProto& attr, std::set<std::string>& out) 
   using onnx::AttributeProto;
   switch (attr.type()) {
     case AttributeProto::TENSOR:
-      out.insert(DataTypeNameOf(attr.t().data_type()));
+      out.insert(engine::DataTypeNameOf(attr.t().data_type()));
       break;
     case AttributeProto::TENSORS:
-      for (const onnx::TensorProto& t : attr.tensors()) out.insert(DataTypeNameOf(t.data_type()));
+      for (const onnx::TensorProto& t : attr.tensors()) out.insert(engine::DataTypeNameOf(t.data_type()));
       break;
     case AttributeProto::SPARSE_TENSOR:
     case AttributeProto::SPARSE_TENSORS:
@@ -63,7 +63,7 @@ void AddAttribute(const onnx::AttributeProto& attr, std::set<std::string>& out) 
   }
   // Element types chosen by attribute: Cast(to), EyeLike/RandomNormal(dtype).
   if (attr.type() == AttributeProto::INT && (attr.name() == "to" || attr.name() == "dtype")) {
-    out.insert(DataTypeNameOf(static_cast<int>(attr.i())));
+    out.insert(engine::DataTypeNameOf(static_cast<int>(attr.i())));
   }
 }
 
@@ -122,7 +122,7 @@ absl::StatusOr<ModelFeatures> ReadModelFeatures(const std::string& model_path) {
     for (const onnx::ValueInfoProto& value : *values) AddTypeProto(value.type(), features.elem_types);
   }
   for (const onnx::TensorProto& init : graph.initializer()) {
-    features.elem_types.insert(DataTypeNameOf(init.data_type()));
+    features.elem_types.insert(engine::DataTypeNameOf(init.data_type()));
   }
   if (graph.sparse_initializer_size() > 0) features.elem_types.insert("SPARSE_TENSOR");
 
@@ -151,13 +151,13 @@ std::vector<std::string> ListTestDataSets(const std::string& case_dir) {
   return dirs;
 }
 
-absl::StatusOr<std::vector<Tensor>> ReadTensorFiles(const std::string& data_set_dir,
-                                                    absl::string_view prefix) {
-  std::vector<Tensor> tensors;
+absl::StatusOr<std::vector<engine::Tensor>> ReadTensorFiles(const std::string& data_set_dir,
+                                                            absl::string_view prefix) {
+  std::vector<engine::Tensor> tensors;
   for (int k = 0;; ++k) {
     const std::string path = absl::StrCat(data_set_dir, "/", prefix, "_", k, ".pb");
     if (!fs::exists(path)) break;
-    absl::StatusOr<Tensor> tensor = ReadTensorProtoFile(path);
+    absl::StatusOr<engine::Tensor> tensor = engine::ReadTensorProtoFile(path);
     if (!tensor.ok()) return tensor.status();
     tensors.push_back(*std::move(tensor));
   }

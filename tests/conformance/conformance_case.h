@@ -67,8 +67,8 @@ std::vector<std::string> ListTestDataSets(const std::string& case_dir);
 // order, up to the first missing index; `prefix` is "input" or "output".
 // Errors are those of ReadTensorProtoFile (Unimplemented for an element type
 // the engine does not take).
-absl::StatusOr<std::vector<Tensor>> ReadTensorFiles(const std::string& data_set_dir,
-                                                    absl::string_view prefix);
+absl::StatusOr<std::vector<engine::Tensor>> ReadTensorFiles(const std::string& data_set_dir,
+                                                            absl::string_view prefix);
 
 }  // namespace conformance
 }  // namespace convoy

@@ -79,11 +79,11 @@ TEST_F(ConformanceCaseTest, ReadsTensorFilesInOrderUpToFirstGap) {
     t.add_int64_data(k);
     Write("set/input_" + std::to_string(k) + ".pb", t.SerializeAsString());
   }
-  absl::StatusOr<std::vector<Tensor>> tensors = ReadTensorFiles((root_ / "set").string(), "input");
+  absl::StatusOr<std::vector<engine::Tensor>> tensors = ReadTensorFiles((root_ / "set").string(), "input");
   ASSERT_TRUE(tensors.ok()) << tensors.status();
   ASSERT_EQ(tensors->size(), 2u);
   EXPECT_EQ((*tensors)[1].data<int64_t>()[0], 1);
-  absl::StatusOr<std::vector<Tensor>> none = ReadTensorFiles((root_ / "set").string(), "output");
+  absl::StatusOr<std::vector<engine::Tensor>> none = ReadTensorFiles((root_ / "set").string(), "output");
   ASSERT_TRUE(none.ok());
   EXPECT_THAT(*none, IsEmpty());
 }

@@ -97,23 +97,23 @@ CaseResult FromError(const absl::Status& status, const ConformanceCase& c, absl:
 // Inputs bind by position to the model's declared inputs: input_K.pb feeds
 // inputs()[K]. (The files' TensorProto names usually agree, but the ONNX
 // runner binds by position too.)
-CaseResult RunDataSet(const Model& model, const ConformanceCase& c, const std::string& dir) {
-  absl::StatusOr<std::vector<Tensor>> inputs = ReadTensorFiles(dir, "input");
+CaseResult RunDataSet(const engine::Model& model, const ConformanceCase& c, const std::string& dir) {
+  absl::StatusOr<std::vector<engine::Tensor>> inputs = ReadTensorFiles(dir, "input");
   if (!inputs.ok()) return FromError(inputs.status(), c, "reading inputs");
-  absl::StatusOr<std::vector<Tensor>> expected = ReadTensorFiles(dir, "output");
+  absl::StatusOr<std::vector<engine::Tensor>> expected = ReadTensorFiles(dir, "output");
   if (!expected.ok()) return FromError(expected.status(), c, "reading outputs");
 
-  const std::vector<TensorInfo>& declared = model.inputs();
+  const std::vector<engine::TensorInfo>& declared = model.inputs();
   if (inputs->size() != declared.size()) {
     return Fail(absl::StrCat(inputs->size(), " input files for ", declared.size(),
                              " model inputs"));
   }
-  std::vector<NamedTensor> named;
+  std::vector<engine::NamedTensor> named;
   for (size_t k = 0; k < declared.size(); ++k) {
     named.push_back({declared[k].name, std::move((*inputs)[k])});
   }
 
-  absl::StatusOr<std::vector<Tensor>> outputs = model.Run(named);
+  absl::StatusOr<std::vector<engine::Tensor>> outputs = model.Run(named);
   if (!outputs.ok()) return FromError(outputs.status(), c, "run");
   if (outputs->size() != expected->size()) {
     return Fail(absl::StrCat(outputs->size(), " outputs, want ", expected->size()));
@@ -128,7 +128,7 @@ CaseResult RunDataSet(const Model& model, const ConformanceCase& c, const std::s
 }
 
 CaseResult RunCase(const ConformanceCase& c) {
-  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(c.model_path(), ModelOptions{});
+  absl::StatusOr<std::unique_ptr<engine::Model>> model = engine::Model::Load(c.model_path(), engine::ModelOptions{});
   if (!model.ok()) return FromError(model.status(), c, "load");
   const std::vector<std::string> data_sets = ListTestDataSets(c.dir);
   if (data_sets.empty()) return Fail("no test_data_set_N directory");

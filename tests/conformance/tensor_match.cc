@@ -10,8 +10,8 @@ namespace conformance {
 namespace {
 
 // Row-major coordinates of a flat index.
-Shape Coordinates(const Shape& shape, int64_t index) {
-  Shape coords(shape.size());
+engine::Shape Coordinates(const engine::Shape& shape, int64_t index) {
+  engine::Shape coords(shape.size());
   for (size_t i = shape.size(); i-- > 0;) {
     coords[i] = index % shape[i];
     index /= shape[i];
@@ -28,26 +28,26 @@ bool FloatsMatch(double actual, double expected, const Tolerance& tolerance) {
   return std::fabs(actual - expected) <= tolerance.atol + tolerance.rtol * std::fabs(expected);
 }
 
-std::string DescribeElement(const Tensor& tensor, int64_t index) {
-  return absl::StrCat("index ", index, " (at ", ShapeToString(Coordinates(tensor.shape(), index)),
+std::string DescribeElement(const engine::Tensor& tensor, int64_t index) {
+  return absl::StrCat("index ", index, " (at ", engine::ShapeToString(Coordinates(tensor.shape(), index)),
                       ")");
 }
 
 }  // namespace
 
-std::optional<std::string> DescribeMismatch(const Tensor& actual, const Tensor& expected,
+std::optional<std::string> DescribeMismatch(const engine::Tensor& actual, const engine::Tensor& expected,
                                             const Tolerance& tolerance) {
   if (actual.type() != expected.type()) {
-    return absl::StrCat("element type ", DataTypeName(actual.type()), ", want ",
-                        DataTypeName(expected.type()));
+    return absl::StrCat("element type ", engine::DataTypeName(actual.type()), ", want ",
+                        engine::DataTypeName(expected.type()));
   }
   if (actual.shape() != expected.shape()) {
-    return absl::StrCat("shape ", ShapeToString(actual.shape()), ", want ",
-                        ShapeToString(expected.shape()));
+    return absl::StrCat("shape ", engine::ShapeToString(actual.shape()), ", want ",
+                        engine::ShapeToString(expected.shape()));
   }
   const int64_t count = expected.num_elements();
   switch (expected.type()) {
-    case DataType::kFloat32: {
+    case engine::DataType::kFloat32: {
       const float* a = actual.data<float>();
       const float* b = expected.data<float>();
       for (int64_t i = 0; i < count; ++i) {
@@ -59,7 +59,7 @@ std::optional<std::string> DescribeMismatch(const Tensor& actual, const Tensor& 
       }
       return std::nullopt;
     }
-    case DataType::kInt64: {
+    case engine::DataType::kInt64: {
       const int64_t* a = actual.data<int64_t>();
       const int64_t* b = expected.data<int64_t>();
       for (int64_t i = 0; i < count; ++i) {
@@ -69,7 +69,7 @@ std::optional<std::string> DescribeMismatch(const Tensor& actual, const Tensor& 
       }
       return std::nullopt;
     }
-    case DataType::kUint8: {
+    case engine::DataType::kUint8: {
       const uint8_t* a = actual.data<uint8_t>();
       const uint8_t* b = expected.data<uint8_t>();
       for (int64_t i = 0; i < count; ++i) {

@@ -28,7 +28,7 @@ struct Tolerance {
 // Empty when `actual` matches `expected`. Otherwise says how they differ:
 // the element types, the shapes, or the first element out of tolerance with
 // its flat index, its coordinates and both values.
-std::optional<std::string> DescribeMismatch(const Tensor& actual, const Tensor& expected,
+std::optional<std::string> DescribeMismatch(const engine::Tensor& actual, const engine::Tensor& expected,
                                             const Tolerance& tolerance = {});
 
 }  // namespace conformance

@@ -17,7 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::HasSubstr;
@@ -128,4 +128,4 @@ TEST(CalibrationFileTest, UnwritablePathIsAnError) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

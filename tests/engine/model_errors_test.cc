@@ -16,7 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/onnx_builder.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using testing::FloatAttr;
@@ -338,4 +338,4 @@ TEST(ModelRunBatchErrorTest, BatchSizeTheGraphCannotReshape) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::ElementsAre;
@@ -413,4 +413,4 @@ TEST(NpyHeaderTest, FormatsLikeNumpy) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/onnx_builder.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 Tensor RandomInput(int64_t batch, uint32_t seed) {
@@ -238,4 +238,4 @@ TEST(PreparedPlansTest, GiveTheResultsOfPlansCompiledOnFirstUse) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

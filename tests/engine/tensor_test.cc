@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 TEST(TensorTest, ZeroFilledWithShape) {
@@ -39,4 +39,4 @@ TEST(TensorTest, ReshapedKeepsValues) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -32,10 +32,10 @@ bool IsExpectedError(const absl::Status& status) {
          status.code() == absl::StatusCode::kResourceExhausted;
 }
 
-void Preprocess(const convoy::Image& image, const convoy::PreprocessSpec& spec,
+void Preprocess(const convoy::engine::Image& image, const convoy::engine::PreprocessSpec& spec,
                 int64_t crop_count) {
   std::vector<float> out(crop_count * spec.CropElements());
-  const absl::Status status = convoy::PreprocessImage(image, spec, crop_count, absl::MakeSpan(out));
+  const absl::Status status = convoy::engine::PreprocessImage(image, spec, crop_count, absl::MakeSpan(out));
   if (!status.ok()) {
     if (status.code() != absl::StatusCode::kInvalidArgument) std::abort();
     return;
@@ -45,9 +45,9 @@ void Preprocess(const convoy::Image& image, const convoy::PreprocessSpec& spec,
   }
 }
 
-convoy::PreprocessSpec SmallSpec(int channels) {
-  convoy::PreprocessSpec spec;
-  spec.order = channels == 1 ? convoy::ChannelOrder::kGray : convoy::ChannelOrder::kBgr;
+convoy::engine::PreprocessSpec SmallSpec(int channels) {
+  convoy::engine::PreprocessSpec spec;
+  spec.order = channels == 1 ? convoy::engine::ChannelOrder::kGray : convoy::engine::ChannelOrder::kBgr;
   spec.resize_shorter_side = 16;  // Small: keeps each input cheap to run.
   spec.pad = 1;
   spec.pad_value = 114;
@@ -61,16 +61,16 @@ convoy::PreprocessSpec SmallSpec(int channels) {
 // Bytes 0-7 choose the shape and the spec; the rest (cycled) are pixels.
 void PreprocessRawImage(const uint8_t* data, size_t size) {
   if (size < 9) return;
-  convoy::Image image;
+  convoy::engine::Image image;
   image.height = 1 + data[0] % 32;
   image.width = 1 + data[1] % 32;
   image.channels = data[2] % 2 == 0 ? 1 : 3;
   image.pixels.resize(static_cast<size_t>(image.height) * image.width * image.channels);
   for (size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = data[8 + i % (size - 8)];
-  convoy::PreprocessSpec spec = SmallSpec(image.channels);
-  spec.order = image.channels == 1 ? convoy::ChannelOrder::kGray
-               : data[2] % 4 == 1  ? convoy::ChannelOrder::kRgb
-                                   : convoy::ChannelOrder::kBgr;
+  convoy::engine::PreprocessSpec spec = SmallSpec(image.channels);
+  spec.order = image.channels == 1 ? convoy::engine::ChannelOrder::kGray
+               : data[2] % 4 == 1  ? convoy::engine::ChannelOrder::kRgb
+                                   : convoy::engine::ChannelOrder::kBgr;
   spec.resize_shorter_side = data[3] % 48;
   spec.pad = data[4] % 8;
   spec.crop_height = 1 + data[5] % 48;
@@ -82,20 +82,20 @@ void PreprocessRawImage(const uint8_t* data, size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  convoy::DecodeLimits limits;
+  convoy::engine::DecodeLimits limits;
   limits.max_encoded_bytes = 1 << 20;
   limits.max_pixels = 1 << 20;
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const absl::StatusOr<convoy::ImageSize> header = convoy::ReadImageSize(bytes, limits);
+  const absl::StatusOr<convoy::engine::ImageSize> header = convoy::engine::ReadImageSize(bytes, limits);
   if (!header.ok() && !IsExpectedError(header.status())) std::abort();
-  for (convoy::ColorSpace color : {convoy::ColorSpace::kGray, convoy::ColorSpace::kRgb}) {
-    absl::StatusOr<convoy::Image> image = convoy::DecodeImage(bytes, color, limits);
+  for (convoy::engine::ColorSpace color : {convoy::engine::ColorSpace::kGray, convoy::engine::ColorSpace::kRgb}) {
+    absl::StatusOr<convoy::engine::Image> image = convoy::engine::DecodeImage(bytes, color, limits);
     if (!image.ok()) {
       if (!IsExpectedError(image.status())) std::abort();
       continue;
     }
     if (!header.ok() || header->height != image->height || header->width != image->width) std::abort();
-    const int channels = color == convoy::ColorSpace::kGray ? 1 : 3;
+    const int channels = color == convoy::engine::ColorSpace::kGray ? 1 : 3;
     if (image->channels != channels || image->height <= 0 || image->width <= 0 ||
         int64_t{image->height} * image->width > limits.max_pixels ||
         image->pixels.size() != static_cast<size_t>(image->height) * image->width * channels) {

@@ -68,9 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   convoy::server::ModelRequest& request = decoded->request;
-  for (const convoy::NamedTensor& input : request.inference.inputs) {
-    const convoy::Tensor& tensor = input.tensor;
-    if (tensor.byte_size() != static_cast<size_t>(tensor.num_elements()) * convoy::DataTypeSize(tensor.type())) {
+  for (const convoy::engine::NamedTensor& input : request.inference.inputs) {
+    const convoy::engine::Tensor& tensor = input.tensor;
+    if (tensor.byte_size() !=
+        static_cast<size_t>(tensor.num_elements()) * convoy::engine::DataTypeSize(tensor.type())) {
       Fail("an accepted tensor", absl::InternalError("byte size does not match the shape"));
     }
   }

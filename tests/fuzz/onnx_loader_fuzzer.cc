@@ -9,10 +9,10 @@
 #include "engine/api/model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  convoy::ModelOptions options;
+  convoy::engine::ModelOptions options;
   options.num_threads = 1;
   options.max_value_bytes = 16 << 20;  // Keeps each input cheap to run.
-  auto model = convoy::Model::LoadFromBytes(
+  auto model = convoy::engine::Model::LoadFromBytes(
       std::string(reinterpret_cast<const char*>(data), size), "fuzz.onnx", options);
   if (model.ok()) {
     // Running with zero inputs must be refused cleanly.

@@ -81,15 +81,15 @@ absl::StatusOr<Samples> ListSamples(const std::string& dir) {
 
 // A .npy sample as the model's input: a batch as it is, one input without
 // the batch dimension as a batch of one.
-absl::StatusOr<NamedTensor> ReadArray(const std::string& path, const TensorInfo& input) {
-  absl::StatusOr<Tensor> array = ReadNpy(path);
+absl::StatusOr<engine::NamedTensor> ReadArray(const std::string& path, const engine::TensorInfo& input) {
+  absl::StatusOr<engine::Tensor> array = engine::ReadNpy(path);
   if (!array.ok()) return array.status();
   if (array->shape().size() + 1 == input.shape.size()) {
-    Shape batched = array->shape();
+    engine::Shape batched = array->shape();
     batched.insert(batched.begin(), 1);
     *array = array->Reshaped(batched);
   }
-  return NamedTensor{input.name, *std::move(array)};
+  return engine::NamedTensor{input.name, *std::move(array)};
 }
 
 int Run() {
@@ -101,16 +101,16 @@ int Run() {
   if (!samples.ok()) return Fail(kExitUsage, samples.status().message());
 
   const auto start = std::chrono::steady_clock::now();
-  ModelOptions options;
+  engine::ModelOptions options;
   options.num_threads = absl::GetFlag(FLAGS_threads);
-  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(model_path, options);
+  absl::StatusOr<std::unique_ptr<engine::Model>> model = engine::Model::Load(model_path, options);
   if (!model.ok()) return Fail(kExitFailure, model.status().ToString());
   if ((*model)->inputs().size() != 1) {
     return Fail(kExitUsage, absl::StrCat(model_path, " has ", (*model)->inputs().size(),
                                          " inputs; calibration feeds models of one input"));
   }
-  Calibrator calibrator(**model);
-  auto add = [&](const std::string& what, absl::StatusOr<NamedTensor> input) {
+  engine::Calibrator calibrator(**model);
+  auto add = [&](const std::string& what, absl::StatusOr<engine::NamedTensor> input) {
     absl::Status status = input.status();
     if (status.ok()) status = calibrator.Add({*std::move(input)});
     if (!status.ok()) status = absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
@@ -130,8 +130,8 @@ int Run() {
     if (!s.ok()) return Fail(s.code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitFailure, s.message());
   }
   const std::string output =
-      absl::GetFlag(FLAGS_output).empty() ? CalibrationPathFor(model_path) : absl::GetFlag(FLAGS_output);
-  if (absl::Status s = WriteCalibration(calibrator.calibration(), output); !s.ok()) {
+      absl::GetFlag(FLAGS_output).empty() ? engine::CalibrationPathFor(model_path) : absl::GetFlag(FLAGS_output);
+  if (absl::Status s = engine::WriteCalibration(calibrator.calibration(), output); !s.ok()) {
     return Fail(kExitFailure, s.message());
   }
   const double seconds =

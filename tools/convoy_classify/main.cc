@@ -78,7 +78,7 @@ struct Target {
   std::string output;
   int64_t classes = 0;
   // With --client-preprocess: the model's preprocessing, done here.
-  std::optional<PreprocessSpec> client_preprocessing;
+  std::optional<engine::PreprocessSpec> client_preprocessing;
 };
 
 // A server or model problem in the user's terms.
@@ -127,12 +127,15 @@ inference::ModelInferRequest ImageRequest(const Target& target, std::string file
 // InvalidArgument, as the server would say.
 absl::StatusOr<inference::ModelInferRequest> FileRequest(const Target& target, std::string file) {
   if (!target.client_preprocessing) return ImageRequest(target, std::move(file));
-  const PreprocessSpec& spec = *target.client_preprocessing;
-  absl::StatusOr<Image> image =
-      DecodeImage(file, spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb, DecodeLimits());
+  const engine::PreprocessSpec& spec = *target.client_preprocessing;
+  absl::StatusOr<engine::Image> image =
+      engine::DecodeImage(file, spec.channels() == 1 ? engine::ColorSpace::kGray : engine::ColorSpace::kRgb,
+                          engine::DecodeLimits());
   if (!image.ok()) return image.status();
   std::vector<float> pixels(spec.CropElements());
-  if (absl::Status status = PreprocessImage(*image, spec, 1, absl::MakeSpan(pixels)); !status.ok()) return status;
+  if (absl::Status status = engine::PreprocessImage(*image, spec, 1, absl::MakeSpan(pixels)); !status.ok()) {
+    return status;
+  }
   inference::ModelInferRequest request;
   request.set_model_name(target.model);
   request.set_model_version(target.version);
@@ -279,7 +282,7 @@ int EvaluateDataset(client::InferenceClient& client, const Target& target) {
   if (!dataset.ok()) return (std::cerr << "convoy-classify: " << dataset.status().message() << "\n", kExitFailed);
   const int64_t limit = absl::GetFlag(FLAGS_limit);
   const int64_t count = limit > 0 ? std::min(limit, dataset->count) : dataset->count;
-  Tensor scores(DataType::kFloat32, {count, target.classes});
+  engine::Tensor scores(engine::DataType::kFloat32, {count, target.classes});
   std::vector<absl::Status> failures(count);
   RunPipelined(
       client, count, absl::GetFlag(FLAGS_concurrency),
@@ -320,7 +323,7 @@ int EvaluateDataset(client::InferenceClient& client, const Target& target) {
   }
   if (failed > 0) std::cerr << failed << " of " << count << " requests failed\n";
   if (!absl::GetFlag(FLAGS_save_scores).empty()) {
-    absl::Status saved = WriteNpy(absl::GetFlag(FLAGS_save_scores), scores);
+    absl::Status saved = engine::WriteNpy(absl::GetFlag(FLAGS_save_scores), scores);
     if (!saved.ok()) return (std::cerr << "convoy-classify: " << saved.message() << "\n", kExitFailed);
   }
   const int64_t crops = absl::GetFlag(FLAGS_multicrop);

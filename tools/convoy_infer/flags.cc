@@ -121,7 +121,7 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
     } else if (flag == "--save-input") {
       flags.save_input_path = std::string(value);
     } else if (flag == "--precision") {
-      absl::StatusOr<Precision> precision = ParsePrecision(value);
+      absl::StatusOr<engine::Precision> precision = engine::ParsePrecision(value);
       if (!precision.ok()) return UsageError(absl::StrCat("--precision: ", precision.status().message()));
       flags.precision = *precision;
     } else if (flag == "--bench-seconds") {

@@ -64,7 +64,7 @@ struct InferFlags {
   // One class name per line, for --top-k; empty = print class indices only.
   std::string labels_path;
   // ModelOptions::precision.
-  Precision precision = Precision::kFloat32;
+  engine::Precision precision = engine::Precision::kFloat32;
   // ModelOptions::optimize; --no-optimize turns it off.
   bool optimize = true;
   // ModelOptions::winograd; --no-winograd turns it off.

@@ -23,7 +23,8 @@ std::string ImageConfigPath(const std::string& model_path, const std::string& co
   return (model_dir / repository::kModelConfigFileName).string();
 }
 
-absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const std::vector<std::string>& files) {
+absl::StatusOr<engine::NamedTensor> LoadImageInput(const std::string& config_path,
+                                                   const std::vector<std::string>& files) {
   absl::StatusOr<std::string> text = ReadBoundedFile(config_path, kMaxConfigBytes);
   if (!text.ok()) {
     return absl::Status(text.status().code(),
@@ -36,21 +37,21 @@ absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const
     return absl::InvalidArgumentError(
         absl::StrCat(config_path, ": no preprocessing section, so the model takes no images"));
   }
-  const PreprocessSpec spec = repository::PreprocessSpecFromConfig(config->config);
-  const ColorSpace color = spec.channels() == 1 ? ColorSpace::kGray : ColorSpace::kRgb;
-  Tensor batch(DataType::kFloat32,
-               {static_cast<int64_t>(files.size()), spec.channels(), spec.crop_height, spec.crop_width});
+  const engine::PreprocessSpec spec = repository::PreprocessSpecFromConfig(config->config);
+  const engine::ColorSpace color = spec.channels() == 1 ? engine::ColorSpace::kGray : engine::ColorSpace::kRgb;
+  engine::Tensor batch(engine::DataType::kFloat32,
+                       {static_cast<int64_t>(files.size()), spec.channels(), spec.crop_height, spec.crop_width});
   for (size_t i = 0; i < files.size(); ++i) {
-    const DecodeLimits limits;
+    const engine::DecodeLimits limits;
     absl::StatusOr<std::string> bytes = ReadBoundedFile(files[i], limits.max_encoded_bytes);
     if (!bytes.ok()) return bytes.status();
-    absl::StatusOr<Image> image = DecodeImage(*bytes, color, limits);
+    absl::StatusOr<engine::Image> image = engine::DecodeImage(*bytes, color, limits);
     if (!image.ok()) return absl::InvalidArgumentError(absl::StrCat(files[i], ": ", image.status().message()));
     absl::Span<float> rows(batch.data<float>() + i * spec.CropElements(), spec.CropElements());
-    absl::Status status = PreprocessImage(*image, spec, 1, rows);
+    absl::Status status = engine::PreprocessImage(*image, spec, 1, rows);
     if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat(files[i], ": ", status.message()));
   }
-  return NamedTensor{config->config.preprocessing().input(), std::move(batch)};
+  return engine::NamedTensor{config->config.preprocessing().input(), std::move(batch)};
 }
 
 }  // namespace convoy

@@ -22,7 +22,8 @@ std::string ImageConfigPath(const std::string& model_path, const std::string& co
 // (one centre crop each). The result is named after preprocessing.input,
 // shape [files, C, H, W]. Errors name the file: "a.png: not a JPEG or PNG
 // image ...", or the config and its missing section.
-absl::StatusOr<NamedTensor> LoadImageInput(const std::string& config_path, const std::vector<std::string>& files);
+absl::StatusOr<engine::NamedTensor> LoadImageInput(const std::string& config_path,
+                                                   const std::vector<std::string>& files);
 
 }  // namespace convoy
 

@@ -36,16 +36,16 @@ int Fail(int exit_code, absl::string_view message) {
   return exit_code;
 }
 
-std::string Describe(absl::string_view name, const Tensor& tensor) {
-  return absl::StrCat("'", name, "' ", DataTypeName(tensor.type()), " ",
-                      ShapeToString(tensor.shape()));
+std::string Describe(absl::string_view name, const engine::Tensor& tensor) {
+  return absl::StrCat("'", name, "' ", engine::DataTypeName(tensor.type()), " ",
+                      engine::ShapeToString(tensor.shape()));
 }
 
 // What to print for an output nobody asked to save: range, mean and, for a
 // [batch, classes] tensor, the top class of each row.
-std::string Summarize(absl::string_view name, const Tensor& tensor) {
+std::string Summarize(absl::string_view name, const engine::Tensor& tensor) {
   std::string line = Describe(name, tensor);
-  if (tensor.type() != DataType::kFloat32 || tensor.num_elements() == 0) return line;
+  if (tensor.type() != engine::DataType::kFloat32 || tensor.num_elements() == 0) return line;
   absl::Span<const float> v = tensor.values<float>();
   const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   double sum = 0;
@@ -67,10 +67,10 @@ std::string Summarize(absl::string_view name, const Tensor& tensor) {
 }
 
 // "  #0  0.8312  ankle boot (9)" for each of the k best classes of each row.
-absl::Status PrintTopK(const Tensor& output, int k, const std::string& labels_path) {
-  if (output.type() != DataType::kFloat32 || output.shape().size() != 2) {
+absl::Status PrintTopK(const engine::Tensor& output, int k, const std::string& labels_path) {
+  if (output.type() != engine::DataType::kFloat32 || output.shape().size() != 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--top-k needs a [batch, classes] float32 output, got ", ShapeToString(output.shape())));
+        "--top-k needs a [batch, classes] float32 output, got ", engine::ShapeToString(output.shape())));
   }
   std::vector<std::string> labels;
   if (!labels_path.empty()) {
@@ -105,62 +105,62 @@ int Main(const std::vector<std::string>& args) {
   // batch size (or of the number of --image files) and holds no plan of
   // another (ModelOptions::prepared_batch_sizes). A file that cannot be
   // read is reported after the model loads, as BindInputs reads it.
-  absl::flat_hash_map<std::string, absl::StatusOr<Tensor>> files;
+  absl::flat_hash_map<std::string, absl::StatusOr<engine::Tensor>> files;
   for (const TensorBinding& binding : flags->inputs) {
-    if (!files.contains(binding.path)) files.emplace(binding.path, ReadNpy(binding.path));
+    if (!files.contains(binding.path)) files.emplace(binding.path, engine::ReadNpy(binding.path));
   }
   int64_t batch_size = static_cast<int64_t>(flags->images.size());
   if (!flags->inputs.empty()) {
-    const absl::StatusOr<Tensor>& first = files.at(flags->inputs[0].path);
+    const absl::StatusOr<engine::Tensor>& first = files.at(flags->inputs[0].path);
     batch_size = first.ok() && !first->shape().empty() ? first->shape()[0] : 0;
   }
 
   const Clock clock = SteadyClock();
   const auto load_start = clock();
-  ModelOptions model_options;
+  engine::ModelOptions model_options;
   model_options.num_threads = flags->num_threads;
   model_options.optimize = flags->optimize;
   model_options.winograd = flags->winograd;
   model_options.precision = flags->precision;
   // All inputs share the batch size; a size of 0 is the run's to reject.
   if (batch_size >= 1) model_options.prepared_batch_sizes = {batch_size};
-  absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(flags->model_path, model_options);
+  absl::StatusOr<std::unique_ptr<engine::Model>> model = engine::Model::Load(flags->model_path, model_options);
   if (!model.ok()) return Fail(kExitFailure, model.status().message());
   const double load_ms = ElapsedMs(load_start, clock());
 
   // --image files bind the config's image input like one more --input.
   std::vector<TensorBinding> bindings = flags->inputs;
-  std::optional<NamedTensor> image_input;
+  std::optional<engine::NamedTensor> image_input;
   if (!flags->images.empty()) {
-    absl::StatusOr<NamedTensor> loaded =
+    absl::StatusOr<engine::NamedTensor> loaded =
         LoadImageInput(ImageConfigPath(flags->model_path, flags->config_path), flags->images);
     if (!loaded.ok()) return Fail(kExitUsage, loaded.status().message());
     image_input = *std::move(loaded);
     bindings.push_back({image_input->name, kImageBinding});
     if (!flags->save_input_path.empty()) {
-      if (absl::Status s = WriteNpy(flags->save_input_path, image_input->tensor); !s.ok()) {
+      if (absl::Status s = engine::WriteNpy(flags->save_input_path, image_input->tensor); !s.ok()) {
         return Fail(kExitFailure, s.message());
       }
     }
   }
   // Each file read above is handed over, not copied; one bound twice is
   // read again.
-  const TensorReader read = [&](const std::string& path) -> absl::StatusOr<Tensor> {
+  const TensorReader read = [&](const std::string& path) -> absl::StatusOr<engine::Tensor> {
     if (image_input && path == kImageBinding) return image_input->tensor;
     auto file = files.extract(path);
-    return file.empty() ? ReadNpy(path) : std::move(file.mapped());
+    return file.empty() ? engine::ReadNpy(path) : std::move(file.mapped());
   };
-  absl::StatusOr<std::vector<NamedTensor>> inputs = BindInputs((*model)->inputs(), bindings, read);
+  absl::StatusOr<std::vector<engine::NamedTensor>> inputs = BindInputs((*model)->inputs(), bindings, read);
   if (!inputs.ok()) return Fail(kExitUsage, inputs.status().message());
   absl::StatusOr<std::vector<std::string>> output_names =
       ResolveOutputNames((*model)->outputs(), flags->outputs);
   if (!output_names.ok()) return Fail(kExitUsage, output_names.status().message());
 
-  RunOptions run_options;
+  engine::RunOptions run_options;
   run_options.output_names = *output_names;
-  std::vector<Tensor> outputs;
+  std::vector<engine::Tensor> outputs;
   auto run_once = [&]() -> absl::Status {
-    absl::StatusOr<std::vector<Tensor>> result = (*model)->Run(*inputs, run_options);
+    absl::StatusOr<std::vector<engine::Tensor>> result = (*model)->Run(*inputs, run_options);
     if (!result.ok()) return result.status();
     outputs = *std::move(result);
     return absl::OkStatus();
@@ -182,7 +182,7 @@ int Main(const std::vector<std::string>& args) {
     absl::StatusOr<std::vector<double>> latencies_ms = TimeRuns(
         flags->warmup_runs, flags->bench_runs, run_once, clock, flags->bench_seconds * 1000);
     if (!latencies_ms.ok()) return Fail(kExitFailure, latencies_ms.status().message());
-    std::cout << FormatBenchJson({model_name, std::string(PrecisionName(flags->precision)), batch,
+    std::cout << FormatBenchJson({model_name, std::string(engine::PrecisionName(flags->precision)), batch,
                                   flags->num_threads, load_ms, first_run_ms, *latencies_ms})
               << std::endl;
     return 0;
@@ -197,7 +197,7 @@ int Main(const std::vector<std::string>& args) {
       return Fail(kExitFailure, s.message());
     }
   } else if (flags->outputs.empty()) {
-    const std::vector<TensorInfo>& declared = (*model)->outputs();
+    const std::vector<engine::TensorInfo>& declared = (*model)->outputs();
     for (size_t i = 0; i < outputs.size() && i < declared.size(); ++i) {
       std::cout << "output " << Summarize(declared[i].name, outputs[i]) << "\n";
     }
@@ -207,7 +207,7 @@ int Main(const std::vector<std::string>& args) {
   }
   for (size_t i = 0; i < flags->outputs.size(); ++i) {
     const std::string& path = flags->outputs[i].path;
-    if (absl::Status status = WriteNpy(path, outputs[i]); !status.ok()) {
+    if (absl::Status status = engine::WriteNpy(path, outputs[i]); !status.ok()) {
       return Fail(kExitFailure, status.message());
     }
     std::cout << "wrote " << Describe(run_options.output_names[i], outputs[i]) << " to " << path

@@ -9,7 +9,7 @@
 namespace convoy {
 namespace {
 
-bool ShapeFits(const Shape& declared, const Shape& actual) {
+bool ShapeFits(const engine::Shape& declared, const engine::Shape& actual) {
   if (declared.size() != actual.size()) return false;
   for (size_t i = 0; i < declared.size(); ++i) {
     if (declared[i] >= 0 && declared[i] != actual[i]) return false;
@@ -17,15 +17,15 @@ bool ShapeFits(const Shape& declared, const Shape& actual) {
   return true;
 }
 
-std::string ListInputs(const std::vector<TensorInfo>& inputs) {
-  return absl::StrJoin(inputs, ", ", [](std::string* out, const TensorInfo& info) {
+std::string ListInputs(const std::vector<engine::TensorInfo>& inputs) {
+  return absl::StrJoin(inputs, ", ", [](std::string* out, const engine::TensorInfo& info) {
     absl::StrAppend(out, "'", info.name, "' ", DescribeTensorInfo(info));
   });
 }
 
 }  // namespace
 
-std::string DescribeTensorInfo(const TensorInfo& info) {
+std::string DescribeTensorInfo(const engine::TensorInfo& info) {
   std::string dims = absl::StrJoin(info.shape, ",", [](std::string* out, int64_t d) {
     if (d < 0) {
       out->push_back('?');
@@ -33,12 +33,12 @@ std::string DescribeTensorInfo(const TensorInfo& info) {
       absl::StrAppend(out, d);
     }
   });
-  return absl::StrCat(DataTypeName(info.type), " [", dims, "]");
+  return absl::StrCat(engine::DataTypeName(info.type), " [", dims, "]");
 }
 
-absl::StatusOr<std::vector<NamedTensor>> BindInputs(const std::vector<TensorInfo>& model_inputs,
-                                                    const std::vector<TensorBinding>& bindings,
-                                                    const TensorReader& read) {
+absl::StatusOr<std::vector<engine::NamedTensor>> BindInputs(const std::vector<engine::TensorInfo>& model_inputs,
+                                                            const std::vector<TensorBinding>& bindings,
+                                                            const TensorReader& read) {
   // bound[i]: the binding for model input i, or nullptr.
   std::vector<const TensorBinding*> bound(model_inputs.size(), nullptr);
   for (const TensorBinding& binding : bindings) {
@@ -67,27 +67,27 @@ absl::StatusOr<std::vector<NamedTensor>> BindInputs(const std::vector<TensorInfo
     bound[index] = &binding;
   }
 
-  std::vector<NamedTensor> named;
+  std::vector<engine::NamedTensor> named;
   named.reserve(model_inputs.size());
   for (size_t i = 0; i < model_inputs.size(); ++i) {
-    const TensorInfo& info = model_inputs[i];
+    const engine::TensorInfo& info = model_inputs[i];
     if (bound[i] == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "model input '", info.name, "' (", DescribeTensorInfo(info),
           ") is not bound; pass --input ", i == 0 ? "" : absl::StrCat(info.name, "="), "FILE.npy"));
     }
     const std::string& path = bound[i]->path;
-    absl::StatusOr<Tensor> tensor = read(path);
+    absl::StatusOr<engine::Tensor> tensor = read(path);
     if (!tensor.ok()) return tensor.status();
     if (tensor->type() != info.type) {
       return absl::InvalidArgumentError(absl::StrCat("input '", info.name, "' expects ",
-                                                     DataTypeName(info.type), ", got ",
-                                                     DataTypeName(tensor->type()), " from ", path));
+                                                     engine::DataTypeName(info.type), ", got ",
+                                                     engine::DataTypeName(tensor->type()), " from ", path));
     }
     if (!ShapeFits(info.shape, tensor->shape())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "input '", info.name, "' expects ", DescribeTensorInfo(info), ", got ",
-          DataTypeName(tensor->type()), " ", ShapeToString(tensor->shape()), " from ", path));
+          engine::DataTypeName(tensor->type()), " ", engine::ShapeToString(tensor->shape()), " from ", path));
     }
     named.push_back({info.name, *std::move(tensor)});
   }
@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<NamedTensor>> BindInputs(const std::vector<TensorInfo
 }
 
 absl::StatusOr<std::vector<std::string>> ResolveOutputNames(
-    const std::vector<TensorInfo>& model_outputs, const std::vector<TensorBinding>& bindings) {
+    const std::vector<engine::TensorInfo>& model_outputs, const std::vector<TensorBinding>& bindings) {
   std::vector<std::string> names;
   names.reserve(bindings.size());
   for (const TensorBinding& binding : bindings) {

@@ -22,7 +22,7 @@
 namespace convoy {
 
 // Reads one .npy file; ReadNpy in production, a fake in tests.
-using TensorReader = std::function<absl::StatusOr<Tensor>(const std::string& path)>;
+using TensorReader = std::function<absl::StatusOr<engine::Tensor>(const std::string& path)>;
 
 // Returns one NamedTensor per model input, in the model's declaration order.
 // Errors (all InvalidArgument unless `read` fails otherwise, in which case its
@@ -33,9 +33,9 @@ using TensorReader = std::function<absl::StatusOr<Tensor>(const std::string& pat
 //   - a file's element type differs from the input's;
 //   - a file's rank, or a dimension the model fixes, differs from the input's.
 // REQUIRES: at most one binding has an empty name (ParseInferFlags ensures it).
-absl::StatusOr<std::vector<NamedTensor>> BindInputs(const std::vector<TensorInfo>& model_inputs,
-                                                    const std::vector<TensorBinding>& bindings,
-                                                    const TensorReader& read);
+absl::StatusOr<std::vector<engine::NamedTensor>> BindInputs(const std::vector<engine::TensorInfo>& model_inputs,
+                                                            const std::vector<TensorBinding>& bindings,
+                                                            const TensorReader& read);
 
 // The value names to request, one per binding and in the same order; an
 // unnamed binding becomes the model's first output. Names that are not graph
@@ -43,10 +43,10 @@ absl::StatusOr<std::vector<NamedTensor>> BindInputs(const std::vector<TensorInfo
 // the engine reports unknown ones. Errors: InvalidArgument if a binding is
 // unnamed and the model declares no outputs.
 absl::StatusOr<std::vector<std::string>> ResolveOutputNames(
-    const std::vector<TensorInfo>& model_outputs, const std::vector<TensorBinding>& bindings);
+    const std::vector<engine::TensorInfo>& model_outputs, const std::vector<TensorBinding>& bindings);
 
 // "float32 [?,1,28,28]": a declared type and shape, dynamic dimensions as '?'.
-std::string DescribeTensorInfo(const TensorInfo& info);
+std::string DescribeTensorInfo(const engine::TensorInfo& info);
 
 }  // namespace convoy
 

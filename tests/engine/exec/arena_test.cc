@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::ElementsAre;
@@ -71,4 +71,4 @@ TEST(PlanArenaTest, RandomLifetimesNeverShareLiveBytesAndStayCompact) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

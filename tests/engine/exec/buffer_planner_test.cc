@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using dnnl::memory;
@@ -169,4 +169,4 @@ TEST(BufferPlannerTest, MemoryFromElsewhereKeepsItsOwnBytes) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

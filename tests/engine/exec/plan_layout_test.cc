@@ -16,7 +16,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/engine/testing/reference_ops.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 Tensor Random(Shape shape, uint32_t seed, float scale) {
@@ -324,4 +324,4 @@ TEST(PlanLayoutTest, OneRowOfLargeGemmWeightsStreamsThroughItsOwnStep) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -13,7 +13,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/engine/testing/reference_ops.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 Tensor Random(Shape shape, uint32_t seed) {
@@ -211,4 +211,4 @@ TEST(ReleasedWeightsTest, AWinogradTransformIsNoCopy) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

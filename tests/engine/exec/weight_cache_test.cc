@@ -3,7 +3,7 @@
 #include "engine/exec/dnnl_util.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 TEST(WeightCacheTest, MakesEachLayoutOfAConstantOnce) {
@@ -33,4 +33,4 @@ TEST(WeightCacheTest, MakesEachLayoutOfAConstantOnce) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/onnx_builder.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::ElementsAre;
@@ -364,4 +364,4 @@ TEST(OnnxLoaderErrorTest, GraphAttribute) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using onnx::TensorProto;
@@ -289,4 +289,4 @@ TEST_F(ReadTensorProtoFileTest, ReadsOnnxBackendTestData) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 TEST(BlockedGemvTest, EqualsTheSumOverEveryColumn) {
@@ -40,4 +40,4 @@ TEST(BlockedGemvTest, EqualsTheSumOverEveryColumn) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -21,7 +21,7 @@
 #include "tests/engine/ops/op_test_util.h"
 #include "tests/engine/ops/reference_net.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -371,4 +371,4 @@ TEST(Int8Test, CalibrationFileBesideTheModelIsUsed) {
 }
 
 }  // namespace
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

@@ -18,7 +18,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/engine/testing/reference_ops.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 TEST(ModelRunTest, AlternatingBatchSizesUseIndependentPlans) {
@@ -229,4 +229,4 @@ TEST(ModelRunTest, WinogradAndDirectConvolutionsBothMatchTheReference) {
 }
 
 }  // namespace
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

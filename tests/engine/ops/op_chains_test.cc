@@ -12,7 +12,7 @@
 #include "tests/engine/ops/op_test_util.h"
 #include "tests/engine/ops/reference_net.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 // With `outputs` naming intermediate values, the graph is not optimised, so
@@ -142,4 +142,4 @@ TEST(ChainTest, PadAndArithmeticBetweenConvsMatchReference) {
 }
 
 }  // namespace
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 std::string CoordsOf(int64_t flat, const Shape& shape) {
@@ -134,4 +134,4 @@ absl::StatusOr<Tensor> RunNodeCase(const NodeCase& c) {
   return (*outputs)[0];
 }
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

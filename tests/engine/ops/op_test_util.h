@@ -29,7 +29,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/onnx_builder.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 
 using Attributes = std::vector<onnx::AttributeProto>;
 using Ints = std::vector<int64_t>;
@@ -92,6 +92,6 @@ absl::StatusOr<Tensor> RunNodeCase(const NodeCase& c);
 
 class NodeTest : public ::testing::TestWithParam<NodeCase> {};
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing
 
 #endif  // CONVOY_TESTS_ENGINE_OPS_OP_TEST_UTIL_H_

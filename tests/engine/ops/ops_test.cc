@@ -23,7 +23,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/engine/testing/reference_ops.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 TEST_P(NodeTest, MatchesReference) {
@@ -570,4 +570,4 @@ TEST(ConstantOpTest, ConstantNodeFeedsAnAdd) {
 }
 
 }  // namespace
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

@@ -1,6 +1,6 @@
 #include "tests/engine/ops/reference_net.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 
 reference::ConvParams Padded(int64_t pad, int64_t stride, int64_t group) {
   reference::ConvParams p;
@@ -225,4 +225,4 @@ ResidualClassifier::ResidualClassifier() : net(21021, {1, 3, 11, 13}) {
   net.Output(probabilities);
 }
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

@@ -28,7 +28,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/engine/testing/reference_ops.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 
 // Square windows: pads, strides and group for a 2-D Conv.
 reference::ConvParams Padded(int64_t pad, int64_t stride = 1, int64_t group = 1);
@@ -100,6 +100,6 @@ struct ResidualClassifier {
   std::string pooled, sum, gap, probabilities;  // Values worth checking.
 };
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing
 
 #endif  // CONVOY_TESTS_ENGINE_OPS_REFERENCE_NET_H_

@@ -14,7 +14,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 #include "tests/engine/testing/reference_ops.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 // --- Window attributes shared by Conv and the pools, set fluently.
@@ -312,4 +312,4 @@ std::vector<NodeCase> GlobalPoolCases() {
 INSTANTIATE_TEST_SUITE_P(GlobalPool, NodeTest, ::testing::ValuesIn(GlobalPoolCases()), CaseName);
 
 }  // namespace
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

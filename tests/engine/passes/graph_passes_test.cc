@@ -16,7 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/onnx_builder.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::ElementsAre;
@@ -437,4 +437,4 @@ TEST(FoldConstantsTest, DeclinesAValueOverTheSizeLimit) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::AllOf;
@@ -130,4 +130,4 @@ TEST(ExtractCropTest, WholeTensorMirroredAndNot) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -14,17 +14,17 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/test_images.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
-using ::convoy::testing_images::Deflate;
-using ::convoy::testing_images::EncodeCmykJpeg;
-using ::convoy::testing_images::EncodeJpeg;
-using ::convoy::testing_images::EncodePng;
-using ::convoy::testing_images::GradientImage;
-using ::convoy::testing_images::IhdrData;
-using ::convoy::testing_images::kPngSignature;
-using ::convoy::testing_images::PngChunk;
+using ::convoy::engine::testing_images::Deflate;
+using ::convoy::engine::testing_images::EncodeCmykJpeg;
+using ::convoy::engine::testing_images::EncodeJpeg;
+using ::convoy::engine::testing_images::EncodePng;
+using ::convoy::engine::testing_images::GradientImage;
+using ::convoy::engine::testing_images::IhdrData;
+using ::convoy::engine::testing_images::kPngSignature;
+using ::convoy::engine::testing_images::PngChunk;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -252,4 +252,4 @@ TEST(ReadImageSizeTest, DoesNotLookAtThePixelData) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

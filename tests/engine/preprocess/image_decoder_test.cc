@@ -17,14 +17,14 @@
 #include "gtest/gtest.h"
 #include "tests/engine/testing/test_images.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
-using ::convoy::testing_images::EncodeJpeg;
-using ::convoy::testing_images::EncodePng;
-using ::convoy::testing_images::GradientImage;
-using ::convoy::testing_images::PngPicture;
-using ::convoy::testing_images::RandomImage;
+using ::convoy::engine::testing_images::EncodeJpeg;
+using ::convoy::engine::testing_images::EncodePng;
+using ::convoy::engine::testing_images::GradientImage;
+using ::convoy::engine::testing_images::PngPicture;
+using ::convoy::engine::testing_images::RandomImage;
 using ::testing::ElementsAreArray;
 
 Image Decode(const std::string& bytes, ColorSpace color) {
@@ -341,4 +341,4 @@ TEST(ImageDecodeTest, GrayConversionAgreesBetweenJpegAndPng) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::HasSubstr;
@@ -294,4 +294,4 @@ TEST(PreprocessImageTest, ExtremeAspectRatioIsRefusedBeforeResizing) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 using ::testing::Each;
@@ -230,4 +230,4 @@ TEST(ResizeTest, MatchesPillowShrinkingOneSideAndEnlargingTheOther) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

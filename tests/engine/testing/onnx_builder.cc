@@ -1,6 +1,6 @@
 #include "tests/engine/testing/onnx_builder.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 namespace {
 
 onnx::AttributeProto Named(const std::string& name, onnx::AttributeProto::AttributeType type) {
@@ -148,4 +148,4 @@ OnnxBuilder ConvReluModel() {
   return b;
 }
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing

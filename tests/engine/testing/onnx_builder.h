@@ -23,7 +23,7 @@
 #include "engine/api/tensor.h"
 #include "onnx/onnx_pb.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 
 // One dimension of a declared shape: a size, or a symbol such as "N".
 struct Dim {
@@ -79,6 +79,6 @@ Tensor Filled(Shape shape, float value);
 // → Relu "relu1" → y.
 OnnxBuilder ConvReluModel();
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing
 
 #endif  // CONVOY_TESTS_ENGINE_TESTING_ONNX_BUILDER_H_

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-namespace convoy::reference {
+namespace convoy::engine::reference {
 namespace {
 
 // --- Indexing helpers for dense row-major tensors.
@@ -512,4 +512,4 @@ Tensor Gather(const Tensor& x, const std::vector<int64_t>& indices, const Shape&
   return y;
 }
 
-}  // namespace convoy::reference
+}  // namespace convoy::engine::reference

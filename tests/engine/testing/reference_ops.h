@@ -22,7 +22,7 @@
 
 #include "engine/api/tensor.h"
 
-namespace convoy::reference {
+namespace convoy::engine::reference {
 
 // --- Convolution and pooling
 
@@ -109,6 +109,6 @@ Tensor Pad(const Tensor& x, const std::vector<int64_t>& pads, float value);
 Tensor Gather(const Tensor& x, const std::vector<int64_t>& indices, const Shape& indices_shape,
               int64_t axis);
 
-}  // namespace convoy::reference
+}  // namespace convoy::engine::reference
 
 #endif  // CONVOY_TESTS_ENGINE_TESTING_REFERENCE_OPS_H_

@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace testing_images {
 namespace {
 
@@ -200,4 +200,4 @@ Image GradientImage(int height, int width, int channels) {
 }
 
 }  // namespace testing_images
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/preprocess/image.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace testing_images {
 
 // A PNG to write: samples are the file's own, before any conversion.
@@ -60,6 +60,6 @@ Image RandomImage(std::mt19937& rng, int height, int width, int channels);
 Image GradientImage(int height, int width, int channels);
 
 }  // namespace testing_images
-}  // namespace convoy
+}  // namespace convoy::engine
 
 #endif  // CONVOY_TESTS_ENGINE_TESTING_TEST_IMAGES_H_

@@ -13,7 +13,7 @@
 #include "tests/engine/zoo/zoo_calibration.h"
 #include "tests/engine/zoo/zoo_paths.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -110,4 +110,4 @@ TEST(FashionMnistAccuracyTest, Int8StaysWithinHalfAPoint) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -31,7 +31,7 @@
 #include "tests/engine/zoo/zoo_calibration.h"
 #include "tests/engine/zoo/zoo_paths.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -154,4 +154,4 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName);
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

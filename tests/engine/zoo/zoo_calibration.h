@@ -12,7 +12,7 @@
 #include "engine/api/model.h"
 #include "engine/api/npy.h"
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 
 inline absl::StatusOr<std::shared_ptr<const Calibration>> CalibrateZooModel(
     const std::filesystem::path& model_path, const std::filesystem::path& refs) {
@@ -25,6 +25,6 @@ inline absl::StatusOr<std::shared_ptr<const Calibration>> CalibrateZooModel(
   return std::make_shared<const Calibration>(calibrator.calibration());
 }
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing
 
 #endif  // CONVOY_TESTS_ENGINE_ZOO_ZOO_CALIBRATION_H_

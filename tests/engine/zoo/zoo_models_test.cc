@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/zoo/zoo_paths.h"
 
-namespace convoy {
+namespace convoy::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -127,4 +127,4 @@ TEST(UnsupportedArchitectureTest, ShuffleNetIsRefusedNamingTheOperator) {
 }
 
 }  // namespace
-}  // namespace convoy
+}  // namespace convoy::engine

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-namespace convoy::testing {
+namespace convoy::engine::testing {
 
 // $CONVOY_ZOO_DIR (set by ctest), or "zoo" in the working directory.
 inline std::filesystem::path ZooDir() {
@@ -15,6 +15,6 @@ inline std::filesystem::path ZooDir() {
   return dir != nullptr ? dir : "zoo";
 }
 
-}  // namespace convoy::testing
+}  // namespace convoy::engine::testing
 
 #endif  // CONVOY_TESTS_ENGINE_ZOO_ZOO_PATHS_H_

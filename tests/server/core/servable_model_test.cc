@@ -18,7 +18,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::OnnxBuilder;
+using engine::testing::OnnxBuilder;
 using testing::LoadVersion1;
 using testing::TestRepository;
 
@@ -116,7 +116,7 @@ std::string TwoStageModelOnnx() {
   OnnxBuilder b;
   b.AddInput("x", {"N", 4});
   b.AddNode("Relu", {"x"}, {"h"});
-  b.AddNode("Concat", {"h", "h"}, {"y"}, {testing::IntAttr("axis", 1)});
+  b.AddNode("Concat", {"h", "h"}, {"y"}, {engine::testing::IntAttr("axis", 1)});
   b.AddOutput("y");
   return b.Serialize();
 }
@@ -130,7 +130,7 @@ TEST(ServableModelTest, ServesAnIntermediateValueDeclaredAsAnOutput) {
                        "         { name: \"h\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n");
   auto model = LoadVersion1(repository, "m");
   ASSERT_TRUE(model.ok()) << model.status();
-  auto features = (*model)->model().Run({{"x", Tensor::FromFloats({1, 4}, {-1, 2, -3, 4})}}, {{"h"}});
+  auto features = (*model)->model().Run({{"x", engine::Tensor::FromFloats({1, 4}, {-1, 2, -3, 4})}}, {{"h"}});
   ASSERT_TRUE(features.ok()) << features.status();
   EXPECT_THAT((*features)[0].values<float>(), ElementsAre(0, 2, 0, 4));
 
@@ -147,14 +147,14 @@ TEST(ServableModelTest, RunsInThePrecisionTheConfigNames) {
   TestRepository repository;
   OnnxBuilder b;
   b.AddInput("x", {"N", 4});
-  Tensor identity(DataType::kFloat32, {4, 4});
+  engine::Tensor identity(engine::DataType::kFloat32, {4, 4});
   for (int i = 0; i < 4; ++i) identity.data<float>()[i * 5] = 1;
   b.AddInitializer("w", identity);
   b.AddNode("MatMul", {"x", "w"}, {"y"});
   b.AddOutput("y");
   repository.WriteFile("m/1/model.onnx", b.Serialize());
   // 1 + 2^-10 needs 11 significant bits: bfloat16 has 8 and rounds it to 1.
-  const Tensor x = Tensor::FromFloats({1, 4}, {1.0009765625f, 2, 3, 4});
+  const engine::Tensor x = engine::Tensor::FromFloats({1, 4}, {1.0009765625f, 2, 3, 4});
   for (const auto& [precision, expected] :
        {std::pair{"", 1.0009765625f}, std::pair{"fp32", 1.0009765625f}, std::pair{"bf16", 1.0f}}) {
     repository.WriteFile("m/config.pbtxt",
@@ -176,18 +176,18 @@ TEST(ServableModelTest, NoWinogradKeepsConvolutionsDirect) {
   TestRepository repository;
   OnnxBuilder b;
   b.AddInput("x", {"N", 64, 14, 14});
-  Tensor w(DataType::kFloat32, {64, 64, 3, 3});
+  engine::Tensor w(engine::DataType::kFloat32, {64, 64, 3, 3});
   for (int64_t i = 0; i < w.num_elements(); ++i) w.data<float>()[i] = ((i * 37) % 101 - 50) / 500.0f;
   b.AddInitializer("w", w);
-  b.AddNode("Conv", {"x", "w"}, {"y"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Conv", {"x", "w"}, {"y"}, {engine::testing::IntsAttr("pads", {1, 1, 1, 1})});
   b.AddOutput("y");
   repository.WriteFile("m/1/model.onnx", b.Serialize());
-  Tensor x(DataType::kFloat32, {8, 64, 14, 14});
+  engine::Tensor x(engine::DataType::kFloat32, {8, 64, 14, 14});
   for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = ((i * 13) % 29) / 29.0f;
   const std::string config =
       "max_batch_size: 8\ninput [ { name: \"x\" data_type: TYPE_FP32 dims: [ 64, 14, 14 ] } ]\n"
       "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 64, 14, 14 ] } ]\n";
-  std::vector<Tensor> served;
+  std::vector<engine::Tensor> served;
   for (const char* extra : {"", "no_winograd: true\n"}) {
     repository.WriteFile("m/config.pbtxt", config + extra);
     auto model = LoadVersion1(repository, "m");
@@ -196,13 +196,13 @@ TEST(ServableModelTest, NoWinogradKeepsConvolutionsDirect) {
     ASSERT_TRUE(y.ok()) << y.status();
     served.push_back((*y)[0]);
   }
-  ModelOptions direct;
+  engine::ModelOptions direct;
   direct.winograd = false;
-  auto engine = Model::LoadFromBytes(b.Serialize(), "m.onnx", direct);
+  auto engine = engine::Model::LoadFromBytes(b.Serialize(), "m.onnx", direct);
   ASSERT_TRUE(engine.ok()) << engine.status();
   auto expected = (*engine)->Run({{"x", x}});
   ASSERT_TRUE(expected.ok()) << expected.status();
-  auto bytes = [](const Tensor& t) {
+  auto bytes = [](const engine::Tensor& t) {
     return std::string(static_cast<const char*>(t.raw_data()), t.byte_size());
   };
   EXPECT_EQ(bytes(served[1]), bytes((*expected)[0])) << "no_winograd runs the direct kernels";

@@ -54,7 +54,7 @@ preprocessing { pad: 4 mean: 0.25 std: 0.5 }
 
 // y = a + b for a, b [N, 4]: a model with two inputs.
 std::string PairModelOnnx() {
-  testing::OnnxBuilder b;
+  engine::testing::OnnxBuilder b;
   b.AddInput("a", {"N", 4});
   b.AddInput("b", {"N", 4});
   b.AddNode("Add", {"a", "b"}, {"y"});

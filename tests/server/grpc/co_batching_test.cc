@@ -60,7 +60,7 @@ class CoBatchingTest : public ::testing::Test {
     std::mt19937 rng(seed);
     std::vector<std::string> files;
     for (int i = 0; i < images; ++i) {
-      files.push_back(testing_images::EncodePng(testing_images::RandomImage(rng, 8, 8, 1)));
+      files.push_back(engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, 8, 8, 1)));
     }
     inference::ModelInferRequest request;
     request.set_model_name("three");

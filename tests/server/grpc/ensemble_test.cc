@@ -184,9 +184,9 @@ TEST_F(EnsembleTest, AnUnloadedMemberMakesTheEnsembleUnavailable) {
 
 TEST_F(EnsembleTest, AMemberReloadedWithOtherClassesIsRefusedNotCombined) {
   // "two" comes back with 5 classes; the ensemble was checked for 4.
-  testing::OnnxBuilder b;
+  engine::testing::OnnxBuilder b;
   b.AddInput("x", {"N", 4});
-  b.AddInitializer("w", testing::Filled({4, 5}, 0.5f));
+  b.AddInitializer("w", engine::testing::Filled({4, 5}, 0.5f));
   b.AddNode("MatMul", {"x", "w"}, {"y"});
   b.AddOutput("y");
   repository_.WriteFile("two/1/model.onnx", b.Serialize());
@@ -238,8 +238,8 @@ TEST(EnsembleImageTest, MulticropComposesWithTheEnsemble) {
 
   std::mt19937 rng(3);
   const std::vector<std::string> files = {
-      testing_images::EncodePng(testing_images::RandomImage(rng, 28, 28, 1)),
-      testing_images::EncodePng(testing_images::RandomImage(rng, 28, 28, 1))};
+      engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, 28, 28, 1)),
+      engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, 28, 28, 1))};
   auto ten_crop = [&](const std::string& model, const std::string& output) {
     inference::ModelInferRequest request;
     request.set_model_name(model);

@@ -22,7 +22,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-using testing_images::EncodePng;
+using engine::testing_images::EncodePng;
 using testing::ExpectNear;
 using testing::RunningServer;
 using testing::Softmax;
@@ -47,17 +47,17 @@ preprocessing { pad: 4 mean: 0.25 std: 0.5 }
 )pb";
 
 // A seeded random gray or colour image.
-Image RandomImage(int height, int width, int channels, uint32_t seed) {
+engine::Image RandomImage(int height, int width, int channels, uint32_t seed) {
   std::mt19937 rng(seed);
-  return testing_images::RandomImage(rng, height, width, channels);
+  return engine::testing_images::RandomImage(rng, height, width, channels);
 }
 
-std::string EncodeJpeg(const Image& image, int quality = 95) {
-  return testing_images::EncodeJpeg(image, quality, TJSAMP_444);
+std::string EncodeJpeg(const engine::Image& image, int quality = 95) {
+  return engine::testing_images::EncodeJpeg(image, quality, TJSAMP_444);
 }
 
 // The image padded and normalised as the config says: [36 x 36] floats.
-std::vector<float> Padded(const Image& image) {
+std::vector<float> Padded(const engine::Image& image) {
   std::vector<float> out(kPadded * kPadded, (0.0f - kMean) / kStd);
   for (int y = 0; y < kSize; ++y) {
     for (int x = 0; x < kSize; ++x) {
@@ -120,7 +120,7 @@ class ImageTest : public ::testing::Test {
   }
 
   // The mean of the softmax of the ten crops, each sent as its own request.
-  std::vector<float> TenCropsOneByOne(const Image& image) {
+  std::vector<float> TenCropsOneByOne(const engine::Image& image) {
     const std::vector<float> padded = Padded(image);
     const int far = kPadded - kCrop;
     const int windows[5][2] = {{far / 2, far / 2}, {0, 0}, {0, far}, {far, 0}, {far, far}};
@@ -148,9 +148,9 @@ class ImageTest : public ::testing::Test {
 };
 
 TEST_F(ImageTest, EncodedPngsGiveTheOutputOfTheirPreprocessedTensors) {
-  const std::vector<Image> images = {RandomImage(kSize, kSize, 1, 1), RandomImage(kSize, kSize, 1, 2)};
+  const std::vector<engine::Image> images = {RandomImage(kSize, kSize, 1, 1), RandomImage(kSize, kSize, 1, 2)};
   std::vector<float> centres;
-  for (const Image& image : images) {
+  for (const engine::Image& image : images) {
     const std::vector<float> window = Window(Padded(image), kPad / 2, kPad / 2, false);
     centres.insert(centres.end(), window.begin(), window.end());
   }
@@ -161,24 +161,24 @@ TEST_F(ImageTest, EncodedPngsGiveTheOutputOfTheirPreprocessedTensors) {
 
 TEST_F(ImageTest, ColourJpegsAreConvertedToTheModelsGray) {
   // A flat colour survives JPEG exactly; its BT.601 luma is what the model sees.
-  Image flat{kSize, kSize, 3, {}};
+  engine::Image flat{kSize, kSize, 3, {}};
   for (int i = 0; i < kSize * kSize; ++i) flat.pixels.insert(flat.pixels.end(), {200, 100, 50});
   const float luma = std::round(0.299f * 200 + 0.587f * 100 + 0.114f * 50);
-  Image gray{kSize, kSize, 1, std::vector<uint8_t>(kSize * kSize, static_cast<uint8_t>(luma))};
+  engine::Image gray{kSize, kSize, 1, std::vector<uint8_t>(kSize * kSize, static_cast<uint8_t>(luma))};
   absl::StatusOr<std::vector<float>> from_jpeg = Logits(ImagesRequest({EncodeJpeg(flat, 100)}));
   ASSERT_TRUE(from_jpeg.ok()) << from_jpeg.status();
   ExpectNear(*from_jpeg, TensorLogits(Window(Padded(gray), kPad / 2, kPad / 2, false), kCrop), 1e-3f);
 }
 
 TEST_F(ImageTest, TenCropIsTheMeanOfTenIndependentCrops) {
-  const Image image = RandomImage(kSize, kSize, 1, 7);
+  const engine::Image image = RandomImage(kSize, kSize, 1, 7);
   absl::StatusOr<std::vector<float>> combined = Logits(ImagesRequest({EncodePng(image)}, 10));
   ASSERT_TRUE(combined.ok()) << combined.status();
   ExpectNear(*combined, TenCropsOneByOne(image), 1e-5f);
 }
 
 TEST_F(ImageTest, LargerTensorsAreCroppedLikeImages) {
-  const Image image = RandomImage(kSize, kSize, 1, 11);
+  const engine::Image image = RandomImage(kSize, kSize, 1, 11);
   const std::vector<float> padded = Padded(image);
   ExpectNear(TensorLogits(padded, kPadded, 10), TenCropsOneByOne(image), 1e-5f);
   // One crop of a larger tensor is its centre.
@@ -235,7 +235,8 @@ TEST_F(ImageTest, RefusesBadImagesWithAReason) {
   ExpectInvalidImage(corrupt, "PNG");
   const std::string jpeg = EncodeJpeg(RandomImage(kSize, kSize, 1, 9));
   ExpectInvalidImage(jpeg.substr(0, jpeg.size() - 40), "JPEG");
-  ExpectInvalidImage(EncodePng(Image{5000, 5000, 1, std::vector<uint8_t>(5000 * 5000, 0)}), "exceeds the limit");
+  ExpectInvalidImage(EncodePng(engine::Image{5000, 5000, 1, std::vector<uint8_t>(5000 * 5000, 0)}),
+                     "exceeds the limit");
   // Over 16 MiB encoded: refused before decoding.
   ExpectInvalidImage(png + std::string((16 << 20) + 1 - png.size(), '\0'), "exceeds");
   // Smaller than the crop even after padding.

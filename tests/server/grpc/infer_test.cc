@@ -74,9 +74,9 @@ TEST_F(InferTest, ModelMetadataShowsTheBatchDimension) {
 
 TEST_F(InferTest, ResultIsBitIdenticalToTheEngine) {
   const std::string dir = testing::ZooDir();
-  auto input = ReadNpy(dir + "/refs/lenet5-fmnist/input.npy");
+  auto input = engine::ReadNpy(dir + "/refs/lenet5-fmnist/input.npy");
   ASSERT_TRUE(input.ok()) << input.status();
-  auto model = Model::Load(dir + "/models/lenet5-fmnist/1/model.onnx", {});
+  auto model = engine::Model::Load(dir + "/models/lenet5-fmnist/1/model.onnx", {});
   ASSERT_TRUE(model.ok()) << model.status();
   auto expected = (*model)->Run({{"input", *input}});
   ASSERT_TRUE(expected.ok()) << expected.status();
@@ -91,7 +91,7 @@ TEST_F(InferTest, ResultIsBitIdenticalToTheEngine) {
   EXPECT_EQ(response->model_version(), "1");
   auto logits = client::GetFp32Output(*response, "logits");
   ASSERT_TRUE(logits.ok()) << logits.status();
-  const Tensor& want = (*expected)[0];
+  const engine::Tensor& want = (*expected)[0];
   EXPECT_EQ(logits->shape, want.shape());
   ASSERT_EQ(logits->values.size(), static_cast<size_t>(want.num_elements()));
   EXPECT_EQ(std::memcmp(logits->values.data(), want.raw_data(), want.byte_size()), 0);
@@ -108,10 +108,11 @@ TEST(FeatureOutputTest, ServesABackbonesPooledFeatures) {
                                       "output [ { name: \"", kFeatures, "\" data_type: TYPE_FP32 dims: [ 512 ] } ]\n"));
   RunningServer running = StartServer(repository);
   ASSERT_NE(running.client, nullptr);
-  auto input = ReadNpy(dir + "/refs/resnet18/input.npy");
+  auto input = engine::ReadNpy(dir + "/refs/resnet18/input.npy");
   ASSERT_TRUE(input.ok()) << input.status();
-  const Tensor two = Tensor::FromFloats({2, 3, 224, 224}, input->values<float>().subspan(0, 2 * 3 * 224 * 224));
-  auto model = Model::Load(dir + "/models/resnet18/1/model.onnx", {});
+  const engine::Tensor two =
+      engine::Tensor::FromFloats({2, 3, 224, 224}, input->values<float>().subspan(0, 2 * 3 * 224 * 224));
+  auto model = engine::Model::Load(dir + "/models/resnet18/1/model.onnx", {});
   ASSERT_TRUE(model.ok()) << model.status();
   auto expected = (*model)->Run({{"input", two}}, {{kFeatures}});
   ASSERT_TRUE(expected.ok()) << expected.status();
@@ -124,7 +125,7 @@ TEST(FeatureOutputTest, ServesABackbonesPooledFeatures) {
   auto features = client::GetFp32Output(*response, kFeatures);
   ASSERT_TRUE(features.ok()) << features.status();
   EXPECT_THAT(features->shape, ElementsAre(2, 512));
-  const Tensor& want = (*expected)[0];
+  const engine::Tensor& want = (*expected)[0];
   ASSERT_EQ(features->values.size(), static_cast<size_t>(want.num_elements()));
   EXPECT_EQ(std::memcmp(features->values.data(), want.raw_data(), want.byte_size()), 0);
 }
@@ -150,7 +151,7 @@ TEST_F(InferTest, TypedContentsGiveTheSameResultAsRawBytes) {
 
 TEST_F(InferTest, ClassificationReturnsTopKWithLabels) {
   const std::string dir = testing::ZooDir();
-  auto input = ReadNpy(dir + "/refs/lenet5-fmnist/input.npy");
+  auto input = engine::ReadNpy(dir + "/refs/lenet5-fmnist/input.npy");
   ASSERT_TRUE(input.ok()) << input.status();
   inference::ModelInferRequest request;
   request.set_model_name("lenet5-fmnist");

@@ -28,7 +28,7 @@ using testing::TestRepository;
 
 // The mean colour of a 3 x side x side image: GlobalAveragePool, flattened.
 std::string MeanColourOnnx(int side) {
-  testing::OnnxBuilder b;
+  engine::testing::OnnxBuilder b;
   b.AddInput("image", {"N", 3, side, side});
   b.AddNode("GlobalAveragePool", {"image"}, {"pooled"});
   b.AddNode("Flatten", {"pooled"}, {"colour"});
@@ -59,7 +59,7 @@ preprocessing { resize_shorter_side: 256 }
 
 std::string RandomPng(int height, int width, uint32_t seed) {
   std::mt19937 rng(seed);
-  return testing_images::EncodePng(testing_images::RandomImage(rng, height, width, 3));
+  return engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, height, width, 3));
 }
 
 inference::ModelInferRequest ImagesRequest(const std::vector<std::string>& files, int64_t crops,
@@ -200,7 +200,7 @@ TEST(Int64ContentsTest, TypedInt64ContentsFeedAnInt64Input) {
   TestRepository repository;
   // y = Reshape(x, shape): `shape` is an INT64 input, its values folded
   // into the plan. No config.pbtxt: the server derives it from the graph.
-  testing::OnnxBuilder b;
+  engine::testing::OnnxBuilder b;
   b.AddInput("x", {2, 4});
   b.AddInput("shape", {2}, onnx::TensorProto::INT64);
   b.AddNode("Reshape", {"x", "shape"}, {"y"});

@@ -36,21 +36,22 @@ inference::ModelConfig ImageNetConfig() {
 
 std::string Png(int height, int width) {
   std::mt19937 rng(height * 7919 + width);
-  return testing_images::EncodePng(testing_images::RandomImage(rng, height, width, 3));
+  return engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, height, width, 3));
 }
 
 ModelRequest ImagesRequest(const std::vector<std::string>& files, int64_t crops) {
   ModelRequest request;
   request.inference.batch_size = static_cast<int64_t>(files.size());
-  request.inference.inputs.push_back({"image", Tensor(DataType::kFloat32, {request.inference.batch_size})});
+  request.inference.inputs.push_back(
+      {"image", engine::Tensor(engine::DataType::kFloat32, {request.inference.batch_size})});
   request.image = ImageInput{0, std::vector<absl::string_view>(files.begin(), files.end()), {}};
   request.crops = crops;
   return request;
 }
 
 TEST(ImageLimitsTest, RecordsEachImagesSizeFromItsHeaders) {
-  const std::vector<std::string> files = {Png(300, 400), testing_images::EncodeJpeg(
-                                                             testing_images::GradientImage(50, 70, 3), 90, 0)};
+  const std::vector<std::string> files = {Png(300, 400), engine::testing_images::EncodeJpeg(
+                                                             engine::testing_images::GradientImage(50, 70, 3), 90, 0)};
   ModelRequest request = ImagesRequest(files, 1);
   ASSERT_TRUE(CheckImageWork(&request, ImageNetConfig(), ImageLimits()).ok());
   ASSERT_EQ(request.image->sizes.size(), 2u);

@@ -30,10 +30,10 @@ constexpr int64_t kRow = 16 * 4 + 64 * 4;  // Bytes of one item's outputs.
 ModelRequest Images(int64_t images, int64_t crops, int height, int width) {
   ModelRequest request;
   request.inference.batch_size = images;
-  request.inference.inputs.push_back({"image", Tensor(DataType::kFloat32, {images})});
+  request.inference.inputs.push_back({"image", engine::Tensor(engine::DataType::kFloat32, {images})});
   request.inference.output_names = {"logits"};
   request.image = ImageInput{0, std::vector<absl::string_view>(images, "png"),
-                             std::vector<ImageSize>(images, ImageSize{height, width})};
+                             std::vector<engine::ImageSize>(images, engine::ImageSize{height, width})};
   request.crops = crops;
   return request;
 }
@@ -67,14 +67,14 @@ TEST_F(RequestCostTest, GrowsWithCropsAndWithTheLargestImageOnly) {
   const int64_t ten = InflightBytes(Images(2, 10, 10, 10), *model_);
   EXPECT_EQ(ten - one, 2 * 9 * (2 * kCrop + kRow));
   ModelRequest mixed = Images(2, 1, 10, 10);
-  mixed.image->sizes[1] = ImageSize{1000, 2000};  // Resized to 12 x 24.
+  mixed.image->sizes[1] = engine::ImageSize{1000, 2000};  // Resized to 12 x 24.
   EXPECT_EQ(InflightBytes(mixed, *model_) - one, 3 * (1000 * 2000 + 12 * 24 - 100 - 144));
 }
 
 TEST_F(RequestCostTest, ATensorSentToBeCroppedIsCountedBesideItsCrops) {
   ModelRequest request;
   request.inference.batch_size = 2;
-  request.inference.inputs.push_back({"image", Tensor(DataType::kFloat32, {2, 1, 100, 100})});
+  request.inference.inputs.push_back({"image", engine::Tensor(engine::DataType::kFloat32, {2, 1, 100, 100})});
   request.inference.output_names = {"logits"};
   request.image = ImageInput{0, {}, {}};
   request.crops = 5;

@@ -54,7 +54,7 @@ class RequestRouterTest : public ::testing::Test {
   static ModelRequest ScaleRequest() {
     ModelRequest request;
     request.inference.batch_size = 1;
-    Tensor x(DataType::kFloat32, {1, 4});
+    engine::Tensor x(engine::DataType::kFloat32, {1, 4});
     for (int i = 0; i < 4; ++i) x.data<float>()[i] = static_cast<float>(i + 1);
     request.inference.inputs.push_back({"x", std::move(x)});
     request.inference.output_names = {"y"};
@@ -64,7 +64,7 @@ class RequestRouterTest : public ::testing::Test {
   static void Submit(RequestRouter::Call& call, Answer* answer) {
     call.Submit(ScaleRequest(), 0, absl::InfiniteFuture(), [] { return false; },
                 [answer](const InferenceResult& result) {
-                  const Tensor* y = result.Output("y");
+                  const engine::Tensor* y = result.Output("y");
                   if (y == nullptr) return absl::InternalError("no output y");
                   const float* row = y->data<float>() + result.offset * 4;
                   answer->y.assign(row, row + 4);
@@ -158,7 +158,7 @@ TEST_F(RequestRouterTest, ADecodedRequestTheModelCannotTakeIsAnsweredWithTheErro
   ASSERT_TRUE(call->Find("scale", "").ok());
   ModelRequest request = ScaleRequest();
   request.inference.batch_size = 9;  // max_batch_size is 8.
-  request.inference.inputs[0].tensor = Tensor(DataType::kFloat32, {9, 4});
+  request.inference.inputs[0].tensor = engine::Tensor(engine::DataType::kFloat32, {9, 4});
   call->Submit(std::move(request), 0, absl::InfiniteFuture(), [] { return false; },
                [](const InferenceResult&) { return absl::OkStatus(); });
   const absl::Status status = answer.status.get_future().get();

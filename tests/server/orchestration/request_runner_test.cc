@@ -55,7 +55,7 @@ class RequestRunnerTest : public ::testing::Test {
     encoded_ = encoded;
     ModelRequest request;
     request.inference.batch_size = 1;
-    request.inference.inputs.push_back({"image", Tensor(DataType::kFloat32, {1})});
+    request.inference.inputs.push_back({"image", engine::Tensor(engine::DataType::kFloat32, {1})});
     request.inference.output_names = {"logits"};
     request.image = ImageInput{0, {encoded_}, {}};
     return request;
@@ -88,7 +88,8 @@ class RequestRunnerTest : public ::testing::Test {
 
 TEST_F(RequestRunnerTest, ImagesAreDecodedOnThePoolNotOnTheCallersThread) {
   std::mt19937 rng(1);
-  std::future<Answer> answer = Run(ImageRequest(testing_images::EncodePng(testing_images::RandomImage(rng, 8, 8, 1))));
+  std::future<Answer> answer =
+      Run(ImageRequest(engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, 8, 8, 1))));
   // The call returned while the pool is busy: nothing ran here.
   EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
   Release();
@@ -96,12 +97,13 @@ TEST_F(RequestRunnerTest, ImagesAreDecodedOnThePoolNotOnTheCallersThread) {
   ASSERT_TRUE(got.status.ok()) << got.status;
   EXPECT_NE(got.thread, std::this_thread::get_id());
   ASSERT_NE(got.result.Output("logits"), nullptr);
-  EXPECT_EQ(got.result.Output("logits")->shape(), (Shape{1, 16}));
+  EXPECT_EQ(got.result.Output("logits")->shape(), (engine::Shape{1, 16}));
 }
 
 TEST_F(RequestRunnerTest, AFewSmallImagesAreDecodedOnTheCallersThread) {
   std::mt19937 rng(2);
-  ModelRequest request = ImageRequest(testing_images::EncodePng(testing_images::RandomImage(rng, 8, 8, 1)));
+  ModelRequest request =
+      ImageRequest(engine::testing_images::EncodePng(engine::testing_images::RandomImage(rng, 8, 8, 1)));
   ASSERT_TRUE(CheckImageWork(&request, model_->config(), ImageLimits()).ok());
   EXPECT_EQ(request.image->work_pixels, 64);
   std::future<Answer> small = Run(request, 64);

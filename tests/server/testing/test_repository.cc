@@ -57,21 +57,22 @@ void TestRepository::AddZooModel(const std::string& zoo_name, const std::string&
 }
 
 std::string ScaleModelOnnx(float scale) {
-  OnnxBuilder b;
+  engine::testing::OnnxBuilder b;
   b.AddInput("x", {"N", 4});
-  b.AddInitializer("scale", Filled({4}, scale));
+  b.AddInitializer("scale", engine::testing::Filled({4}, scale));
   b.AddNode("Mul", {"x", "scale"}, {"y"});
   b.AddOutput("y");
   return b.Serialize();
 }
 
 std::string ThreeOutputImageModelOnnx() {
-  OnnxBuilder b;
+  engine::testing::OnnxBuilder b;
   b.AddInput("image", {"N", 1, 8, 8});
-  b.AddInitializer("two", Filled({1}, 2.0f));
-  b.AddInitializer("one", Filled({1}, 1.0f));
+  b.AddInitializer("two", engine::testing::Filled({1}, 2.0f));
+  b.AddInitializer("one", engine::testing::Filled({1}, 1.0f));
   b.AddNode("Mul", {"image", "two"}, {"doubled"});
-  b.AddNode("MaxPool", {"doubled"}, {"pooled"}, {IntsAttr("kernel_shape", {2, 2}), IntsAttr("strides", {2, 2})});
+  b.AddNode("MaxPool", {"doubled"}, {"pooled"},
+            {engine::testing::IntsAttr("kernel_shape", {2, 2}), engine::testing::IntsAttr("strides", {2, 2})});
   b.AddNode("Flatten", {"pooled"}, {"logits"});
   b.AddNode("Add", {"image", "one"}, {"shifted"});
   b.AddOutput("logits");

@@ -91,18 +91,18 @@ class LeNetCliTest : public ::testing::Test {
     for (const std::string& file : {input_, output_}) {
       if (!Exists(file)) GTEST_SKIP() << "no reference file: " << file;
     }
-    absl::StatusOr<Tensor> input = ReadNpy(input_);
+    absl::StatusOr<engine::Tensor> input = engine::ReadNpy(input_);
     ASSERT_TRUE(input.ok()) << input.status();
     reference_input_ = *std::move(input);
   }
 
   // Asserts that `actual` equals the reference output within 1e-4 relative.
   void ExpectMatchesReference(const std::string& actual_path) {
-    absl::StatusOr<Tensor> expected = ReadNpy(output_);
-    absl::StatusOr<Tensor> actual = ReadNpy(actual_path);
+    absl::StatusOr<engine::Tensor> expected = engine::ReadNpy(output_);
+    absl::StatusOr<engine::Tensor> actual = engine::ReadNpy(actual_path);
     ASSERT_TRUE(expected.ok()) << expected.status();
     ASSERT_TRUE(actual.ok()) << actual.status();
-    ASSERT_EQ(actual->type(), DataType::kFloat32);
+    ASSERT_EQ(actual->type(), engine::DataType::kFloat32);
     ASSERT_EQ(actual->shape(), expected->shape());
     absl::Span<const float> a = actual->values<float>();
     absl::Span<const float> e = expected->values<float>();
@@ -121,7 +121,7 @@ class LeNetCliTest : public ::testing::Test {
   std::string model_;
   std::string input_;
   std::string output_;
-  Tensor reference_input_;
+  engine::Tensor reference_input_;
 };
 
 TEST(ConvoyInferCliTest, HelpPrintsUsage) {
@@ -156,21 +156,21 @@ TEST_F(LeNetCliTest, UnknownInputNameExitsTwo) {
 }
 
 TEST_F(LeNetCliTest, WrongShapeExitsTwoNamingExpectedAndActual) {
-  Shape shape = reference_input_.shape();
+  engine::Shape shape = reference_input_.shape();
   ASSERT_EQ(shape.size(), 4u);
   ++shape[1];  // one channel too many
   const std::string path = TempPath("wrong_shape.npy");
-  ASSERT_TRUE(WriteNpy(path, Tensor(DataType::kFloat32, shape)).ok());
+  ASSERT_TRUE(engine::WriteNpy(path, engine::Tensor(engine::DataType::kFloat32, shape)).ok());
   CommandResult r = RunInfer({model_, "--input", path});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output,
-              HasSubstr(absl::StrCat("got float32 ", ShapeToString(shape), " from ", path)));
+              HasSubstr(absl::StrCat("got float32 ", engine::ShapeToString(shape), " from ", path)));
   EXPECT_THAT(r.output, HasSubstr("expects float32 ["));
 }
 
 TEST_F(LeNetCliTest, WrongDtypeExitsTwo) {
   const std::string path = TempPath("wrong_dtype.npy");
-  ASSERT_TRUE(WriteNpy(path, Tensor(DataType::kInt64, reference_input_.shape())).ok());
+  ASSERT_TRUE(engine::WriteNpy(path, engine::Tensor(engine::DataType::kInt64, reference_input_.shape())).ok());
   CommandResult r = RunInfer({model_, "--input", path});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr(absl::StrCat("expects float32, got int64 from ", path)));

@@ -126,13 +126,13 @@ TEST(InferFlagsTest, ParsesPrecisionAndBenchmarkOutput) {
   absl::StatusOr<InferFlags> flags = ParseInferFlags(
       {"m.onnx", "--precision", "bf16", "--bench", "3", "--bench-seconds=2.5", "--bench-json"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->precision, Precision::kBfloat16);
+  EXPECT_EQ(flags->precision, engine::Precision::kBfloat16);
   EXPECT_EQ(flags->bench_runs, 3);
   EXPECT_DOUBLE_EQ(flags->bench_seconds, 2.5);
   EXPECT_TRUE(flags->bench_json);
   flags = ParseInferFlags({"m.onnx"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->precision, Precision::kFloat32);
+  EXPECT_EQ(flags->precision, engine::Precision::kFloat32);
   EXPECT_FALSE(flags->bench_json);
 }
 

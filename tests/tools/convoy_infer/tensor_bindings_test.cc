@@ -17,9 +17,9 @@ using ::testing::HasSubstr;
 // Stands in for ReadNpy: files are entries of a map.
 class FakeFiles {
  public:
-  void Add(const std::string& path, Tensor tensor) { files_[path] = std::move(tensor); }
+  void Add(const std::string& path, engine::Tensor tensor) { files_[path] = std::move(tensor); }
   TensorReader Reader() {
-    return [this](const std::string& path) -> absl::StatusOr<Tensor> {
+    return [this](const std::string& path) -> absl::StatusOr<engine::Tensor> {
       auto it = files_.find(path);
       if (it == files_.end()) return absl::NotFoundError(path + ": cannot open");
       return it->second;
@@ -27,39 +27,39 @@ class FakeFiles {
   }
 
  private:
-  std::map<std::string, Tensor> files_;
+  std::map<std::string, engine::Tensor> files_;
 };
 
 class BindInputsTest : public ::testing::Test {
  protected:
   BindInputsTest() {
-    files_.Add("image.npy", Tensor(DataType::kFloat32, {8, 3, 32, 32}));
-    files_.Add("scale.npy", Tensor(DataType::kFloat32, {1}));
-    files_.Add("labels.npy", Tensor(DataType::kInt64, {8, 3, 32, 32}));
-    files_.Add("gray.npy", Tensor(DataType::kFloat32, {8, 1, 32, 32}));
-    files_.Add("flat.npy", Tensor(DataType::kFloat32, {8, 3072}));
+    files_.Add("image.npy", engine::Tensor(engine::DataType::kFloat32, {8, 3, 32, 32}));
+    files_.Add("scale.npy", engine::Tensor(engine::DataType::kFloat32, {1}));
+    files_.Add("labels.npy", engine::Tensor(engine::DataType::kInt64, {8, 3, 32, 32}));
+    files_.Add("gray.npy", engine::Tensor(engine::DataType::kFloat32, {8, 1, 32, 32}));
+    files_.Add("flat.npy", engine::Tensor(engine::DataType::kFloat32, {8, 3072}));
   }
 
-  absl::StatusOr<std::vector<NamedTensor>> Bind(std::vector<TensorBinding> bindings) {
+  absl::StatusOr<std::vector<engine::NamedTensor>> Bind(std::vector<TensorBinding> bindings) {
     return BindInputs(inputs_, bindings, files_.Reader());
   }
 
   void ExpectInvalid(std::vector<TensorBinding> bindings, const std::string& reason) {
-    absl::StatusOr<std::vector<NamedTensor>> bound = Bind(bindings);
+    absl::StatusOr<std::vector<engine::NamedTensor>> bound = Bind(bindings);
     ASSERT_FALSE(bound.ok());
     EXPECT_EQ(bound.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(bound.status().message()), HasSubstr(reason));
   }
 
-  const std::vector<TensorInfo> inputs_ = {
-      {"image", DataType::kFloat32, {-1, 3, 32, 32}},
-      {"scale", DataType::kFloat32, {1}},
+  const std::vector<engine::TensorInfo> inputs_ = {
+      {"image", engine::DataType::kFloat32, {-1, 3, 32, 32}},
+      {"scale", engine::DataType::kFloat32, {1}},
   };
   FakeFiles files_;
 };
 
 TEST_F(BindInputsTest, BindsUnnamedFileToFirstInputAndReturnsModelOrder) {
-  absl::StatusOr<std::vector<NamedTensor>> bound =
+  absl::StatusOr<std::vector<engine::NamedTensor>> bound =
       Bind({{"scale", "scale.npy"}, {"", "image.npy"}});
   ASSERT_TRUE(bound.ok()) << bound.status();
   ASSERT_EQ(bound->size(), 2u);
@@ -102,7 +102,7 @@ TEST_F(BindInputsTest, RejectsWrongRank) {
 }
 
 TEST_F(BindInputsTest, PassesOnReadErrors) {
-  absl::StatusOr<std::vector<NamedTensor>> bound =
+  absl::StatusOr<std::vector<engine::NamedTensor>> bound =
       Bind({{"", "missing.npy"}, {"scale", "scale.npy"}});
   ASSERT_FALSE(bound.ok());
   EXPECT_EQ(bound.status().code(), absl::StatusCode::kNotFound);
@@ -110,8 +110,8 @@ TEST_F(BindInputsTest, PassesOnReadErrors) {
 }
 
 TEST(ResolveOutputNamesTest, UnnamedMeansFirstOutputAndOthersPassThrough) {
-  const std::vector<TensorInfo> outputs = {{"logits", DataType::kFloat32, {-1, 10}},
-                                           {"prob", DataType::kFloat32, {-1, 10}}};
+  const std::vector<engine::TensorInfo> outputs = {{"logits", engine::DataType::kFloat32, {-1, 10}},
+                                           {"prob", engine::DataType::kFloat32, {-1, 10}}};
   absl::StatusOr<std::vector<std::string>> names = ResolveOutputNames(
       outputs, {{"prob", "p.npy"}, {"", "l.npy"}, {"/conv1/Conv_output_0", "c.npy"}});
   ASSERT_TRUE(names.ok()) << names.status();
