@@ -10,17 +10,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "engine/onnx/tensor_proto.h"
 #include "onnx/onnx_pb.h"
 
 namespace convoy::engine {
 namespace {
-
-#define RETURN_IF_ERROR_(expr)              \
-  do {                                      \
-    absl::Status status_ = (expr);          \
-    if (!status_.ok()) return status_;      \
-  } while (0)
 
 class Translator {
  public:
@@ -31,18 +26,18 @@ class Translator {
     if (!model.has_graph() || model.ir_version() <= 0) {
       return Invalid("not an ONNX model (no graph or no ir_version)");
     }
-    RETURN_IF_ERROR_(ReadOpset(model));
+    CONVOY_RETURN_IF_ERROR(ReadOpset(model));
     onnx::GraphProto& g = *model.mutable_graph();
-    for (onnx::TensorProto& t : *g.mutable_initializer()) RETURN_IF_ERROR_(AddInitializer(t));
+    for (onnx::TensorProto& t : *g.mutable_initializer()) CONVOY_RETURN_IF_ERROR(AddInitializer(t));
     if (g.sparse_initializer_size() > 0) return Unsupported("sparse initializers are not supported");
     for (const onnx::ValueInfoProto& v : g.input()) {
       if (graph_.initializers.count(v.name()) > 0) continue;  // IR < 4 lists them as inputs too.
       absl::StatusOr<TensorInfo> info = ReadValueInfo(v, "graph input");
       if (!info.ok()) return info.status();
-      RETURN_IF_ERROR_(Define(info->name, "graph input"));
+      CONVOY_RETURN_IF_ERROR(Define(info->name, "graph input"));
       graph_.inputs.push_back(*std::move(info));
     }
-    for (int i = 0; i < g.node_size(); ++i) RETURN_IF_ERROR_(AddNode(g.node(i), i));
+    for (int i = 0; i < g.node_size(); ++i) CONVOY_RETURN_IF_ERROR(AddNode(g.node(i), i));
     for (const onnx::ValueInfoProto& v : g.output()) {
       absl::StatusOr<TensorInfo> info = ReadValueInfo(v, "graph output");
       if (!info.ok()) return info.status();
@@ -96,7 +91,7 @@ class Translator {
     absl::StatusOr<Tensor> value =
         TakeTensorFromProto(&t, absl::StrCat(graph_.source, ": initializer '", t.name(), "'"));
     if (!value.ok()) return value.status();
-    RETURN_IF_ERROR_(Define(t.name(), "initializer"));
+    CONVOY_RETURN_IF_ERROR(Define(t.name(), "initializer"));
     graph_.initializers.emplace(t.name(), *std::move(value));
     return absl::OkStatus();
   }

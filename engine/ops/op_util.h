@@ -5,25 +5,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/status_macros.h"
 #include "engine/api/tensor.h"
 #include "engine/exec/op_context.h"
 
 namespace convoy::engine {
-
-#define CONVOY_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    absl::Status convoy_status_ = (expr);     \
-    if (!convoy_status_.ok()) return convoy_status_; \
-  } while (0)
-
-#define CONVOY_ASSIGN_OR_RETURN(lhs, expr)      \
-  CONVOY_ASSIGN_OR_RETURN_IMPL_(CONVOY_CONCAT_(statusor_, __LINE__), lhs, expr)
-#define CONVOY_CONCAT_INNER_(a, b) a##b
-#define CONVOY_CONCAT_(a, b) CONVOY_CONCAT_INNER_(a, b)
-#define CONVOY_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                  \
-  if (!tmp.ok()) return tmp.status();                 \
-  lhs = *std::move(tmp)
 
 // Maps a possibly negative axis into [0, rank); `what` names it in errors.
 absl::StatusOr<int64_t> NormalizeAxis(const OpContext& ctx, int64_t axis, int64_t rank,

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "repository/repository_layout.h"
 #include "server/core/servable_model.h"
-#include "server/core/status_macros.h"
 
 namespace convoy::server {
 namespace {
@@ -102,7 +102,7 @@ absl::StatusOr<std::shared_ptr<EnsembleModel>> EnsembleModel::Load(
   std::map<std::string, std::vector<std::string>> labels;
   if (!combined.label_filename().empty()) {
     const std::string path = (std::filesystem::path(model_dir) / combined.label_filename()).string();
-    CONVOY_SERVER_RETURN_IF_ERROR(
+    CONVOY_RETURN_IF_ERROR(
         repository::CheckInsideRepository(std::filesystem::path(model_dir).parent_path().string(), path));
     absl::StatusOr<std::vector<std::string>> lines = repository::ReadLabels(path);
     if (!lines.ok()) return lines.status();
@@ -118,7 +118,7 @@ absl::StatusOr<std::shared_ptr<EnsembleModel>> EnsembleModel::Load(
     const inference::ModelConfig& member_config = member.config();
     const std::string& name = member_config.name();
     if (!member.batched()) return Unfit(name, "does not batch (max_batch_size 0)");
-    CONVOY_SERVER_RETURN_IF_ERROR(CheckInputs(config, member_config));
+    CONVOY_RETURN_IF_ERROR(CheckInputs(config, member_config));
     if (config.classification().multicrop() > member_config.max_batch_size()) {
       return Unfit(name, absl::StrCat("has max_batch_size ", member_config.max_batch_size(),
                                       ", below the ensemble's multicrop ", config.classification().multicrop()));

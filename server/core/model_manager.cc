@@ -9,10 +9,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "repository/model_config.h"
 #include "repository/repository_layout.h"
 #include "server/core/log.h"
-#include "server/core/status_macros.h"
 
 namespace convoy::server {
 namespace {
@@ -202,7 +202,7 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
 }
 
 absl::Status ModelManager::CheckLoadable(const std::string& name) const {
-  CONVOY_SERVER_RETURN_IF_ERROR(repository::ValidateModelName(name));
+  CONVOY_RETURN_IF_ERROR(repository::ValidateModelName(name));
   absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
   if (!listed.ok()) return listed.status();
   if (std::find(listed->begin(), listed->end(), name) == listed->end()) {

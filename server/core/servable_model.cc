@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "repository/repository_layout.h"
 #include "server/core/batch_runner.h"
 #include "server/core/inference_task.h"
-#include "server/core/status_macros.h"
 #include "server/core/tensor_types.h"
 
 namespace convoy::server {
@@ -112,7 +112,7 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
           " in config.pbtxt but ", engine::DataTypeName(info->type), " in the model"));
     }
     const auto& dims = input.has_reshape() ? input.reshape().shape() : input.dims();
-    CONVOY_SERVER_RETURN_IF_ERROR(
+    CONVOY_RETURN_IF_ERROR(
         CheckDims(absl::StrCat("input '", input.name(), "'"), dims, batched, info->shape));
   }
   for (const engine::TensorInfo& info : model.inputs()) {
@@ -131,7 +131,7 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
       continue;
     }
     const auto& dims = output.has_reshape() ? output.reshape().shape() : output.dims();
-    CONVOY_SERVER_RETURN_IF_ERROR(
+    CONVOY_RETURN_IF_ERROR(
         CheckDims(absl::StrCat("output '", output.name(), "'"), dims, batched, info->shape));
   }
   return CheckIntermediateOutputs(config, model, intermediate);
@@ -147,7 +147,7 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadAllLabels(
   for (const inference::ModelOutput& output : config.output()) {
     if (output.label_filename().empty()) continue;
     const std::string path = (std::filesystem::path(model_dir) / output.label_filename()).string();
-    CONVOY_SERVER_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
+    CONVOY_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
     absl::StatusOr<std::vector<std::string>> lines = repository::ReadLabels(path);
     if (!lines.ok()) return lines.status();
     labels[output.name()] = *std::move(lines);
@@ -245,7 +245,7 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   const std::string filename = config ? config->default_model_filename() : "model.onnx";
   const std::string path =
       (std::filesystem::path(model_dir) / std::to_string(version) / filename).string();
-  CONVOY_SERVER_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
+  CONVOY_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
   engine::ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;

@@ -8,8 +8,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "engine/preprocess/crop.h"
-#include "server/core/status_macros.h"
 #include "server/core/tensor_types.h"
 #include "server/grpc/encoded_images.h"
 
@@ -154,7 +154,7 @@ absl::StatusOr<engine::Tensor> DecodeInput(inference::ModelInferRequest* request
                                 "' but model '", config.name(), "' expects ",
                                 WireType(input.data_type()), takes_images ? " (or BYTES: encoded images)" : ""));
   }
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckShape(wire, input, config, croppable));
+  CONVOY_RETURN_IF_ERROR(CheckShape(wire, input, config, croppable));
   const std::optional<engine::DataType> engine_type = EngineType(type);
   if (!engine_type) {
     return absl::UnimplementedError(
@@ -175,14 +175,14 @@ absl::StatusOr<engine::Tensor> DecodeInput(inference::ModelInferRequest* request
     }
     return engine::Tensor::FromBytes(*engine_type, shape, std::move(raw));
   }
-  CONVOY_SERVER_RETURN_IF_ERROR(CheckContentsKind(wire, type));
+  CONVOY_RETURN_IF_ERROR(CheckContentsKind(wire, type));
   const int64_t given = ContentsCount(wire.contents(), type);
   if (given != elements) {
     return Invalid(absl::StrCat("input '", wire.name(), "' has ", given, " values in contents but",
                                 " shape ", ShapeText(wire.shape()), " needs ", elements));
   }
   engine::Tensor tensor(*engine_type, shape);
-  CONVOY_SERVER_RETURN_IF_ERROR(FillFromContents(wire, type, &tensor));
+  CONVOY_RETURN_IF_ERROR(FillFromContents(wire, type, &tensor));
   wire.clear_contents();
   return tensor;
 }

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/status_macros.h"
+#include "common/status_macros.h"
 #include "server/orchestration/ensemble_runner.h"
 #include "server/orchestration/request_cost.h"
 #include "server/orchestration/request_runner.h"
