@@ -187,7 +187,10 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
                                                                 "' is not served: ", served.status().message()));
     }
     absl::StatusOr<std::shared_ptr<SingleModel>> single = AsMember(*std::move(served));
-    if (!single.ok()) return absl::Status(single.status().code(), absl::StrCat(model_dir, "/config.pbtxt: ", single.status().message()));
+    if (!single.ok()) {
+      return absl::Status(single.status().code(),
+                          absl::StrCat(model_dir, "/config.pbtxt: ", single.status().message()));
+    }
     members.push_back(*std::move(single));
   }
   const std::string name = config.name();
