@@ -161,12 +161,16 @@ void LayoutCache::Reorder(const std::string& name, dnnl::memory src, dnnl::memor
                           const dnnl::primitive_attr& attr) {
   dnnl::reorder reorder(dnnl::reorder::primitive_desc(src, dst, attr));
   if (at(name).constant != nullptr) {
-    reorder.execute(stream_, src, dst);
-    stream_.wait();
+    RunNow(reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
   } else {
     plan_.AddStep(
         Plan::Step::Primitive(name, reorder, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}));
   }
+}
+
+void LayoutCache::RunNow(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args) {
+  primitive.execute(stream_, args);
+  stream_.wait();
 }
 
 dnnl::memory LayoutCache::AllocateFor(const std::string& name, const dnnl::memory::desc& desc) {

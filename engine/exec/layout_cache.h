@@ -15,6 +15,7 @@
 #define CONVOY_ENGINE_EXEC_LAYOUT_CACHE_H_
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -73,6 +74,10 @@ class LayoutCache {
   // (1 for a float32 `dst`).
   void CopyInto(const std::string& name, const dnnl::memory& dst, float scale);
 
+  // Runs `primitive` now, on constants (compile-time work such as the
+  // reorders above, or padding a constant).
+  void RunNow(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args);
+
   // --- Released weights (PlanOptions::release_weights).
   // The graph initializer behind `name`, if it is one (plan-folded
   // constants are not shared between plans), else nullptr.
@@ -98,7 +103,7 @@ class LayoutCache {
   WeightCache& weights_;
   BufferPlanner& buffers_;
   Plan& plan_;
-  dnnl::stream stream_;  // Runs the reorders of constants.
+  dnnl::stream stream_;  // Runs the work on constants (RunNow).
   absl::flat_hash_map<std::string, Value> values_;
 };
 

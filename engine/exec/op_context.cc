@@ -235,9 +235,7 @@ void OpContext::AddStep(std::function<void()> step, std::vector<dnnl::memory> to
 void OpContext::CountFlops(int64_t flops) { builder_.plan().CountFlops(flops); }
 
 void OpContext::RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
-  dnnl::stream stream(engine());
-  primitive.execute(stream, args);
-  stream.wait();
+  builder_.values().RunNow(primitive, args);
 }
 
 }  // namespace convoy::engine
