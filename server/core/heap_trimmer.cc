@@ -49,7 +49,6 @@ bool HeapTrimmer::Poll() {
   } else {
     TrimHeap();
   }
-  trims_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

@@ -23,7 +23,6 @@
 #ifndef CONVOY_SERVER_CORE_HEAP_TRIMMER_H_
 #define CONVOY_SERVER_CORE_HEAP_TRIMMER_H_
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -55,7 +54,6 @@ class HeapTrimmer {
   // Trims if what the budget holds fell by min_drop since the last Poll;
   // returns whether it did.
   bool Poll();
-  int64_t trims() const { return trims_.load(std::memory_order_relaxed); }
 
   // malloc_trim(0), logging the resident memory it returned.
   static void TrimHeap();
@@ -65,7 +63,6 @@ class HeapTrimmer {
 
   MemoryBudget* const budget_;
   const Options options_;
-  std::atomic<int64_t> trims_{0};
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // Guarded by mu_.

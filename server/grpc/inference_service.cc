@@ -76,14 +76,21 @@ void DescribeTensor(const std::string& name, inference::DataType type,
   for (int64_t dim : dims) out->add_shape(dim);
 }
 
-// The rest of ModelInfer once its bytes are reserved: parse `bytes`, find
-// the model, decode the request for it and submit it.
-void ParseDecodeSubmit(grpc::CallbackServerContext* ctx, InferReactor* reactor, grpc::ByteBuffer* bytes,
-                       const std::function<void()>& release_wire, size_t size) {
+// gRPC hands the request's buffer to the handler and does not read it
+// again: it is released as soon as it is parsed (or refused) rather than
+// when the call ends.
+void ReleaseWire(const grpc::ByteBuffer* wire_request) { const_cast<grpc::ByteBuffer*>(wire_request)->Clear(); }
+
+// The rest of ModelInfer once its bytes are reserved: parse the message,
+// find the model, decode the request for it and submit it.
+void ParseDecodeSubmit(grpc::CallbackServerContext* ctx, absl::Time deadline, InferReactor* reactor,
+                       const grpc::ByteBuffer* wire_request) {
   RequestRouter::Call& call = *reactor->call;
   inference::ModelInferRequest* request = &reactor->request;
-  const bool parsed = grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(bytes, request).ok();
-  release_wire();
+  grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
+  const size_t size = bytes.Length();
+  const bool parsed = grpc::SerializationTraits<inference::ModelInferRequest>::Deserialize(&bytes, request).ok();
+  ReleaseWire(wire_request);
   call.MessageParsed();
   if (!parsed) {
     return call.Fail(absl::InvalidArgumentError(
@@ -94,7 +101,7 @@ void ParseDecodeSubmit(grpc::CallbackServerContext* ctx, InferReactor* reactor, 
   absl::StatusOr<DecodedRequest> decoded = DecodeInferRequest(request, **model);
   if (!decoded.ok()) return call.Fail(decoded.status());
   reactor->response.set_id(request->id());
-  call.Submit(std::move(decoded->request), static_cast<int64_t>(request->ByteSizeLong()), DeadlineOf(ctx),
+  call.Submit(std::move(decoded->request), static_cast<int64_t>(request->ByteSizeLong()), deadline,
               [ctx] { return ctx->IsCancelled(); },
               [reactor, model = *model, outputs = std::move(decoded->outputs)](const InferenceResult& result) {
                 return EncodeInferResponse(result, outputs, *model, &reactor->response);
@@ -171,20 +178,17 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(grpc::CallbackServerConte
   auto* reactor = new InferReactor(wire_response);
   reactor->call = router_->Begin([reactor](const absl::Status& status) { reactor->Answer(status); });
   RequestRouter::Call& call = *reactor->call;
-  grpc::ByteBuffer bytes(*wire_request);  // Shares the slices; parsing consumes them.
-  const size_t size = bytes.Length();
-  // gRPC hands the buffer to this handler and does not read it again: it is
-  // released as soon as it is parsed (or refused) rather than when the call ends.
-  auto release_wire = [wire_request] { const_cast<grpc::ByteBuffer*>(wire_request)->Clear(); };
-  if (absl::Status reserved = call.ReserveMessage(static_cast<int64_t>(size)); !reserved.ok()) {
-    release_wire();
+  const int64_t size = static_cast<int64_t>(wire_request->Length());
+  if (absl::Status reserved = call.ReserveMessage(size); !reserved.ok()) {
+    ReleaseWire(wire_request);
     call.Fail(reserved);
     return reactor;
   }
   // A large message is parsed off the callback thread (ContinueAfterReserve).
-  call.ContinueAfterReserve(static_cast<int64_t>(size), DeadlineOf(ctx), [ctx] { return ctx->IsCancelled(); },
-                            [ctx, reactor, bytes = std::move(bytes), release_wire, size]() mutable {
-                              ParseDecodeSubmit(ctx, reactor, &bytes, release_wire, size);
+  const absl::Time deadline = DeadlineOf(ctx);
+  call.ContinueAfterReserve(size, deadline, [ctx] { return ctx->IsCancelled(); },
+                            [ctx, deadline, reactor, wire_request] {
+                              ParseDecodeSubmit(ctx, deadline, reactor, wire_request);
                             });
   return reactor;
 }

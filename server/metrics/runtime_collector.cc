@@ -36,7 +36,7 @@ std::vector<prometheus::MetricFamily> RuntimeCollector::Collect() const {
   prometheus::MetricFamily limit{"convoy_inflight_bytes_limit", "The budget of convoy_inflight_bytes",
                                  prometheus::MetricType::Gauge,
                                  {Gauge(static_cast<double>(sample.inflight_bytes_limit), {})}};
-  prometheus::MetricFamily images{"convoy_image_queue_depth", "Requests whose images wait to be decoded",
+  prometheus::MetricFamily images{"convoy_image_queue_depth", "Requests waiting for the image pool: images to decode, or a message over 1 MiB to parse",
                                   prometheus::MetricType::Gauge,
                                   {Gauge(static_cast<double>(sample.image_queue_depth), {})}};
   return {std::move(queue), std::move(ready), std::move(states), std::move(bytes), std::move(limit), std::move(images)};

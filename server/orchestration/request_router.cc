@@ -45,15 +45,15 @@ RequestRouter::RequestRouter(ModelManager* manager, ServerMetrics* metrics, Requ
 
 std::unique_ptr<RequestRouter::Call> RequestRouter::Begin(SendAnswer send) {
   const absl::Time received = clock_->Now();
-  Began();
+  Began(received);
   return std::unique_ptr<Call>(new Call(this, std::move(send), received));
 }
 
-void RequestRouter::Began() {
+void RequestRouter::Began(absl::Time now) {
   if (metrics_ != nullptr) metrics_->in_flight().Increment();
   absl::MutexLock lock(&in_flight_mutex_);
   ++in_flight_;
-  last_arrival_ = clock_->Now();
+  last_arrival_ = now;
 }
 
 void RequestRouter::Ended() {
@@ -100,13 +100,8 @@ void RequestRouter::Call::ContinueAfterReserve(int64_t message_bytes, absl::Time
     rest();
     return;
   }
-  Clock* clock = router_->clock_;
-  absl::Status queued = pool->Submit([this, clock, deadline, is_cancelled = std::move(is_cancelled),
-                                      rest = std::move(rest)] {
-    if (is_cancelled()) return Fail(absl::CancelledError("the client cancelled the request before it was read"));
-    if (clock->Now() > deadline) {
-      return Fail(absl::DeadlineExceededError("the deadline passed before the request was read"));
-    }
+  absl::Status queued = pool->Submit([this, deadline, is_cancelled = std::move(is_cancelled), rest = std::move(rest)] {
+    if (absl::Status wanted = StillWanted(is_cancelled, deadline, "it was read"); !wanted.ok()) return Fail(wanted);
     rest();
   });
   if (!queued.ok()) Fail(queued);
@@ -121,10 +116,9 @@ absl::StatusOr<std::shared_ptr<ServableModel>> RequestRouter::Call::Find(const s
     if (router_->metrics_ != nullptr) router_->metrics_->CountUnknownModelRequest();
     return found.status();
   }
-  model_ = *found;
-  single_ = std::dynamic_pointer_cast<SingleModel>(model_);
-  ensemble_ = std::dynamic_pointer_cast<EnsembleModel>(model_);
-  version_ = absl::StrCat(model_->version());
+  single_ = std::dynamic_pointer_cast<SingleModel>(*found);
+  ensemble_ = std::dynamic_pointer_cast<EnsembleModel>(*found);
+  version_ = absl::StrCat((*found)->version());
   if (!router_->accepting_) return absl::UnavailableError("the server is shutting down");
   return found;
 }
@@ -142,11 +136,11 @@ void RequestRouter::Call::Submit(ModelRequest request, int64_t wire_bytes, absl:
     if (!resolved.ok()) return Fail(resolved.status());
     members = *std::move(resolved);
   }
-  const ImageServices services{ImageLimitsFor(router_->image_limits_, model_->config()),
-                               router_->image_pool_.get()};
+  const inference::ModelConfig& config = model()->config();
+  const ImageServices services{ImageLimitsFor(router_->image_limits_, config), router_->image_pool_.get()};
   // Before anything is decoded or allocated for it: what its images and
   // its bytes in flight will cost.
-  absl::Status admitted = CheckImageWork(&request, model_->config(), services.limits);
+  absl::Status admitted = CheckImageWork(&request, config, services.limits);
   if (admitted.ok()) {
     const int64_t cost = ensemble_ != nullptr ? InflightBytes(request, *ensemble_, members)
                                               : InflightBytes(request, *single_);
@@ -178,11 +172,11 @@ void RequestRouter::Call::Submit(ModelRequest request, int64_t wire_bytes, absl:
 void RequestRouter::Call::Answer(const absl::Status& status, RequestKind kind, int64_t items,
                                  const RequestTimings* timings) {
   const absl::Time finished = router_->clock_->Now();
-  if (model_ != nullptr) {
+  if (const ServableModel* found = model(); found != nullptr) {
     if (status.ok()) {
-      model_->statistics().RecordSuccess(items, *timings, finished, kind);
+      found->statistics().RecordSuccess(items, *timings, finished, kind);
     } else {
-      model_->statistics().RecordFailure(finished - received_, status.code(), kind);
+      found->statistics().RecordFailure(finished - received_, status.code(), kind);
     }
   }
   router_->request_log_.Record(model_name_, version_, kind, status, items, finished - received_);

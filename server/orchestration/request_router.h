@@ -104,7 +104,7 @@ class RequestRouter {
   int64_t image_queue_depth() const { return image_pool_ ? image_pool_->queued() : 0; }
 
  private:
-  void Began();
+  void Began(absl::Time now);
   void Ended();
 
   ModelManager* const manager_;
@@ -180,10 +180,12 @@ class RequestRouter::Call {
   MemoryReservation memory_;
   std::string model_name_;
   std::string version_;  // As asked, until Find; then the served version.
-  // The model Find found, and the same as the kind it is (one of the two).
-  std::shared_ptr<ServableModel> model_;
+  // The model Find found: one of the two, the other null.
   std::shared_ptr<SingleModel> single_;
   std::shared_ptr<EnsembleModel> ensemble_;
+  const ServableModel* model() const {
+    return single_ != nullptr ? static_cast<const ServableModel*>(single_.get()) : ensemble_.get();
+  }
 };
 
 }  // namespace convoy::server

@@ -106,12 +106,12 @@ void RunChunks(std::shared_ptr<SingleModel> model, ModelRequest request, std::ve
 
 }  // namespace
 
-absl::Status StillWanted(const InferenceRequest& request) {
-  if (request.is_cancelled != nullptr && request.is_cancelled()) {
-    return absl::CancelledError("the client cancelled the request before its images were decoded");
+absl::Status StillWanted(const std::function<bool()>& is_cancelled, absl::Time deadline, absl::string_view stage) {
+  if (is_cancelled != nullptr && is_cancelled()) {
+    return absl::CancelledError(absl::StrCat("the client cancelled the request before ", stage));
   }
-  if (absl::Now() > request.deadline) {
-    return absl::DeadlineExceededError("the deadline passed before the request's images were decoded");
+  if (absl::Now() > deadline) {
+    return absl::DeadlineExceededError(absl::StrCat("the deadline passed before ", stage));
   }
   return absl::OkStatus();
 }
@@ -120,7 +120,8 @@ void RunImageWork(const ModelRequest& request, const ImageServices& services, st
                   std::function<void(absl::Status)> fail) {
   // `request` lives as long as `work` (which owns it), and so as `checked`.
   std::function<void()> checked = [inference = &request.inference, work = std::move(work), fail] {
-    if (absl::Status wanted = StillWanted(*inference); !wanted.ok()) {
+    if (absl::Status wanted = StillWanted(inference->is_cancelled, inference->deadline, "its images were decoded");
+        !wanted.ok()) {
       fail(std::move(wanted));
       return;
     }

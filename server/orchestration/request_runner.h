@@ -28,9 +28,11 @@
 #ifndef CONVOY_SERVER_ORCHESTRATION_REQUEST_RUNNER_H_
 #define CONVOY_SERVER_ORCHESTRATION_REQUEST_RUNNER_H_
 
+#include <functional>
 #include <memory>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/inference_request.h"
 #include "server/core/servable_model.h"
@@ -64,11 +66,12 @@ void RunModelRequest(std::shared_ptr<SingleModel> model, ModelRequest request, a
 void RunBuiltRequest(std::shared_ptr<SingleModel> model, ModelRequest request, const engine::Tensor& built,
                      absl::Time received, absl::Duration preprocess, InferenceCallback done);
 
-// OK while the request's client still waits for it: CANCELLED once it gave
-// up, DEADLINE_EXCEEDED once its deadline passed. Image work checks it
-// before it starts, so requests that waited in the pool for longer than
-// their clients are not decoded for nobody.
-absl::Status StillWanted(const InferenceRequest& request);
+// OK while a request's client still waits for it: CANCELLED once it gave
+// up (`is_cancelled`, may be empty), DEADLINE_EXCEEDED once `deadline`
+// passed; the messages say the request was dropped before `stage` ("its
+// images were decoded"). Work that waited in the pool checks it before it
+// starts, so it is not done for nobody.
+absl::Status StillWanted(const std::function<bool()>& is_cancelled, absl::Time deadline, absl::string_view stage);
 
 // Runs `request`'s image work `work` on the pool, or inline when there is
 // none or the work is small (ImageServices::inline_pixels). Runs `fail`
