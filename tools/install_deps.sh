@@ -15,10 +15,12 @@ build=(
   libdnnl-dev ocl-icd-opencl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libonnx-dev libgrpc++-dev protobuf-compiler-grpc grpc-proto prometheus-cpp-dev
   libturbojpeg0-dev libpng-dev libssl-dev
+  # Boost.Beast/Asio (header-only) for the HTTP transport
+  libboost1.81-dev
   # libturbojpeg0-dev's CMake package names libjpeg.so too, which is in here
   libjpeg62-turbo-dev
-  # Unit tests and benchmark helpers
-  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # Unit tests and benchmark helpers; openssl makes the HTTP TLS tests' certificates
+  libgtest-dev libgmock-dev googletest libbenchmark-dev openssl
 )
 everything=(
   "${build[@]}"

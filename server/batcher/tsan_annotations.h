@@ -7,9 +7,9 @@
 // gives TSan the happens-before edges the mutex really provides. Outside TSan
 // builds they compile to nothing.
 //
-// Used by server/batcher, its test doubles and the WorkPool, whose tests run
-// under TSan; other code would need it for clean TSan runs over its own
-// absl::Mutex.
+// Used by server/batcher, its test doubles, the WorkPool and the HTTP
+// transport (server/http), whose tests run under TSan; other code would need
+// it for clean TSan runs over its own absl::Mutex.
 #ifndef CONVOY_SERVER_BATCHER_TSAN_ANNOTATIONS_H_
 #define CONVOY_SERVER_BATCHER_TSAN_ANNOTATIONS_H_
 
