@@ -7,8 +7,8 @@
 #   5. rebuild with clang AddressSanitizer + UBSan     (build-asan/) and run
 #      the unit and conformance tests there (the zoo tests are left out:
 #      they spend minutes in oneDNN kernels that ASan does not instrument)
-#   6. rebuild the dynamic batcher's and the image pool's tests with
-#      ThreadSanitizer (build-tsan/) and run them
+#   6. rebuild the dynamic batcher's, the image pool's and the HTTP
+#      transport's tests with ThreadSanitizer (build-tsan/) and run them
 #   7. fuzz the ONNX loader, the image decoder and the inference request
 #      decoder for CONVOY_FUZZ_SECONDS in all (default 90), a third each
 #   8. build the Docker image (compiling and unit-testing inside it), run it
@@ -41,15 +41,16 @@ ninja -C build-asan
 step "Sanitizer run of the unit, conformance and server integration tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L "unit|conformance|integration")
 
-step "ThreadSanitizer build of the dynamic batcher's and the image pool's tests"
+step "ThreadSanitizer build of the dynamic batcher's, the image pool's and the HTTP transport's tests"
 # Where requests from many threads meet. The rest of the server is left out:
 # Debian's abseil is not built with TSan, so its mutexes look unsynchronised
 # (docs/RELIABILITY.md#sanitizers).
 CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCONVOY_SANITIZE=thread >/dev/null
-ninja -C build-tsan dynamic_batcher_test dynamic_batcher_stress_test batcher_fake_clock_test work_pool_test
+ninja -C build-tsan dynamic_batcher_test dynamic_batcher_stress_test batcher_fake_clock_test work_pool_test \
+  http_server_test
 (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-  -R '^(dynamic_batcher_test|dynamic_batcher_stress_test|batcher_fake_clock_test|work_pool_test)\.')
+  -R '^(dynamic_batcher_test|dynamic_batcher_stress_test|batcher_fake_clock_test|work_pool_test|http_server_test)\.')
 
 fuzz_seconds=${CONVOY_FUZZ_SECONDS:-90}
 # A third each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".
