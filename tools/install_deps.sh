@@ -15,8 +15,8 @@ build=(
   libdnnl-dev ocl-icd-opencl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libonnx-dev libgrpc++-dev protobuf-compiler-grpc grpc-proto prometheus-cpp-dev
   libturbojpeg0-dev libpng-dev libssl-dev
-  # Boost.Beast/Asio (header-only) for the HTTP transport
-  libboost1.81-dev
+  # HTTP/REST: Boost.Beast (header-only, on Asio and OpenSSL) and RapidJSON
+  libboost1.81-dev rapidjson-dev
   # libturbojpeg0-dev's CMake package names libjpeg.so too, which is in here
   libjpeg62-turbo-dev
   # Unit tests and benchmark helpers; openssl makes the HTTP TLS tests' certificates
