@@ -9,8 +9,9 @@
 #      they spend minutes in oneDNN kernels that ASan does not instrument)
 #   6. rebuild the dynamic batcher's, the image pool's and the HTTP
 #      transport's tests with ThreadSanitizer (build-tsan/) and run them
-#   7. fuzz the ONNX loader, the image decoder and the inference request
-#      decoder for CONVOY_FUZZ_SECONDS in all (default 90), a third each
+#   7. fuzz the ONNX loader, the image decoder, the inference request
+#      decoder and the REST request codec for CONVOY_FUZZ_SECONDS in all
+#      (default 90), a quarter each
 #   8. build the Docker image (compiling and unit-testing inside it), run it
 #      on loopback and check it end to end; check the Compose file
 #      (tools/docker.sh test; CONVOY_DOCKER=0 skips it)
@@ -53,8 +54,8 @@ ninja -C build-tsan dynamic_batcher_test dynamic_batcher_stress_test batcher_fak
   -R '^(dynamic_batcher_test|dynamic_batcher_stress_test|batcher_fake_clock_test|work_pool_test|http_server_test)\.')
 
 fuzz_seconds=${CONVOY_FUZZ_SECONDS:-90}
-# A third each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".
-fuzz_share=$(( fuzz_seconds / 3 > 0 ? fuzz_seconds / 3 : 1 ))
+# A quarter each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".
+fuzz_share=$(( fuzz_seconds / 4 > 0 ? fuzz_seconds / 4 : 1 ))
 # New inputs go to throwaway directories; the repository's corpora are seeds only.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -82,6 +83,10 @@ step "Fuzzing the inference request decoder for ${fuzz_share} s"
 # Seeds: tests/fuzz/corpus/infer_request (tests/fuzz/make_infer_request_corpus.py);
 # the model is the zoo's lenet5-fmnist.
 CONVOY_ZOO_DIR="$PWD/zoo" fuzz infer_request_fuzzer tests/fuzz/corpus/infer_request
+
+step "Fuzzing the REST inference request codec for ${fuzz_share} s"
+# Seeds: tests/fuzz/corpus/rest_infer_request (tests/fuzz/make_rest_infer_request_corpus.py).
+fuzz rest_infer_request_fuzzer tests/fuzz/corpus/rest_infer_request
 
 if [ "${CONVOY_DOCKER:-1}" != 0 ]; then
   step "Docker image"
