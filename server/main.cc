@@ -20,12 +20,18 @@
 #include "absl/strings/str_cat.h"
 #include "common/dash_flags.h"
 #include "server/core/log.h"
-#include "server/grpc/admin_token.h"
-#include "server/grpc/server.h"
+#include "server/kserve/admin_token.h"
+#include "server/app/server.h"
 
 ABSL_FLAG(std::string, model_repository, "", "Directory of models (required).");
 ABSL_FLAG(std::string, address, "0.0.0.0", "Address to listen on; 127.0.0.1 for local only.");
 ABSL_FLAG(int, grpc_port, 8001, "gRPC port; 0 picks a free one (logged as event=listening).");
+ABSL_FLAG(int, http_port, 8000, "HTTP/REST port; 0 picks a free one (logged as event=http_listening).");
+ABSL_FLAG(bool, allow_http, true, "Serve KServe v2 REST over HTTP (with the --tls-* files, HTTPS).");
+ABSL_FLAG(int, http_thread_count, 0, "Threads of the HTTP transport; 0 = the default (http_server.h).");
+ABSL_FLAG(int, http_read_timeout_secs, 30,
+          "HTTP: seconds a request's header, and then its body, may take to arrive; slower clients are disconnected.");
+ABSL_FLAG(int, http_idle_timeout_secs, 60, "HTTP: seconds a keep-alive connection may wait for its next request.");
 ABSL_FLAG(std::string, model_control_mode, "none",
           "none: load every model at startup; explicit: load --load-model ones, then only by "
           "RepositoryModelLoad/Unload; poll: load all and follow repository changes.");
@@ -102,6 +108,20 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError(absl::StrCat("--grpc-port ", options.grpc_port,
                                                    " is not a port number"));
   }
+  options.allow_http = absl::GetFlag(FLAGS_allow_http);
+  options.http_port = absl::GetFlag(FLAGS_http_port);
+  if (options.http_port < 0 || options.http_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--http-port ", options.http_port, " is not a port number"));
+  }
+  options.http_threads = absl::GetFlag(FLAGS_http_thread_count);
+  if (options.http_threads < 0) return absl::InvalidArgumentError("--http-thread-count must be >= 0");
+  const int read_secs = absl::GetFlag(FLAGS_http_read_timeout_secs);
+  const int idle_secs = absl::GetFlag(FLAGS_http_idle_timeout_secs);
+  if (read_secs < 1 || idle_secs < 1) {
+    return absl::InvalidArgumentError("--http-read-timeout-secs and --http-idle-timeout-secs must be >= 1");
+  }
+  options.http_read_timeout = absl::Seconds(read_secs);
+  options.http_idle_timeout = absl::Seconds(idle_secs);
   const int poll_secs = absl::GetFlag(FLAGS_repository_poll_secs);
   if (poll_secs < 1) return absl::InvalidArgumentError("--repository-poll-secs must be >= 1");
   options.poll_interval = absl::Seconds(poll_secs);
@@ -213,8 +233,8 @@ int Run() {
 int main(int argc, char** argv) {
   std::vector<char*> rest = convoy::ParseDashFlags(
       argc, argv, "server/main.cc",
-      "Serves a model repository over KServe v2 gRPC.\n"
-      "  convoy-server --model-repository DIR [--grpc-port 8001] [--address 0.0.0.0] ...");
+      "Serves a model repository over KServe v2 gRPC and HTTP/REST.\n"
+      "  convoy-server --model-repository DIR [--grpc-port 8001] [--http-port 8000] [--address 0.0.0.0] ...");
   if (rest.size() > 1) {
     std::fprintf(stderr, "convoy-server: unexpected argument '%s' (flags start with --)\n", rest[1]);
     return 2;

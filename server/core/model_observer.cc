@@ -57,4 +57,6 @@ const char* RequestKindName(RequestKind kind) {
   return "single";
 }
 
+const char* ProtocolName(Protocol protocol) { return protocol == Protocol::kHttp ? "http" : "grpc"; }
+
 }  // namespace convoy::server

@@ -26,11 +26,21 @@ Outcome OutcomeOf(absl::StatusCode code);
 const char* OutcomeName(Outcome outcome);      // "success", "invalid", "rejected", ...
 const char* RequestKindName(RequestKind kind);  // "single", "multicrop", "ensemble"
 
+// The protocol a request came by: each shows apart in metrics and logs.
+enum class Protocol { kGrpc, kHttp };
+const char* ProtocolName(Protocol protocol);  // "grpc", "http"
+
+// How a request is labelled wherever it is counted.
+struct RequestLabels {
+  RequestKind kind = RequestKind::kSingle;
+  Protocol protocol = Protocol::kGrpc;
+};
+
 class ModelObserver {
  public:
   virtual ~ModelObserver() = default;
-  virtual void OnSuccess(RequestKind kind, int64_t items, const RequestTimings& timings, absl::Time finished) = 0;
-  virtual void OnFailure(RequestKind kind, absl::StatusCode code, absl::Duration total) = 0;
+  virtual void OnSuccess(RequestLabels labels, int64_t items, const RequestTimings& timings, absl::Time finished) = 0;
+  virtual void OnFailure(RequestLabels labels, absl::StatusCode code, absl::Duration total) = 0;
   virtual void OnExecution(int64_t batch_size) = 0;
 };
 

@@ -15,8 +15,8 @@ void ModelStatistics::Duration::ToProto(inference::StatisticDuration* out) const
 }
 
 void ModelStatistics::RecordSuccess(int64_t items, const RequestTimings& t, absl::Time finished,
-                                    RequestKind kind) {
-  if (observer_) observer_->OnSuccess(kind, items, t, finished);
+                                    RequestLabels labels) {
+  if (observer_) observer_->OnSuccess(labels, items, t, finished);
   absl::MutexLock lock(&mu_);
   success_.Add(finished - t.received);
   queue_.Add(t.batch_started - t.enqueued);
@@ -28,8 +28,8 @@ void ModelStatistics::RecordSuccess(int64_t items, const RequestTimings& t, absl
       std::max(last_inference_ms_, static_cast<uint64_t>(absl::ToUnixMillis(finished)));
 }
 
-void ModelStatistics::RecordFailure(absl::Duration total, absl::StatusCode code, RequestKind kind) {
-  if (observer_) observer_->OnFailure(kind, code, total);
+void ModelStatistics::RecordFailure(absl::Duration total, absl::StatusCode code, RequestLabels labels) {
+  if (observer_) observer_->OnFailure(labels, code, total);
   absl::MutexLock lock(&mu_);
   fail_.Add(total);
 }

@@ -33,12 +33,11 @@ class ModelStatistics {
   explicit ModelStatistics(std::unique_ptr<ModelObserver> observer = nullptr) : observer_(std::move(observer)) {}
 
   // A request answered successfully, with `items` batch items.
-  void RecordSuccess(int64_t items, const RequestTimings& timings, absl::Time finished,
-                     RequestKind kind = RequestKind::kSingle);
+  void RecordSuccess(int64_t items, const RequestTimings& timings, absl::Time finished, RequestLabels labels = {});
   // A request that failed with `code` after it reached this model (bad
   // input, deadline, cancellation, engine error), `total` after the server
   // received it.
-  void RecordFailure(absl::Duration total, absl::StatusCode code, RequestKind kind = RequestKind::kSingle);
+  void RecordFailure(absl::Duration total, absl::StatusCode code, RequestLabels labels = {});
   // One engine run of `batch_size` items, recorded before its responses go
   // out, so a client that has its response sees the execution counted.
   void RecordExecution(int64_t batch_size, absl::Duration compute_input,

@@ -3,8 +3,8 @@
 // ModelInfer is the gRPC end of the request path: it parses the message,
 // decodes it for the model the RequestRouter finds, and submits it; the
 // router does the rest, the same for every protocol (budget, limits,
-// dispatch, statistics, log; request_router.h). The other RPCs answer from
-// the ModelManager.
+// dispatch, statistics, log; request_router.h). The other RPCs call the
+// same KServeOperations as every other protocol.
 //
 // Threading model. The service uses gRPC's callback API: every RPC handler
 // runs on a gRPC callback thread, does its cheap part there (parse, look up
@@ -28,28 +28,11 @@
 #ifndef CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
 #define CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "absl/time/time.h"
 #include "grpc_service.grpc.pb.h"
-#include "server/core/model_manager.h"
-#include "server/core/repository_control_queue.h"
+#include "server/kserve/kserve_operations.h"
 #include "server/orchestration/request_router.h"
 
 namespace convoy::server {
-
-inline constexpr char kServerName[] = "convoy";
-inline constexpr char kServerVersion[] = "0.1.0";
-
-struct InferenceServiceOptions {
-  // As Triton's --strict-readiness (its default): the server is ready only
-  // while every model it should serve is; false: whenever it accepts requests.
-  bool strict_readiness = true;
-  // Not empty: RepositoryModelLoad/Unload need `authorization: Bearer <it>`.
-  std::string admin_token;
-};
 
 // ModelInfer takes its request as bytes and parses it itself, so that a
 // malformed message gets INVALID_ARGUMENT saying so (gRPC's own parsing
@@ -58,13 +41,9 @@ class InferenceService final
     : public inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
           inference::GRPCInferenceService::CallbackService> {
  public:
-  // `manager` and `router` must outlive the service.
-  InferenceService(ModelManager* manager, RequestRouter* router, InferenceServiceOptions options);
-
-  // Loads and unloads still waiting get UNAVAILABLE; the running one
-  // completes. (The router's StopAccepting stops inferences.)
-  void StopAccepting() { repository_control_.Stop(); }
-  bool ready() const { return router_->accepting() && (!strict_readiness_ || manager_->AllReady()); }
+  // `operations` and `router` must outlive the service.
+  InferenceService(KServeOperations* operations, RequestRouter* router)
+      : operations_(operations), router_(router) {}
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
                                        const inference::ServerLiveRequest* request,
@@ -100,17 +79,8 @@ class InferenceService final
       inference::RepositoryModelUnloadResponse* response) override;
 
  private:
-  // OK, or why the repository RPCs cannot change models now (for this
-  // caller: the admin token).
-  absl::Status CheckRepositoryControl(const grpc::CallbackServerContext& ctx,
-                                      const std::string& repository_name, int num_parameters) const;
-
-  ModelManager* const manager_;
+  KServeOperations* const operations_;
   RequestRouter* const router_;
-  const bool strict_readiness_;
-  const std::string admin_token_;
-  // Last, so that its thread is joined before the rest goes.
-  RepositoryControlQueue repository_control_{RepositoryControlQueue::Options{}};
 };
 
 }  // namespace convoy::server

@@ -330,7 +330,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   if (!options.tls.cert.empty()) {
     CONVOY_ASSIGN_OR_RETURN(tls, MakeTlsContext(options.tls));
   }
-  const char* mode = tls == nullptr ? "plain" : options.tls.client_ca.empty() ? "tls" : "mutual_tls";
+  // The words of the gRPC listener's event=listening.
+  const char* mode = tls == nullptr ? "off" : options.tls.client_ca.empty() ? "on" : "mutual";
   auto impl = std::make_unique<Impl>(options, handler, std::move(tls));
   CONVOY_RETURN_IF_ERROR(impl->Listen());
   impl->Run();

@@ -10,6 +10,7 @@ namespace {
 
 using prometheus::Histogram;
 
+constexpr std::array<Protocol, 2> kProtocols = {Protocol::kGrpc, Protocol::kHttp};
 constexpr std::array<RequestKind, 3> kKinds = {RequestKind::kSingle, RequestKind::kMulticrop, RequestKind::kEnsemble};
 constexpr std::array<Outcome, 7> kOutcomes = {Outcome::kSuccess,   Outcome::kInvalid,
                                               Outcome::kNotFound,  Outcome::kRejected,
@@ -36,12 +37,16 @@ class PrometheusModelObserver : public ModelObserver {
     for (size_t k = 0; k < kKinds.size(); ++k) {
       auto labels = base;
       labels["kind"] = RequestKindName(kKinds[k]);
-      for (size_t o = 0; o < kOutcomes.size(); ++o) {
-        auto with_outcome = labels;
-        with_outcome["outcome"] = OutcomeName(kOutcomes[o]);
-        requests_[k][o] = &metrics.requests_.Add(with_outcome);
+      for (size_t p = 0; p < kProtocols.size(); ++p) {
+        auto with_protocol = labels;
+        with_protocol["protocol"] = ProtocolName(kProtocols[p]);
+        for (size_t o = 0; o < kOutcomes.size(); ++o) {
+          auto with_outcome = with_protocol;
+          with_outcome["outcome"] = OutcomeName(kOutcomes[o]);
+          requests_[p][k][o] = &metrics.requests_.Add(with_outcome);
+        }
+        request_duration_[p][k] = &metrics.request_duration_.Add(with_protocol, LatencyBuckets());
       }
-      request_duration_[k] = &metrics.request_duration_.Add(labels, LatencyBuckets());
       queue_duration_[k] = &metrics.queue_duration_.Add(labels, LatencyBuckets());
       compute_duration_[k] = &metrics.compute_duration_.Add(labels, LatencyBuckets());
       preprocess_duration_[k] = &metrics.preprocess_duration_.Add(labels, LatencyBuckets());
@@ -51,20 +56,22 @@ class PrometheusModelObserver : public ModelObserver {
     batch_size_ = &metrics.batch_size_.Add(base, BatchBuckets());
   }
 
-  void OnSuccess(RequestKind kind, int64_t items, const RequestTimings& t, absl::Time finished) override {
-    const size_t k = static_cast<size_t>(kind);
-    requests_[k][0]->Increment();
+  void OnSuccess(RequestLabels labels, int64_t items, const RequestTimings& t, absl::Time finished) override {
+    const size_t k = static_cast<size_t>(labels.kind);
+    const size_t p = static_cast<size_t>(labels.protocol);
+    requests_[p][k][0]->Increment();
     inferences_->Increment(static_cast<double>(items));
-    request_duration_[k]->Observe(Seconds(finished - t.received));
+    request_duration_[p][k]->Observe(Seconds(finished - t.received));
     queue_duration_[k]->Observe(Seconds(t.batch_started - t.enqueued));
     compute_duration_[k]->Observe(Seconds(t.compute_ended - t.compute_started));
     if (t.preprocess > absl::ZeroDuration()) preprocess_duration_[k]->Observe(Seconds(t.preprocess));
   }
 
-  void OnFailure(RequestKind kind, absl::StatusCode code, absl::Duration total) override {
-    const size_t k = static_cast<size_t>(kind);
-    requests_[k][static_cast<size_t>(OutcomeOf(code))]->Increment();
-    request_duration_[k]->Observe(Seconds(total));
+  void OnFailure(RequestLabels labels, absl::StatusCode code, absl::Duration total) override {
+    const size_t k = static_cast<size_t>(labels.kind);
+    const size_t p = static_cast<size_t>(labels.protocol);
+    requests_[p][k][static_cast<size_t>(OutcomeOf(code))]->Increment();
+    request_duration_[p][k]->Observe(Seconds(total));
   }
 
   void OnExecution(int64_t batch_size) override {
@@ -73,8 +80,8 @@ class PrometheusModelObserver : public ModelObserver {
   }
 
  private:
-  prometheus::Counter* requests_[kKinds.size()][kOutcomes.size()];
-  Histogram* request_duration_[kKinds.size()];
+  prometheus::Counter* requests_[kProtocols.size()][kKinds.size()][kOutcomes.size()];
+  Histogram* request_duration_[kProtocols.size()][kKinds.size()];
   Histogram* queue_duration_[kKinds.size()];
   Histogram* compute_duration_[kKinds.size()];
   Histogram* preprocess_duration_[kKinds.size()];
@@ -87,7 +94,7 @@ ServerMetrics::ServerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       requests_(prometheus::BuildCounter()
                     .Name("convoy_requests_total")
-                    .Help("ModelInfer requests that reached a served model, by kind and outcome")
+                    .Help("Inference requests that reached a served model, by protocol, kind and outcome")
                     .Register(*registry_)),
       inferences_(prometheus::BuildCounter()
                       .Name("convoy_inferences_total")
@@ -117,16 +124,20 @@ ServerMetrics::ServerMetrics()
                       .Name("convoy_batch_size")
                       .Help("Items per engine run")
                       .Register(*registry_)),
-      unknown_model_(&prometheus::BuildCounter()
-                          .Name("convoy_unknown_model_requests_total")
-                          .Help("ModelInfer requests for a model or version that is not served")
-                          .Register(*registry_)
-                          .Add({})),
-      in_flight_(&prometheus::BuildGauge()
-                      .Name("convoy_inflight_requests")
-                      .Help("ModelInfer requests received and not yet answered")
-                      .Register(*registry_)
-                      .Add({})) {}
+      unknown_model_(prometheus::BuildCounter()
+                         .Name("convoy_unknown_model_requests_total")
+                         .Help("Inference requests for a model or version that is not served, by protocol")
+                         .Register(*registry_)),
+      in_flight_(prometheus::BuildGauge()
+                     .Name("convoy_inflight_requests")
+                     .Help("Inference requests received and not yet answered, by protocol")
+                     .Register(*registry_)) {
+  for (Protocol protocol : kProtocols) {
+    const size_t p = static_cast<size_t>(protocol);
+    unknown_model_by_protocol_[p] = &unknown_model_.Add({{"protocol", ProtocolName(protocol)}});
+    in_flight_by_protocol_[p] = &in_flight_.Add({{"protocol", ProtocolName(protocol)}});
+  }
+}
 
 std::unique_ptr<ModelObserver> ServerMetrics::ObserverFor(const std::string& model, int64_t version) {
   return std::make_unique<PrometheusModelObserver>(*this, model, version);

@@ -35,10 +35,12 @@ class ServerMetrics {
 
   std::unique_ptr<ModelObserver> ObserverFor(const std::string& model, int64_t version);
 
-  // ModelInfer calls for a model or version that is not served.
-  void CountUnknownModelRequest() { unknown_model_->Increment(); }
-  // ModelInfer calls between arrival and response.
-  prometheus::Gauge& in_flight() { return *in_flight_; }
+  // Inference requests for a model or version that is not served.
+  void CountUnknownModelRequest(Protocol protocol) {
+    unknown_model_by_protocol_[static_cast<size_t>(protocol)]->Increment();
+  }
+  // Inference requests between arrival and response.
+  prometheus::Gauge& in_flight(Protocol protocol) { return *in_flight_by_protocol_[static_cast<size_t>(protocol)]; }
 
  private:
   friend class PrometheusModelObserver;
@@ -52,8 +54,10 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& compute_duration_;
   prometheus::Family<prometheus::Histogram>& preprocess_duration_;
   prometheus::Family<prometheus::Histogram>& batch_size_;
-  prometheus::Counter* unknown_model_;
-  prometheus::Gauge* in_flight_;
+  prometheus::Family<prometheus::Counter>& unknown_model_;
+  prometheus::Family<prometheus::Gauge>& in_flight_;
+  prometheus::Counter* unknown_model_by_protocol_[2];
+  prometheus::Gauge* in_flight_by_protocol_[2];
 };
 
 }  // namespace convoy::server

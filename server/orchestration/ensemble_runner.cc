@@ -142,14 +142,14 @@ void FanOut(std::shared_ptr<EnsembleModel> ensemble, std::vector<std::shared_ptr
     ModelRequest member_request = MemberRequest(request, ensemble->members()[i]);
     const int64_t items = ItemsOf(member_request);
     std::shared_ptr<SingleModel> member = members[i];
-    const RequestKind kind = crops > 1 ? RequestKind::kMulticrop : RequestKind::kSingle;
-    InferenceCallback member_done = [fan_in, member, i, items, kind](absl::Status status, InferenceResult result) {
+    const RequestLabels labels{crops > 1 ? RequestKind::kMulticrop : RequestKind::kSingle, request.protocol};
+    InferenceCallback member_done = [fan_in, member, i, items, labels](absl::Status status, InferenceResult result) {
       // Members' requests are real work on them: counted there too.
       const absl::Time finished = absl::Now();
       if (status.ok()) {
-        member->statistics().RecordSuccess(items, result.timings, finished, kind);
+        member->statistics().RecordSuccess(items, result.timings, finished, labels);
       } else {
-        member->statistics().RecordFailure(finished - result.timings.received, status.code(), kind);
+        member->statistics().RecordFailure(finished - result.timings.received, status.code(), labels);
         status = absl::Status(status.code(),
                               absl::StrCat("ensemble member '", member->name(), "': ", status.message()));
       }

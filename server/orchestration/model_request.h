@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/preprocess/image.h"
 #include "server/core/inference_request.h"
+#include "server/core/model_observer.h"
 
 namespace convoy::server {
 
@@ -42,6 +43,9 @@ struct ModelRequest {
   // Crops per image (1, 5 or 10); with more than 1 the crops' outputs are
   // averaged (class scores as probabilities).
   int64_t crops = 1;
+  // The protocol it came by (set by the RequestRouter), for the statistics
+  // an ensemble's members record.
+  Protocol protocol = Protocol::kGrpc;
 };
 
 }  // namespace convoy::server

@@ -24,14 +24,15 @@ bool RequestLog::AdmitFailure(int64_t* suppressed) {
   return true;
 }
 
-void RequestLog::Record(const std::string& model, const std::string& version, RequestKind kind,
+void RequestLog::Record(const std::string& model, const std::string& version, RequestLabels labels,
                         const absl::Status& status, int64_t items, absl::Duration total) {
   const std::string ms = absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(total));
   if (access_log_) {
     Log(LogLevel::kInfo, "request",
         {{"model", model},
          {"version", version},
-         {"kind", RequestKindName(kind)},
+         {"kind", RequestKindName(labels.kind)},
+         {"protocol", ProtocolName(labels.protocol)},
          {"outcome", OutcomeName(OutcomeOf(status.code()))},
          {"items", absl::StrCat(items)},
          {"ms", ms}});
@@ -41,7 +42,8 @@ void RequestLog::Record(const std::string& model, const std::string& version, Re
   Log(LogLevel::kWarning, "request_failed",
       {{"model", model},
        {"version", version},
-       {"kind", RequestKindName(kind)},
+       {"kind", RequestKindName(labels.kind)},
+       {"protocol", ProtocolName(labels.protocol)},
        {"code", absl::StatusCodeToString(status.code())},
        {"error", std::string(status.message())},
        {"ms", ms},

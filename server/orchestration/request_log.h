@@ -7,7 +7,7 @@
 // requests cannot flood the log. With the access log on, every request is
 // also logged at info level, success or not:
 //
-//   ts=... level=info event=request model=resnet50 version=1 kind=single outcome=success items=8 ms=41.2
+//   ts=... level=info event=request model=resnet50 version=1 kind=single protocol=grpc outcome=success items=8 ms=41.2
 //
 // Thread-safety: Record may be called concurrently.
 #ifndef CONVOY_SERVER_ORCHESTRATION_REQUEST_LOG_H_
@@ -30,8 +30,8 @@ class RequestLog {
       : access_log_(access_log), max_failures_per_second_(max_failures_per_second) {}
 
   // `version` empty when no model version was found.
-  void Record(const std::string& model, const std::string& version, RequestKind kind, const absl::Status& status,
-              int64_t items, absl::Duration total);
+  void Record(const std::string& model, const std::string& version, RequestLabels labels,
+              const absl::Status& status, int64_t items, absl::Duration total);
 
  private:
   // True if a failure line may go out now; sets *suppressed to the number

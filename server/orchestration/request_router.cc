@@ -43,21 +43,21 @@ RequestRouter::RequestRouter(ModelManager* manager, ServerMetrics* metrics, Requ
       budget_(options.max_inflight_bytes, options.max_inflight_bytes / 16),
       image_pool_(std::move(image_pool)) {}
 
-std::unique_ptr<RequestRouter::Call> RequestRouter::Begin(SendAnswer send) {
+std::unique_ptr<RequestRouter::Call> RequestRouter::Begin(Protocol protocol, SendAnswer send) {
   const absl::Time received = clock_->Now();
-  Began(received);
-  return std::unique_ptr<Call>(new Call(this, std::move(send), received));
+  Began(protocol, received);
+  return std::unique_ptr<Call>(new Call(this, protocol, std::move(send), received));
 }
 
-void RequestRouter::Began(absl::Time now) {
-  if (metrics_ != nullptr) metrics_->in_flight().Increment();
+void RequestRouter::Began(Protocol protocol, absl::Time now) {
+  if (metrics_ != nullptr) metrics_->in_flight(protocol).Increment();
   absl::MutexLock lock(&in_flight_mutex_);
   ++in_flight_;
   last_arrival_ = now;
 }
 
-void RequestRouter::Ended() {
-  if (metrics_ != nullptr) metrics_->in_flight().Decrement();
+void RequestRouter::Ended(Protocol protocol) {
+  if (metrics_ != nullptr) metrics_->in_flight(protocol).Decrement();
   absl::MutexLock lock(&in_flight_mutex_);
   --in_flight_;
 }
@@ -79,7 +79,7 @@ int64_t RequestRouter::AwaitIdle(absl::Duration quiet, absl::Time deadline) {
 
 RequestRouter::Call::~Call() {
   memory_.Release();
-  router_->Ended();
+  router_->Ended(protocol_);
 }
 
 absl::Status RequestRouter::Call::ReserveMessage(int64_t bytes) {
@@ -113,7 +113,7 @@ absl::StatusOr<std::shared_ptr<ServableModel>> RequestRouter::Call::Find(const s
   version_ = version;
   absl::StatusOr<std::shared_ptr<ServableModel>> found = router_->manager_->Get(name, version);
   if (!found.ok()) {
-    if (router_->metrics_ != nullptr) router_->metrics_->CountUnknownModelRequest();
+    if (router_->metrics_ != nullptr) router_->metrics_->CountUnknownModelRequest(protocol_);
     return found.status();
   }
   single_ = std::dynamic_pointer_cast<SingleModel>(*found);
@@ -150,6 +150,7 @@ void RequestRouter::Call::Submit(ModelRequest request, int64_t wire_bytes, absl:
   const RequestKind kind = ensemble_ != nullptr ? RequestKind::kEnsemble
                            : request.crops > 1  ? RequestKind::kMulticrop
                                                 : RequestKind::kSingle;
+  request.protocol = protocol_;
   request.inference.deadline = deadline;
   request.inference.is_cancelled = std::move(is_cancelled);
   const int64_t items = ItemsOf(request);
@@ -174,12 +175,12 @@ void RequestRouter::Call::Answer(const absl::Status& status, RequestKind kind, i
   const absl::Time finished = router_->clock_->Now();
   if (const ServableModel* found = model(); found != nullptr) {
     if (status.ok()) {
-      found->statistics().RecordSuccess(items, *timings, finished, kind);
+      found->statistics().RecordSuccess(items, *timings, finished, {kind, protocol_});
     } else {
-      found->statistics().RecordFailure(finished - received_, status.code(), kind);
+      found->statistics().RecordFailure(finished - received_, status.code(), {kind, protocol_});
     }
   }
-  router_->request_log_.Record(model_name_, version_, kind, status, items, finished - received_);
+  router_->request_log_.Record(model_name_, version_, {kind, protocol_}, status, items, finished - received_);
   SendAnswer send = std::move(send_);
   send(status);
 }

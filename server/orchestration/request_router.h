@@ -11,7 +11,7 @@
 // member), and the statistics, metrics and access log lines of every
 // answer, success or failure, timed by the injected Clock.
 //
-//   std::unique_ptr<RequestRouter::Call> call = router.Begin(send);
+//   std::unique_ptr<RequestRouter::Call> call = router.Begin(Protocol::kHttp, send);
 //   RETURN_IF_ERROR(call->ReserveMessage(wire.size()));   // else call->Fail
 //   ... parse ...; call->MessageParsed();
 //   ASSIGN_OR_RETURN(model, call->Find(name, version));   // else call->Fail
@@ -83,8 +83,9 @@ class RequestRouter {
   RequestRouter(const RequestRouter&) = delete;
   RequestRouter& operator=(const RequestRouter&) = delete;
 
-  // A request has arrived; it is in flight until the Call is destroyed.
-  std::unique_ptr<Call> Begin(SendAnswer send);
+  // A request has arrived by `protocol` (its label in metrics and the log);
+  // it is in flight until the Call is destroyed.
+  std::unique_ptr<Call> Begin(Protocol protocol, SendAnswer send);
 
   // From now on Find answers UNAVAILABLE; calls already found go on.
   void StopAccepting() { accepting_ = false; }
@@ -104,8 +105,8 @@ class RequestRouter {
   int64_t image_queue_depth() const { return image_pool_ ? image_pool_->queued() : 0; }
 
  private:
-  void Began(absl::Time now);
-  void Ended();
+  void Began(Protocol protocol, absl::Time now);
+  void Ended(Protocol protocol);
 
   ModelManager* const manager_;
   ServerMetrics* const metrics_;
@@ -167,14 +168,15 @@ class RequestRouter::Call {
 
  private:
   friend class RequestRouter;
-  Call(RequestRouter* router, SendAnswer send, absl::Time received)
-      : router_(router), send_(std::move(send)), received_(received) {}
+  Call(RequestRouter* router, Protocol protocol, SendAnswer send, absl::Time received)
+      : router_(router), protocol_(protocol), send_(std::move(send)), received_(received) {}
 
   // Records the answer (statistics, log) and sends it. `this` may be gone
   // when it returns: the transport may end the call at once.
   void Answer(const absl::Status& status, RequestKind kind, int64_t items, const RequestTimings* timings);
 
   RequestRouter* const router_;
+  const Protocol protocol_;
   SendAnswer send_;  // Moved out to be called: the call may end during it.
   const absl::Time received_;
   MemoryReservation memory_;

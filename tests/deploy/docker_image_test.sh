@@ -34,18 +34,19 @@ inspect() { "$docker" image inspect -f "$1" "$image"; }
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Starts a container named $1 (further arguments: convoy-server flags) on
-# free loopback ports, with the docker options in volumes; sets grpc_port
-# and metrics_port.
+# free loopback ports, with the docker options in volumes; sets grpc_port,
+# http_port and metrics_port.
 volumes=()
 run_server() {
   local container=$1
   shift
   grpc_port=$(free_port)
+  http_port=$(free_port)
   metrics_port=$(free_port)
   containers+=("$container")
   # Read-only, as the Kubernetes manifests run it.
   "$docker" run -d --name "$container" --network host --read-only "${volumes[@]}" \
-    -e CONVOY_GRPC_PORT="$grpc_port" -e CONVOY_METRICS_PORT="$metrics_port" \
+    -e CONVOY_GRPC_PORT="$grpc_port" -e CONVOY_HTTP_PORT="$http_port" -e CONVOY_METRICS_PORT="$metrics_port" \
     "$image" --address 127.0.0.1 "$@" >/dev/null
 }
 
@@ -67,7 +68,8 @@ echo "1. the image $image"
 [ "$(inspect '{{.Config.User}}')" = "10001:10001" ] || fail "user is '$(inspect '{{.Config.User}}')', not 10001:10001"
 check "runs as uid 10001"
 ports=$(inspect '{{json .Config.ExposedPorts}}')
-[[ "$ports" == *'"8001/tcp"'* && "$ports" == *'"8002/tcp"'* ]] || fail "exposed ports: $ports"
+[[ "$ports" == *'"8000/tcp"'* && "$ports" == *'"8001/tcp"'* && "$ports" == *'"8002/tcp"'* ]] ||
+  fail "exposed ports: $ports"
 check "exposes $ports"
 [[ "$(inspect '{{json .Config.Healthcheck.Test}}')" == *convoy-health* ]] || fail "no convoy-health HEALTHCHECK"
 check "HEALTHCHECK runs convoy-health"

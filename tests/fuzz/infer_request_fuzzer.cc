@@ -24,7 +24,7 @@
 #include "grpc_service.pb.h"
 #include "repository/model_config.h"
 #include "server/core/servable_model.h"
-#include "server/grpc/infer_request_decoder.h"
+#include "server/kserve/infer_request_decoder.h"
 #include "server/core/memory_budget.h"
 #include "server/orchestration/image_input_builder.h"
 #include "server/orchestration/image_limits.h"

@@ -2,7 +2,7 @@
 
     from convoy_server import start_server
     server = start_server(binary, repository, work / "server.log")
-    ... server.grpc_port, server.metrics_port ...
+    ... server.grpc_port, server.http_port, server.metrics_port ...
     server.stop()
 
 or, for a test class, subclass ServedZooModels.
@@ -22,6 +22,7 @@ class RunningServer:
     process: subprocess.Popen
     grpc_port: int
     metrics_port: int
+    http_port: int = 0
 
     def stop(self, timeout: float = 60) -> int:
         """SIGTERM, then the exit status."""
@@ -31,22 +32,24 @@ class RunningServer:
 
 def start_server(binary: str, repository: Path, log_path: Path, timeout: float = 120,
                  flags: tuple = ()) -> RunningServer:
-    """convoy-server on 127.0.0.1 with free gRPC and metrics ports (and any
+    """convoy-server on 127.0.0.1 with free gRPC, HTTP and metrics ports (and any
     further `flags`), once its startup models have loaded
     (event=server_ready). Raises with the log if it exits or does not get
     ready in time."""
     log = open(log_path, "w+")
     process = subprocess.Popen(
         [binary, "--model-repository", str(repository), "--address", "127.0.0.1",
-         "--grpc-port", "0", "--metrics-port", "0", *flags], stdout=log, stderr=subprocess.STDOUT)
+         "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0", *flags], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + timeout
     while time.time() < deadline:
         log.seek(0)
         text = log.read()
         grpc = re.search(r"event=listening .*port=(\d+)", text)
         metrics = re.search(r"event=metrics_listening .*port=(\d+)", text)
+        http = re.search(r"event=http_listening .*port=(\d+)", text)
         if grpc and metrics and "event=server_ready" in text:
-            return RunningServer(process, int(grpc.group(1)), int(metrics.group(1)))
+            return RunningServer(process, int(grpc.group(1)), int(metrics.group(1)),
+                                 int(http.group(1)) if http else 0)
         if process.poll() is not None:
             break
         time.sleep(0.05)

@@ -140,6 +140,7 @@ TEST(ServerStartTest, ReportsAMissingRepositoryAndABusyPort) {
   options.models.repository = "/nonexistent/models";
   options.address = "127.0.0.1";
   options.grpc_port = 0;
+  options.http_port = 0;
   auto missing = server::Server::Start(options);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);

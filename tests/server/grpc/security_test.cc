@@ -132,6 +132,7 @@ TEST_F(SecurityTest, BadTlsFilesStopTheStartWithTheirName) {
   options.models.repository = repository_.root();
   options.address = "127.0.0.1";
   options.grpc_port = 0;
+  options.http_port = 0;
   options.allow_metrics = false;
   auto start_error = [&](server::ServerOptions changed) {
     auto server = server::Server::Start(std::move(changed));

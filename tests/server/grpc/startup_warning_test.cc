@@ -4,7 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/grpc/server.h"
+#include "server/app/server.h"
 #include "tests/testing/temp_dir.h"
 
 namespace convoy::server {
@@ -21,6 +21,7 @@ std::string StartupLog(ModelControlMode mode, const std::string& admin_token) {
   options.models.mode = mode;
   options.address = "127.0.0.1";
   options.grpc_port = 0;
+  options.http_port = 0;
   options.allow_metrics = false;
   options.admin_token = admin_token;
   ::testing::internal::CaptureStderr();

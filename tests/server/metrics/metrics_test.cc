@@ -35,9 +35,14 @@ std::string ModelLabels(const std::string& model, const std::string& kind) {
   return absl::StrCat("kind=\"", kind, "\",model=\"", model, "\",version=\"1\"");
 }
 
+// Request series carry the protocol too; these tests speak gRPC.
+std::string RequestLabels(const std::string& model, const std::string& kind) {
+  return absl::StrCat("kind=\"", kind, "\",model=\"", model, "\",protocol=\"grpc\",version=\"1\"");
+}
+
 std::string Requests(const std::string& model, const std::string& kind, const std::string& outcome) {
-  return Series("convoy_requests_total",
-                absl::StrCat("kind=\"", kind, "\",model=\"", model, "\",outcome=\"", outcome, "\",version=\"1\""));
+  return Series("convoy_requests_total", absl::StrCat("kind=\"", kind, "\",model=\"", model, "\",outcome=\"",
+                                                      outcome, "\",protocol=\"grpc\",version=\"1\""));
 }
 
 class MetricsTest : public ::testing::Test {
@@ -97,7 +102,7 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
 
   // The expired request is answered (and counted) when its batch would have formed.
   std::map<std::string, double> m = Scrape();
-  for (int i = 0; i < 100 && m["convoy_inflight_requests"] != 0; ++i) {
+  for (int i = 0; i < 100 && m[Series("convoy_inflight_requests", "protocol=\"grpc\"")] != 0; ++i) {
     absl::SleepFor(absl::Milliseconds(20));
     m = Scrape();
   }
@@ -105,15 +110,15 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
   EXPECT_EQ(m[Requests("scale", "single", "invalid")], 3);
   EXPECT_EQ(m[Requests("scale", "single", "rejected")], 0);
   EXPECT_EQ(m[Requests("pair", "ensemble", "success")], 1);
-  EXPECT_EQ(m["convoy_unknown_model_requests_total"], 2);
-  EXPECT_EQ(m[Series("convoy_request_duration_seconds_count", ModelLabels("scale", "single"))], 11);
+  EXPECT_EQ(m[Series("convoy_unknown_model_requests_total", "protocol=\"grpc\"")], 2);
+  EXPECT_EQ(m[Series("convoy_request_duration_seconds_count", RequestLabels("scale", "single"))], 11);
   EXPECT_EQ(m[Series("convoy_queue_duration_seconds_count", ModelLabels("scale", "single"))], 8);
   EXPECT_EQ(m[Series("convoy_compute_duration_seconds_count", ModelLabels("scale", "single"))], 8);
   EXPECT_EQ(m[Series("convoy_inferences_total", "model=\"scale\",version=\"1\"")], items + 2);
   EXPECT_EQ(m[Series("convoy_batch_size_sum", "model=\"scale\",version=\"1\"")], items + 2);
   EXPECT_EQ(m[Series("convoy_batch_size_count", "model=\"scale\",version=\"1\"")],
             m[Series("convoy_executions_total", "model=\"scale\",version=\"1\"")]);
-  EXPECT_EQ(m["convoy_inflight_requests"], 0);
+  EXPECT_EQ(m[Series("convoy_inflight_requests", "protocol=\"grpc\"")], 0);
   EXPECT_EQ(m[Series("convoy_models", "state=\"READY\"")], 3);
   EXPECT_EQ(m[Series("convoy_model_ready", "model=\"scale\",version=\"1\"")], 1);
   EXPECT_EQ(m[Series("convoy_queue_depth", "model=\"scale\",version=\"1\"")], 0);

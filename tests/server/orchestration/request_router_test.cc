@@ -47,7 +47,7 @@ class RequestRouterTest : public ::testing::Test {
   }
 
   std::unique_ptr<RequestRouter::Call> Begin(Answer* answer) {
-    return router_->Begin([answer](const absl::Status& status) { answer->status.set_value(status); });
+    return router_->Begin(Protocol::kGrpc, [answer](const absl::Status& status) { answer->status.set_value(status); });
   }
 
   // x = [1, 2, 3, 4] for the scale model.
@@ -183,7 +183,7 @@ TEST_F(RequestRouterTest, LargeMessagesAreReadOnThePoolAndSkippedWhenTheClientHa
   const int64_t large = RequestRouter::Call::kInlineMessageBytes + 1;
 
   Answer small_answer;
-  auto small = router.Begin([&](const absl::Status& s) { small_answer.status.set_value(s); });
+  auto small = router.Begin(Protocol::kHttp, [&](const absl::Status& s) { small_answer.status.set_value(s); });
   std::thread::id small_ran_on;
   small->ContinueAfterReserve(100, absl::InfiniteFuture(), [] { return false; }, [&] {
     small_ran_on = std::this_thread::get_id();
@@ -192,14 +192,14 @@ TEST_F(RequestRouterTest, LargeMessagesAreReadOnThePoolAndSkippedWhenTheClientHa
   EXPECT_EQ(small_ran_on, caller) << "a small message is read where it arrived";
 
   Answer large_answer;
-  auto big = router.Begin([&](const absl::Status& s) { large_answer.status.set_value(s); });
+  auto big = router.Begin(Protocol::kHttp, [&](const absl::Status& s) { large_answer.status.set_value(s); });
   std::promise<std::thread::id> large_ran_on;
   big->ContinueAfterReserve(large, absl::InfiniteFuture(), [] { return false; }, [&] {
     large_ran_on.set_value(std::this_thread::get_id());
     big->Fail(absl::InternalError("stop here"));
   });
   Answer gone_answer;
-  auto gone = router.Begin([&](const absl::Status& s) { gone_answer.status.set_value(s); });
+  auto gone = router.Begin(Protocol::kHttp, [&](const absl::Status& s) { gone_answer.status.set_value(s); });
   std::atomic<bool> cancelled{false};
   bool gone_ran = false;
   gone->ContinueAfterReserve(large, absl::InfiniteFuture(), [&] { return cancelled.load(); },

@@ -14,6 +14,7 @@ RunningServer StartServerWithOptions(const TestRepository& repository, server::M
   options.models.mode = mode;
   options.address = "127.0.0.1";
   options.grpc_port = 0;
+  options.http_port = 0;
   options.metrics_port = 0;
   absl::StatusOr<std::unique_ptr<server::Server>> started = server::Server::Start(options);
   if (!started.ok()) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "client/inference_client.h"
-#include "server/grpc/server.h"
+#include "server/app/server.h"
 #include "tests/server/testing/test_repository.h"
 
 namespace convoy::testing {

@@ -27,6 +27,7 @@ std::vector<Bucket> ServerBuckets(const std::map<std::string, double>& samples, 
   for (const auto& [series, value] : samples) {
     if (series.rfind("convoy_request_duration_seconds_bucket{", 0) != 0 ||
         series.find("kind=\"single\"") == std::string::npos ||
+        series.find("protocol=\"grpc\"") == std::string::npos ||
         series.find("model=\"" + model + "\"") == std::string::npos) {
       continue;
     }

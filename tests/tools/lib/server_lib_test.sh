@@ -40,7 +40,7 @@ echo "fake servers"
 server_start "$scratch/ready.log" "$scratch/ready" --model-repository /nowhere
 server_wait_ready "$scratch/ready.log"
 check "flags: loopback and free ports first, the caller's after" \
-  grep -qx 'flags: --address 127.0.0.1 --grpc-port 0 --metrics-port 0 --model-repository /nowhere' "$scratch/ready.log"
+  grep -qx 'flags: --address 127.0.0.1 --grpc-port 0 --http-port 0 --metrics-port 0 --model-repository /nowhere' "$scratch/ready.log"
 check "gRPC port from event=listening" [ "$(server_port "$scratch/ready.log")" = 4001 ]
 check "metrics port from event=metrics_listening" \
   [ "$(server_port "$scratch/ready.log" metrics_listening)" = 4002 ]

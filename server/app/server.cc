@@ -1,10 +1,4 @@
-#include "server/grpc/server.h"
-
-#include <grpcpp/resource_quota.h>
-
-#include "server/core/heap_trimmer.h"
-#include "server/core/memory_budget.h"
-#include "server/orchestration/work_pool.h"
+#include "server/app/server.h"
 
 #include <algorithm>
 #include <set>
@@ -12,11 +6,15 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/heap_trimmer.h"
 #include "server/core/log.h"
+#include "server/core/memory_budget.h"
+#include "server/orchestration/work_pool.h"
 
 namespace convoy::server {
 namespace {
@@ -77,11 +75,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->router_ = std::make_unique<RequestRouter>(server->manager_.get(), server->metrics_.get(),
                                                     router_options, *std::move(image_pool));
   server->heap_trimmer_ = std::make_unique<HeapTrimmer>(&server->router_->budget(), HeapTrimmer::Options{});
-  InferenceServiceOptions service_options;
-  service_options.strict_readiness = options.strict_readiness;
-  service_options.admin_token = options.admin_token;
-  server->service_ =
-      std::make_unique<InferenceService>(server->manager_.get(), server->router_.get(), service_options);
+  server->operations_ = std::make_unique<KServeOperations>(
+      server->manager_.get(), server->router_.get(),
+      KServeOptions{.strict_readiness = options.strict_readiness, .admin_token = options.admin_token});
+  server->service_ = std::make_unique<InferenceService>(server->operations_.get(), server->router_.get());
   if (options.allow_metrics) {
     const std::string metrics_address = options.metrics_address.empty() ? options.address : options.metrics_address;
     ModelManager* models = server->manager_.get();
@@ -124,6 +121,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address,
                                                " (address in use or not local?)"));
   }
+  if (options.allow_http) {
+    if (absl::Status started = server->StartHttp(options); !started.ok()) return started;
+  }
   // Not ready until the startup models have loaded.
   grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus("", false);
@@ -148,8 +148,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (mode == ModelControlMode::kPoll) {
     server->poller_ = std::thread([raw, interval = options.poll_interval] { raw->PollLoop(interval); });
   }
-  Log(LogLevel::kInfo, "server_ready", {{"ready", raw->service_->ready() ? "true" : "false"}});
+  Log(LogLevel::kInfo, "server_ready", {{"ready", raw->operations_->ServerReady() ? "true" : "false"}});
   return server;
+}
+
+absl::Status Server::StartHttp(const ServerOptions& options) {
+  rest_handler_ = std::make_unique<RestHandler>(operations_.get(), router_.get());
+  http::HttpServerOptions http_options;
+  http_options.address = options.address;
+  http_options.port = options.http_port;
+  http_options.tls = {options.tls.cert, options.tls.key, options.tls.client_ca};
+  http_options.max_body_bytes = options.max_receive_message_bytes;
+  if (options.http_threads > 0) http_options.threads = options.http_threads;
+  http_options.header_timeout = options.http_read_timeout;
+  http_options.body_timeout = options.http_read_timeout;
+  http_options.idle_timeout = options.http_idle_timeout;
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> started =
+      http::HttpServer::Start(std::move(http_options), rest_handler_.get());
+  if (!started.ok()) return started.status();
+  http_server_ = *std::move(started);  // It logs event=http_listening.
+  return absl::OkStatus();
 }
 
 Server::~Server() {
@@ -161,7 +179,7 @@ void Server::UpdateHealth(const std::string& model, bool ready) {
   if (stopping_.HasBeenNotified()) return;
   grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
   if (!model.empty()) health->SetServingStatus(model, ready);
-  const bool server_ready = service_->ready();
+  const bool server_ready = operations_->ServerReady();
   health->SetServingStatus("", server_ready);
   health->SetServingStatus(kServiceName, server_ready);
 }
@@ -181,7 +199,10 @@ void Server::Shutdown(absl::Duration grace) {
   const absl::Time deadline = absl::Now() + grace;
   grpc_server_->GetHealthCheckService()->Shutdown();
   router_->StopAccepting();
-  service_->StopAccepting();
+  operations_->StopAccepting();
+  // Idle keep-alive connections close now; those with a request in flight
+  // get its answer with `Connection: close`.
+  if (http_server_ != nullptr) http_server_->StopAccepting();
   if (poller_.joinable()) poller_.join();
   // The drain comes before gRPC's own shutdown, which cancels the calls it
   // has received but not yet handed to the service. Meanwhile new
@@ -189,6 +210,7 @@ void Server::Shutdown(absl::Duration grace) {
   if (const int64_t unanswered = router_->AwaitIdle(kDrainQuiet, deadline); unanswered > 0) {
     Log(LogLevel::kWarning, "drain_timeout", {{"unanswered", absl::StrCat(unanswered)}});
   }
+  if (http_server_ != nullptr) http_server_->Shutdown(std::max(deadline, absl::Now() + absl::Seconds(1)));
   // Other calls (a model load, say) get what is left of the grace period.
   grpc_server_->Shutdown(absl::ToChronoTime(std::max(deadline, absl::Now() + absl::Seconds(1))));
   grpc_server_->Wait();

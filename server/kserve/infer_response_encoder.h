@@ -1,8 +1,8 @@
 // EncodeInferResponse: writes one request's rows of a batch's outputs into
 // a ModelInferResponse, as raw_output_contents (Triton's gRPC form), or as
 // Triton classification strings for outputs that asked for them.
-#ifndef CONVOY_SERVER_GRPC_INFER_RESPONSE_ENCODER_H_
-#define CONVOY_SERVER_GRPC_INFER_RESPONSE_ENCODER_H_
+#ifndef CONVOY_SERVER_KSERVE_INFER_RESPONSE_ENCODER_H_
+#define CONVOY_SERVER_KSERVE_INFER_RESPONSE_ENCODER_H_
 
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@
 #include "grpc_service.pb.h"
 #include "server/core/inference_request.h"
 #include "server/core/servable_model.h"
-#include "server/grpc/infer_request_decoder.h"
+#include "server/kserve/infer_request_decoder.h"
 
 namespace convoy::server {
 
@@ -28,4 +28,4 @@ std::vector<std::string> Classify(absl::Span<const float> scores, int64_t k,
 
 }  // namespace convoy::server
 
-#endif  // CONVOY_SERVER_GRPC_INFER_RESPONSE_ENCODER_H_
+#endif  // CONVOY_SERVER_KSERVE_INFER_RESPONSE_ENCODER_H_

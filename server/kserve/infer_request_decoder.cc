@@ -1,4 +1,4 @@
-#include "server/grpc/infer_request_decoder.h"
+#include "server/kserve/infer_request_decoder.h"
 
 #include <algorithm>
 #include <cstring>
@@ -11,7 +11,7 @@
 #include "common/status_macros.h"
 #include "engine/preprocess/crop.h"
 #include "server/core/tensor_types.h"
-#include "server/grpc/encoded_images.h"
+#include "server/kserve/encoded_images.h"
 
 namespace convoy::server {
 namespace {

@@ -17,8 +17,8 @@
 // The image input (preprocessing.input, or the only input when crops are
 // asked for) may also be an FP32 tensor larger than the model's H and W: it
 // is cropped.
-#ifndef CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
-#define CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
+#ifndef CONVOY_SERVER_KSERVE_INFER_REQUEST_DECODER_H_
+#define CONVOY_SERVER_KSERVE_INFER_REQUEST_DECODER_H_
 
 #include <cstdint>
 #include <string>
@@ -54,4 +54,4 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(inference::ModelInferRequest* 
 
 }  // namespace convoy::server
 
-#endif  // CONVOY_SERVER_GRPC_INFER_REQUEST_DECODER_H_
+#endif  // CONVOY_SERVER_KSERVE_INFER_REQUEST_DECODER_H_

@@ -1,4 +1,4 @@
-#include "server/grpc/infer_response_encoder.h"
+#include "server/kserve/infer_response_encoder.h"
 
 #include <algorithm>
 #include <cstring>

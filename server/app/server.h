@@ -1,8 +1,10 @@
 // Server: convoy-server's parts put together and started.
 //
 // Builds the ModelManager over the repository, loads the startup models,
-// then serves on one gRPC port: inference.GRPCInferenceService,
-// grpc.health.v1.Health and server reflection. Health reports SERVING for
+// then serves on one gRPC port (inference.GRPCInferenceService,
+// grpc.health.v1.Health and server reflection) and one HTTP port (the same
+// KServe v2 protocol in its REST form, rest_handler.h), both on the same
+// KServeOperations and RequestRouter. Health reports SERVING for
 // the service "" and "inference.GRPCInferenceService" while the server is
 // ready (every wanted model ready), and for each model name while that model
 // has a ready version. With kPoll a thread polls the repository every
@@ -13,8 +15,8 @@
 //   server->Wait();  // until Shutdown() from another thread
 //
 // Thread-safety: Shutdown() may be called from any thread, once.
-#ifndef CONVOY_SERVER_GRPC_SERVER_H_
-#define CONVOY_SERVER_GRPC_SERVER_H_
+#ifndef CONVOY_SERVER_APP_SERVER_H_
+#define CONVOY_SERVER_APP_SERVER_H_
 
 #include <memory>
 #include <string>
@@ -29,6 +31,8 @@
 #include "server/core/model_manager.h"
 #include "server/grpc/inference_service.h"
 #include "server/grpc/tls_credentials.h"
+#include "server/http/http_server.h"
+#include "server/http/rest_handler.h"
 #include "server/metrics/metrics_endpoint.h"
 #include "server/metrics/server_metrics.h"
 
@@ -39,10 +43,21 @@ struct ServerOptions {
   // Where to listen. Port 0 picks a free port (see port()).
   std::string address = "0.0.0.0";
   int grpc_port = 8001;
+  // KServe v2 REST on http(s)://address:http_port, with the gRPC listener's
+  // TLS; port 0 picks a free port (see http_port()). false: no HTTP.
+  bool allow_http = true;
+  int http_port = 8000;
+  // Threads of the HTTP transport; 0 = its default (http_server.h).
+  int http_threads = 0;
+  // How long a request's header, and then its body, may take to arrive,
+  // and how long a keep-alive connection may wait for its next request.
+  absl::Duration http_read_timeout = absl::Seconds(30);
+  absl::Duration http_idle_timeout = absl::Seconds(60);
   // kPoll: how often to rescan the repository.
   absl::Duration poll_interval = absl::Seconds(15);
   // Largest request accepted, in bytes; gRPC answers RESOURCE_EXHAUSTED
-  // above it. 64 MiB holds a batch of 32 images of 3x512x512 floats.
+  // above it, HTTP 413 before reading the body. 64 MiB holds a batch of 32
+  // images of 3x512x512 floats.
   int max_receive_message_bytes = 64 << 20;
   // Memory gRPC's transport may use for connections and messages being
   // received (grpc::ResourceQuota): messages are received whole before the
@@ -89,6 +104,8 @@ class Server {
   ~Server();  // Shuts down if Shutdown() was not called.
 
   int port() const { return port_; }
+  // 0 when HTTP is off.
+  int http_port() const { return http_server_ ? http_server_->port() : 0; }
   // 0 when metrics are off.
   int metrics_port() const { return metrics_endpoint_ ? metrics_endpoint_->port() : 0; }
   ModelManager& models() { return *manager_; }
@@ -104,6 +121,7 @@ class Server {
   Server() = default;
   void UpdateHealth(const std::string& model, bool ready);
   void PollLoop(absl::Duration interval);
+  absl::Status StartHttp(const ServerOptions& options);
 
   // Declared first: every loaded model's observer refers to it.
   std::unique_ptr<ServerMetrics> metrics_;
@@ -111,7 +129,10 @@ class Server {
   std::unique_ptr<RequestRouter> router_;
   // Returns what bursts of large requests leave in the allocator.
   std::unique_ptr<HeapTrimmer> heap_trimmer_;
+  std::unique_ptr<KServeOperations> operations_;
   std::unique_ptr<InferenceService> service_;
+  std::unique_ptr<RestHandler> rest_handler_;
+  std::unique_ptr<http::HttpServer> http_server_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
@@ -122,4 +143,4 @@ class Server {
 
 }  // namespace convoy::server
 
-#endif  // CONVOY_SERVER_GRPC_SERVER_H_
+#endif  // CONVOY_SERVER_APP_SERVER_H_

@@ -1,4 +1,4 @@
-#include "server/grpc/admin_token.h"
+#include "server/kserve/admin_token.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -33,16 +33,13 @@ absl::StatusOr<std::string> ReadAdminToken(const std::string& path) {
   return token;
 }
 
-absl::Status CheckBearerToken(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                              std::string_view expected) {
-  auto found = metadata.find("authorization");
-  if (found == metadata.end()) {
-    return absl::UnauthenticatedError(
-        "repository control needs the admin token: metadata 'authorization: Bearer <token>'");
+absl::Status CheckBearerToken(std::optional<std::string_view> authorization, std::string_view expected) {
+  if (!authorization.has_value()) {
+    return absl::UnauthenticatedError("repository control needs the admin token: 'authorization: Bearer <token>'");
   }
-  const std::string_view value(found->second.data(), found->second.size());
+  const std::string_view value = *authorization;
   if (value.substr(0, kBearer.size()) != kBearer) {
-    return absl::UnauthenticatedError("the 'authorization' metadata is not 'Bearer <token>'");
+    return absl::UnauthenticatedError("the 'authorization' value is not 'Bearer <token>'");
   }
   if (!EqualInConstantTime(value.substr(kBearer.size()), expected)) {
     return absl::PermissionDeniedError("wrong admin token");

@@ -7,8 +7,8 @@
 // the entries of bytes_contents. The element count must equal N exactly,
 // every length must fit in what is left, and nothing may follow the last
 // element: each violation is InvalidArgument naming the input and element.
-#ifndef CONVOY_SERVER_GRPC_ENCODED_IMAGES_H_
-#define CONVOY_SERVER_GRPC_ENCODED_IMAGES_H_
+#ifndef CONVOY_SERVER_KSERVE_ENCODED_IMAGES_H_
+#define CONVOY_SERVER_KSERVE_ENCODED_IMAGES_H_
 
 #include <vector>
 
@@ -25,4 +25,4 @@ absl::StatusOr<std::vector<absl::string_view>> DecodeEncodedImages(const inferen
 
 }  // namespace convoy::server
 
-#endif  // CONVOY_SERVER_GRPC_ENCODED_IMAGES_H_
+#endif  // CONVOY_SERVER_KSERVE_ENCODED_IMAGES_H_

@@ -1,4 +1,4 @@
-#include "server/grpc/encoded_images.h"
+#include "server/kserve/encoded_images.h"
 
 #include <cstdint>
 #include <string>
