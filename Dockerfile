@@ -2,12 +2,12 @@
 # trained on Fashion-MNIST, two more seeds of it and their ensemble).
 #
 #   tools/docker.sh build       makes the models it bakes in, then builds this
-#   docker run -p 8001:8001 -p 8002:8002 convoy
-#   docker run -v "$PWD/models:/models:ro" -p 8001:8001 convoy   # your repository
+#   docker run -p 8000:8000 -p 8001:8001 -p 8002:8002 convoy
+#   docker run -v "$PWD/models:/models:ro" -p 8000:8000 -p 8001:8001 convoy   # your repository
 #
 # Arguments after the image name are convoy-server flags; the ports come
-# from CONVOY_GRPC_PORT and CONVOY_METRICS_PORT, which the HEALTHCHECK reads
-# too. docs/DEPLOY.md has the rest.
+# from CONVOY_HTTP_PORT, CONVOY_GRPC_PORT and CONVOY_METRICS_PORT, which the
+# HEALTHCHECK reads too. docs/DEPLOY.md has the rest.
 
 ARG BASE=debian:bookworm-slim
 
@@ -43,7 +43,7 @@ ARG VERSION=dev
 ARG REVISION=unknown
 ARG CREATED=unknown
 LABEL org.opencontainers.image.title="convoy" \
-      org.opencontainers.image.description="CPU inference server for classic image-classification CNNs (KServe v2 gRPC, oneDNN)" \
+      org.opencontainers.image.description="CPU inference server for classic image-classification CNNs (KServe v2 gRPC and HTTP/REST, oneDNN)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
@@ -63,11 +63,11 @@ COPY zoo/models/lenet5-fmnist-seed1 /models/lenet5-fmnist-seed1
 COPY zoo/models/lenet5-fmnist-seed2 /models/lenet5-fmnist-seed2
 COPY zoo/models/fmnist-ensemble /models/fmnist-ensemble
 USER 10001:10001
-ENV CONVOY_GRPC_PORT=8001 CONVOY_METRICS_PORT=8002
-EXPOSE 8001 8002
+ENV CONVOY_HTTP_PORT=8000 CONVOY_GRPC_PORT=8001 CONVOY_METRICS_PORT=8002
+EXPOSE 8000 8001 8002
 # `exec` makes convoy-server PID 1: it takes SIGTERM itself and drains
 # (health NOT_SERVING, accepted requests finish, exit 0).
-ENTRYPOINT ["/bin/sh", "-c", "exec convoy-server --grpc-port \"$CONVOY_GRPC_PORT\" --metrics-port \"$CONVOY_METRICS_PORT\" \"$@\"", "convoy-server"]
+ENTRYPOINT ["/bin/sh", "-c", "exec convoy-server --http-port \"$CONVOY_HTTP_PORT\" --grpc-port \"$CONVOY_GRPC_PORT\" --metrics-port \"$CONVOY_METRICS_PORT\" \"$@\"", "convoy-server"]
 CMD ["--model-repository", "/models"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["/bin/sh", "-c", "exec convoy-health --server \"127.0.0.1:$CONVOY_GRPC_PORT\" --timeout 2"]

@@ -31,6 +31,8 @@ everything=(
   # Protocol test with a client that is not Convoy's own; images for it and
   # the preprocessing tests (Pillow, as torchvision's reference)
   python3-grpcio python3-protobuf python3-pil
+  # ...and for HTTP/REST
+  curl
 )
 docker=(docker.io docker-compose debootstrap)
 

@@ -3,7 +3,7 @@
 # packages, build, make the model zoo (the default model repository, in
 # zoo/models), start convoy-server on it (loopback only) and classify
 # Fashion-MNIST test images through it (tensors with one model, PNG files with
-# the 10-crop ensemble), then run every zoo model on a sample
+# the 10-crop ensemble, over gRPC and over HTTP), then run every zoo model on a sample
 # image with the engine and print its top-5 classes and its throughput at
 # batch 1 and batch 8.
 set -euo pipefail
@@ -31,6 +31,13 @@ grep -E 'event=(listening|model_loaded|server_ready)' "$samples/server.log"
 /usr/bin/python3 tools/export_fmnist_images.py "$samples/png" 6 8
 /usr/bin/python3 client/python/kserve_classify.py --server "127.0.0.1:$port" \
   --model fmnist-ensemble --output probabilities --multicrop 10 --top-k 2 "$samples"/png/*.png
+# One of them over HTTP/REST, the file as the body: its top classes as JSON.
+http_port=$(server_port "$samples/server.log" http_listening)
+first_png=$(ls "$samples"/png/*.png | head -n 1)
+printf '%s over HTTP: ' "$(basename "$first_png")"
+curl -sS --fail-with-body --data-binary "@$first_png" -H 'Content-Type: image/png' \
+  "http://127.0.0.1:$http_port/v2/models/fmnist-ensemble/infer?top_k=2&multicrop=10"
+echo
 server_stop "$samples/server.log"
 grep -E 'event=shutdown_complete' "$samples/server.log"
 threads=${CONVOY_THREADS:-$(nproc)}

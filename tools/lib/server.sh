@@ -10,6 +10,7 @@
 #   server_wait_ready "$work/server.log"
 #   server=127.0.0.1:$(server_port "$work/server.log")
 #   metrics_port=$(server_port "$work/server.log" metrics_listening)
+#   http_port=$(server_port "$work/server.log" http_listening)
 #
 # A process is named by its log file, which takes its stdout and stderr.
 # server_wait_ready and server_wait_for exit the script when the process
@@ -23,11 +24,12 @@ declare -gA _server_names=()  # log file -> what it runs, for messages
 
 # server_start LOG BINARY [FLAGS...]
 # Starts the convoy-server BINARY in the background on 127.0.0.1 with free
-# gRPC and metrics ports, then FLAGS (a later flag overrides an earlier one).
+# gRPC, HTTP and metrics ports, then FLAGS (a later flag overrides an
+# earlier one).
 server_start() {
   local log=$1 binary=$2
   shift 2
-  server_spawn "$log" "$binary" --address 127.0.0.1 --grpc-port 0 --metrics-port 0 "$@"
+  server_spawn "$log" "$binary" --address 127.0.0.1 --grpc-port 0 --http-port 0 --metrics-port 0 "$@"
 }
 
 # server_spawn LOG COMMAND [ARGS...]
@@ -77,7 +79,8 @@ server_wait_for() {
 
 # server_port LOG [EVENT]
 # Prints the port that the server logging to LOG reported with its first
-# event=EVENT line: listening (the default, gRPC) or metrics_listening.
+# event=EVENT line: listening (the default, gRPC), http_listening or
+# metrics_listening.
 server_port() {
   local log=$1 event=${2:-listening} port
   port=$(sed -n "/event=$event /{s/.* port=\([0-9]*\).*/\1/p;q;}" "$log")
