@@ -1,5 +1,6 @@
 // InferenceClient: a small synchronous and asynchronous client of the KServe
-// v2 GRPCInferenceService and of grpc.health.v1.Health.
+// v2 GRPCInferenceService and of grpc.health.v1.Health: the gRPC
+// KServeClient (kserve_client.h; http_inference_client.h is the REST one).
 //
 // It speaks only the standard protocol, so it works against Convoy, Triton
 // or any KServe v2 server. Every call has a deadline (Options::timeout) and
@@ -29,64 +30,39 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "absl/types/span.h"
+#include "client/infer_tensors.h"
+#include "client/kserve_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc_service.grpc.pb.h"
 
 namespace convoy::client {
 
-// TLS to the server, PEM contents (not paths).
-struct ClientTls {
-  std::string root_certs;   // CAs that signed the server's certificate; empty = the system's
-  std::string cert_chain;   // for mutual TLS: this client's certificate...
-  std::string private_key;  // ...and its key
-  std::string server_name;  // name to verify instead of the target's host; empty = the host
-};
-
-struct ClientOptions {
-  std::string target;  // "host:port"
-  // Deadline of every call.
-  absl::Duration timeout = absl::Seconds(30);
-  // Largest response accepted.
-  int max_receive_message_bytes = 256 << 20;
-  // Not set = plaintext.
-  std::optional<ClientTls> tls;
-  // Sent as `authorization: Bearer <it>` with RepositoryModelLoad/Unload
-  // (convoy-server --admin-token-file); empty = not sent.
-  std::string admin_token;
-};
-
-class InferenceClient {
+class InferenceClient : public KServeClient {
  public:
   static absl::StatusOr<std::unique_ptr<InferenceClient>> Create(ClientOptions options);
 
-  absl::StatusOr<bool> ServerLive();
-  absl::StatusOr<bool> ServerReady();
-  absl::StatusOr<bool> ModelReady(const std::string& name, const std::string& version = "");
-  absl::StatusOr<inference::ServerMetadataResponse> ServerMetadata();
+  absl::StatusOr<bool> ServerLive() override;
+  absl::StatusOr<bool> ServerReady() override;
+  absl::StatusOr<bool> ModelReady(const std::string& name, const std::string& version = "") override;
+  absl::StatusOr<inference::ServerMetadataResponse> ServerMetadata() override;
   absl::StatusOr<inference::ModelMetadataResponse> ModelMetadata(const std::string& name,
-                                                                 const std::string& version = "");
+                                                                 const std::string& version = "") override;
   absl::StatusOr<inference::ModelConfig> ModelConfig(const std::string& name,
-                                                     const std::string& version = "");
+                                                     const std::string& version = "") override;
   absl::StatusOr<inference::ModelStatisticsResponse> ModelStatistics(
-      const std::string& name = "", const std::string& version = "");
-  absl::StatusOr<inference::RepositoryIndexResponse> RepositoryIndex(bool ready_only = false);
-  absl::Status LoadModel(const std::string& name);
-  absl::Status UnloadModel(const std::string& name);
+      const std::string& name = "", const std::string& version = "") override;
+  absl::StatusOr<inference::RepositoryIndexResponse> RepositoryIndex(bool ready_only = false) override;
+  absl::Status LoadModel(const std::string& name) override;
+  absl::Status UnloadModel(const std::string& name) override;
   // grpc.health.v1 status of `service` ("" = the server as a whole).
   absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> HealthCheck(
       const std::string& service = "");
 
-  absl::StatusOr<inference::ModelInferResponse> Infer(const inference::ModelInferRequest& request);
-  // As Infer, without blocking: `done` runs once on a gRPC thread. `timeout`
-  // overrides Options::timeout when not zero. The request is shared, not
-  // copied, so one request can be sent many times at no cost.
-  using InferCallback = std::function<void(absl::Status, inference::ModelInferResponse)>;
+  absl::StatusOr<inference::ModelInferResponse> Infer(const inference::ModelInferRequest& request) override;
+  // `done` runs on a gRPC thread.
+  using KServeClient::AsyncInfer;
   void AsyncInfer(std::shared_ptr<const inference::ModelInferRequest> request, InferCallback done,
-                  absl::Duration timeout = absl::ZeroDuration());
-  // As above, with a copy of `request`.
-  void AsyncInfer(const inference::ModelInferRequest& request, InferCallback done,
-                  absl::Duration timeout = absl::ZeroDuration());
+                  absl::Duration timeout = absl::ZeroDuration()) override;
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
@@ -101,27 +77,6 @@ class InferenceClient {
   const std::unique_ptr<inference::GRPCInferenceService::Stub> stub_;
   const std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
-
-// Adds an input given as raw little-endian bytes (the fast form).
-void AddFp32Input(inference::ModelInferRequest* request, const std::string& name,
-                  const std::vector<int64_t>& shape, absl::Span<const float> values);
-void AddUint8Input(inference::ModelInferRequest* request, const std::string& name,
-                   const std::vector<int64_t>& shape, absl::Span<const uint8_t> values);
-// A BYTES input of shape [N], one element each (for example encoded JPEG or
-// PNG files), framed as Triton does: 4-byte little-endian length, bytes.
-void AddBytesInput(inference::ModelInferRequest* request, const std::string& name,
-                   absl::Span<const std::string> elements);
-
-struct Fp32Output {
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
-// An FP32 output of a response, from raw_output_contents or typed contents.
-absl::StatusOr<Fp32Output> GetFp32Output(const inference::ModelInferResponse& response,
-                                         const std::string& name);
-// A BYTES output (for example classification strings), element by element.
-absl::StatusOr<std::vector<std::string>> GetBytesOutput(
-    const inference::ModelInferResponse& response, const std::string& name);
 
 // A gRPC status as an absl::Status with the same code and message.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -10,7 +10,7 @@
 #define CONVOY_TOOLS_COMMON_CLIENT_TLS_FLAGS_H_
 
 #include "absl/status/status.h"
-#include "client/inference_client.h"
+#include "client/kserve_client.h"
 
 namespace convoy {
 

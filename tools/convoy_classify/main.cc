@@ -91,7 +91,7 @@ std::string Explain(const std::string& server, const std::string& model, const a
   return text;
 }
 
-absl::StatusOr<Target> Describe(client::InferenceClient& client, const std::string& server) {
+absl::StatusOr<Target> Describe(client::KServeClient& client, const std::string& server) {
   Target target{absl::GetFlag(FLAGS_model), absl::GetFlag(FLAGS_version), absl::GetFlag(FLAGS_input),
                 absl::GetFlag(FLAGS_output), /*classes=*/0, /*client_preprocessing=*/std::nullopt};
   absl::StatusOr<inference::ModelMetadataResponse> metadata = client.ModelMetadata(target.model, target.version);
@@ -206,7 +206,7 @@ std::vector<ClassScore> ParseClassification(const std::vector<std::string>& entr
   return scores;
 }
 
-int ClassifyFiles(client::InferenceClient& client, const Target& target, const std::vector<std::string>& files) {
+int ClassifyFiles(client::KServeClient& client, const Target& target, const std::vector<std::string>& files) {
   struct Outcome {
     absl::Status status;
     std::vector<ClassScore> top;
@@ -260,7 +260,7 @@ int ClassifyFiles(client::InferenceClient& client, const Target& target, const s
 }
 
 // Class names, asked once of the server with the classification extension.
-std::vector<std::string> ClassNames(client::InferenceClient& client, const Target& target, const std::string& png) {
+std::vector<std::string> ClassNames(client::KServeClient& client, const Target& target, const std::string& png) {
   inference::ModelInferRequest request = ImageRequest(target, png);
   AskClassification(&request, target.output, target.classes);
   std::vector<std::string> names(target.classes);
@@ -274,7 +274,7 @@ std::vector<std::string> ClassNames(client::InferenceClient& client, const Targe
   return names;
 }
 
-int EvaluateDataset(client::InferenceClient& client, const Target& target) {
+int EvaluateDataset(client::KServeClient& client, const Target& target) {
   const std::string name = absl::GetFlag(FLAGS_dataset);
   absl::StatusOr<std::pair<std::string, std::string>> paths = ResolveIdxDataset(name);
   if (!paths.ok()) return (std::cerr << "convoy-classify: " << paths.status().message() << "\n", kExitUsage);

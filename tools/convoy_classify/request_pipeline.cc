@@ -7,7 +7,7 @@
 
 namespace convoy {
 
-void RunPipelined(client::InferenceClient& client, int64_t count, int concurrency, const RequestMaker& make,
+void RunPipelined(client::KServeClient& client, int64_t count, int concurrency, const RequestMaker& make,
                   const ResponseHandler& done, const std::function<void(int64_t finished)>& progress) {
   std::mutex mu;
   std::condition_variable changed;

@@ -13,7 +13,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
-#include "client/inference_client.h"
+#include "client/kserve_client.h"
 
 namespace convoy {
 
@@ -23,7 +23,7 @@ using ResponseHandler =
 
 // A request that cannot be made (maker error) is reported through `done`
 // with that error and not sent. REQUIRES: concurrency >= 1.
-void RunPipelined(client::InferenceClient& client, int64_t count, int concurrency, const RequestMaker& make,
+void RunPipelined(client::KServeClient& client, int64_t count, int concurrency, const RequestMaker& make,
                   const ResponseHandler& done, const std::function<void(int64_t finished)>& progress);
 
 }  // namespace convoy

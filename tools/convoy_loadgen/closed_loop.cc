@@ -10,7 +10,7 @@ namespace {
 
 class Loop {
  public:
-  Loop(const std::vector<client::InferenceClient*>& clients, RequestCycle requests,
+  Loop(const std::vector<client::KServeClient*>& clients, RequestCycle requests,
        const ClosedLoopOptions& options)
       : clients_(clients), requests_(std::move(requests)), options_(options) {
     start_ = absl::Now();
@@ -83,7 +83,7 @@ class Loop {
     return errors;
   }
 
-  const std::vector<client::InferenceClient*> clients_;
+  const std::vector<client::KServeClient*> clients_;
   const RequestCycle requests_;
   const ClosedLoopOptions options_;
   absl::Time start_, measure_from_, stop_at_;
@@ -97,7 +97,7 @@ class Loop {
 
 }  // namespace
 
-LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients, RequestCycle requests,
+LoadResult RunClosedLoop(const std::vector<client::KServeClient*>& clients, RequestCycle requests,
                          const ClosedLoopOptions& options) {
   Loop loop(clients, std::move(requests), options);
   return loop.Run();

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "client/inference_client.h"
+#include "client/kserve_client.h"
 #include "tools/convoy_loadgen/load_result.h"
 #include "tools/convoy_loadgen/request_cycle.h"
 
@@ -30,7 +30,7 @@ struct ClosedLoopOptions {
   int64_t count = 0;  // > 0: stop after this many measured requests (duration is then a cap).
 };
 
-LoadResult RunClosedLoop(const std::vector<client::InferenceClient*>& clients,
+LoadResult RunClosedLoop(const std::vector<client::KServeClient*>& clients,
                          RequestCycle requests,
                          const ClosedLoopOptions& options);
 

@@ -22,7 +22,7 @@ double CpuSeconds() {
 // count ends a closed loop first.
 constexpr absl::Duration kCountCap = absl::Hours(1);
 
-LoadResult RunLoop(const std::vector<client::InferenceClient*>& clients,
+LoadResult RunLoop(const std::vector<client::KServeClient*>& clients,
                    RequestCycle requests, const StepLoad& load,
                    const StepOptions& options) {
   if (load.rate > 0) {
@@ -51,7 +51,7 @@ double SendMicrosPerRequest(const LoadResult& result) {
   return result.sent > 0 ? absl::ToDoubleMicroseconds(result.send_time) / static_cast<double>(result.sent) : 0;
 }
 
-StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
+StepReport RunStep(const std::vector<client::KServeClient*>& clients,
                    RequestCycle requests, const std::string& model,
                    const StepLoad& load, const StepOptions& options) {
   StepReport report;

@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "client/inference_client.h"
+#include "client/kserve_client.h"
 #include "tools/common/latency_stats.h"
 #include "tools/convoy_loadgen/load_result.h"
 #include "tools/convoy_loadgen/request_cycle.h"
@@ -56,7 +56,7 @@ double SendMicrosPerRequest(const LoadResult& result);
 
 // Statistics are read at the edges of the measured part, from a thread that
 // sleeps through the warm-up while the loop runs.
-StepReport RunStep(const std::vector<client::InferenceClient*>& clients,
+StepReport RunStep(const std::vector<client::KServeClient*>& clients,
                    RequestCycle requests, const std::string& model,
                    const StepLoad& load, const StepOptions& options);
 

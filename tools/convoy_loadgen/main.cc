@@ -176,7 +176,7 @@ int Run() {
   if (!plan.ok()) return Usage(std::string(plan.status().message()));
 
   std::vector<std::unique_ptr<client::InferenceClient>> owned;
-  std::vector<client::InferenceClient*> clients;
+  std::vector<client::KServeClient*> clients;
   const std::vector<std::string> targets = absl::StrSplit(absl::GetFlag(FLAGS_server), ',', absl::SkipEmpty());
   for (const std::string& target : targets) {
     client::ClientOptions options;

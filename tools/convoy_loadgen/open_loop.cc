@@ -80,7 +80,7 @@ class Recorder {
 
 }  // namespace
 
-LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
+LoadResult RunOpenLoop(const std::vector<client::KServeClient*>& clients,
                        RequestCycle requests, const OpenLoopOptions& options) {
   const absl::Time start = absl::Now();
   const absl::Time measure_from = start + options.warmup;

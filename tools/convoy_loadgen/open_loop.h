@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "client/inference_client.h"
+#include "client/kserve_client.h"
 #include "tools/convoy_loadgen/load_result.h"
 #include "tools/convoy_loadgen/request_cycle.h"
 
@@ -37,7 +37,7 @@ struct OpenLoopOptions {
   int max_in_flight = 4096;
 };
 
-LoadResult RunOpenLoop(const std::vector<client::InferenceClient*>& clients,
+LoadResult RunOpenLoop(const std::vector<client::KServeClient*>& clients,
                        RequestCycle requests, const OpenLoopOptions& options);
 
 }  // namespace convoy

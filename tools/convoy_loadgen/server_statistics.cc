@@ -25,10 +25,10 @@ void Add(const inference::ModelStatistics& from, inference::ModelStatistics* to)
 
 }  // namespace
 
-absl::StatusOr<inference::ModelStatistics> SumStatistics(const std::vector<client::InferenceClient*>& clients,
+absl::StatusOr<inference::ModelStatistics> SumStatistics(const std::vector<client::KServeClient*>& clients,
                                                          const std::string& model) {
   inference::ModelStatistics sum;
-  for (client::InferenceClient* client : clients) {
+  for (client::KServeClient* client : clients) {
     absl::StatusOr<inference::ModelStatisticsResponse> response = client->ModelStatistics(model);
     if (!response.ok()) return response.status();
     if (response->model_stats_size() < 1) {

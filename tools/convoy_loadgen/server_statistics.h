@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "client/inference_client.h"
+#include "client/kserve_client.h"
 
 namespace convoy {
 
@@ -20,7 +20,7 @@ struct ServerView {
 };
 
 // The model's statistics (its latest version's), summed over `clients`.
-absl::StatusOr<inference::ModelStatistics> SumStatistics(const std::vector<client::InferenceClient*>& clients,
+absl::StatusOr<inference::ModelStatistics> SumStatistics(const std::vector<client::KServeClient*>& clients,
                                                          const std::string& model);
 
 ServerView Delta(const inference::ModelStatistics& before, const inference::ModelStatistics& after);

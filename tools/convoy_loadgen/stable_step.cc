@@ -73,7 +73,7 @@ StepReport MergeWindows(const std::vector<StepReport>& windows) {
   return merged;
 }
 
-StepReport RunStableStep(const std::vector<client::InferenceClient*>& clients, const RequestCycle& requests,
+StepReport RunStableStep(const std::vector<client::KServeClient*>& clients, const RequestCycle& requests,
                          const std::string& model, const StepLoad& load, StepOptions options,
                          const StabilityOptions& stability) {
   if (stability.percentage <= 0) return RunStep(clients, requests, model, load, options);

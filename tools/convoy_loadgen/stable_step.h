@@ -33,7 +33,7 @@ StepReport MergeWindows(const std::vector<StepReport>& windows);
 // The last three windows merged (or the one window), with `windows` and
 // `stable` set. The first window has `options.warmup`; the next follow
 // without one.
-StepReport RunStableStep(const std::vector<client::InferenceClient*>& clients, const RequestCycle& requests,
+StepReport RunStableStep(const std::vector<client::KServeClient*>& clients, const RequestCycle& requests,
                          const std::string& model, const StepLoad& load, StepOptions options,
                          const StabilityOptions& stability);
 

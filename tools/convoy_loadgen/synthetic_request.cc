@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "client/inference_client.h"
+#include "client/infer_tensors.h"
 
 namespace convoy {
 
