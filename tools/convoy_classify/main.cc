@@ -1,7 +1,8 @@
 // convoy-classify: classifies image files, or evaluates a model on a
 // labelled dataset, through any KServe v2 server (Convoy, Triton, ...).
 //
-//   convoy-classify [--server 127.0.0.1:8001] --model NAME [--top-k 3]
+//   convoy-classify [--server 127.0.0.1:8001] [--protocol grpc|http [--http-data binary|json]]
+//                   --model NAME [--top-k 3]
 //                   [--multicrop N | --client-preprocess] [--json] FILE|DIR...
 //   convoy-classify --model NAME --dataset fashion-mnist-test [--limit N]
 //                   [--multicrop N] [--save-scores SCORES.npy] [--json]
@@ -10,10 +11,11 @@
 // preprocessed by the server), or with --client-preprocess as the tensor the
 // server would make of them (from the model's config); directories are walked. Dataset images are
 // encoded as PNG and sent the same way, so the evaluation covers the whole
-// serving path. Requests are pipelined over one channel with at most
-// --concurrency in flight. Exit status: 0 if every request succeeded, 1 if
-// any failed (each failure is printed with its status and message), 2 for
-// a bad command line.
+// serving path. Requests are pipelined over one client with at most
+// --concurrency in flight: one HTTP/2 channel with --protocol grpc, as many
+// keep-alive connections with --protocol http (KServe REST, port 8000).
+// Exit status: 0 if every request succeeded, 1 if any failed (each failure
+// is printed with its status and message), 2 for a bad command line.
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,7 +33,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "client/inference_client.h"
+#include "client/infer_tensors.h"
+#include "client/kserve_client.h"
 #include "common/bounded_file.h"
 #include "common/dash_flags.h"
 #include "engine/api/npy.h"
@@ -39,6 +42,7 @@
 #include "engine/preprocess/image_decoder.h"
 #include "engine/preprocess/preprocess.h"
 #include "repository/preprocess_spec.h"
+#include "tools/common/client_protocol.h"
 #include "tools/common/client_tls_flags.h"
 #include "tools/common/json_string.h"
 #include "tools/convoy_classify/confusion_matrix.h"
@@ -46,7 +50,13 @@
 #include "tools/convoy_classify/png_encoder.h"
 #include "tools/convoy_classify/request_pipeline.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:8001", "host:port of the server.");
+ABSL_FLAG(std::string, server, "",
+          "host:port of the server. Empty = 127.0.0.1:8001 with --protocol grpc, 127.0.0.1:8000 with "
+          "--protocol http.");
+ABSL_FLAG(std::string, protocol, "grpc", "KServe v2 over grpc, or over http (REST, HTTP/1.1 keep-alive).");
+ABSL_FLAG(std::string, http_data, "binary",
+          "With --protocol http: tensors as binary (Triton's binary tensor extension) or json (JSON numbers; "
+          "the image files, BYTES, still go binary).");
 ABSL_FLAG(std::string, model, "", "Model (or ensemble) to ask (required).");
 ABSL_FLAG(std::string, version, "", "Model version; empty = the server's choice.");
 ABSL_FLAG(int, top_k, 3, "Classes to print per file.");
@@ -348,7 +358,11 @@ int Main(int argc, char** argv) {
       argc, argv, "tools/convoy_classify/main.cc",
       "convoy-classify --model NAME [flags] FILE|DIR...   or   convoy-classify --model NAME --dataset NAME");
   const std::vector<std::string> args(positional.begin() + 1, positional.end());
-  const std::string server = absl::GetFlag(FLAGS_server);
+  const ClientProtocol protocol{absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_http_data)};
+  if (absl::Status checked = CheckClientProtocol(protocol); !checked.ok()) {
+    return (std::cerr << "convoy-classify: " << checked.message() << "\n", kExitUsage);
+  }
+  const std::string server = absl::GetFlag(FLAGS_server).empty() ? DefaultServer(protocol) : absl::GetFlag(FLAGS_server);
   if (absl::GetFlag(FLAGS_model).empty()) return (std::cerr << "convoy-classify: --model is required\n", kExitUsage);
   const bool dataset = !absl::GetFlag(FLAGS_dataset).empty();
   if (dataset == !args.empty()) {
@@ -369,7 +383,8 @@ int Main(int argc, char** argv) {
   if (absl::Status tls = ApplyClientTlsFlags(&options); !tls.ok()) {
     return (std::cerr << "convoy-classify: " << tls.message() << "\n", kExitUsage);
   }
-  absl::StatusOr<std::unique_ptr<client::InferenceClient>> client = client::InferenceClient::Create(options);
+  absl::StatusOr<std::unique_ptr<client::KServeClient>> client =
+      CreateKServeClient(protocol, options, absl::GetFlag(FLAGS_concurrency));
   if (!client.ok()) return (std::cerr << "convoy-classify: " << client.status().message() << "\n", kExitFailed);
   absl::StatusOr<Target> target = Describe(**client, server);
   if (!target.ok()) return (std::cerr << "convoy-classify: " << target.status().message() << "\n", kExitFailed);

@@ -3,7 +3,7 @@
 //
 // Requests are made on demand, so a dataset of 10,000 images never holds
 // more than `concurrency` encoded requests at once. `done` runs once per
-// request on a gRPC thread, possibly concurrently with other calls of it;
+// request on a thread of the client, possibly concurrently with other calls of it;
 // `progress` runs on the calling thread whenever requests have finished.
 // RunPipelined returns when every request has ended.
 #ifndef CONVOY_TOOLS_CONVOY_CLASSIFY_REQUEST_PIPELINE_H_

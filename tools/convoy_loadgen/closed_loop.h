@@ -2,7 +2,7 @@
 // a fixed time, as perf_analyzer's concurrency mode does, and records what
 // the client saw.
 //
-// Each completion immediately sends the next request, from the gRPC
+// Each completion immediately sends the next request, from the client's
 // callback thread; no thread per request. Requests that complete during the
 // warm-up are not counted. When the time is up, or `count` requests have
 // been measured, no new request is sent and the run waits for those in

@@ -2,6 +2,7 @@
 // beside what the servers counted, in the spirit of perf_analyzer.
 //
 //   convoy-loadgen --server 127.0.0.1:8001[,HOST:PORT...] --model resnet50
+//                  [--protocol grpc | --protocol http [--http-data binary|json]]
 //                  [--concurrency 16 | --concurrency-range 1:32:4
 //                   | --request-rate 500 | --request-rate-range 100:1000:100
 //                     [--arrivals constant|poisson]]
@@ -20,7 +21,9 @@
 // time per request. The client's own CPU use is reported, so a saturated
 // client is visible. Several --server targets share the load round-robin
 // (replicas behind no balancer). It works against any KServe v2 server with
-// Triton's statistics extension (Convoy, Triton). Exit status: 0 if every
+// Triton's statistics extension (Convoy, Triton), over gRPC or over HTTP
+// (REST, where the statistics come from GET .../stats too); the loops are
+// the same over either. Exit status: 0 if every
 // request succeeded, 1 otherwise (the first error is printed as it
 // happened), 2 for a bad command line.
 #include <algorithm>
@@ -34,8 +37,10 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "client/inference_client.h"
+#include "client/infer_tensors.h"
+#include "client/kserve_client.h"
 #include "common/dash_flags.h"
+#include "tools/common/client_protocol.h"
 #include "tools/common/client_tls_flags.h"
 #include "tools/convoy_classify/idx_dataset.h"
 #include "tools/convoy_classify/png_encoder.h"
@@ -45,7 +50,13 @@
 #include "tools/convoy_loadgen/step_format.h"
 #include "tools/convoy_loadgen/synthetic_request.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:8001", "host:port of the server; several, comma-separated, share the load.");
+ABSL_FLAG(std::string, server, "",
+          "host:port of the server; several, comma-separated, share the load. Empty = 127.0.0.1:8001 with "
+          "--protocol grpc, 127.0.0.1:8000 with --protocol http.");
+ABSL_FLAG(std::string, protocol, "grpc", "KServe v2 over grpc, or over http (REST, HTTP/1.1 keep-alive).");
+ABSL_FLAG(std::string, http_data, "binary",
+          "With --protocol http: tensors as binary (Triton's binary tensor extension, as perf_analyzer) or json "
+          "(JSON numbers; BYTES inputs such as images still go binary).");
 ABSL_FLAG(std::string, model, "", "Model to load (required).");
 ABSL_FLAG(int, concurrency, 1, "Closed loop: requests kept in flight.");
 ABSL_FLAG(std::string, concurrency_range, "", "Closed loop sweep START:END[:STEP].");
@@ -174,16 +185,22 @@ int Run() {
   }
   absl::StatusOr<std::vector<StepLoad>> plan = Plan();
   if (!plan.ok()) return Usage(std::string(plan.status().message()));
+  const ClientProtocol protocol{absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_http_data)};
+  if (absl::Status checked = CheckClientProtocol(protocol); !checked.ok()) return Usage(std::string(checked.message()));
+  int max_concurrency = 1;
+  for (const StepLoad& load : *plan) max_concurrency = std::max(max_concurrency, load.concurrency);
 
-  std::vector<std::unique_ptr<client::InferenceClient>> owned;
+  std::vector<std::unique_ptr<client::KServeClient>> owned;
   std::vector<client::KServeClient*> clients;
-  const std::vector<std::string> targets = absl::StrSplit(absl::GetFlag(FLAGS_server), ',', absl::SkipEmpty());
+  const std::string servers = absl::GetFlag(FLAGS_server).empty() ? DefaultServer(protocol) : absl::GetFlag(FLAGS_server);
+  const std::vector<std::string> targets = absl::StrSplit(servers, ',', absl::SkipEmpty());
   for (const std::string& target : targets) {
     client::ClientOptions options;
     options.target = target;
     options.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
     if (absl::Status tls = ApplyClientTlsFlags(&options); !tls.ok()) return Usage(std::string(tls.message()));
-    absl::StatusOr<std::unique_ptr<client::InferenceClient>> client = client::InferenceClient::Create(options);
+    absl::StatusOr<std::unique_ptr<client::KServeClient>> client =
+        CreateKServeClient(protocol, options, max_concurrency);
     if (!client.ok()) return Usage(absl::StrCat(target, ": ", client.status().ToString()));
     clients.push_back(client->get());
     owned.push_back(*std::move(client));
@@ -191,7 +208,7 @@ int Run() {
   if (clients.empty()) return Usage("--server names no target");
   absl::StatusOr<inference::ModelMetadataResponse> metadata = clients[0]->ModelMetadata(model);
   if (!metadata.ok()) {
-    std::fprintf(stderr, "convoy-loadgen: %s: ModelMetadata(%s): %s\n", absl::GetFlag(FLAGS_server).c_str(),
+    std::fprintf(stderr, "convoy-loadgen: %s: ModelMetadata(%s): %s\n", servers.c_str(),
                  model.c_str(), metadata.status().ToString().c_str());
     return kExitFailed;
   }
@@ -224,7 +241,7 @@ int Run() {
   options.poisson = absl::GetFlag(FLAGS_arrivals) == "poisson";
   options.seed = absl::GetFlag(FLAGS_seed);
   const RunDescription run{model, batch, absl::GetFlag(FLAGS_multicrop), absl::GetFlag(FLAGS_arrivals),
-                           absl::GetFlag(FLAGS_stability_percentage)};
+                           absl::GetFlag(FLAGS_stability_percentage), ProtocolLabel(protocol)};
   const StabilityOptions stability{absl::GetFlag(FLAGS_stability_percentage), absl::GetFlag(FLAGS_max_windows)};
   bool failed = false;
   for (const StepLoad& load : *plan) {
@@ -261,7 +278,8 @@ int main(int argc, char** argv) {
   std::vector<char*> rest = convoy::ParseDashFlags(
       argc, argv, "convoy_loadgen/main.cc",
       "Drives KServe v2 servers with a closed or open loop, or a sweep of either.\n"
-      "  convoy-loadgen --server HOST:PORT --model NAME [--concurrency N | --request-rate R] [--duration S]");
+      "  convoy-loadgen --server HOST:PORT --model NAME [--protocol grpc|http] [--concurrency N | --request-rate R]\n"
+      "                 [--duration S]");
   if (rest.size() > 1) {
     std::fprintf(stderr, "convoy-loadgen: unexpected argument '%s'\n", rest[1]);
     return 2;

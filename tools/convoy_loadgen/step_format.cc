@@ -26,8 +26,9 @@ std::string ErrorsText(const StepReport& step, absl::string_view separator) {
 
 std::string FormatTable(const RunDescription& run, const StepReport& step) {
   const std::string crops = run.multicrop > 1 ? absl::StrCat(" x ", run.multicrop, " crops") : "";
-  std::string out = absl::StrFormat("%s at %s, batch %d%s, %.1f s measured\n", run.model,
-                                    LoadText(run, step.load), run.batch, crops, step.seconds);
+  const std::string over = run.protocol == "grpc" ? "" : absl::StrCat(", over ", run.protocol);
+  std::string out = absl::StrFormat("%s at %s, batch %d%s%s, %.1f s measured\n", run.model,
+                                    LoadText(run, step.load), run.batch, crops, over, step.seconds);
   absl::StrAppendFormat(&out, "  throughput  %.1f requests/s, %.1f items/s\n", step.requests_per_s,
                         step.requests_per_s * static_cast<double>(run.batch));
   absl::StrAppendFormat(&out, "  latency     p50 %.3f ms  p90 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms\n",
@@ -58,13 +59,13 @@ std::string FormatJson(const RunDescription& run, const StepReport& step) {
   }
   errors += "}";
   return absl::StrFormat(
-      "{\"model\": \"%s\", \"concurrency\": %d, \"request_rate\": %.2f, \"batch\": %d, \"multicrop\": %d, "
-      "\"seconds\": %.3f, \"requests\": %d, \"errors\": %d, \"errors_by_code\": %s, \"requests_per_s\": %.2f, "
+      "{\"model\": \"%s\", \"protocol\": \"%s\", \"concurrency\": %d, \"request_rate\": %.2f, \"batch\": %d, "
+      "\"multicrop\": %d, \"seconds\": %.3f, \"requests\": %d, \"errors\": %d, \"errors_by_code\": %s, \"requests_per_s\": %.2f, "
       "\"items_per_s\": %.2f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p95_ms\": %.3f, \"p99_ms\": %.3f, "
       "\"max_ms\": %.3f, \"server_requests\": %.0f, \"server_batch_size\": %.2f, \"server_queue_us\": %.1f, "
       "\"server_compute_us\": %.1f, \"client_cpu_cores\": %.2f, \"client_send_us\": %.1f, \"windows\": %d, \"stable\": %s}",
-      run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch, run.multicrop,
-      step.seconds, step.result.succeeded, step.errors, errors, step.requests_per_s,
+      run.model, run.protocol, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch,
+      run.multicrop, step.seconds, step.result.succeeded, step.errors, errors, step.requests_per_s,
       step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms, step.latency.p90_ms,
       step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms, step.server.requests,
       step.server.batch_size, step.server.queue_us, step.server.compute_us, step.client_cpu_cores, step.client_send_us,
@@ -72,15 +73,15 @@ std::string FormatJson(const RunDescription& run, const StepReport& step) {
 }
 
 std::string CsvHeader() {
-  return "model,concurrency,request_rate,batch,multicrop,seconds,requests,errors,requests_per_s,items_per_s,"
+  return "model,protocol,concurrency,request_rate,batch,multicrop,seconds,requests,errors,requests_per_s,items_per_s,"
          "p50_ms,p90_ms,p95_ms,p99_ms,max_ms,server_requests,server_batch_size,server_queue_us,"
          "server_compute_us,client_cpu_cores,client_send_us,windows,stable,errors_by_code";
 }
 
 std::string FormatCsv(const RunDescription& run, const StepReport& step) {
-  return absl::StrFormat("%s,%d,%.2f,%d,%d,%.3f,%d,%d,%.2f,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.2f,%.1f,%.1f,%.2f,%.1f,%d,%s,%s",
-                         run.model, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate, run.batch,
-                         run.multicrop, step.seconds, step.result.succeeded, step.errors, step.requests_per_s,
+  return absl::StrFormat("%s,%s,%d,%.2f,%d,%d,%.3f,%d,%d,%.2f,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.2f,%.1f,%.1f,%.2f,%.1f,%d,%s,%s",
+                         run.model, run.protocol, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate,
+                         run.batch, run.multicrop, step.seconds, step.result.succeeded, step.errors, step.requests_per_s,
                          step.requests_per_s * static_cast<double>(run.batch), step.latency.p50_ms,
                          step.latency.p90_ms, step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms,
                          step.server.requests, step.server.batch_size, step.server.queue_us,

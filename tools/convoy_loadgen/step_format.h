@@ -17,6 +17,7 @@ struct RunDescription {
   int64_t multicrop = 0;  // 0: not sent.
   std::string arrivals = "constant";
   double stability_percentage = 0;  // 0: one window per step.
+  std::string protocol = "grpc";     // ProtocolLabel (tools/common/client_protocol.h).
 };
 
 std::string FormatTable(const RunDescription& run, const StepReport& step);

@@ -11,6 +11,7 @@ namespace convoy {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<int> Concurrencies(const std::string& range) {
   auto loads = ParseConcurrencyRange(range);
@@ -72,6 +73,16 @@ TEST(StepFormatTest, EveryFormatCarriesTheSameFigures) {
   const std::string header = CsvHeader();
   EXPECT_EQ(std::count(csv.begin(), csv.end(), ','), std::count(header.begin(), header.end(), ','));
   EXPECT_THAT(csv, HasSubstr("UNAVAILABLE=3"));
+  EXPECT_THAT(header, ::testing::StartsWith("model,protocol,"));
+  EXPECT_THAT(csv, ::testing::StartsWith("resnet50,grpc,"));
+  EXPECT_THAT(json, HasSubstr("\"protocol\": \"grpc\""));
+  EXPECT_THAT(FormatTable(run, step), Not(HasSubstr(", over ")));
+
+  RunDescription over_http = run;
+  over_http.protocol = "http-json";
+  EXPECT_THAT(FormatTable(over_http, step), HasSubstr("batch 2 x 10 crops, over http-json, 2.0 s measured"));
+  EXPECT_THAT(FormatJson(over_http, step), HasSubstr("\"protocol\": \"http-json\""));
+  EXPECT_THAT(FormatCsv(over_http, step), ::testing::StartsWith("resnet50,http-json,"));
 }
 
 }  // namespace
