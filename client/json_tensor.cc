@@ -262,6 +262,7 @@ void WriteParameter(const inference::InferParameter& parameter, JsonWriter* writ
     case inference::InferParameter::kStringParam:
       writer->String(parameter.string_param().data(), static_cast<rapidjson::SizeType>(parameter.string_param().size()));
       break;
+    case inference::InferParameter::kDoubleParam: writer->Double(parameter.double_param()); break;
     case inference::InferParameter::PARAMETER_CHOICE_NOT_SET: break;
   }
 }
@@ -275,10 +276,7 @@ absl::StatusOr<inference::InferParameter> ParameterFromJson(const rapidjson::Val
   } else if (value.IsString()) {
     parameter.set_string_param(value.GetString(), value.GetStringLength());
   } else if (value.IsNumber()) {
-    rapidjson::StringBuffer text;
-    JsonWriter writer(text);
-    value.Accept(writer);
-    parameter.set_string_param(text.GetString(), text.GetSize());
+    parameter.set_double_param(value.GetDouble());
   } else {
     return absl::InvalidArgumentError("a parameter must be a bool, a number or a string");
   }
