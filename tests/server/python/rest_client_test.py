@@ -288,6 +288,19 @@ class RestTest(unittest.TestCase):
         for got, (score, _, _) in zip(answer["classes"], expected):
             self.assertAlmostEqual(got["score"], float(score), places=6)
 
+    def test_standard_library_client_agrees_with_the_image_body(self):
+        png = self.work / "stdlib.png"
+        png.write_bytes(png_bytes(5))
+        client = Path(__file__).resolve().parents[3] / "client" / "python" / "kserve_classify_http.py"
+        out = subprocess.run(["/usr/bin/python3", str(client), "--server", f"127.0.0.1:{self.running.http_port}",
+                              "--model", MODEL, "--top-k", "3", str(png)],
+                             check=True, capture_output=True, text=True, timeout=60).stdout
+        status, _, raw = self.request("POST", f"/v2/models/{MODEL}/infer?top_k=3", png.read_bytes(),
+                                      {"Content-Type": "image/png"})
+        self.assertEqual(status, 200)
+        for c in json.loads(raw)["classes"]:
+            self.assertIn(f"{c['label']} #{c['index']} ({c['score']:.2f})", out)
+
     def test_image_body_errors_name_the_problem(self):
         status, headers, raw = self.request("POST", f"/v2/models/{MODEL}/infer?top_k=0", png_bytes(4),
                                             {"Content-Type": "image/png"})

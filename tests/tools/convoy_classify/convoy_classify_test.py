@@ -66,6 +66,16 @@ class ConvoyClassifyTest(unittest.TestCase):
         self.assertEqual(report["evaluated"], count)
         self.assertEqual(report["correct"], int((predicted == labels).sum()))
 
+    def test_http_gives_the_same_answers_as_grpc(self):
+        http = f"127.0.0.1:{self.server.http_port}"
+        for model in ("lenet5-fmnist", "fmnist-ensemble"):
+            args = ("--model", model, "--multicrop", "5", "--json", str(self.work / "images"))
+            over_grpc = self.classify(*args)
+            over_http = self.classify("--protocol", "http", *args, server=http)
+            self.assertEqual(over_http.returncode, over_grpc.returncode, over_http.stderr)
+            self.assertEqual(over_http.stdout, over_grpc.stdout, model)
+            self.assertIn('"top"', over_http.stdout)
+
     def test_dataset_table_names_the_classes(self):
         run = self.classify("--model", "fmnist-ensemble", "--dataset", "fashion-mnist-test",
                             "--limit", "50", "--multicrop", "10")

@@ -35,6 +35,22 @@ class LoadgenCliTest(ServedZooModels):
         self.assertEqual(step["batch"], 1)
         self.assertEqual(step["multicrop"], 5)
 
+    def test_http_binary_and_json_are_answered_and_counted_by_the_server(self):
+        http = f"127.0.0.1:{self.server.http_port}"
+        for data in ("binary", "json"):
+            run = subprocess.run([ARGS.loadgen, "--server", http, "--protocol", "http", "--http-data", data,
+                                  "--model", "lenet5-fmnist", "--batch", "4", "--concurrency", "8",
+                                  "--duration", "1", "--warmup", "0.2", "--json"],
+                                 capture_output=True, text=True, timeout=300)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            step = json.loads(run.stdout)
+            self.assertEqual(step["protocol"], f"http-{data}")
+            self.assertGreater(step["requests"], 0, data)
+            self.assertEqual(step["errors"], 0, data)
+            # The server's statistics, read over REST, saw the same requests.
+            self.assertGreaterEqual(step["server_requests"], step["requests"], (data, step))
+            self.assertGreater(step["server_batch_size"], 0, (data, step))
+
     def test_stability_takes_windows_until_three_agree(self):
         run = self.loadgen("--concurrency", "2", "--duration", "0.5", "--warmup", "0.2",
                            "--stability-percentage", "60", "--json")
