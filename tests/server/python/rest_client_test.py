@@ -405,6 +405,34 @@ class RestTest(unittest.TestCase):
         self.assertRegex(log, rf"event=request model={MODEL} .*protocol=http")
 
 
+class RestBudgetTest(unittest.TestCase):
+    """A body the byte budget cannot take is refused from its header: 429."""
+
+    def test_body_over_the_budget_gets_429_before_it_is_read(self):
+        work = Path(tempfile.mkdtemp(prefix="convoy-rest-budget-"))
+        try:
+            shutil.copytree(Path(ARGS.zoo) / "models" / MODEL, work / "models" / MODEL)
+            running = start_server(ARGS.server, work / "models", work / "server.log",
+                                   flags=("--max-inflight-bytes", str(1 << 20)))
+            with socket.create_connection(("127.0.0.1", running.http_port), timeout=10) as sock:
+                sock.sendall((f"POST /v2/models/{MODEL}/infer HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 700000\r\n\r\n").encode())
+                answer = sock.recv(65536).decode(errors="replace")
+            self.assertTrue(answer.startswith("HTTP/1.1 429"), answer)
+            self.assertIn('"error"', answer)
+            self.assertIn("1048576", answer)  # The budget, named.
+            # Small requests still go through.
+            body = json.dumps({"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 1, 32, 32],
+                                           "data": [0.0] * 1024}]}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{running.http_port}/v2/models/{MODEL}/infer",
+                                             data=body, headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                self.assertEqual(response.status, 200)
+            self.assertEqual(running.stop(), 0)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 class RestDrainTest(unittest.TestCase):
     """SIGTERM: an HTTP request in flight is answered, idle keep-alive
     connections are closed, the server exits cleanly."""
