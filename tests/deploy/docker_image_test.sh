@@ -108,6 +108,12 @@ print(f"  ok  lenet5-fmnist classifies {len(results)} PNG files as PyTorch did")
 EOF
 classify --model fmnist-ensemble --multicrop 10 --top-k 2 | sed 's/^/      /'
 check "fmnist-ensemble with 10 crops"
+# HTTP/REST on CONVOY_HTTP_PORT: a PNG as the body, its top classes as JSON.
+first_png=$(ls "$work"/png/*.png | head -n 1)
+answer=$(curl -sS --fail-with-body --data-binary "@$first_png" -H 'Content-Type: image/png' \
+  "http://127.0.0.1:$http_port/v2/models/fmnist-ensemble/infer?top_k=2") || fail "HTTP inference: $answer"
+[[ "$answer" == *'"classes":[{"index":'* ]] || fail "HTTP inference answered: $answer"
+check "HTTP/REST: $(basename "$first_png") -> ${answer:0:120}"
 
 echo "3. metrics"
 /usr/bin/python3 - "$metrics_port" <<'EOF' || fail "metrics"
