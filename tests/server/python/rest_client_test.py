@@ -433,6 +433,40 @@ class RestBudgetTest(unittest.TestCase):
             shutil.rmtree(work, ignore_errors=True)
 
 
+class RestTlsTest(unittest.TestCase):
+    """HTTPS with the gRPC listener's certificate flags; mutual TLS refuses a client without a certificate."""
+
+    def test_https_and_mutual_tls(self):
+        curl = shutil.which("curl")
+        if curl is None or shutil.which("openssl") is None:
+            self.skipTest("curl or openssl is not installed")
+        work = Path(tempfile.mkdtemp(prefix="convoy-rest-tls-"))
+        try:
+            pki = work / "pki"
+            pki.mkdir()
+            subprocess.run(["bash", str(Path(__file__).resolve().parents[2] / "testing" / "make_test_pki.sh"), str(pki)],
+                           check=True, capture_output=True)
+            shutil.copytree(Path(ARGS.zoo) / "models" / MODEL, work / "models" / MODEL)
+            running = start_server(ARGS.server, work / "models", work / "server.log",
+                                   flags=("--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key"),
+                                          "--tls-client-ca", str(pki / "ca.pem")))
+            url = f"https://127.0.0.1:{running.http_port}/v2/models/{MODEL}"
+            ok = subprocess.run([curl, "-sS", "--fail-with-body", "--cacert", str(pki / "ca.pem"),
+                                 "--cert", str(pki / "client.pem"), "--key", str(pki / "client.key"), url],
+                                capture_output=True, text=True, timeout=30)
+            self.assertEqual(ok.returncode, 0, ok.stderr)
+            self.assertEqual(json.loads(ok.stdout)["name"], MODEL)
+            refused = subprocess.run([curl, "-sS", "--cacert", str(pki / "ca.pem"), url],
+                                     capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(refused.returncode, 0, "a client without a certificate must be refused")
+            plain = subprocess.run([curl, "-sS", url.replace("https://", "http://")],
+                                   capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(plain.returncode, 0, "plain HTTP must not be answered on a TLS port")
+            self.assertEqual(running.stop(), 0)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 class RestDrainTest(unittest.TestCase):
     """SIGTERM: an HTTP request in flight is answered, idle keep-alive
     connections are closed, the server exits cleanly."""
