@@ -467,6 +467,21 @@ class RestTlsTest(unittest.TestCase):
             shutil.rmtree(work, ignore_errors=True)
 
 
+class RestOffTest(unittest.TestCase):
+    """--allow-http=false: no HTTP listener at all."""
+
+    def test_allow_http_false_opens_no_port(self):
+        work = Path(tempfile.mkdtemp(prefix="convoy-rest-off-"))
+        try:
+            shutil.copytree(Path(ARGS.zoo) / "models" / MODEL, work / "models" / MODEL)
+            running = start_server(ARGS.server, work / "models", work / "server.log", flags=("--allow-http=false",))
+            self.assertEqual(running.http_port, 0)
+            self.assertNotIn("event=http_listening", (work / "server.log").read_text())
+            self.assertEqual(running.stop(), 0)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 class RestDrainTest(unittest.TestCase):
     """SIGTERM: an HTTP request in flight is answered, idle keep-alive
     connections are closed, the server exits cleanly."""
