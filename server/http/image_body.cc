@@ -8,6 +8,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "server/http/rest_route.h"
+#include "server/kserve/bytes_elements.h"
 
 namespace convoy::server {
 namespace {
@@ -23,25 +24,6 @@ absl::StatusOr<int64_t> IntParameter(const std::map<std::string, std::string>& q
         absl::StrCat("query parameter '", name, "' is '", it->second, "': expected an integer from ", min, " to ", max));
   }
   return value;
-}
-
-void AppendLittleEndian32(uint32_t value, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-// Triton's length-prefixed BYTES elements.
-absl::StatusOr<std::vector<absl::string_view>> SplitBytes(absl::string_view raw) {
-  std::vector<absl::string_view> elements;
-  while (!raw.empty()) {
-    if (raw.size() < 4) return absl::InternalError("a BYTES output ends inside an element's length");
-    uint32_t length = 0;
-    for (int i = 0; i < 4; ++i) length |= static_cast<uint32_t>(static_cast<unsigned char>(raw[i])) << (8 * i);
-    raw.remove_prefix(4);
-    if (length > raw.size()) return absl::InternalError("a BYTES output element runs past its end");
-    elements.push_back(raw.substr(0, length));
-    raw.remove_prefix(length);
-  }
-  return elements;
 }
 
 }  // namespace
@@ -79,8 +61,7 @@ absl::StatusOr<ImageBodyRequest> BuildImageBodyRequest(const KServeOperations& o
   input->add_shape(1);
   std::string* raw = request->add_raw_input_contents();
   raw->reserve(body.size() + 4);
-  AppendLittleEndian32(static_cast<uint32_t>(body.size()), raw);
-  raw->append(body.data(), body.size());
+  AppendBytesElement(body, raw);
   inference::ModelInferRequest::InferRequestedOutputTensor* requested = request->add_outputs();
   requested->set_name(built.output);
   (*requested->mutable_parameters())["classification"].set_int64_param(*top_k);
@@ -96,8 +77,11 @@ absl::StatusOr<std::string> ImageBodyAnswer(const inference::ModelInferResponse&
   if (index < 0 || index >= response.raw_output_contents_size()) {
     return absl::InternalError(absl::StrCat("the response has no output '", output, "'"));
   }
-  absl::StatusOr<std::vector<absl::string_view>> classes = SplitBytes(response.raw_output_contents(index));
-  if (!classes.ok()) return classes.status();
+  std::vector<absl::string_view> classes;
+  if (!ForEachBytesElement(response.raw_output_contents(index),
+                           [&](absl::string_view text) { classes.push_back(text); })) {
+    return absl::InternalError(absl::StrCat("output '", output, "' is not whole BYTES elements"));
+  }
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> json(buffer);
   json.StartObject();
@@ -110,7 +94,7 @@ absl::StatusOr<std::string> ImageBodyAnswer(const inference::ModelInferResponse&
   json.Key("classes");
   json.StartArray();
   // Each class is "<score>:<index>[:<label>]" (Triton's classification).
-  for (absl::string_view text : *classes) {
+  for (absl::string_view text : classes) {
     const size_t first = text.find(':');
     const size_t second = first == absl::string_view::npos ? first : text.find(':', first + 1);
     double score = 0;

@@ -204,6 +204,13 @@ class InferExchange {
   std::shared_ptr<InferExchange> self_;
 };
 
+// What Admit found, kept for Handle (the transport holds it from one to the
+// other): the route, parsed once, and an inference's exchange.
+struct Admitted {
+  RestRoute route;
+  std::shared_ptr<InferExchange> exchange;
+};
+
 }  // namespace
 
 std::optional<HttpResponse> RestHandler::Admit(HttpRequest* request, int64_t content_length) {
@@ -215,25 +222,25 @@ std::optional<HttpResponse> RestHandler::Admit(HttpRequest* request, int64_t con
     refused.headers.emplace_back("Allow", route->method);
     return refused;
   }
-  if (route->kind != RestRoute::Kind::kInfer) return std::nullopt;
-  auto exchange = std::make_shared<InferExchange>(router_, operations_, *std::move(route));
-  if (std::optional<HttpResponse> refused = exchange->Admit(content_length)) return refused;
-  request->admission = std::move(exchange);
+  auto admitted = std::make_shared<Admitted>();
+  if (route->kind == RestRoute::Kind::kInfer) {
+    admitted->exchange = std::make_shared<InferExchange>(router_, operations_, *route);
+    if (std::optional<HttpResponse> refused = admitted->exchange->Admit(content_length)) return refused;
+  }
+  admitted->route = *std::move(route);
+  request->admission = std::move(admitted);
   return std::nullopt;
 }
 
 void RestHandler::Handle(HttpRequest request, Responder respond) {
-  absl::StatusOr<RestRoute> parsed = ParseRestRoute(SplitTarget(request.target).first);
-  if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));  // Admit let only routes through.
-  const RestRoute& route = *parsed;
+  // The transport calls Admit first, which always sets the admission.
+  const std::shared_ptr<Admitted> admitted = std::static_pointer_cast<Admitted>(request.admission);
+  const RestRoute& route = admitted->route;
   using Kind = RestRoute::Kind;
   switch (route.kind) {
-    case Kind::kInfer: {
-      auto exchange = std::static_pointer_cast<InferExchange>(request.admission);
-      request.admission.reset();
-      exchange->Handle(exchange, std::move(request), std::move(respond));
-      return;
-    }
+    case Kind::kInfer:
+      request.admission.reset();  // The transport keeps its own reference until the answer is written.
+      return admitted->exchange->Handle(admitted->exchange, std::move(request), std::move(respond));
     case Kind::kServerLive:
       return respond(HealthAnswer(true));
     case Kind::kServerReady:

@@ -99,11 +99,7 @@ class DataReader {
       }
       case Kind::kBytes: {
         if (!value.IsString()) return Bad(value, "not a string");
-        const uint32_t length = value.GetStringLength();
-        const char prefix[4] = {static_cast<char>(length), static_cast<char>(length >> 8),
-                                static_cast<char>(length >> 16), static_cast<char>(length >> 24)};
-        raw_->append(prefix, 4);
-        raw_->append(value.GetString(), length);
+        AppendBytesElement(absl::string_view(value.GetString(), value.GetStringLength()), raw_);
         break;
       }
     }

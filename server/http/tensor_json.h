@@ -16,6 +16,7 @@
 #include "absl/types/span.h"
 #include "rapidjson/document.h"
 #include "server/http/json_text.h"
+#include "server/kserve/bytes_elements.h"
 
 namespace convoy::server {
 
@@ -56,24 +57,6 @@ std::string ShapeText(absl::Span<const int64_t> shape);
 absl::Status AppendJsonData(const rapidjson::Value& data, absl::Span<const int64_t> shape, int64_t elements,
                             int64_t max_elements, const WireDatatype& type, absl::string_view input,
                             std::string* raw);
-
-// Calls `visit(element)` for each length-prefixed element of BYTES raw
-// contents, in order. False if `raw` is not a whole number of elements
-// (a length that runs past the end, or a partial prefix).
-template <typename Visit>
-bool ForEachBytesElement(absl::string_view raw, Visit&& visit) {
-  size_t offset = 0;
-  while (offset < raw.size()) {
-    if (raw.size() - offset < 4) return false;
-    const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(raw[offset + k])); };
-    const uint32_t length = b(0) | (b(1) << 8) | (b(2) << 16) | (b(3) << 24);
-    offset += 4;
-    if (raw.size() - offset < length) return false;
-    visit(raw.substr(offset, length));
-    offset += length;
-  }
-  return true;
-}
 
 // Writes raw contents of `type` with `elements` values as a flat JSON array.
 // REQUIRES: the sizes agree (raw.size() == elements * type.size, or

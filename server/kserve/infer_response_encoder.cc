@@ -7,21 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/tensor_types.h"
+#include "server/kserve/bytes_elements.h"
 
 namespace convoy::server {
-namespace {
-
-// BYTES elements on the wire: a 4-byte little-endian length, then the bytes.
-void AppendBytesElement(const std::string& element, std::string* out) {
-  const uint32_t size = static_cast<uint32_t>(element.size());
-  const char prefix[4] = {static_cast<char>(size & 0xff), static_cast<char>((size >> 8) & 0xff),
-                          static_cast<char>((size >> 16) & 0xff),
-                          static_cast<char>((size >> 24) & 0xff)};
-  out->append(prefix, 4);
-  out->append(element);
-}
-
-}  // namespace
 
 std::vector<std::string> Classify(absl::Span<const float> scores, int64_t k,
                                   const std::vector<std::string>& labels) {
