@@ -98,8 +98,6 @@ class InferExchange {
 
   // Reserves the declared body; the refusal to send instead if it cannot.
   std::optional<HttpResponse> Admit(int64_t content_length) {
-    if (content_length < 0) return std::nullopt;  // Chunked: reserved once read.
-    reserved_ = true;
     if (absl::Status reserved = call_->ReserveMessage(content_length); !reserved.ok()) {
       call_->Fail(reserved);
       return std::move(refusal_);
@@ -111,9 +109,6 @@ class InferExchange {
     self_ = std::move(self);
     respond_ = std::move(respond);
     const int64_t size = static_cast<int64_t>(http.body.size());
-    if (!reserved_) {
-      if (absl::Status reserved = call_->ReserveMessage(size); !reserved.ok()) return call_->Fail(reserved);
-    }
     auto body = std::make_shared<HttpRequest>(std::move(http));
     // A large body is parsed off the transport's thread, as gRPC's are.
     call_->ContinueAfterReserve(size, absl::InfiniteFuture(), [] { return false; },
@@ -193,7 +188,6 @@ class InferExchange {
   KServeOperations* const operations_;
   const RestRoute route_;
   std::unique_ptr<RequestRouter::Call> call_;
-  bool reserved_ = false;
   bool image_ = false;
   std::string image_output_;
   RestOutputFormat format_;
@@ -224,6 +218,12 @@ std::optional<HttpResponse> RestHandler::Admit(HttpRequest* request, int64_t con
   }
   auto admitted = std::make_shared<Admitted>();
   if (route->kind == RestRoute::Kind::kInfer) {
+    // A chunked body's size is known only once it has been read: it could
+    // not be admitted against the byte budget before it is buffered.
+    if (content_length < 0) {
+      return JsonResponse(411, RestError("an inference body needs a Content-Length (chunked bodies are not "
+                                         "taken: the server admits a body against its memory before reading it)"));
+    }
     admitted->exchange = std::make_shared<InferExchange>(router_, operations_, *route);
     if (std::optional<HttpResponse> refused = admitted->exchange->Admit(content_length)) return refused;
   }

@@ -342,6 +342,14 @@ class RestTest(unittest.TestCase):
         self.assertTrue(answer.startswith("HTTP/1.1 413"), answer)
         self.assertIn(str(MAX_BODY), answer)
 
+    def test_chunked_inference_body_is_refused_unread(self):
+        with socket.create_connection(("127.0.0.1", self.running.http_port), timeout=10) as sock:
+            sock.sendall((f"POST /v2/models/{MODEL}/infer HTTP/1.1\r\nHost: x\r\n"
+                          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode())
+            answer = sock.recv(65536).decode(errors="replace")
+        self.assertTrue(answer.startswith("HTTP/1.1 411"), answer)
+        self.assertIn("Content-Length", answer)
+
     def test_slow_client_is_disconnected(self):
         with socket.create_connection(("127.0.0.1", self.running.http_port), timeout=10) as sock:
             sock.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n")
