@@ -62,14 +62,14 @@ StepReport RunStep(const std::vector<client::KServeClient*>& clients,
   {
     std::thread sampler([&] {
       absl::SleepFor(options.warmup);
-      before = SumStatistics(clients, model);
+      before = SumStatistics(clients, model, options.model_version);
     });
     report.result = RunLoop(clients, std::move(requests), load, options);
     sampler.join();
   }
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
   report.client_cpu_cores = elapsed > 0 ? (CpuSeconds() - cpu_start) / elapsed : 0;
-  absl::StatusOr<inference::ModelStatistics> after = SumStatistics(clients, model);
+  absl::StatusOr<inference::ModelStatistics> after = SumStatistics(clients, model, options.model_version);
   if (before.ok() && after.ok()) {
     report.server = Delta(*before, *after);
     report.server_counted = true;

@@ -32,6 +32,7 @@ struct StepOptions {
   absl::Duration request_timeout = absl::Seconds(30);
   bool poisson = false;  // Open loop arrivals.
   uint32_t seed = 1;
+  std::string model_version;  // Whose statistics are read; empty = the latest version's.
 };
 
 struct StepReport {

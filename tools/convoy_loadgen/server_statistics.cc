@@ -26,10 +26,10 @@ void Add(const inference::ModelStatistics& from, inference::ModelStatistics* to)
 }  // namespace
 
 absl::StatusOr<inference::ModelStatistics> SumStatistics(const std::vector<client::KServeClient*>& clients,
-                                                         const std::string& model) {
+                                                         const std::string& model, const std::string& version) {
   inference::ModelStatistics sum;
   for (client::KServeClient* client : clients) {
-    absl::StatusOr<inference::ModelStatisticsResponse> response = client->ModelStatistics(model);
+    absl::StatusOr<inference::ModelStatisticsResponse> response = client->ModelStatistics(model, version);
     if (!response.ok()) return response.status();
     if (response->model_stats_size() < 1) {
       return absl::NotFoundError(absl::StrCat("no statistics for model '", model, "'"));

@@ -19,9 +19,10 @@ struct ServerView {
   double compute_us = 0;   // compute_infer per request (its batch's run).
 };
 
-// The model's statistics (its latest version's), summed over `clients`.
+// The model's statistics (`version`'s, or the latest version's when empty),
+// summed over `clients`.
 absl::StatusOr<inference::ModelStatistics> SumStatistics(const std::vector<client::KServeClient*>& clients,
-                                                         const std::string& model);
+                                                         const std::string& model, const std::string& version = "");
 
 ServerView Delta(const inference::ModelStatistics& before, const inference::ModelStatistics& after);
 

@@ -26,12 +26,20 @@ StepReport Merged(const std::vector<StepReport>& last, size_t windows, bool stab
 
 }  // namespace
 
-bool WindowsAgree(const std::vector<StepReport>& windows, double percentage) {
+double StabilizingLatencyMs(const StepReport& step, double percentile) {
+  if (step.result.latencies_ms.empty()) return 0;
+  if (percentile <= 0) return step.latency.mean_ms;
+  std::vector<double> sorted = step.result.latencies_ms;
+  std::sort(sorted.begin(), sorted.end());
+  return Percentile(sorted, percentile);
+}
+
+bool WindowsAgree(const std::vector<StepReport>& windows, double percentage, double percentile) {
   std::vector<double> throughputs, latencies;
   for (const StepReport& window : windows) {
     if (window.latency.count == 0) return false;
     throughputs.push_back(window.requests_per_s);
-    latencies.push_back(window.latency.mean_ms);
+    latencies.push_back(StabilizingLatencyMs(window, percentile));
   }
   return !windows.empty() && WithinOfMean(throughputs, percentage) && WithinOfMean(latencies, percentage);
 }
@@ -83,7 +91,7 @@ StepReport RunStableStep(const std::vector<client::KServeClient*>& clients, cons
     options.warmup = absl::ZeroDuration();
     if (windows.size() < kAgreeingWindows) continue;
     const std::vector<StepReport> last(windows.end() - kAgreeingWindows, windows.end());
-    if (WindowsAgree(last, stability.percentage)) return Merged(last, windows.size(), true);
+    if (WindowsAgree(last, stability.percentage, stability.percentile)) return Merged(last, windows.size(), true);
   }
   return Merged({windows.end() - kAgreeingWindows, windows.end()}, windows.size(), false);
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "tools/convoy_loadgen/stable_step.h"
 
 namespace convoy {
 namespace {
@@ -34,6 +35,10 @@ std::string FormatTable(const RunDescription& run, const StepReport& step) {
   absl::StrAppendFormat(&out, "  latency     p50 %.3f ms  p90 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms\n",
                         step.latency.p50_ms, step.latency.p90_ms, step.latency.p95_ms, step.latency.p99_ms,
                         step.latency.max_ms);
+  if (run.percentile > 0) {
+    absl::StrAppendFormat(&out, "  percentile  p%g %.3f ms (judges stability and --latency-threshold)\n",
+                          run.percentile, StabilizingLatencyMs(step, run.percentile));
+  }
   if (step.server_counted) {
     absl::StrAppendFormat(&out, "  server      %.0f requests, batch %.2f items/execution, queue %.0f us, "
                                 "compute %.0f us\n",
@@ -58,7 +63,7 @@ std::string FormatJson(const RunDescription& run, const StepReport& step) {
     first = false;
   }
   errors += "}";
-  return absl::StrFormat(
+  std::string json = absl::StrFormat(
       "{\"model\": \"%s\", \"protocol\": \"%s\", \"concurrency\": %d, \"request_rate\": %.2f, \"batch\": %d, "
       "\"multicrop\": %d, \"seconds\": %.3f, \"requests\": %d, \"errors\": %d, \"errors_by_code\": %s, \"requests_per_s\": %.2f, "
       "\"items_per_s\": %.2f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p95_ms\": %.3f, \"p99_ms\": %.3f, "
@@ -70,15 +75,27 @@ std::string FormatJson(const RunDescription& run, const StepReport& step) {
       step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms, step.server.requests,
       step.server.batch_size, step.server.queue_us, step.server.compute_us, step.client_cpu_cores, step.client_send_us,
       step.windows, step.stable ? "true" : "false");
+  json.pop_back();  // The closing brace: the optional fields go before it.
+  if (run.percentile > 0) {
+    absl::StrAppendFormat(&json, ", \"percentile\": %g, \"percentile_ms\": %.3f", run.percentile,
+                          StabilizingLatencyMs(step, run.percentile));
+  }
+  if (!run.model_version.empty()) absl::StrAppend(&json, ", \"model_version\": \"", run.model_version, "\"");
+  return json + "}";
 }
 
 std::string CsvHeader() {
   return "model,protocol,concurrency,request_rate,batch,multicrop,seconds,requests,errors,requests_per_s,items_per_s,"
          "p50_ms,p90_ms,p95_ms,p99_ms,max_ms,server_requests,server_batch_size,server_queue_us,"
-         "server_compute_us,client_cpu_cores,client_send_us,windows,stable,errors_by_code";
+         "server_compute_us,client_cpu_cores,client_send_us,windows,stable,errors_by_code,percentile,percentile_ms,"
+         "model_version";
 }
 
 std::string FormatCsv(const RunDescription& run, const StepReport& step) {
+  const std::string percentile =
+      run.percentile > 0
+          ? absl::StrFormat("%g,%.3f", run.percentile, StabilizingLatencyMs(step, run.percentile))
+          : ",";
   return absl::StrFormat("%s,%s,%d,%.2f,%d,%d,%.3f,%d,%d,%.2f,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.2f,%.1f,%.1f,%.2f,%.1f,%d,%s,%s",
                          run.model, run.protocol, step.load.rate > 0 ? 0 : step.load.concurrency, step.load.rate,
                          run.batch, run.multicrop, step.seconds, step.result.succeeded, step.errors, step.requests_per_s,
@@ -86,7 +103,8 @@ std::string FormatCsv(const RunDescription& run, const StepReport& step) {
                          step.latency.p90_ms, step.latency.p95_ms, step.latency.p99_ms, step.latency.max_ms,
                          step.server.requests, step.server.batch_size, step.server.queue_us,
                          step.server.compute_us, step.client_cpu_cores, step.client_send_us, step.windows,
-                         step.stable ? "true" : "false", ErrorsText(step, " "));
+                         step.stable ? "true" : "false", ErrorsText(step, " ")) +
+         absl::StrCat(",", percentile, ",", run.model_version);
 }
 
 }  // namespace convoy

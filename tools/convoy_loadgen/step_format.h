@@ -18,6 +18,8 @@ struct RunDescription {
   std::string arrivals = "constant";
   double stability_percentage = 0;  // 0: one window per step.
   std::string protocol = "grpc";     // ProtocolLabel (tools/common/client_protocol.h).
+  double percentile = 0;             // --percentile; 0: not given (stability uses the mean).
+  std::string model_version{};       // --model-version; empty: the server's latest.
 };
 
 std::string FormatTable(const RunDescription& run, const StepReport& step);

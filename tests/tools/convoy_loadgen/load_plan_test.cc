@@ -85,5 +85,30 @@ TEST(StepFormatTest, EveryFormatCarriesTheSameFigures) {
   EXPECT_THAT(FormatCsv(over_http, step), ::testing::StartsWith("resnet50,http-json,"));
 }
 
+TEST(StepFormatTest, APercentileAndAModelVersionAreReportedWhenGiven) {
+  StepReport step;
+  step.load = {4, 0};
+  step.seconds = 1;
+  step.result.succeeded = 5;
+  step.result.latencies_ms = {5, 1, 4, 2, 3};
+  step.latency = ComputeLatencyStats(step.result.latencies_ms);
+  RunDescription run{"m", 1, 0, "constant"};
+  EXPECT_THAT(FormatJson(run, step), Not(HasSubstr("percentile")));
+  EXPECT_THAT(FormatJson(run, step), ::testing::EndsWith("\"stable\": true}"));
+  EXPECT_THAT(FormatTable(run, step), Not(HasSubstr("percentile")));
+  EXPECT_THAT(FormatCsv(run, step), ::testing::EndsWith(",,,"));
+  run.percentile = 85;
+  run.model_version = "3";
+  const std::string json = FormatJson(run, step);
+  EXPECT_THAT(json, ::testing::EndsWith(", \"percentile\": 85, \"percentile_ms\": 4.400, \"model_version\": \"3\"}"));
+  EXPECT_THAT(FormatTable(run, step),
+              HasSubstr("  percentile  p85 4.400 ms (judges stability and --latency-threshold)"));
+  const std::string csv = FormatCsv(run, step);
+  const std::string header = CsvHeader();
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), ','), std::count(header.begin(), header.end(), ','));
+  EXPECT_THAT(header, ::testing::EndsWith(",percentile,percentile_ms,model_version"));
+  EXPECT_THAT(csv, ::testing::EndsWith(",85,4.400,3"));
+}
+
 }  // namespace
 }  // namespace convoy

@@ -41,6 +41,27 @@ TEST(WindowsAgreeTest, ThroughputAndMeanLatencyMustBothBeWithinThePercentageOfTh
   EXPECT_FALSE(WindowsAgree({a, a, StepReport()}, 100));
 }
 
+TEST(WindowsAgreeTest, WithAPercentileTheWindowsLatencyIsThatPercentileNotTheMean) {
+  // Means 2.0 and 2.1 (5 % apart), but the slow tail of the second puts its
+  // p95 far above the first's.
+  const StepReport even = Window(1, std::vector<double>(20, 2.0));
+  std::vector<double> tail(18, 1.8);
+  tail.push_back(3.0);
+  tail.push_back(5.4);
+  const StepReport tailed = Window(1, tail);
+  EXPECT_TRUE(WindowsAgree({even, even, tailed}, 5));
+  EXPECT_FALSE(WindowsAgree({even, even, tailed}, 5, 95));
+  EXPECT_TRUE(WindowsAgree({even, even, even}, 5, 95));
+}
+
+TEST(StabilizingLatencyTest, IsTheMeanOrTheInterpolatedPercentile) {
+  const StepReport step = Window(1, {4, 1, 3, 2});
+  EXPECT_DOUBLE_EQ(StabilizingLatencyMs(step, 0), 2.5);
+  EXPECT_DOUBLE_EQ(StabilizingLatencyMs(step, 50), 2.5);
+  EXPECT_DOUBLE_EQ(StabilizingLatencyMs(step, 90), 3.7);
+  EXPECT_DOUBLE_EQ(StabilizingLatencyMs(StepReport(), 90), 0);
+}
+
 TEST(MergeWindowsTest, AddsCountsAndWeightsServerFiguresByRequests) {
   const StepReport merged = MergeWindows({Window(1, {1, 2}, 100), Window(2, {3, 4, 5, 6}, 400)});
   EXPECT_EQ(merged.result.succeeded, 6);
