@@ -8,13 +8,16 @@
 //                     [--arrivals constant|poisson]]
 //                  [--duration 10 | --count N] [--warmup 2]
 //                  [--batch 1 | --image FILE... | --dataset fashion-mnist-test]
+//                  [--input-data zero|random|FILE.json|DIR] [--shape NAME:D1,D2,...]... [--model-version V]
 //                  [--multicrop N] [--output NAME]
-//                  [--stability-percentage P [--max-windows 10]]
+//                  [--stability-percentage P [--max-windows 10]] [--percentile P] [--latency-threshold MS]
 //                  [--max-errors N] [--p99-limit MS] [--json] [--csv FILE]
 //
 // Requests carry seeded random tensors shaped from ModelMetadata, or the
 // given image files as BYTES, or the images of a dataset, one PNG per
-// request, in turn. Each step (one load of a sweep) is measured
+// request, in turn; or, as perf_analyzer's --input-data and --shape, zeros
+// or the entries of a JSON file or a directory (data_requests.h). Each step
+// (one load of a sweep) is measured
 // after its warm-up; the servers' side comes from ModelStatistics before
 // and after the measured part (summed over every --server): the requests
 // they counted, the batch size their batchers formed, queue and compute
@@ -44,11 +47,23 @@
 #include "tools/common/client_tls_flags.h"
 #include "tools/convoy_classify/idx_dataset.h"
 #include "tools/convoy_classify/png_encoder.h"
+#include "tools/convoy_loadgen/data_requests.h"
 #include "tools/convoy_loadgen/load_plan.h"
 #include "tools/convoy_loadgen/load_step.h"
+#include "tools/convoy_loadgen/model_inputs.h"
 #include "tools/convoy_loadgen/stable_step.h"
 #include "tools/convoy_loadgen/step_format.h"
-#include "tools/convoy_loadgen/synthetic_request.h"
+
+namespace convoy {
+namespace {
+// --shape is given once per input, as perf_analyzer's is; absl keeps only a
+// flag's last value, so each one is collected as it is set.
+std::vector<std::string>& ShapeFlagValues() {
+  static auto* values = new std::vector<std::string>();
+  return *values;
+}
+}  // namespace
+}  // namespace convoy
 
 ABSL_FLAG(std::string, server, "",
           "host:port of the server; several, comma-separated, share the load. Empty = 127.0.0.1:8001 with "
@@ -58,6 +73,9 @@ ABSL_FLAG(std::string, http_data, "binary",
           "With --protocol http: tensors as binary (Triton's binary tensor extension, as perf_analyzer) or json "
           "(JSON numbers; BYTES inputs such as images still go binary).");
 ABSL_FLAG(std::string, model, "", "Model to load (required).");
+ABSL_FLAG(std::string, model_version, "",
+          "Version of the model the requests name and whose metadata and statistics are read (perf_analyzer's -x); "
+          "empty = the server's latest.");
 ABSL_FLAG(int, concurrency, 1, "Closed loop: requests kept in flight.");
 ABSL_FLAG(std::string, concurrency_range, "", "Closed loop sweep START:END[:STEP].");
 ABSL_FLAG(double, request_rate, 0,
@@ -65,7 +83,15 @@ ABSL_FLAG(double, request_rate, 0,
           "(0 = closed loop at --concurrency).");
 ABSL_FLAG(std::string, request_rate_range, "", "Open loop sweep START:END[:STEP] requests/s.");
 ABSL_FLAG(std::string, arrivals, "constant", "Open loop: constant or poisson gaps between requests.");
-ABSL_FLAG(int64_t, batch, 1, "Batch items per request (synthetic tensors).");
+ABSL_FLAG(int64_t, batch, 1, "Batch items per request (tensors: synthetic, or that many --input-data entries).");
+ABSL_FLAG(std::string, input_data, "",
+          "The tensors' data, as perf_analyzer's --input-data: random (the default, seeded), zero, a JSON file in "
+          "perf_analyzer's layout ({\"data\": [{\"INPUT\": [...]}, ...]}, one batch item per entry, in turn) or a "
+          "directory with one raw file per input, named after it.");
+ABSL_FLAG(std::string, shape, "",
+          "NAME:D1,D2,...: the sizes of input NAME's variable dimensions, for one batch item (without the batch "
+          "dimension), as perf_analyzer's --shape; once per input.")
+    .OnUpdate([] { convoy::ShapeFlagValues().push_back(absl::GetFlag(FLAGS_shape)); });
 ABSL_FLAG(std::vector<std::string>, image, {}, "Image files, comma-separated, sent as one BYTES batch instead of tensors.");
 ABSL_FLAG(std::string, dataset, "",
           "Send the images of a labelled IDX dataset (fashion-mnist-test, or a path) as PNG, one per "
@@ -84,6 +110,12 @@ ABSL_FLAG(double, stability_percentage, 0,
 ABSL_FLAG(int, max_windows, 10, "With --stability-percentage: windows per step at most (at least 3).");
 ABSL_FLAG(int64_t, max_errors, -1, "Stop the sweep after a step with more errors than this (-1 = never).");
 ABSL_FLAG(double, p99_limit, 0, "Stop the sweep after a step whose p99 latency exceeds this many ms (0 = never).");
+ABSL_FLAG(double, percentile, 0,
+          "As perf_analyzer's --percentile: judge stability and --latency-threshold by this percentile of latency "
+          "instead of the mean, and report it (0 or -1 = the mean).");
+ABSL_FLAG(double, latency_threshold, 0,
+          "As perf_analyzer's --latency-threshold: stop the sweep after a step whose latency (mean, or --percentile) "
+          "reaches this many ms (0 = never).");
 ABSL_FLAG(bool, json, false, "Print one JSON object per step instead of the table.");
 ABSL_FLAG(std::string, csv, "", "Also write one CSV row per step to this file.");
 
@@ -145,23 +177,34 @@ absl::StatusOr<std::vector<inference::ModelInferRequest>> DatasetRequests(
 }
 
 // The requests the load sends in turn, as the flags say.
-absl::StatusOr<std::vector<inference::ModelInferRequest>> Requests(const inference::ModelMetadataResponse& metadata) {
+absl::StatusOr<std::vector<inference::ModelInferRequest>> Requests(const inference::ModelMetadataResponse& metadata,
+                                                                   bool batched) {
   const std::vector<std::string> images = absl::GetFlag(FLAGS_image);
   const std::string dataset = absl::GetFlag(FLAGS_dataset);
   if (!images.empty() && !dataset.empty()) return absl::InvalidArgumentError("give --image or --dataset, not both");
+  const bool tensor_flags = !absl::GetFlag(FLAGS_input_data).empty() || !ShapeFlagValues().empty();
+  if ((!images.empty() || !dataset.empty()) && tensor_flags) {
+    return absl::InvalidArgumentError("--input-data and --shape give tensors: not with --image or --dataset");
+  }
   absl::StatusOr<std::vector<inference::ModelInferRequest>> requests;
   if (!dataset.empty()) {
     if (absl::GetFlag(FLAGS_dataset_limit) < 1) return absl::InvalidArgumentError("--dataset-limit must be >= 1");
     requests = DatasetRequests(metadata, dataset, absl::GetFlag(FLAGS_dataset_limit));
+  } else if (images.empty()) {
+    InputDataOptions options;
+    options.input_data = absl::GetFlag(FLAGS_input_data);
+    options.shapes = ShapeFlagValues();
+    options.batch = absl::GetFlag(FLAGS_batch);
+    options.seed = absl::GetFlag(FLAGS_seed);
+    requests = InputDataRequests(metadata, batched, options);
   } else {
-    absl::StatusOr<inference::ModelInferRequest> one =
-        images.empty() ? SyntheticRequest(metadata, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_seed))
-                       : ImageRequest(metadata, images);
+    absl::StatusOr<inference::ModelInferRequest> one = ImageRequest(metadata, images);
     if (!one.ok()) return one.status();
     requests.emplace().push_back(*std::move(one));
   }
   if (!requests.ok()) return requests.status();
   for (inference::ModelInferRequest& request : *requests) {
+    request.set_model_version(absl::GetFlag(FLAGS_model_version));
     if (absl::GetFlag(FLAGS_multicrop) != 0) {
       (*request.mutable_parameters())["multicrop"].set_int64_param(absl::GetFlag(FLAGS_multicrop));
     }
@@ -179,6 +222,15 @@ int Run() {
       absl::GetFlag(FLAGS_stability_percentage) < 0 || absl::GetFlag(FLAGS_max_windows) < 3) {
     return Usage("--concurrency and --batch must be >= 1, --duration > 0, --warmup, --request-rate, "
                  "--count and --stability-percentage >= 0, --max-windows >= 3");
+  }
+  const double percentile = std::max(0.0, absl::GetFlag(FLAGS_percentile));  // -1, perf_analyzer's unset, is 0.
+  if ((absl::GetFlag(FLAGS_percentile) != -1 && absl::GetFlag(FLAGS_percentile) < 0) || percentile >= 100 ||
+      absl::GetFlag(FLAGS_latency_threshold) < 0) {
+    return Usage("--percentile must be in (0, 100) (0 or -1 = the mean), --latency-threshold >= 0");
+  }
+  const std::string version = absl::GetFlag(FLAGS_model_version);
+  if (!std::all_of(version.begin(), version.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Usage(absl::StrCat("--model-version '", version, "': a version is a number"));
   }
   if (absl::GetFlag(FLAGS_arrivals) != "constant" && absl::GetFlag(FLAGS_arrivals) != "poisson") {
     return Usage(absl::StrCat("--arrivals must be constant or poisson, not '", absl::GetFlag(FLAGS_arrivals), "'"));
@@ -206,13 +258,14 @@ int Run() {
     owned.push_back(*std::move(client));
   }
   if (clients.empty()) return Usage("--server names no target");
-  absl::StatusOr<inference::ModelMetadataResponse> metadata = clients[0]->ModelMetadata(model);
+  absl::StatusOr<inference::ModelMetadataResponse> metadata = clients[0]->ModelMetadata(model, version);
   if (!metadata.ok()) {
     std::fprintf(stderr, "convoy-loadgen: %s: ModelMetadata(%s): %s\n", servers.c_str(),
                  model.c_str(), metadata.status().ToString().c_str());
     return kExitFailed;
   }
-  absl::StatusOr<std::vector<inference::ModelInferRequest>> requests = Requests(*metadata);
+  const bool batched = HasBatchDimension(*metadata, clients[0]->ModelConfig(model, version));
+  absl::StatusOr<std::vector<inference::ModelInferRequest>> requests = Requests(*metadata, batched);
   if (!requests.ok()) {
     std::fprintf(stderr, "convoy-loadgen: %s\n", requests.status().ToString().c_str());
     return kExitUsage;
@@ -240,9 +293,11 @@ int Run() {
   options.request_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
   options.poisson = absl::GetFlag(FLAGS_arrivals) == "poisson";
   options.seed = absl::GetFlag(FLAGS_seed);
+  options.model_version = version;
   const RunDescription run{model, batch, absl::GetFlag(FLAGS_multicrop), absl::GetFlag(FLAGS_arrivals),
-                           absl::GetFlag(FLAGS_stability_percentage), ProtocolLabel(protocol)};
-  const StabilityOptions stability{absl::GetFlag(FLAGS_stability_percentage), absl::GetFlag(FLAGS_max_windows)};
+                           absl::GetFlag(FLAGS_stability_percentage), ProtocolLabel(protocol), percentile, version};
+  const StabilityOptions stability{absl::GetFlag(FLAGS_stability_percentage), absl::GetFlag(FLAGS_max_windows),
+                                   percentile};
   bool failed = false;
   for (const StepLoad& load : *plan) {
     const StepReport step = RunStableStep(clients, cycle, model, load, options, stability);
@@ -267,6 +322,13 @@ int Run() {
                    step.latency.p99_ms, absl::GetFlag(FLAGS_p99_limit));
       break;
     }
+    const double threshold = absl::GetFlag(FLAGS_latency_threshold);
+    if (threshold > 0 && StabilizingLatencyMs(step, percentile) >= threshold) {
+      std::fprintf(stderr, "convoy-loadgen: stopping: %s latency %.3f ms reaches --latency-threshold %.3f ms\n",
+                   percentile > 0 ? absl::StrCat("p", percentile).c_str() : "mean",
+                   StabilizingLatencyMs(step, percentile), threshold);
+      break;
+    }
   }
   return failed ? kExitFailed : 0;
 }
@@ -275,6 +337,7 @@ int Run() {
 }  // namespace convoy
 
 int main(int argc, char** argv) {
+  convoy::ShapeFlagValues().clear();  // The --shape callback ran once as it was registered, with the default.
   std::vector<char*> rest = convoy::ParseDashFlags(
       argc, argv, "convoy_loadgen/main.cc",
       "Drives KServe v2 servers with a closed or open loop, or a sweep of either.\n"
