@@ -56,9 +56,14 @@
 
 namespace convoy {
 namespace {
-// --shape is given once per input, as perf_analyzer's is; absl keeps only a
-// flag's last value, so each one is collected as it is set.
+// --shape is given once per input, as perf_analyzer's is, and a second
+// --input-data must not replace the first unseen; absl keeps only a flag's
+// last value, so each one is collected as it is set.
 std::vector<std::string>& ShapeFlagValues() {
+  static auto* values = new std::vector<std::string>();
+  return *values;
+}
+std::vector<std::string>& InputDataFlagValues() {
   static auto* values = new std::vector<std::string>();
   return *values;
 }
@@ -87,7 +92,8 @@ ABSL_FLAG(int64_t, batch, 1, "Batch items per request (tensors: synthetic, or th
 ABSL_FLAG(std::string, input_data, "",
           "The tensors' data, as perf_analyzer's --input-data: random (the default, seeded), zero, a JSON file in "
           "perf_analyzer's layout ({\"data\": [{\"INPUT\": [...]}, ...]}, one batch item per entry, in turn) or a "
-          "directory with one raw file per input, named after it.");
+          "directory with one raw file per input, named after it.")
+    .OnUpdate([] { convoy::InputDataFlagValues().push_back(absl::GetFlag(FLAGS_input_data)); });
 ABSL_FLAG(std::string, shape, "",
           "NAME:D1,D2,...: the sizes of input NAME's variable dimensions, for one batch item (without the batch "
           "dimension), as perf_analyzer's --shape; once per input.")
@@ -182,6 +188,10 @@ absl::StatusOr<std::vector<inference::ModelInferRequest>> Requests(const inferen
   const std::vector<std::string> images = absl::GetFlag(FLAGS_image);
   const std::string dataset = absl::GetFlag(FLAGS_dataset);
   if (!images.empty() && !dataset.empty()) return absl::InvalidArgumentError("give --image or --dataset, not both");
+  if (InputDataFlagValues().size() > 1) {
+    return absl::InvalidArgumentError("--input-data given more than once: give one file or directory (merge "
+                                      "perf_analyzer's several JSON files into one)");
+  }
   const bool tensor_flags = !absl::GetFlag(FLAGS_input_data).empty() || !ShapeFlagValues().empty();
   if ((!images.empty() || !dataset.empty()) && tensor_flags) {
     return absl::InvalidArgumentError("--input-data and --shape give tensors: not with --image or --dataset");
@@ -337,7 +347,9 @@ int Run() {
 }  // namespace convoy
 
 int main(int argc, char** argv) {
-  convoy::ShapeFlagValues().clear();  // The --shape callback ran once as it was registered, with the default.
+  // The callbacks ran once as they were registered, with the defaults.
+  convoy::ShapeFlagValues().clear();
+  convoy::InputDataFlagValues().clear();
   std::vector<char*> rest = convoy::ParseDashFlags(
       argc, argv, "convoy_loadgen/main.cc",
       "Drives KServe v2 servers with a closed or open loop, or a sweep of either.\n"

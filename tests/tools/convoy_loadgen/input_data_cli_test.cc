@@ -176,11 +176,14 @@ TEST(LoadgenInputDataCliTest, BadShapesAndDataAreUsageErrorsNamingWhatIsWrong) {
            {"--shape x:3,3", "--shape x:3,3: shape [3,3] does not fit input 'x' of dims [2,-1]: dimension 0 is "
                              "fixed at 2, not 3"},
            {"--shape y:2,3", "--shape y:2,3: model 'vary' has no input 'y' (its inputs: x)"},
+           // Every --shape counts, not only the last.
+           {"--shape x:2,3 --shape=x:2,4", "--shape x:2,4: input 'x' was already given a shape"},
            {"--shape x:2,3 --input-data " + data,
             data + ": data[1]: input 'x': 20 bytes, not the 6 FP32 elements of shape [2,3] (24 bytes)"},
            {"--shape x:2,3 --input-data " + dir.Path("absent.json"), "--input-data " + dir.Path("absent.json")},
            {"--shape x:2,3 --model-version 7", "ModelMetadata(vary)"},
-           {"--shape x:2,3 --percentile 100", "--percentile must be in (0, 100)"}}) {
+           {"--shape x:2,3 --percentile 100", "--percentile must be in (0, 100)"},
+           {"--shape x:2,3 --input-data zero --input-data " + data, "--input-data given more than once"}}) {
     const LoadgenRun run = Loadgen(served.running.target, arguments + " --count 5 --warmup 0");
     EXPECT_NE(run.exit_code, 0) << arguments;
     EXPECT_THAT(run.output, HasSubstr(message)) << arguments;
