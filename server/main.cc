@@ -53,6 +53,9 @@ ABSL_FLAG(bool, strict_readiness, true,
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(bool, access_log, false, "Log one line per inference request (event=request); failures are always logged.");
 ABSL_FLAG(bool, allow_metrics, true, "Serve Prometheus metrics over HTTP at /metrics.");
+ABSL_FLAG(bool, allow_triton_metrics, true,
+          "With --allow-metrics: also export Triton's nv_inference_* metrics (docs/METRICS.md), "
+          "so Triton's dashboards work.");
 ABSL_FLAG(int, metrics_port, 8002, "Port of the metrics endpoint; 0 picks a free one (logged as event=metrics_listening).");
 ABSL_FLAG(std::string, metrics_address, "", "Address of the metrics endpoint; empty = --address.");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: gRPC over TLS (with --tls-key).");
@@ -142,6 +145,7 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   }
   options.strict_readiness = absl::GetFlag(FLAGS_strict_readiness);
   options.allow_metrics = absl::GetFlag(FLAGS_allow_metrics);
+  options.triton_metrics = absl::GetFlag(FLAGS_allow_triton_metrics);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);

@@ -54,7 +54,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server());
   const ModelControlMode mode = options.models.mode;
   if (options.allow_metrics) {
-    server->metrics_ = std::make_unique<ServerMetrics>();
+    server->metrics_ =
+        std::make_unique<ServerMetrics>(ServerMetrics::Options{.triton_metrics = options.triton_metrics});
     ServerMetrics* metrics = server->metrics_.get();
     options.models.servable.observer_factory = [metrics](const std::string& model, int64_t version) {
       return metrics->ObserverFor(model, version);
@@ -85,7 +86,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     RequestRouter* router = server->router_.get();
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
         metrics_address, options.metrics_port, *server->metrics_,
-        std::make_shared<RuntimeCollector>([models, router] { return SampleRuntime(*models, *router); }));
+        std::make_shared<RuntimeCollector>([models, router] { return SampleRuntime(*models, *router); },
+                                           RuntimeCollectorOptions{.triton_metrics = options.triton_metrics}));
     if (!endpoint.ok()) return endpoint.status();
     server->metrics_endpoint_ = *std::move(endpoint);
     Log(LogLevel::kInfo, "metrics_listening",

@@ -39,7 +39,22 @@ std::vector<prometheus::MetricFamily> RuntimeCollector::Collect() const {
   prometheus::MetricFamily images{"convoy_image_queue_depth", "Requests waiting for the image pool: images to decode, or a message over 1 MiB to parse",
                                   prometheus::MetricType::Gauge,
                                   {Gauge(static_cast<double>(sample.image_queue_depth), {})}};
-  return {std::move(queue), std::move(ready), std::move(states), std::move(bytes), std::move(limit), std::move(images)};
+  std::vector<prometheus::MetricFamily> families = {std::move(queue), std::move(ready), std::move(states),
+                                                    std::move(bytes), std::move(limit), std::move(images)};
+  if (options_.triton_metrics) {
+    // Triton's name and HELP (core, src/metrics.cc). Triton counts a request
+    // pending from its arrival to its execution; the batcher's queue is the
+    // part of that wait a request can spend long in here.
+    prometheus::MetricFamily pending{"nv_inference_pending_request_count",
+                                     "Instantaneous number of pending requests awaiting execution per-model.",
+                                     prometheus::MetricType::Gauge, {}};
+    for (const RuntimeSample::ServedVersion& served : sample.served) {
+      pending.metric.push_back(Gauge(static_cast<double>(served.queue_depth),
+                                     {{"model", served.model}, {"version", served.version}}));
+    }
+    families.push_back(std::move(pending));
+  }
+  return families;
 }
 
 }  // namespace convoy::server

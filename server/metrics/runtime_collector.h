@@ -2,7 +2,8 @@
 // queue depth of each served model version, how many models are in each
 // state (READY, LOADING, UNAVAILABLE), the bytes requests hold in flight
 // against their budget and the image pool's queue, from a sampling
-// function the server provides.
+// function the server provides. With Triton's metrics on, the queue depth
+// is also exported under Triton's name, nv_inference_pending_request_count.
 #ifndef CONVOY_SERVER_METRICS_RUNTIME_COLLECTOR_H_
 #define CONVOY_SERVER_METRICS_RUNTIME_COLLECTOR_H_
 
@@ -32,13 +33,20 @@ struct RuntimeSample {
   int64_t image_queue_depth = 0;
 };
 
+struct RuntimeCollectorOptions {
+  // Also export nv_inference_pending_request_count (ServerMetrics::Options).
+  bool triton_metrics = false;
+};
+
 class RuntimeCollector : public prometheus::Collectable {
  public:
-  explicit RuntimeCollector(std::function<RuntimeSample()> sample) : sample_(std::move(sample)) {}
+  explicit RuntimeCollector(std::function<RuntimeSample()> sample, RuntimeCollectorOptions options = {})
+      : sample_(std::move(sample)), options_(options) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   const std::function<RuntimeSample()> sample_;
+  const RuntimeCollectorOptions options_;
 };
 
 }  // namespace convoy::server

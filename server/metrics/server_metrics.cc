@@ -32,7 +32,8 @@ double Seconds(absl::Duration d) { return std::max(0.0, absl::ToDoubleSeconds(d)
 // in prometheus-cpp (atomic counters and buckets).
 class PrometheusModelObserver : public ModelObserver {
  public:
-  PrometheusModelObserver(ServerMetrics& metrics, const std::string& model, int64_t version) {
+  PrometheusModelObserver(ServerMetrics& metrics, const std::string& model, int64_t version)
+      : triton_(metrics.triton_ ? metrics.triton_->ObserverFor(model, version) : nullptr) {
     const std::map<std::string, std::string> base = {{"model", model}, {"version", absl::StrCat(version)}};
     for (size_t k = 0; k < kKinds.size(); ++k) {
       auto labels = base;
@@ -65,6 +66,7 @@ class PrometheusModelObserver : public ModelObserver {
     queue_duration_[k]->Observe(Seconds(t.batch_started - t.enqueued));
     compute_duration_[k]->Observe(Seconds(t.compute_ended - t.compute_started));
     if (t.preprocess > absl::ZeroDuration()) preprocess_duration_[k]->Observe(Seconds(t.preprocess));
+    if (triton_) triton_->OnSuccess(labels, items, t, finished);
   }
 
   void OnFailure(RequestLabels labels, absl::StatusCode code, absl::Duration total) override {
@@ -72,11 +74,13 @@ class PrometheusModelObserver : public ModelObserver {
     const size_t p = static_cast<size_t>(labels.protocol);
     requests_[p][k][static_cast<size_t>(OutcomeOf(code))]->Increment();
     request_duration_[p][k]->Observe(Seconds(total));
+    if (triton_) triton_->OnFailure(labels, code, total);
   }
 
   void OnExecution(int64_t batch_size) override {
     executions_->Increment();
     batch_size_->Observe(static_cast<double>(batch_size));
+    if (triton_) triton_->OnExecution(batch_size);
   }
 
  private:
@@ -88,9 +92,10 @@ class PrometheusModelObserver : public ModelObserver {
   prometheus::Counter* inferences_;
   prometheus::Counter* executions_;
   Histogram* batch_size_;
+  const std::unique_ptr<ModelObserver> triton_;  // Null when Triton's metrics are off.
 };
 
-ServerMetrics::ServerMetrics()
+ServerMetrics::ServerMetrics(Options options)
     : registry_(std::make_shared<prometheus::Registry>()),
       requests_(prometheus::BuildCounter()
                     .Name("convoy_requests_total")
@@ -137,6 +142,7 @@ ServerMetrics::ServerMetrics()
     unknown_model_by_protocol_[p] = &unknown_model_.Add({{"protocol", ProtocolName(protocol)}});
     in_flight_by_protocol_[p] = &in_flight_.Add({{"protocol", ProtocolName(protocol)}});
   }
+  if (options.triton_metrics) triton_ = std::make_unique<TritonMetrics>(*registry_);
 }
 
 std::unique_ptr<ModelObserver> ServerMetrics::ObserverFor(const std::string& model, int64_t version) {

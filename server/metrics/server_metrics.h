@@ -10,6 +10,9 @@
 // served are counted without a model label: a client cannot create series
 // by inventing names.
 //
+// With Options::triton_metrics, each model version's observer also feeds
+// Triton's nv_inference_* series (triton_metrics.h) in the same registry.
+//
 // Thread-safety: all methods may be called concurrently.
 #ifndef CONVOY_SERVER_METRICS_SERVER_METRICS_H_
 #define CONVOY_SERVER_METRICS_SERVER_METRICS_H_
@@ -24,12 +27,22 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "server/core/model_observer.h"
+#include "server/metrics/triton_metrics.h"
 
 namespace convoy::server {
 
 class ServerMetrics {
  public:
-  ServerMetrics();
+  struct Options {
+    // Export Triton's nv_inference_* metrics beside convoy_*. On by default:
+    // they cost a few more atomic increments per request
+    // (bench/metrics_cost.sh, docs/BENCHMARKS.md "Metrics").
+    bool triton_metrics = true;
+  };
+  explicit ServerMetrics(Options options);
+  ServerMetrics() : ServerMetrics(Options{}) {}
+
+  bool triton_metrics() const { return triton_ != nullptr; }
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
@@ -58,6 +71,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Gauge>& in_flight_;
   prometheus::Counter* unknown_model_by_protocol_[2];
   prometheus::Gauge* in_flight_by_protocol_[2];
+  // Null when Options::triton_metrics is off.
+  std::unique_ptr<TritonMetrics> triton_;
 };
 
 }  // namespace convoy::server

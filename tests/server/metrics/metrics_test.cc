@@ -1,7 +1,8 @@
 // /metrics over HTTP after requests of known kinds: every counter equals
 // what was sent, per label, histogram counts equal request counts, the
 // batch-size histogram adds up to the items executed, and the
-// ModelStatistics RPC agrees.
+// ModelStatistics RPC agrees. Triton's nv_inference_* series likewise, and
+// they go with --allow-triton-metrics=false.
 #include <time.h>
 
 #include <string>
@@ -60,10 +61,12 @@ class MetricsTest : public ::testing::Test {
                           "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
                           "output [ { name: \"p\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
                           "ensemble { member { model_name: \"scale\" } }\n");
-    running_ = testing::StartServerWithMetrics(repository_);
+    running_ = testing::StartServerWithMetrics(repository_, OptionsForTest());
     ASSERT_NE(running_.client, nullptr);
     ASSERT_GT(running_.server->metrics_port(), 0);
   }
+
+  virtual server::ServerOptions OptionsForTest() { return {}; }
 
   absl::Status Infer(const std::string& model, int64_t batch, absl::Duration timeout = absl::Seconds(30)) {
     inference::ModelInferRequest request;
@@ -72,6 +75,17 @@ class MetricsTest : public ::testing::Test {
     if (timeout == absl::Seconds(30)) return running_.client->Infer(request).status();
     auto client = testing::Connect(running_.target, timeout);
     return client->Infer(request).status();
+  }
+
+  // Once every request sent has been answered and counted (an expired
+  // request is answered when its batch would have formed).
+  std::map<std::string, double> ScrapeWhenIdle() {
+    std::map<std::string, double> m = Scrape();
+    for (int i = 0; i < 100 && m[Series("convoy_inflight_requests", "protocol=\"grpc\"")] != 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+      m = Scrape();
+    }
+    return m;
   }
 
   std::map<std::string, double> Scrape() {
@@ -100,12 +114,7 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
   EXPECT_EQ(Infer("slow", 1, absl::Milliseconds(50)).code(), absl::StatusCode::kDeadlineExceeded);
   ASSERT_TRUE(Infer("pair", 2).ok());  // One ensemble request: one more of 2 items on "scale".
 
-  // The expired request is answered (and counted) when its batch would have formed.
-  std::map<std::string, double> m = Scrape();
-  for (int i = 0; i < 100 && m[Series("convoy_inflight_requests", "protocol=\"grpc\"")] != 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(20));
-    m = Scrape();
-  }
+  std::map<std::string, double> m = ScrapeWhenIdle();
   EXPECT_EQ(m[Requests("scale", "single", "success")], 8);
   EXPECT_EQ(m[Requests("scale", "single", "invalid")], 3);
   EXPECT_EQ(m[Requests("scale", "single", "rejected")], 0);
@@ -140,6 +149,93 @@ TEST_F(MetricsTest, CountersEqualTheRequestsSentPerLabel) {
   EXPECT_EQ(s.inference_stats().fail().count(), m[Requests("scale", "single", "invalid")]);
   EXPECT_EQ(s.inference_count(), m[Series("convoy_inferences_total", "model=\"scale\",version=\"1\"")]);
   EXPECT_EQ(s.execution_count(), m[Series("convoy_executions_total", "model=\"scale\",version=\"1\"")]);
+}
+
+// Triton's series, as its dashboards query them.
+std::string Nv(const std::string& name, const std::string& model) {
+  return Series(name, absl::StrCat("model=\"", model, "\",version=\"1\""));
+}
+
+std::string NvFailures(const std::string& model, const std::string& reason) {
+  return Series("nv_inference_request_failure",
+                absl::StrCat("model=\"", model, "\",reason=\"", reason, "\",version=\"1\""));
+}
+
+TEST_F(MetricsTest, TritonCountersShowTheRequestsSentAndAgreeWithStatistics) {
+  int64_t items = 0;
+  for (int64_t batch : {1, 4, 2, 1, 3, 1}) {  // 6 successes, 12 items.
+    ASSERT_TRUE(Infer("scale", batch).ok());
+    items += batch;
+  }
+  for (int i = 0; i < 2; ++i) {  // 2 failures: batch above max_batch_size 8.
+    EXPECT_EQ(Infer("scale", 9).code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(Infer("slow", 1, absl::Milliseconds(50)).code(), absl::StatusCode::kDeadlineExceeded);
+  std::map<std::string, double> m = ScrapeWhenIdle();
+
+  EXPECT_EQ(m[Nv("nv_inference_request_success", "scale")], 6);
+  EXPECT_EQ(m[NvFailures("scale", "OTHER")], 2);
+  EXPECT_EQ(m[NvFailures("scale", "REJECTED")], 0);
+  EXPECT_EQ(m[NvFailures("scale", "CANCELED")], 0);
+  EXPECT_EQ(m[NvFailures("scale", "BACKEND")], 0);
+  // Expired in the queue: Triton's "request timeout in the scheduler".
+  EXPECT_EQ(m[NvFailures("slow", "REJECTED")], 1);
+  EXPECT_EQ(m[Nv("nv_inference_request_success", "slow")], 0);
+  EXPECT_EQ(m[Nv("nv_inference_count", "scale")], items);
+  // One at a time, so each request was a batch of its own.
+  const double executions = m[Nv("nv_inference_exec_count", "scale")];
+  EXPECT_EQ(executions, 6);
+  EXPECT_EQ(m[Nv("nv_inference_pending_request_count", "scale")], 0);
+
+  const double request = m[Nv("nv_inference_request_duration_us", "scale")];
+  const double queue = m[Nv("nv_inference_queue_duration_us", "scale")];
+  const double input = m[Nv("nv_inference_compute_input_duration_us", "scale")];
+  const double infer = m[Nv("nv_inference_compute_infer_duration_us", "scale")];
+  const double output = m[Nv("nv_inference_compute_output_duration_us", "scale")];
+  for (double us : {request, queue, input, infer, output}) EXPECT_GT(us, 0);
+  // A request's stages lie within its time in the server.
+  EXPECT_GE(request * (1 + 1e-9), queue + input + infer + output);
+
+  // The ModelStatistics RPC tells the same story, in nanoseconds.
+  auto statistics = running_.client->ModelStatistics("scale");
+  ASSERT_TRUE(statistics.ok()) << statistics.status();
+  const auto& s = statistics->model_stats(0);
+  EXPECT_EQ(s.inference_stats().success().count(), 6u);
+  EXPECT_EQ(s.inference_stats().fail().count(), 2u);
+  EXPECT_EQ(s.inference_count(), static_cast<uint64_t>(items));
+  EXPECT_EQ(s.execution_count(), executions);
+  const auto& stats = s.inference_stats();
+  EXPECT_NEAR(request, stats.success().ns() / 1000.0, 1e-3);
+  EXPECT_NEAR(queue, stats.queue().ns() / 1000.0, 1e-3);
+  EXPECT_NEAR(input, stats.compute_input().ns() / 1000.0, 1e-3);
+  EXPECT_NEAR(infer, stats.compute_infer().ns() / 1000.0, 1e-3);
+  EXPECT_NEAR(output, stats.compute_output().ns() / 1000.0, 1e-3);
+
+  // An ensemble counts on itself and on its member, as in Triton.
+  ASSERT_TRUE(Infer("pair", 2).ok());
+  m = ScrapeWhenIdle();
+  EXPECT_EQ(m[Nv("nv_inference_request_success", "pair")], 1);
+  EXPECT_EQ(m[Nv("nv_inference_count", "pair")], 2);
+  EXPECT_EQ(m[Nv("nv_inference_request_success", "scale")], 7);
+  EXPECT_EQ(m[Nv("nv_inference_count", "scale")], items + 2);
+  EXPECT_EQ(m[Nv("nv_inference_exec_count", "scale")], 7);
+}
+
+// --allow-triton-metrics=false
+class TritonMetricsOffTest : public MetricsTest {
+ protected:
+  server::ServerOptions OptionsForTest() override {
+    server::ServerOptions options;
+    options.triton_metrics = false;
+    return options;
+  }
+};
+
+TEST_F(TritonMetricsOffTest, ExportsOnlyConvoysMetrics) {
+  ASSERT_TRUE(Infer("scale", 2).ok());
+  std::map<std::string, double> m = ScrapeWhenIdle();
+  EXPECT_EQ(m[Requests("scale", "single", "success")], 1);
+  for (const auto& [series, value] : m) EXPECT_NE(series.rfind("nv_", 0), 0u) << series;
 }
 
 TEST_F(MetricsTest, InflightBytesShowWhatAQueuedRequestHolds) {

@@ -36,8 +36,7 @@ RunningServer StartServer(const TestRepository& repository, server::ModelControl
   return StartServerWithOptions(repository, mode, std::move(options));
 }
 
-RunningServer StartServerWithMetrics(const TestRepository& repository) {
-  server::ServerOptions options;
+RunningServer StartServerWithMetrics(const TestRepository& repository, server::ServerOptions options) {
   options.allow_metrics = true;
   return StartServerWithOptions(repository, server::ModelControlMode::kNone, std::move(options));
 }

@@ -25,7 +25,7 @@ RunningServer StartServer(const TestRepository& repository,
                           server::ModelControlMode mode = server::ModelControlMode::kNone,
                           server::ServerOptions options = {});
 // As StartServer, with the metrics endpoint on a free port.
-RunningServer StartServerWithMetrics(const TestRepository& repository);
+RunningServer StartServerWithMetrics(const TestRepository& repository, server::ServerOptions options = {});
 
 // A client of `target` with the given per-call timeout.
 std::unique_ptr<client::InferenceClient> Connect(const std::string& target,
