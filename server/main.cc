@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/dash_flags.h"
 #include "server/core/log.h"
+#include "server/core/log_flags.h"
 #include "server/kserve/admin_token.h"
 #include "server/app/server.h"
 
@@ -50,7 +51,18 @@ ABSL_FLAG(int, max_receive_message_bytes, 64 << 20, "Largest request accepted, i
 ABSL_FLAG(int, exit_timeout_secs, 30, "On SIGTERM, how long accepted requests may take to finish.");
 ABSL_FLAG(bool, strict_readiness, true,
           "Ready only while every model to serve is ready; false: ready while serving.");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(std::string, log_level, "info",
+          "debug, info, warning or error: that level and those above it are logged; then --log-verbose, "
+          "--log-info, --log-warning and --log-error, when given, each switch their own severity on or off.");
+ABSL_FLAG(std::optional<convoy::server::LogVerbosity>, log_verbose, std::nullopt,
+          "As Triton's: >= 1 logs debug lines, 0 does not (true/false = 1/0), whatever --log-level says.");
+ABSL_FLAG(std::optional<convoy::server::TritonBool>, log_info, std::nullopt,
+          "As Triton's: true/false (on/off, 1/0) logs info lines or not, whatever --log-level says.");
+ABSL_FLAG(std::optional<convoy::server::TritonBool>, log_warning, std::nullopt,
+          "As Triton's: true/false logs warning lines or not, whatever --log-level says.");
+ABSL_FLAG(std::optional<convoy::server::TritonBool>, log_error, std::nullopt,
+          "As Triton's: true/false logs error lines or not, whatever --log-level says.");
+ABSL_FLAG(std::string, log_file, "", "Append the log lines to this file instead of writing them to stderr.");
 ABSL_FLAG(bool, access_log, false, "Log one line per inference request (event=request); failures are always logged.");
 ABSL_FLAG(bool, allow_metrics, true, "Serve Prometheus metrics over HTTP at /metrics.");
 ABSL_FLAG(bool, allow_triton_metrics, true,
@@ -194,13 +206,25 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   return options;
 }
 
+// What the logging flags ask for, set up; the error names the flag.
+absl::Status SetUpLogging() {
+  LogFlags flags;
+  flags.level = absl::GetFlag(FLAGS_log_level);
+  flags.verbose = absl::GetFlag(FLAGS_log_verbose);
+  flags.info = absl::GetFlag(FLAGS_log_info);
+  flags.warning = absl::GetFlag(FLAGS_log_warning);
+  flags.error = absl::GetFlag(FLAGS_log_error);
+  absl::StatusOr<LogSeverities> severities = ResolveLogFlags(flags);
+  if (!severities.ok()) return severities.status();
+  SetLogSeverities(*severities);
+  return SetLogFile(absl::GetFlag(FLAGS_log_file));
+}
+
 int Run() {
-  std::optional<LogLevel> level = ParseLogLevel(absl::GetFlag(FLAGS_log_level));
-  if (!level) {
-    std::fprintf(stderr, "convoy-server: --log-level must be debug, info, warning or error\n");
+  if (absl::Status logging = SetUpLogging(); !logging.ok()) {
+    std::fprintf(stderr, "convoy-server: %s\n", std::string(logging.message()).c_str());
     return 2;
   }
-  SetLogLevel(*level);
   absl::StatusOr<ServerOptions> options = OptionsFromFlags();
   if (!options.ok()) {
     std::fprintf(stderr, "convoy-server: %s\n", std::string(options.status().message()).c_str());

@@ -1,9 +1,11 @@
-// Structured log lines on stderr, one per event, as key=value pairs:
+// Structured log lines on stderr (or a file, SetLogFile), one per event, as
+// key=value pairs:
 //
 //   ts=2026-11-28T10:00:00.123Z level=info event=model_loaded model=resnet50 version=1 ms=812
 //
 // Values with spaces or quotes are quoted. Thread-safe: a line is written
-// with one call, so lines of different threads never interleave.
+// with one write(2), so lines of different threads never interleave (and,
+// with O_APPEND, neither do lines of processes sharing a file).
 #ifndef CONVOY_SERVER_CORE_LOG_H_
 #define CONVOY_SERVER_CORE_LOG_H_
 
@@ -12,14 +14,34 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace convoy::server {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
-// Lines below this level are dropped. Default kInfo.
+// Which severities are written. Each is switched on or off by itself, as
+// Triton's --log-info, --log-warning and --log-error do (log_flags.h).
+// Default: info, warning and error.
+struct LogSeverities {
+  bool debug = false;
+  bool info = true;
+  bool warning = true;
+  bool error = true;
+
+  // `level` and the severities above it.
+  static LogSeverities AtLeast(LogLevel level);
+};
+void SetLogSeverities(LogSeverities severities);
+LogSeverities GetLogSeverities();
+// Lines below this level are dropped: SetLogSeverities(AtLeast(level)).
 void SetLogLevel(LogLevel level);
+// Lines go to `path`, appended, from now on; "" = back to stderr. The
+// previous file, if any, is closed. An error names the path when it cannot
+// be opened (and the destination stays as it was).
+// REQUIRES: no other thread logs meanwhile (call it at startup).
+absl::Status SetLogFile(const std::string& path);
 // "debug", "info", "warning" or "error"; nullopt for anything else.
 std::optional<LogLevel> ParseLogLevel(absl::string_view text);
 
