@@ -26,6 +26,10 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(const st
   endpoint->exposer_->RegisterCollectable(metrics.registry());
   endpoint->exposer_->RegisterCollectable(endpoint->runtime_);
   endpoint->exposer_->RegisterCollectable(endpoint->process_);
+  if (metrics.triton_metrics()) {
+    endpoint->triton_cpu_ = std::make_shared<TritonCpuCollector>();
+    endpoint->exposer_->RegisterCollectable(endpoint->triton_cpu_);
+  }
   return endpoint;
 }
 

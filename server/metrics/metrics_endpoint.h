@@ -1,6 +1,7 @@
 // MetricsEndpoint: the HTTP server (prometheus-cpp's Exposer, civetweb) that
 // answers GET /metrics in Prometheus text format with the server's metrics,
-// the runtime gauges and the process metrics.
+// the runtime gauges and the process metrics (and, with Triton's metrics on,
+// Triton's CPU metrics).
 //
 // Note: the Exposer's destructor takes about 2 s once it has served a
 // request (civetweb's shutdown), which shows in the server's exit time.
@@ -15,6 +16,7 @@
 #include "server/metrics/process_collector.h"
 #include "server/metrics/runtime_collector.h"
 #include "server/metrics/server_metrics.h"
+#include "server/metrics/triton_cpu_collector.h"
 
 namespace convoy::server {
 
@@ -32,6 +34,7 @@ class MetricsEndpoint {
 
   std::shared_ptr<RuntimeCollector> runtime_;
   std::shared_ptr<ProcessCollector> process_ = std::make_shared<ProcessCollector>();
+  std::shared_ptr<TritonCpuCollector> triton_cpu_;  // Null when Triton's metrics are off.
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };

@@ -186,6 +186,10 @@ TEST_F(MetricsTest, TritonCountersShowTheRequestsSentAndAgreeWithStatistics) {
   const double executions = m[Nv("nv_inference_exec_count", "scale")];
   EXPECT_EQ(executions, 6);
   EXPECT_EQ(m[Nv("nv_inference_pending_request_count", "scale")], 0);
+  // Triton's CPU metrics, for its dashboards' CPU panels.
+  EXPECT_EQ(m.count("nv_cpu_utilization"), 1u);
+  EXPECT_GT(m["nv_cpu_memory_total_bytes"], 0);
+  EXPECT_GT(m["nv_cpu_memory_used_bytes"], 0);
 
   const double request = m[Nv("nv_inference_request_duration_us", "scale")];
   const double queue = m[Nv("nv_inference_queue_duration_us", "scale")];
