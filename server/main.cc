@@ -66,7 +66,7 @@ ABSL_FLAG(std::string, log_file, "", "Append the log lines to this file instead 
 ABSL_FLAG(bool, access_log, false, "Log one line per inference request (event=request); failures are always logged.");
 ABSL_FLAG(bool, allow_metrics, true, "Serve Prometheus metrics over HTTP at /metrics.");
 ABSL_FLAG(bool, allow_triton_metrics, true,
-          "With --allow-metrics: also export Triton's nv_inference_* metrics (docs/METRICS.md), "
+          "With --allow-metrics: also export Triton's nv_inference_* and nv_cpu_* metrics (docs/METRICS.md), "
           "so Triton's dashboards work.");
 ABSL_FLAG(int, metrics_port, 8002, "Port of the metrics endpoint; 0 picks a free one (logged as event=metrics_listening).");
 ABSL_FLAG(std::string, metrics_address, "", "Address of the metrics endpoint; empty = --address.");

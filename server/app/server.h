@@ -71,8 +71,8 @@ struct ServerOptions {
   // Prometheus metrics on http://metrics_address:metrics_port/metrics
   // (empty address: the gRPC address; port 0 picks a free port).
   bool allow_metrics = true;
-  // With allow_metrics: Triton's nv_inference_* metrics beside convoy_*
-  // (docs/METRICS.md), so Triton's dashboards work.
+  // With allow_metrics: Triton's nv_inference_* and nv_cpu_* metrics beside
+  // convoy_* (docs/METRICS.md), so Triton's dashboards work.
   bool triton_metrics = true;
   // Log a line per request (event=request), not only per failure.
   bool access_log = false;

@@ -34,9 +34,10 @@ namespace convoy::server {
 class ServerMetrics {
  public:
   struct Options {
-    // Export Triton's nv_inference_* metrics beside convoy_*. On by default:
-    // they cost a few more atomic increments per request
-    // (bench/metrics_cost.sh, docs/BENCHMARKS.md "Metrics").
+    // Export Triton's nv_inference_* metrics beside convoy_* (and, through
+    // MetricsEndpoint, its nv_cpu_* ones). On by default: they cost a few
+    // more atomic increments per request (bench/metrics_cost.sh,
+    // docs/BENCHMARKS.md "Metrics").
     bool triton_metrics = true;
   };
   explicit ServerMetrics(Options options);
