@@ -184,15 +184,8 @@ absl::Status ClassifyParserWarnings(const std::vector<Diagnostic>& diagnostics, 
                                  ? field
                                  : absl::StrCat(path_it->second, ".", field);
     const std::string where = absl::StrCat(source, ":", diagnostic.line, ": ");
-    const TritonOnlyField* triton = FindTritonOnlyField(message, field);
-    if (triton == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(where, path, ": no such field (neither a Convoy nor a Triton setting)",
-                                                     Suggestion(message, field)));
-    }
-    if (triton->unsupported != nullptr) {
-      return absl::UnimplementedError(absl::StrCat(where, path, ": ", triton->unsupported));
-    }
-    warnings.push_back(absl::StrCat(where, "field '", path, "' is a Triton setting Convoy ignores"));
+    absl::Status status = ClassifyUnknownField(where, message, field, path, warnings);
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }
@@ -209,6 +202,20 @@ fs::path NormalDirectory(const std::string& dir) {
 }
 
 }  // namespace
+
+absl::Status ClassifyUnknownField(absl::string_view where, absl::string_view message, absl::string_view field,
+                                  absl::string_view path, std::vector<std::string>& warnings) {
+  const TritonOnlyField* triton = FindTritonOnlyField(message, field);
+  if (triton == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(where, path, ": no such field (neither a Convoy nor a Triton setting)",
+                                                   Suggestion(message, field)));
+  }
+  if (triton->unsupported != nullptr) {
+    return absl::UnimplementedError(absl::StrCat(where, path, ": ", triton->unsupported));
+  }
+  warnings.push_back(absl::StrCat(where, "field '", path, "' is a Triton setting Convoy ignores"));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<ModelConfigFile> ParseModelConfig(absl::string_view text, absl::string_view source,
                                                  absl::string_view model_name) {

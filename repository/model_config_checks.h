@@ -4,6 +4,9 @@
 #ifndef CONVOY_REPOSITORY_MODEL_CONFIG_CHECKS_H_
 #define CONVOY_REPOSITORY_MODEL_CONFIG_CHECKS_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "repository/model_config.h"
@@ -14,6 +17,16 @@ namespace convoy::repository {
 // `source` prefixes every message; `model_name` as in ParseModelConfig.
 absl::Status CheckAndCompleteModelConfig(absl::string_view source, absl::string_view model_name,
                                          ModelConfigFile* file);
+
+// A field `field` that protobuf message `message` (a full name such as
+// "inference.ModelConfig") does not declare, found at `path` (the field path
+// inside ModelConfig): a Triton setting Convoy skips appends a warning, a
+// Triton feature Convoy lacks is Unimplemented, anything else (a misspelling)
+// is InvalidArgument with a suggestion. `where` prefixes every message
+// ("models/x/config.pbtxt:3: "). Shared by the text and the JSON parser so
+// both treat a config alike.
+absl::Status ClassifyUnknownField(absl::string_view where, absl::string_view message, absl::string_view field,
+                                  absl::string_view path, std::vector<std::string>& warnings);
 
 // True for a name that stays inside the model directory: non-empty, no '/',
 // '\\' or NUL, not "." or "..".
