@@ -7,6 +7,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace convoy {
 
@@ -28,6 +29,28 @@ std::vector<char*> ParseDashFlags(int argc, char** argv, absl::string_view main_
   absl::SetProgramUsageMessage(
       absl::StrCat(usage, "\nFlags may be written with dashes (--flag-name) or underscores."));
   return absl::ParseCommandLine(argc, argv);
+}
+
+std::vector<std::string> RepeatedFlagValues(int argc, char** argv, absl::string_view name) {
+  std::vector<std::string> values;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "-")) continue;
+    absl::ConsumePrefix(&arg, "-");
+    const size_t equals = arg.find('=');
+    std::string flag(arg.substr(0, equals));
+    for (char& c : flag) {
+      if (c == '-') c = '_';
+    }
+    if (flag != name) continue;
+    if (equals != absl::string_view::npos) {
+      values.emplace_back(arg.substr(equals + 1));
+    } else if (i + 1 < argc) {
+      values.emplace_back(argv[++i]);  // As absl: the next argument is the value.
+    }
+  }
+  return values;
 }
 
 }  // namespace convoy

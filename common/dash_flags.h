@@ -4,6 +4,7 @@
 #ifndef CONVOY_COMMON_DASH_FLAGS_H_
 #define CONVOY_COMMON_DASH_FLAGS_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -17,6 +18,15 @@ namespace convoy {
 // argv[0] first.
 std::vector<char*> ParseDashFlags(int argc, char** argv, absl::string_view main_file,
                                   absl::string_view usage);
+
+// Every value given to flag `name` (spelt as defined, with underscores) on
+// the command line, in order. absl::flags keeps only the last value of a
+// flag given twice; a flag that may be repeated (Triton's
+// --model-repository, --load-model) is read with this as well. Understands
+// --name=V and --name V, with dashes or underscores and with one or two
+// leading dashes, as absl::ParseCommandLine does; stops at "--". Call it
+// before or after ParseDashFlags.
+std::vector<std::string> RepeatedFlagValues(int argc, char** argv, absl::string_view name);
 
 }  // namespace convoy
 

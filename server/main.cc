@@ -1,6 +1,6 @@
 // convoy-server: serves a model repository over KServe v2 gRPC.
 //
-//   convoy-server --model-repository DIR [--grpc-port 8001] [--address ADDR]
+//   convoy-server --model-repository DIR [--model-repository DIR2 ...] [--grpc-port 8001] [--address ADDR]
 //                 [--model-control-mode none|explicit|poll] [--load-model NAME ...]
 //                 [--repository-poll-secs S] [--engine-threads T] ...
 //
@@ -18,13 +18,17 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/dash_flags.h"
 #include "server/core/log.h"
 #include "server/core/log_flags.h"
 #include "server/kserve/admin_token.h"
 #include "server/app/server.h"
 
-ABSL_FLAG(std::string, model_repository, "", "Directory of models (required).");
+ABSL_FLAG(std::string, model_repository, "",
+          "Directory of models (required); repeat the flag to serve several (a model name must be unique "
+          "across them).");
 ABSL_FLAG(std::string, address, "0.0.0.0", "Address to listen on; 127.0.0.1 for local only.");
 ABSL_FLAG(int, grpc_port, 8001, "gRPC port; 0 picks a free one (logged as event=listening).");
 ABSL_FLAG(int, http_port, 8000, "HTTP/REST port; 0 picks a free one (logged as event=http_listening).");
@@ -37,7 +41,12 @@ ABSL_FLAG(std::string, model_control_mode, "none",
           "none: load every model at startup; explicit: load --load-model ones, then only by "
           "RepositoryModelLoad/Unload; poll: load all and follow repository changes.");
 ABSL_FLAG(std::vector<std::string>, load_model, {},
-          "With --model-control-mode=explicit: models to load at startup ('*' = all).");
+          "With --model-control-mode=explicit: models to load at startup ('*' = all); repeat the flag "
+          "or separate names with commas.");
+ABSL_FLAG(int, model_load_thread_count, 4, "Models loaded at the same time at startup and by a poll.");
+ABSL_FLAG(int64_t, max_load_file_bytes, int64_t{1} << 30,
+          "Bytes the 'file:' parameters of repository loads may hold on disk together, over every model "
+          "loaded from files; 0 refuses such loads.");
 ABSL_FLAG(int, repository_poll_secs, 15, "With --model-control-mode=poll: seconds between scans.");
 ABSL_FLAG(int, engine_threads, 0, "oneDNN threads per model instance; 0 = one per core.");
 ABSL_FLAG(int64_t, plan_cache_mb, 4096,
@@ -104,19 +113,37 @@ ABSL_FLAG(int, max_connection_age_secs, 0,
 namespace convoy::server {
 namespace {
 
-absl::StatusOr<ServerOptions> OptionsFromFlags() {
+// The flags that may be given more than once, with every value: absl
+// keeps only the last one.
+struct RepeatedFlags {
+  std::vector<std::string> model_repository;
+  std::vector<std::string> load_model;
+};
+
+absl::StatusOr<ServerOptions> OptionsFromFlags(RepeatedFlags repeated) {
   ServerOptions options;
-  options.models.repository = absl::GetFlag(FLAGS_model_repository);
-  if (options.models.repository.empty()) {
-    return absl::InvalidArgumentError("--model-repository is required");
+  // A --flagfile is not on the command line: absl's value then.
+  if (repeated.model_repository.empty()) repeated.model_repository = {absl::GetFlag(FLAGS_model_repository)};
+  for (const std::string& repository : repeated.model_repository) {
+    if (repository.empty()) return absl::InvalidArgumentError("--model-repository is required");
   }
+  options.models.repositories = std::move(repeated.model_repository);
   absl::StatusOr<ModelControlMode> mode = ParseModelControlMode(absl::GetFlag(FLAGS_model_control_mode));
   if (!mode.ok()) return mode.status();
   options.models.mode = *mode;
-  options.models.startup_models = absl::GetFlag(FLAGS_load_model);
+  if (repeated.load_model.empty()) repeated.load_model = {absl::StrJoin(absl::GetFlag(FLAGS_load_model), ",")};
+  for (const std::string& names : repeated.load_model) {
+    for (absl::string_view name : absl::StrSplit(names, ',', absl::SkipEmpty())) {
+      options.models.startup_models.emplace_back(name);
+    }
+  }
   if (!options.models.startup_models.empty() && *mode != ModelControlMode::kExplicit) {
     return absl::InvalidArgumentError("--load-model needs --model-control-mode=explicit");
   }
+  options.models.load_threads = absl::GetFlag(FLAGS_model_load_thread_count);
+  if (options.models.load_threads < 1) return absl::InvalidArgumentError("--model-load-thread-count must be >= 1");
+  options.models.max_private_bytes = absl::GetFlag(FLAGS_max_load_file_bytes);
+  if (options.models.max_private_bytes < 0) return absl::InvalidArgumentError("--max-load-file-bytes must be >= 0");
   options.address = absl::GetFlag(FLAGS_address);
   options.grpc_port = absl::GetFlag(FLAGS_grpc_port);
   if (options.grpc_port < 0 || options.grpc_port > 65535) {
@@ -220,12 +247,12 @@ absl::Status SetUpLogging() {
   return SetLogFile(absl::GetFlag(FLAGS_log_file));
 }
 
-int Run() {
+int Run(RepeatedFlags repeated) {
   if (absl::Status logging = SetUpLogging(); !logging.ok()) {
     std::fprintf(stderr, "convoy-server: %s\n", std::string(logging.message()).c_str());
     return 2;
   }
-  absl::StatusOr<ServerOptions> options = OptionsFromFlags();
+  absl::StatusOr<ServerOptions> options = OptionsFromFlags(std::move(repeated));
   if (!options.ok()) {
     std::fprintf(stderr, "convoy-server: %s\n", std::string(options.status().message()).c_str());
     return 2;
@@ -259,6 +286,8 @@ int Run() {
 }  // namespace convoy::server
 
 int main(int argc, char** argv) {
+  convoy::server::RepeatedFlags repeated{convoy::RepeatedFlagValues(argc, argv, "model_repository"),
+                                         convoy::RepeatedFlagValues(argc, argv, "load_model")};
   std::vector<char*> rest = convoy::ParseDashFlags(
       argc, argv, "server/main.cc",
       "Serves a model repository over KServe v2 gRPC and HTTP/REST.\n"
@@ -267,5 +296,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "convoy-server: unexpected argument '%s' (flags start with --)\n", rest[1]);
     return 2;
   }
-  return convoy::server::Run();
+  return convoy::server::Run(std::move(repeated));
 }

@@ -1,62 +1,52 @@
 #include "server/core/model_manager.h"
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <filesystem>
 #include <optional>
+#include <set>
+#include <thread>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "repository/model_config.h"
+#include "repository/model_config_json.h"
 #include "repository/repository_layout.h"
 #include "server/core/log.h"
 
 namespace convoy::server {
 namespace {
 
+// Where a config given with a load comes from, in its errors.
+constexpr char kConfigParameter[] = "config parameter";
+
 std::string Join(const std::vector<int64_t>& versions) { return absl::StrJoin(versions, ", "); }
 
-// `text` with each occurrence of `root` that names a file below it made
-// relative ("<root>/foo/config.pbtxt" becomes "foo/config.pbtxt"), and the
-// root itself replaced with "<repository>". A match followed by a character
-// of a file name ("<root>2/...") is another directory and stays.
-std::string WithoutRoot(const std::string& text, const std::string& root) {
-  if (root.empty()) return text;
-  std::string out;
-  size_t from = 0;
-  for (size_t at = text.find(root); at != std::string::npos; at = text.find(root, from)) {
-    out.append(text, from, at - from);
-    const size_t end = at + root.size();
-    const char next = end < text.size() ? text[end] : '\0';
-    if (next == '/') {
-      from = end + 1;
-    } else if (absl::ascii_isalnum(next) || next == '.' || next == '_' || next == '-') {
-      out.append(root);
-      from = end;
-    } else {
-      out.append("<repository>");
-      from = end;
-    }
-  }
-  out.append(text, from, std::string::npos);
-  return out;
+// Runs fn(i) for every i in [0, n) on up to `threads` threads, the calling
+// one among them, and returns when all are done.
+void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> helpers;
+  const size_t wanted = std::min(n, static_cast<size_t>(std::max(threads, 1)));
+  for (size_t t = 1; t < wanted; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers) helper.join();
 }
 
-bool IsEnsembleDir(const std::string& model_dir) {
-  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(model_dir);
-  return file.ok() && file->config.platform() == repository::kEnsemblePlatform;
+void LogWarnings(const std::string& name, const std::vector<std::string>& warnings) {
+  for (const std::string& warning : warnings) {
+    Log(LogLevel::kWarning, "model_config_warning", {{"model", name}, {"warning", warning}});
+  }
 }
 
 }  // namespace
-
-void ModelManager::EnsemblesLast(std::vector<std::string>* names) const {
-  std::stable_partition(names->begin(), names->end(), [this](const std::string& name) {
-    return !IsEnsembleDir((std::filesystem::path(options_.repository) / name).string());
-  });
-}
 
 absl::StatusOr<ModelControlMode> ParseModelControlMode(const std::string& text) {
   if (text == "none") return ModelControlMode::kNone;
@@ -67,32 +57,9 @@ absl::StatusOr<ModelControlMode> ParseModelControlMode(const std::string& text) 
 }
 
 absl::StatusOr<std::unique_ptr<ModelManager>> ModelManager::Create(ModelManagerOptions options) {
-  std::error_code error;
-  if (!std::filesystem::is_directory(options.repository, error)) {
-    return absl::NotFoundError(
-        absl::StrCat("model repository '", options.repository, "' is not a directory"));
-  }
-  return std::unique_ptr<ModelManager>(new ModelManager(std::move(options)));
-}
-
-absl::Status ModelManager::ForClients(const absl::Status& status) const {
-  if (status.ok()) return status;
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::path given = fs::path(options_.repository).lexically_normal();
-  std::vector<std::string> roots = {given.string(), fs::absolute(given, error).lexically_normal().string(),
-                                    fs::weakly_canonical(given, error).string()};
-  for (std::string& root : roots) {
-    while (root.size() > 1 && root.back() == '/') root.pop_back();
-  }
-  // Longest first: the relative spelling may lie inside the absolute one.
-  std::sort(roots.begin(), roots.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  std::string message(status.message());
-  for (const std::string& root : roots) {
-    if (root != "." && root != "/") message = WithoutRoot(message, root);
-  }
-  return absl::Status(status.code(), message);
+  absl::StatusOr<ModelRepositories> repositories = ModelRepositories::Create(options.repositories);
+  if (!repositories.ok()) return repositories.status();
+  return std::unique_ptr<ModelManager>(new ModelManager(std::move(options), *std::move(repositories)));
 }
 
 void ModelManager::SetReadinessListener(ReadinessListener listener) {
@@ -109,46 +76,186 @@ void ModelManager::Notify(const std::string& name, bool ready) {
   if (listener) listener(name, ready);
 }
 
+std::string ModelManager::FingerprintOf(const std::vector<std::string>& dirs) const {
+  std::string combined;
+  for (const std::string& dir : dirs) {
+    absl::StatusOr<std::string> fingerprint = repository::ModelFingerprint(dir);
+    if (!fingerprint.ok()) return "";
+    // Several directories: the name is ambiguous until one of them changes.
+    absl::StrAppend(&combined, dirs.size() > 1 ? absl::StrCat(dir, "=") : "", *fingerprint, " ");
+  }
+  if (!combined.empty()) combined.pop_back();
+  return combined;
+}
+
 void ModelManager::LoadStartupModels() {
-  std::vector<std::string> names = options_.startup_models;
+  const std::vector<std::string>& names = options_.startup_models;
   const bool all = options_.mode != ModelControlMode::kExplicit ||
                    std::find(names.begin(), names.end(), "*") != names.end();
+  std::vector<LoadTask> tasks;
   if (all) {
-    absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
+    absl::StatusOr<std::map<std::string, std::vector<std::string>>> listed = repositories_.List();
     if (!listed.ok()) {
       Log(LogLevel::kError, "repository_unreadable", {{"error", listed.status().ToString()}});
       return;
     }
-    names = *std::move(listed);
-  }
-  // Ensembles find their members served when they load.
-  EnsemblesLast(&names);
-  absl::MutexLock control(&control_mu_);
-  // Listed names need no second check against the directory.
-  for (const std::string& name : names) {
-    (all ? LoadListed(name, FingerprintOf(name)) : LoadLocked(name)).IgnoreError();  // Recorded.
-  }
-}
-
-absl::Status ModelManager::Load(const std::string& name) {
-  absl::MutexLock control(&control_mu_);
-  return LoadLocked(name);
-}
-
-absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::LoadVersions(
-    const std::string& name) const {
-  const std::string model_dir = (std::filesystem::path(options_.repository) / name).string();
-  std::optional<inference::ModelConfig> config;
-  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(model_dir);
-  if (file.ok()) {
-    for (const std::string& warning : file->warnings) {
-      Log(LogLevel::kWarning, "model_config_warning", {{"model", name}, {"warning", warning}});
+    for (auto& [name, dirs] : *listed) {
+      LoadTask task(name);
+      task.dirs = std::move(dirs);
+      task.fingerprint = FingerprintOf(task.dirs);
+      tasks.push_back(std::move(task));
     }
-    config = std::move(file->config);
+  } else {
+    for (const std::string& name : names) tasks.emplace_back(name);
+  }
+  absl::MutexLock control(&control_mu_);
+  LoadAll(tasks);  // Failures are recorded.
+}
+
+absl::Status ModelManager::Load(const std::string& name, const ModelOverride& override) {
+  const bool overridden = override.config_json.has_value() || !override.files.empty();
+  std::vector<LoadTask> tasks;
+  tasks.emplace_back(name, /*named=*/true, overridden ? &override : nullptr);
+  absl::MutexLock control(&control_mu_);
+  LoadAll(tasks);
+  return tasks[0].status;
+}
+
+std::optional<std::vector<std::string>> ModelManager::EnsembleMembers(const LoadTask& task) const {
+  std::optional<inference::ModelConfig> config;
+  if (task.override != nullptr && task.override->config_json) {
+    absl::StatusOr<repository::ModelConfigFile> parsed =
+        repository::ParseModelConfigJson(*task.override->config_json, kConfigParameter, task.name);
+    if (parsed.ok()) config = std::move(parsed->config);
+  } else if (task.dirs.size() == 1) {
+    absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(task.dirs[0]);
+    if (file.ok()) config = std::move(file->config);
+  }
+  if (!config || config->platform() != repository::kEnsemblePlatform) return std::nullopt;
+  std::vector<std::string> members;
+  for (const inference::ModelEnsemble::Member& member : config->ensemble().member()) {
+    members.push_back(member.model_name());
+  }
+  return members;
+}
+
+void ModelManager::LoadAll(std::vector<LoadTask>& tasks) {
+  // Where each model is, unless a listing said so or its files come with
+  // the request. A name no repository has is refused before anything is
+  // recorded for it.
+  std::vector<LoadTask*> runnable;
+  for (LoadTask& task : tasks) {
+    task.status = repository::ValidateModelName(task.name);
+    const bool from_request = task.override != nullptr && !task.override->files.empty();
+    if (task.status.ok() && task.dirs.empty() && !from_request) {
+      absl::StatusOr<std::vector<std::string>> dirs = repositories_.DirectoriesOf(task.name);
+      if (!dirs.ok()) {
+        task.status = dirs.status();
+      } else if (dirs->empty()) {
+        task.status = repositories_.Locate(task.name).status();
+      } else {
+        task.dirs = *std::move(dirs);
+        task.fingerprint = FingerprintOf(task.dirs);
+      }
+    }
+    if (!task.status.ok()) {
+      Log(LogLevel::kError, "model_load_refused", {{"model", task.name}, {"error", std::string(task.status.message())}});
+      task.status = repositories_.ForClients(task.status);
+      continue;
+    }
+    runnable.push_back(&task);
+  }
+  // Ensembles load after the other models, with their members that are
+  // not served yet loaded first, as their dependencies.
+  std::set<std::string> named;
+  for (const LoadTask* task : runnable) named.insert(task->name);
+  std::deque<LoadTask> dependencies;  // Stable addresses.
+  std::vector<LoadTask*> plain;
+  std::vector<LoadTask*> ensembles;
+  for (LoadTask* task : runnable) {
+    const std::optional<std::vector<std::string>> members = EnsembleMembers(*task);
+    (members ? ensembles : plain).push_back(task);
+    if (!members) continue;
+    for (const std::string& member : *members) {
+      if (!repository::ValidateModelName(member).ok() || !named.insert(member).second) continue;
+      {
+        absl::MutexLock lock(&mu_);
+        auto it = entries_.find(member);
+        if (it != entries_.end() && it->second.wanted) continue;  // Loaded, or failed: as it is.
+      }
+      absl::StatusOr<std::vector<std::string>> dirs = repositories_.DirectoriesOf(member);
+      if (!dirs.ok() || dirs->empty()) continue;  // The ensemble's load will say.
+      LoadTask& dependency = dependencies.emplace_back(member, /*named=*/false);
+      dependency.dirs = *std::move(dirs);
+      dependency.fingerprint = FingerprintOf(dependency.dirs);
+      plain.push_back(&dependency);
+    }
+  }
+  for (const std::vector<LoadTask*>* group : {&plain, &ensembles}) {
+    ParallelFor(group->size(), options_.load_threads, [&](size_t i) {
+      LoadTask& task = *(*group)[i];
+      task.status = LoadOne(task);
+    });
+  }
+}
+
+absl::StatusOr<ModelManager::Source> ModelManager::Resolve(const LoadTask& task) const {
+  Source source;
+  const ModelOverride* override = task.override;
+  if (override != nullptr && !override->files.empty()) {
+    if (!override->config_json) {
+      return absl::InvalidArgumentError(
+          "load parameter 'config' must come with the 'file:' parameters: it is the configuration of the "
+          "model directory they make up");
+    }
+    int64_t bytes = 0;
+    for (const auto& [path, content] : override->files) bytes += static_cast<int64_t>(content.size());
+    int64_t in_use = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [name, entry] : entries_) {
+        // The model's own files go once this load succeeds.
+        if (name != task.name && entry.files != nullptr) in_use += entry.files->bytes();
+      }
+    }
+    if (in_use + bytes > options_.max_private_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the load's files (", bytes, " bytes) and those of the models already loaded from files (",
+                       in_use, " bytes) would pass the server's bound of ", options_.max_private_bytes,
+                       " bytes (--max-load-file-bytes)"));
+    }
+    absl::StatusOr<std::unique_ptr<PrivateModelDirectory>> files =
+        PrivateModelDirectory::Create(options_.private_root, task.name, override->files);
+    if (!files.ok()) return files.status();
+    source.files = *std::move(files);
+    source.model_dir = source.files->model_dir();
+  } else {
+    if (task.dirs.size() > 1) return repositories_.Duplicate(task.name, task.dirs);
+    source.model_dir = task.dirs.at(0);
+  }
+  if (override != nullptr && override->config_json) {
+    absl::StatusOr<repository::ModelConfigFile> parsed =
+        repository::ParseModelConfigJson(*override->config_json, kConfigParameter, task.name);
+    if (!parsed.ok()) return parsed.status();
+    LogWarnings(task.name, parsed->warnings);
+    source.config = std::move(parsed->config);
+    return source;
+  }
+  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(source.model_dir);
+  if (file.ok()) {
+    LogWarnings(task.name, file->warnings);
+    source.config = std::move(file->config);
   } else if (!absl::IsNotFound(file.status())) {
     return file.status();
   }
-  if (config && config->platform() == repository::kEnsemblePlatform) return LoadEnsemble(model_dir, *std::move(config));
+  return source;
+}
+
+absl::StatusOr<ModelManager::VersionMap> ModelManager::LoadVersions(const std::string& name,
+                                                                    const Source& source) const {
+  const std::string& model_dir = source.model_dir;
+  const std::optional<inference::ModelConfig>& config = source.config;
+  if (config && config->platform() == repository::kEnsemblePlatform) return LoadEnsemble(model_dir, *config);
   absl::StatusOr<std::vector<int64_t>> available = repository::ListVersions(model_dir);
   if (!available.ok()) return available.status();
   inference::ModelVersionPolicy latest;
@@ -159,7 +266,7 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
     return absl::Status(selected.status().code(),
                         absl::StrCat(model_dir, ": ", selected.status().message()));
   }
-  std::map<int64_t, std::shared_ptr<ServableModel>> versions;
+  VersionMap versions;
   for (int64_t version : *selected) {
     const absl::Time start = absl::Now();
     absl::StatusOr<std::shared_ptr<SingleModel>> servable =
@@ -176,8 +283,8 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
   return versions;
 }
 
-absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::LoadEnsemble(
-    const std::string& model_dir, inference::ModelConfig config) const {
+absl::StatusOr<ModelManager::VersionMap> ModelManager::LoadEnsemble(const std::string& model_dir,
+                                                                    inference::ModelConfig config) const {
   std::vector<std::shared_ptr<SingleModel>> members;
   for (const inference::ModelEnsemble::Member& member : config.ensemble().member()) {
     const std::string version = member.model_version() == 0 ? "" : absl::StrCat(member.model_version());
@@ -201,120 +308,135 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> ModelManager::
                         absl::StrCat(model_dir, "/config.pbtxt: ", ensemble.status().message()));
   }
   Log(LogLevel::kInfo, "model_loaded", {{"model", name}, {"version", "1"}, {"members", absl::StrCat(members.size())}});
-  return std::map<int64_t, std::shared_ptr<ServableModel>>{{1, *std::move(ensemble)}};
+  return VersionMap{{1, *std::move(ensemble)}};
 }
 
-absl::Status ModelManager::CheckLoadable(const std::string& name) const {
-  CONVOY_RETURN_IF_ERROR(repository::ValidateModelName(name));
-  absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
-  if (!listed.ok()) return listed.status();
-  if (std::find(listed->begin(), listed->end(), name) == listed->end()) {
-    return absl::NotFoundError(absl::StrCat("no model '", name, "' in repository '",
-                                            options_.repository, "'"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ModelManager::LoadLocked(const std::string& name) {
-  if (absl::Status loadable = CheckLoadable(name); !loadable.ok()) {
-    Log(LogLevel::kError, "model_load_refused",
-        {{"model", name}, {"error", std::string(loadable.message())}});
-    return ForClients(loadable);
-  }
-  return LoadListed(name, FingerprintOf(name));
-}
-
-std::string ModelManager::FingerprintOf(const std::string& name) const {
-  absl::StatusOr<std::string> fingerprint =
-      repository::ModelFingerprint((std::filesystem::path(options_.repository) / name).string());
-  return fingerprint.ok() ? *fingerprint : "";
-}
-
-absl::Status ModelManager::LoadListed(const std::string& name, std::string fingerprint) {
+absl::Status ModelManager::LoadOne(const LoadTask& task) {
+  const std::string& name = task.name;
   {
     absl::MutexLock lock(&mu_);
     Entry& entry = entries_[name];
+    entry.by_name = (entry.wanted && entry.by_name) || task.by_name;
     entry.loading = true;
     entry.wanted = true;
   }
-  absl::StatusOr<std::map<int64_t, std::shared_ptr<ServableModel>>> versions = LoadVersions(name);
-  std::map<int64_t, std::shared_ptr<ServableModel>> retired;  // Released outside the lock.
+  absl::StatusOr<Source> source = Resolve(task);
+  absl::StatusOr<VersionMap> versions = source.ok() ? LoadVersions(name, *source) : source.status();
+  const absl::Status for_clients =
+      repositories_.ForClients(versions.status(), source.ok() && source->files ? source->files->path() : "");
+  // A name that two repositories hold is served from neither (Triton's rule).
+  const bool ambiguous = !source.ok() && task.dirs.size() > 1;
+  VersionMap retired;  // Released outside the lock, as is what it replaces.
+  std::shared_ptr<const PrivateModelDirectory> retired_files;
   bool ready = false;
   {
     absl::MutexLock lock(&mu_);
     Entry& entry = entries_[name];
     entry.loading = false;
-    entry.fingerprint = std::move(fingerprint);
+    entry.fingerprint = task.fingerprint;
     if (versions.ok()) {
       retired = std::exchange(entry.versions, *std::move(versions));
+      retired_files = std::exchange(entry.files, source->files);
+      entry.members.clear();
+      if (source->config) {
+        for (const auto& member : source->config->ensemble().member()) entry.members.push_back(member.model_name());
+      }
       entry.reason.clear();
     } else {
-      entry.reason = std::string(ForClients(versions.status()).message());
-      if (!entry.versions.empty()) entry.reason = absl::StrCat("reload failed: ", entry.reason);
+      entry.reason = std::string(for_clients.message());
+      if (ambiguous) {
+        retired = std::move(entry.versions);
+        retired_files = std::move(entry.files);
+        entry.versions.clear();
+        entry.members.clear();
+      } else if (!entry.versions.empty()) {
+        entry.reason = absl::StrCat("reload failed: ", entry.reason);
+      }
     }
     ready = !entry.versions.empty();
   }
   if (!versions.ok()) {
-    Log(LogLevel::kError, "model_load_failed",
-        {{"model", name}, {"error", std::string(versions.status().message())}});
+    Log(LogLevel::kError, "model_load_failed", {{"model", name}, {"error", std::string(versions.status().message())}});
   }
   Notify(name, ready);
-  return ForClients(versions.status());
+  return for_clients;
 }
 
-absl::Status ModelManager::Unload(const std::string& name) {
+ModelManager::Entry ModelManager::TakeOut(const std::string& name, const std::string& reason) {
+  Entry taken = std::exchange(entries_[name], Entry{});
+  entries_[name].reason = reason;
+  return taken;
+}
+
+absl::Status ModelManager::Unload(const std::string& name, bool unload_dependents) {
   absl::MutexLock control(&control_mu_);
-  std::map<int64_t, std::shared_ptr<ServableModel>> retired;
+  std::vector<Entry> retired;  // Released outside the lock: versions finish their requests, files go.
+  std::vector<std::string> unloaded;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(name);
     if (it == entries_.end() || !it->second.wanted) {
       return absl::NotFoundError(absl::StrCat("model '", name, "' is not loaded"));
     }
-    retired = std::move(it->second.versions);
-    it->second = Entry{};
-    it->second.reason = "unloaded";
+    retired.push_back(TakeOut(name, "unloaded"));
+    unloaded.push_back(name);
+    std::vector<std::string> members;
+    if (unload_dependents) members = retired[0].members;
+    // Ensembles are never members, so one level is all there is.
+    for (const std::string& member : members) {
+      auto found = entries_.find(member);
+      if (found == entries_.end() || !found->second.wanted || found->second.by_name) continue;
+      const bool still_used = std::any_of(entries_.begin(), entries_.end(), [&](const auto& other) {
+        const Entry& entry = other.second;
+        return entry.wanted && std::find(entry.members.begin(), entry.members.end(), member) != entry.members.end();
+      });
+      if (still_used) continue;
+      retired.push_back(TakeOut(member, absl::StrCat("unloaded with '", name, "'")));
+      unloaded.push_back(member);
+    }
   }
-  Notify(name, false);
-  Log(LogLevel::kInfo, "model_unloaded", {{"model", name}});
-  return absl::OkStatus();  // `retired` finishes its requests, then goes.
+  for (const std::string& model : unloaded) {
+    Notify(model, false);
+    Log(LogLevel::kInfo, "model_unloaded",
+        {{"model", model}, {"reason", model == name ? "request" : absl::StrCat("dependency of ", name)}});
+  }
+  return absl::OkStatus();
 }
 
 void ModelManager::Poll() {
   absl::MutexLock control(&control_mu_);
-  absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> listed = repositories_.List();
   if (!listed.ok()) {
     Log(LogLevel::kError, "repository_unreadable", {{"error", listed.status().ToString()}});
     return;
   }
-  std::vector<std::string> to_load;
+  std::vector<LoadTask> to_load;
+  for (auto& [name, dirs] : *listed) {
+    LoadTask task(name);
+    task.dirs = dirs;
+    task.fingerprint = FingerprintOf(task.dirs);  // File I/O: before locking.
+    to_load.push_back(std::move(task));
+  }
   std::vector<std::string> to_unload;
-  std::map<std::string, std::string> fingerprints;  // Read before locking: it is file I/O.
-  for (const std::string& name : *listed) fingerprints[name] = FingerprintOf(name);
   {
     absl::MutexLock lock(&mu_);
-    for (const std::string& name : *listed) {
-      auto it = entries_.find(name);
-      const bool unchanged = it != entries_.end() && it->second.wanted &&
-                             !fingerprints[name].empty() &&
-                             fingerprints[name] == it->second.fingerprint;
-      if (!unchanged) to_load.push_back(name);
-    }
+    to_load.erase(std::remove_if(to_load.begin(), to_load.end(),
+                                 [&](const LoadTask& task) {
+                                   auto it = entries_.find(task.name);
+                                   return it != entries_.end() && it->second.wanted && !task.fingerprint.empty() &&
+                                          task.fingerprint == it->second.fingerprint;
+                                 }),
+                  to_load.end());
     for (const auto& [name, entry] : entries_) {
-      if (entry.wanted && std::find(listed->begin(), listed->end(), name) == listed->end()) {
-        to_unload.push_back(name);
-      }
+      if (entry.wanted && listed->count(name) == 0) to_unload.push_back(name);
     }
   }
-  EnsemblesLast(&to_load);
-  for (const std::string& name : to_load) {
-    LoadListed(name, fingerprints[name]).IgnoreError();  // Recorded.
-  }
+  LoadAll(to_load);  // Failures are recorded.
   for (const std::string& name : to_unload) {
-    std::map<int64_t, std::shared_ptr<ServableModel>> retired;
+    Entry retired;
     {
       absl::MutexLock lock(&mu_);
-      retired = std::move(entries_[name].versions);
+      retired = std::move(entries_[name]);
       entries_.erase(name);
     }
     Notify(name, false);
@@ -369,11 +491,11 @@ std::vector<int64_t> ModelManager::Versions(const std::string& name) const {
 }
 
 std::vector<ModelIndexEntry> ModelManager::Index(bool ready_only) const {
-  absl::StatusOr<std::vector<std::string>> listed = repository::ListModels(options_.repository);
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> listed = repositories_.List();
   absl::MutexLock lock(&mu_);
   std::map<std::string, const Entry*> rows;
   if (listed.ok()) {
-    for (const std::string& name : *listed) rows[name] = nullptr;
+    for (const auto& [name, dirs] : *listed) rows[name] = nullptr;
   }
   for (const auto& [name, entry] : entries_) rows[name] = &entry;
   std::vector<ModelIndexEntry> index;
@@ -385,11 +507,14 @@ std::vector<ModelIndexEntry> ModelManager::Index(bool ready_only) const {
       continue;
     }
     if (ready_only) continue;
-    if (entry == nullptr) {
-      index.push_back({name, "", "UNAVAILABLE", "not loaded"});
-    } else {
+    if (entry != nullptr) {
       index.push_back({name, "", entry->loading ? "LOADING" : "UNAVAILABLE", entry->reason});
+      continue;
     }
+    const std::vector<std::string>& dirs = listed->at(name);
+    index.push_back({name, "", "UNAVAILABLE",
+                     dirs.size() > 1 ? std::string(repositories_.ForClients(repositories_.Duplicate(name, dirs)).message())
+                                     : "not loaded"});
   }
   return index;
 }

@@ -8,6 +8,7 @@
 #include "server/kserve/admin_token.h"
 #include "server/kserve/infer_request_decoder.h"
 #include "server/kserve/infer_response_encoder.h"
+#include "server/kserve/repository_parameters.h"
 
 namespace convoy::server {
 namespace {
@@ -37,7 +38,8 @@ void KServeOperations::ServerMetadata(inference::ServerMetadataResponse* respons
   response->set_name(kServerName);
   response->set_version(kServerVersion);
   for (const char* extension :
-       {"classification", "model_configuration", "model_repository", "statistics", "binary_tensor_data"}) {
+       {"classification", "model_configuration", "model_repository", "model_repository(unload_dependents)",
+        "statistics", "binary_tensor_data"}) {
     response->add_extensions(extension);
   }
 }
@@ -98,8 +100,7 @@ void KServeOperations::RepositoryIndex(bool ready_only, inference::RepositoryInd
 }
 
 absl::Status KServeOperations::CheckRepositoryControl(std::optional<std::string_view> authorization,
-                                                      const std::string& repository_name,
-                                                      int num_parameters) const {
+                                                      const std::string& repository_name) const {
   if (manager_->mode() != ModelControlMode::kExplicit) {
     return absl::FailedPreconditionError(
         "models can only be loaded and unloaded by request when the server runs with "
@@ -109,32 +110,41 @@ absl::Status KServeOperations::CheckRepositoryControl(std::optional<std::string_
     absl::Status authorized = CheckBearerToken(authorization, admin_token_);
     if (!authorized.ok()) return authorized;
   }
-  if (!repository_name.empty() && repository_name != manager_->repository()) {
+  if (!repository_name.empty() && !manager_->repositories().Contains(repository_name)) {
     return absl::NotFoundError(absl::StrCat("unknown repository '", repository_name, "'"));
-  }
-  if (num_parameters > 0) {
-    return absl::UnimplementedError("repository load and unload take no parameters");
   }
   return absl::OkStatus();
 }
 
 void KServeOperations::LoadModel(const inference::RepositoryModelLoadRequest& request,
                                  std::optional<std::string_view> authorization, Done done) {
-  absl::Status allowed = CheckRepositoryControl(authorization, request.repository_name(), request.parameters_size());
+  absl::Status allowed = CheckRepositoryControl(authorization, request.repository_name());
   if (!allowed.ok()) return done(allowed);
+  absl::StatusOr<ModelOverride> override = ParseLoadParameters(request.parameters());
+  if (!override.ok()) return done(override.status());
   // The transport waits for `done` before it shuts down, so the manager
-  // outlives the operation.
+  // outlives the operation. Shared: the files may be large, and an
+  // Operation is copyable.
   absl::Status queued = repository_control_.Submit(
-      [manager = manager_, name = request.model_name()] { return manager->Load(name); }, done);
+      [manager = manager_, name = request.model_name(),
+       override = std::make_shared<const ModelOverride>(*std::move(override))] {
+        return manager->Load(name, *override);
+      },
+      done);
   if (!queued.ok()) done(queued);
 }
 
 void KServeOperations::UnloadModel(const inference::RepositoryModelUnloadRequest& request,
                                    std::optional<std::string_view> authorization, Done done) {
-  absl::Status allowed = CheckRepositoryControl(authorization, request.repository_name(), request.parameters_size());
+  absl::Status allowed = CheckRepositoryControl(authorization, request.repository_name());
   if (!allowed.ok()) return done(allowed);
+  absl::StatusOr<bool> unload_dependents = ParseUnloadParameters(request.parameters());
+  if (!unload_dependents.ok()) return done(unload_dependents.status());
   absl::Status queued = repository_control_.Submit(
-      [manager = manager_, name = request.model_name()] { return manager->Unload(name); }, done);
+      [manager = manager_, name = request.model_name(), dependents = *unload_dependents] {
+        return manager->Unload(name, dependents);
+      },
+      done);
   if (!queued.ok()) done(queued);
 }
 

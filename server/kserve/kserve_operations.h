@@ -64,7 +64,8 @@ class KServeOperations {
   // Repository control. `authorization` is the caller's authorization
   // metadata or header (nullopt: none). A load takes seconds: it runs on
   // the control queue's thread, never the caller's, and `done` is called
-  // once with its outcome (at once when the call is refused).
+  // once with its outcome (at once when the call is refused). The
+  // requests' parameters are Triton's (repository_parameters.h).
   using Done = std::function<void(const absl::Status& status)>;
   void LoadModel(const inference::RepositoryModelLoadRequest& request,
                  std::optional<std::string_view> authorization, Done done);
@@ -75,7 +76,7 @@ class KServeOperations {
   // OK, or why the repository calls cannot change models now (for this
   // caller: the admin token).
   absl::Status CheckRepositoryControl(std::optional<std::string_view> authorization,
-                                      const std::string& repository_name, int num_parameters) const;
+                                      const std::string& repository_name) const;
 
   ModelManager* const manager_;
   RequestRouter* const router_;

@@ -405,7 +405,7 @@ TEST(RepositoryLoadTest, DoesNotFollowASymlinkOutOfTheRepository) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("no model 'escape'"));
 }
 
-TEST(RepositoryLoadTest, RefusesAnotherRepositoryAndParameters) {
+TEST(RepositoryLoadTest, RefusesAnotherRepositoryAndUnknownOrIncompleteParameters) {
   TestRepository repository;
   AddScaleModel(repository, "scale");
   RunningServer running = StartServer(repository, ModelControlMode::kExplicit);
@@ -421,13 +421,22 @@ TEST(RepositoryLoadTest, RefusesAnotherRepositoryAndParameters) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("unknown repository '/etc'"));
 
+  // Triton's file overrides need the config they belong to.
   inference::RepositoryModelLoadRequest with_file;
   with_file.set_model_name("scale");
   (*with_file.mutable_parameters())["file:1/model.onnx"].set_bytes_param("not onnx");
   grpc::ClientContext context2;
   status = stub->RepositoryModelLoad(&context2, with_file, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
-  EXPECT_THAT(status.error_message(), HasSubstr("take no parameters"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("load parameter 'config' must come with the 'file:' parameters"));
+
+  inference::RepositoryModelLoadRequest unknown;
+  unknown.set_model_name("scale");
+  (*unknown.mutable_parameters())["warmup"].set_bool_param(true);
+  grpc::ClientContext context3;
+  status = stub->RepositoryModelLoad(&context3, unknown, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("unrecognized load parameter 'warmup'"));
 }
 
 TEST(RepositoryLoadTest, ABrokenModelIsRefusedWithTheFileAndTheReason) {

@@ -1,5 +1,7 @@
 // The repository RPCs, health, polling and reloads, over loopback.
 #include <atomic>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,7 +139,7 @@ parameters { key: "intra_op_thread_count" value: { string_value: "2" } }
 
 TEST(ServerStartTest, ReportsAMissingRepositoryAndABusyPort) {
   server::ServerOptions options;
-  options.models.repository = "/nonexistent/models";
+  options.models.repositories = {"/nonexistent/models"};
   options.address = "127.0.0.1";
   options.grpc_port = 0;
   options.http_port = 0;
@@ -149,7 +151,7 @@ TEST(ServerStartTest, ReportsAMissingRepositoryAndABusyPort) {
   TestRepository repository;
   RunningServer first = StartServer(repository);
   ASSERT_NE(first.server, nullptr);
-  options.models.repository = repository.root();
+  options.models.repositories = {repository.root()};
   options.grpc_port = first.server->port();
   auto second = server::Server::Start(options);
   ASSERT_FALSE(second.ok());
@@ -279,6 +281,174 @@ TEST(RepositoryTest, PollingFollowsTheDirectory) {
   repository.Remove("added");
   EXPECT_TRUE(await("added", [](auto s) { return s.status().code() == absl::StatusCode::kNotFound; }));
   EXPECT_EQ(*AskScale(*running.client, "kept"), 1.0f);
+}
+
+// Repository control as tritonclient drives it: the parameters its
+// load_model() and unload_model() send, on the wire.
+class RepositoryParametersTest : public ::testing::Test {
+ protected:
+  void Start(const TestRepository& repository, server::ServerOptions options = {}) {
+    running_ = StartServer(repository, ModelControlMode::kExplicit, std::move(options));
+    ASSERT_NE(running_.client, nullptr);
+    stub_ = inference::GRPCInferenceService::NewStub(running_.client->channel());
+  }
+
+  grpc::Status Load(const std::string& model, const std::map<std::string, inference::ModelRepositoryParameter>& parameters = {}) {
+    inference::RepositoryModelLoadRequest request;
+    request.set_model_name(model);
+    for (const auto& [name, value] : parameters) (*request.mutable_parameters())[name] = value;
+    inference::RepositoryModelLoadResponse response;
+    grpc::ClientContext context;
+    return stub_->RepositoryModelLoad(&context, request, &response);
+  }
+  grpc::Status Unload(const std::string& model, std::optional<inference::ModelRepositoryParameter> unload_dependents,
+                      const std::string& other = "") {
+    inference::RepositoryModelUnloadRequest request;
+    request.set_model_name(model);
+    if (unload_dependents) (*request.mutable_parameters())["unload_dependents"] = *unload_dependents;
+    if (!other.empty()) (*request.mutable_parameters())[other].set_bool_param(true);
+    inference::RepositoryModelUnloadResponse response;
+    grpc::ClientContext context;
+    return stub_->RepositoryModelUnload(&context, request, &response);
+  }
+  bool Ready(const std::string& model) { return *running_.client->ModelReady(model); }
+
+  RunningServer running_;
+  std::unique_ptr<inference::GRPCInferenceService::Stub> stub_;
+};
+
+inference::ModelRepositoryParameter Bool(bool value) {
+  inference::ModelRepositoryParameter parameter;
+  parameter.set_bool_param(value);
+  return parameter;
+}
+inference::ModelRepositoryParameter String(const std::string& value) {
+  inference::ModelRepositoryParameter parameter;
+  parameter.set_string_param(value);
+  return parameter;
+}
+inference::ModelRepositoryParameter Bytes(const std::string& value) {
+  inference::ModelRepositoryParameter parameter;
+  parameter.set_bytes_param(value);
+  return parameter;
+}
+
+std::string ScaleConfigJson(const std::string& name, int max_batch_size) {
+  return absl::StrCat(R"({"name": ")", name, R"(", "max_batch_size": )", max_batch_size,
+                      R"(, "input": [{"name": "x", "data_type": "TYPE_FP32", "dims": ["4"]}],)",
+                      R"( "output": [{"name": "y", "data_type": "TYPE_FP32", "dims": ["4"]}]})");
+}
+
+TEST_F(RepositoryParametersTest, UnloadTakesUnloadDependentsAsTritonclientSendsIt) {
+  TestRepository repository;
+  AddScaleModel(repository, "m", 1, 2.0f);
+  Start(repository);
+  ASSERT_TRUE(Load("m").ok());
+  // tritonclient.grpc's unload_model(name) sends unload_dependents=false.
+  grpc::Status status = Unload("m", Bool(false));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(Ready("m"));
+
+  ASSERT_TRUE(Load("m").ok());
+  inference::ModelRepositoryParameter wrong;
+  wrong.set_int64_param(1);
+  status = Unload("m", wrong);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("'unload_dependents' must be a bool"));
+  status = Unload("m", std::nullopt, "force");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("unrecognized unload parameter 'force'"));
+  EXPECT_TRUE(Ready("m"));
+
+  auto metadata = running_.client->ServerMetadata();
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  EXPECT_THAT(metadata->extensions(), ::testing::Contains("model_repository(unload_dependents)"));
+}
+
+TEST_F(RepositoryParametersTest, UnloadDependentsTakesAnEnsemblesMembersAlong) {
+  TestRepository repository;
+  AddScaleModel(repository, "a", 1, 1.0f);
+  AddScaleModel(repository, "b", 1, 2.0f);
+  repository.WriteFile("ens/config.pbtxt",
+                       "name: \"ens\"\nplatform: \"convoy_ensemble\"\nmax_batch_size: 8\n"
+                       "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                       "output [ { name: \"p\" data_type: TYPE_FP32 dims: [ 4 ] } ]\n"
+                       "ensemble { member { model_name: \"a\" } member { model_name: \"b\" } }\n");
+  Start(repository);
+  // Loading the ensemble loads its members, as Triton does.
+  ASSERT_TRUE(Load("ens").ok());
+  EXPECT_TRUE(Ready("a"));
+  EXPECT_TRUE(Ready("b"));
+  ASSERT_TRUE(Unload("ens", Bool(false)).ok());
+  EXPECT_TRUE(Ready("a"));
+  ASSERT_TRUE(Load("ens").ok());
+  ASSERT_TRUE(Unload("ens", Bool(true)).ok());
+  EXPECT_FALSE(Ready("ens"));
+  EXPECT_FALSE(Ready("a"));
+  EXPECT_FALSE(Ready("b"));
+}
+
+TEST_F(RepositoryParametersTest, LoadTakesAConfigAndFilesAsTritonclientSendsThem) {
+  TestRepository repository;
+  AddScaleModel(repository, "m", 1, 2.0f);
+  Start(repository);
+  client::InferenceClient& client = *running_.client;
+
+  // load_model(name, config=json): that configuration, not config.pbtxt.
+  grpc::Status status = Load("m", {{"config", String(ScaleConfigJson("m", 2))}});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(client.ModelConfig("m")->max_batch_size(), 2);
+  EXPECT_EQ(*AskScale(client, "m"), 2.0f);
+  ASSERT_TRUE(Load("m").ok());
+  EXPECT_EQ(client.ModelConfig("m")->max_batch_size(), 8);
+
+  // load_model(name, config=json, files={"file:1/model.onnx": bytes}): a
+  // model the repository does not have.
+  status = Load("fresh", {{"config", String(ScaleConfigJson("fresh", 4))},
+                          {"file:1/model.onnx", Bytes(ScaleModelOnnx(7.0f))}});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(*AskScale(client, "fresh"), 7.0f);
+  auto index = client.RepositoryIndex();
+  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_NE(FindInIndex(*index, "fresh"), nullptr);
+  EXPECT_EQ(FindInIndex(*index, "fresh")->state(), "READY");
+  ASSERT_TRUE(Unload("fresh", Bool(false)).ok());
+  EXPECT_FALSE(Ready("fresh"));
+
+  status = Load("m", {{"config", Bytes(ScaleConfigJson("m", 2))}});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("load parameter 'config' must be a string"));
+  status = Load("m", {{"config", String(ScaleConfigJson("m", 2))}, {"file:../escape", Bytes("x")}});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("'file:../escape'"));
+  status = Load("m", {{"config", String(R"({"max_batch_size": 4096000})")}});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("config parameter: max_batch_size"));
+  EXPECT_EQ(*AskScale(client, "m"), 2.0f);  // Still the repository's model.
+}
+
+TEST(MultipleRepositoriesTest, ServesEveryRepositoryAndRefusesANameInTwo) {
+  TestRepository first;
+  TestRepository second;
+  AddScaleModel(first, "a", 1, 1.0f);
+  AddScaleModel(second, "b", 1, 2.0f);
+  AddScaleModel(first, "dup", 1, 3.0f);
+  AddScaleModel(second, "dup", 1, 4.0f);
+  server::ServerOptions options;
+  options.models.repositories = {second.root()};
+  RunningServer running = StartServer(first, ModelControlMode::kNone, options);
+  ASSERT_NE(running.client, nullptr);
+  EXPECT_EQ(*AskScale(*running.client, "a"), 1.0f);
+  EXPECT_EQ(*AskScale(*running.client, "b"), 2.0f);
+  absl::StatusOr<float> dup = AskScale(*running.client, "dup");
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kUnavailable);
+  auto index = running.client->RepositoryIndex();
+  ASSERT_TRUE(index.ok()) << index.status();
+  const auto* row = FindInIndex(*index, "dup");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->state(), "UNAVAILABLE");
+  EXPECT_THAT(row->reason(), HasSubstr("<repository 1>/dup and <repository 2>/dup"));
+  EXPECT_THAT(row->reason(), ::testing::Not(HasSubstr(first.root())));
 }
 
 }  // namespace

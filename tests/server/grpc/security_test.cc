@@ -129,7 +129,7 @@ TEST_F(SecurityTest, MutualTlsServesOnlyClientsWithACertificateFromItsCa) {
 
 TEST_F(SecurityTest, BadTlsFilesStopTheStartWithTheirName) {
   server::ServerOptions options = TlsOptions(/*mutual=*/false);
-  options.models.repository = repository_.root();
+  options.models.repositories = {repository_.root()};
   options.address = "127.0.0.1";
   options.grpc_port = 0;
   options.http_port = 0;
@@ -153,7 +153,7 @@ TEST_F(SecurityTest, BadTlsFilesStopTheStartWithTheirName) {
   no_key.tls.key.clear();
   EXPECT_THAT(start_error(no_key).message(), HasSubstr("--tls-cert and --tls-key go together"));
   server::ServerOptions ca_only;
-  ca_only.models.repository = repository_.root();
+  ca_only.models.repositories = {repository_.root()};
   ca_only.tls.client_ca = pki_.Path("ca.pem");
   EXPECT_THAT(start_error(ca_only).message(), HasSubstr("--tls-client-ca needs --tls-cert"));
   for (const auto& bad : {mismatched, missing, not_pem, no_key, ca_only}) {

@@ -17,7 +17,7 @@ using ::testing::Not;
 std::string StartupLog(ModelControlMode mode, const std::string& admin_token) {
   testing::TempDir repository;
   ServerOptions options;
-  options.models.repository = repository.path().string();
+  options.models.repositories = {repository.path().string()};
   options.models.mode = mode;
   options.address = "127.0.0.1";
   options.grpc_port = 0;

@@ -33,7 +33,7 @@ class RequestRouterTest : public ::testing::Test {
     repository_.WriteFile("scale/config.pbtxt", testing::ScaleModelConfig("scale"));
     repository_.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(2));
     ModelManagerOptions options;
-    options.repository = repository_.root();
+    options.repositories = {repository_.root()};
     options.mode = ModelControlMode::kExplicit;
     options.startup_models = {"scale"};
     options.servable.clock = &clock_;

@@ -10,7 +10,8 @@ namespace {
 
 RunningServer StartServerWithOptions(const TestRepository& repository, server::ModelControlMode mode,
                                      server::ServerOptions options) {
-  options.models.repository = repository.root();
+  // Before any further repository the test put in `options`.
+  options.models.repositories.insert(options.models.repositories.begin(), repository.root());
   options.models.mode = mode;
   options.address = "127.0.0.1";
   options.grpc_port = 0;

@@ -18,7 +18,8 @@ struct RunningServer {
   std::string target;
 };
 
-// Starts a server over `repository` with `mode`; aborts the test on failure.
+// Starts a server over `repository` (and the repositories in `options`, after
+// it) with `mode`; aborts the test on failure.
 // Metrics are off: prometheus-cpp's HTTP server takes about 2 s to stop,
 // which most tests need not pay.
 RunningServer StartServer(const TestRepository& repository,
