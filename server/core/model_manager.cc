@@ -171,11 +171,14 @@ void ModelManager::LoadAll(std::vector<LoadTask>& tasks) {
   for (const LoadTask* task : runnable) named.insert(task->name);
   std::deque<LoadTask> dependencies;  // Stable addresses.
   std::vector<LoadTask*> plain;
-  std::vector<LoadTask*> ensembles;
+  std::map<LoadTask*, std::vector<std::string>> ensembles;
   for (LoadTask* task : runnable) {
     const std::optional<std::vector<std::string>> members = EnsembleMembers(*task);
-    (members ? ensembles : plain).push_back(task);
-    if (!members) continue;
+    if (!members) {
+      plain.push_back(task);
+      continue;
+    }
+    ensembles[task] = *members;
     for (const std::string& member : *members) {
       if (!repository::ValidateModelName(member).ok() || !named.insert(member).second) continue;
       {
@@ -191,11 +194,28 @@ void ModelManager::LoadAll(std::vector<LoadTask>& tasks) {
       plain.push_back(&dependency);
     }
   }
-  for (const std::vector<LoadTask*>* group : {&plain, &ensembles}) {
-    ParallelFor(group->size(), options_.load_threads, [&](size_t i) {
-      LoadTask& task = *(*group)[i];
-      task.status = LoadOne(task);
-    });
+  // Then the ensembles, in waves: one that names another ensemble of this
+  // load waits for it, so that its error says what that member is (an
+  // ensemble cannot be a member) rather than that it was still loading.
+  std::vector<std::vector<LoadTask*>> waves = {std::move(plain)};
+  while (!ensembles.empty()) {
+    std::vector<LoadTask*> wave;
+    for (const auto& [task, members] : ensembles) {
+      const bool waits = std::any_of(members.begin(), members.end(), [&, task = task](const std::string& member) {
+        return std::any_of(ensembles.begin(), ensembles.end(), [&](const auto& other) {
+          return other.first != task && other.first->name == member;
+        });
+      });
+      if (!waits) wave.push_back(task);
+    }
+    if (wave.empty()) {
+      for (const auto& [task, members] : ensembles) wave.push_back(task);  // A cycle: together.
+    }
+    for (LoadTask* task : wave) ensembles.erase(task);
+    waves.push_back(std::move(wave));
+  }
+  for (const std::vector<LoadTask*>& wave : waves) {
+    ParallelFor(wave.size(), options_.load_threads, [&](size_t i) { wave[i]->status = LoadOne(*wave[i]); });
   }
 }
 
