@@ -28,8 +28,13 @@ absl::Status BadPath(absl::string_view path, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat("load parameter 'file:", path, "': ", reason));
 }
 
+// A file system error: logged with the path, told to the client without it
+// (`what` names the parameter or the step, not where the server keeps
+// temporary files).
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::error_code(errno, std::generic_category()).message()));
+  const std::string reason = std::error_code(errno, std::generic_category()).message();
+  Log(LogLevel::kError, "private_model_directory_failed", {{"path", path}, {"error", reason}});
+  return absl::InternalError(absl::StrCat("cannot write the load's files: ", what, ": ", reason));
 }
 
 // Creates each missing directory of `relative` (all but its last
@@ -41,7 +46,7 @@ absl::Status MakeParents(const std::string& base, absl::string_view relative) {
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     absl::StrAppend(&dir, "/", parts[i]);
     if (::mkdir(dir.c_str(), 0700) == 0) continue;
-    if (errno != EEXIST) return Errno("cannot create directory", dir);
+    if (errno != EEXIST) return Errno(absl::StrCat("directory of 'file:", relative, "'"), dir);
     struct stat info;
     if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
       return BadPath(relative, absl::StrCat("'", absl::StrJoin(parts.begin(), parts.begin() + i + 1, "/"),
@@ -55,20 +60,20 @@ absl::Status WriteNewFile(const std::string& path, absl::string_view relative, c
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return BadPath(relative, "is also a directory of another file");
-    return Errno("cannot create", path);
+    return Errno(absl::StrCat("'file:", relative, "'"), path);
   }
   size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      absl::Status error = Errno("cannot write", path);
+      absl::Status error = Errno(absl::StrCat("'file:", relative, "'"), path);
       ::close(fd);
       return error;
     }
     written += static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) return Errno("cannot write", path);
+  if (::close(fd) != 0) return Errno(absl::StrCat("'file:", relative, "'"), path);
   return absl::OkStatus();
 }
 
@@ -99,13 +104,13 @@ absl::StatusOr<std::unique_ptr<PrivateModelDirectory>> PrivateModelDirectory::Cr
   }
   std::error_code error;
   const fs::path base = root.empty() ? fs::temp_directory_path(error) : fs::path(root);
-  if (error) return absl::InternalError(absl::StrCat("no temporary directory: ", error.message()));
+  if (error) return absl::InternalError(absl::StrCat("cannot write the load's files: no temporary directory: ", error.message()));
   std::string pattern = (base / "convoy-model-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) return Errno("cannot create a directory in", base.string());
+  if (::mkdtemp(pattern.data()) == nullptr) return Errno("a private directory", base.string());
   // From here on the destructor cleans up whatever goes wrong.
   std::unique_ptr<PrivateModelDirectory> dir(
       new PrivateModelDirectory(pattern, (fs::path(pattern) / model_name).string()));
-  if (::mkdir(dir->model_dir_.c_str(), 0700) != 0) return Errno("cannot create directory", dir->model_dir_);
+  if (::mkdir(dir->model_dir_.c_str(), 0700) != 0) return Errno("the model directory", dir->model_dir_);
   for (const auto& [relative, content] : files) {
     if (absl::Status made = MakeParents(dir->model_dir_, relative); !made.ok()) return made;
     if (absl::Status written = WriteNewFile(absl::StrCat(dir->model_dir_, "/", relative), relative, content);

@@ -37,7 +37,8 @@ class PrivateModelDirectory {
   // `root` (empty: the system's temporary directory, $TMPDIR or /tmp).
   // InvalidArgument naming the "file:" parameter for a bad path (see above)
   // or for a path whose directory is also given as a file; Internal for a
-  // file system error (and nothing is left behind).
+  // file system error (logged with the path; the message names only the
+  // parameter), and nothing is left behind.
   static absl::StatusOr<std::unique_ptr<PrivateModelDirectory>> Create(
       const std::string& root, const std::string& model_name, const std::map<std::string, std::string>& files);
 

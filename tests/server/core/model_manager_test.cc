@@ -403,6 +403,22 @@ TEST(ModelManagerTest, RefusesFilePathsThatWouldLeaveTheModelDirectory) {
   EXPECT_FALSE(fs::exists(private_root / "escape"));
 }
 
+TEST(ModelManagerTest, AFileSystemErrorDoesNotTellClientsWhereTheFilesGo) {
+  testing::TempDir dir;
+  dir.MakeDir("repo");
+  ModelManagerOptions options = Options({dir.Path("repo")}, ModelControlMode::kExplicit);
+  options.private_root = dir.Path("missing");
+  std::unique_ptr<ModelManager> manager = MakeManager(options);
+  ASSERT_NE(manager, nullptr);
+  ModelOverride override;
+  override.config_json = ScaleConfigJson("m", 4);
+  override.files["1/model.onnx"] = testing::ScaleModelOnnx(1.0f);
+  const absl::Status status = manager->Load("m", override);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("cannot write the load's files"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr(dir.path().string())));
+}
+
 TEST(ModelManagerTest, BoundsTheBytesOfEveryLoadsFilesTogether) {
   testing::TempDir dir;
   dir.MakeDir("repo");
