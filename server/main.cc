@@ -113,15 +113,20 @@ ABSL_FLAG(int, max_connection_age_secs, 0,
 namespace convoy::server {
 namespace {
 
-// The flags that may be given more than once, with every value: absl
-// keeps only the last one.
+// The flags that may be given more than once, with every value, as main()
+// read them from the command line: absl keeps only the last one.
 struct RepeatedFlags {
   std::vector<std::string> model_repository;
   std::vector<std::string> load_model;
 };
+RepeatedFlags& CommandLineRepeats() {
+  static auto* const flags = new RepeatedFlags();  // Never destroyed, as absl's flags.
+  return *flags;
+}
 
-absl::StatusOr<ServerOptions> OptionsFromFlags(RepeatedFlags repeated) {
+absl::StatusOr<ServerOptions> OptionsFromFlags() {
   ServerOptions options;
+  RepeatedFlags repeated = CommandLineRepeats();
   // A --flagfile is not on the command line: absl's value then.
   if (repeated.model_repository.empty()) repeated.model_repository = {absl::GetFlag(FLAGS_model_repository)};
   for (const std::string& repository : repeated.model_repository) {
@@ -247,12 +252,12 @@ absl::Status SetUpLogging() {
   return SetLogFile(absl::GetFlag(FLAGS_log_file));
 }
 
-int Run(RepeatedFlags repeated) {
+int Run() {
   if (absl::Status logging = SetUpLogging(); !logging.ok()) {
     std::fprintf(stderr, "convoy-server: %s\n", std::string(logging.message()).c_str());
     return 2;
   }
-  absl::StatusOr<ServerOptions> options = OptionsFromFlags(std::move(repeated));
+  absl::StatusOr<ServerOptions> options = OptionsFromFlags();
   if (!options.ok()) {
     std::fprintf(stderr, "convoy-server: %s\n", std::string(options.status().message()).c_str());
     return 2;
@@ -286,7 +291,7 @@ int Run(RepeatedFlags repeated) {
 }  // namespace convoy::server
 
 int main(int argc, char** argv) {
-  convoy::server::RepeatedFlags repeated{convoy::RepeatedFlagValues(argc, argv, "model_repository"),
+  convoy::server::CommandLineRepeats() = {convoy::RepeatedFlagValues(argc, argv, "model_repository"),
                                          convoy::RepeatedFlagValues(argc, argv, "load_model")};
   std::vector<char*> rest = convoy::ParseDashFlags(
       argc, argv, "server/main.cc",
@@ -296,5 +301,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "convoy-server: unexpected argument '%s' (flags start with --)\n", rest[1]);
     return 2;
   }
-  return convoy::server::Run(std::move(repeated));
+  return convoy::server::Run();
 }
