@@ -430,23 +430,23 @@ void ModelManager::Poll() {
     Log(LogLevel::kError, "repository_unreadable", {{"error", listed.status().ToString()}});
     return;
   }
-  std::vector<LoadTask> to_load;
+  std::vector<LoadTask> candidates;
   for (auto& [name, dirs] : *listed) {
     LoadTask task(name);
     task.dirs = dirs;
     task.fingerprint = FingerprintOf(task.dirs);  // File I/O: before locking.
-    to_load.push_back(std::move(task));
+    candidates.push_back(std::move(task));
   }
+  std::vector<LoadTask> to_load;
   std::vector<std::string> to_unload;
   {
     absl::MutexLock lock(&mu_);
-    to_load.erase(std::remove_if(to_load.begin(), to_load.end(),
-                                 [&](const LoadTask& task) {
-                                   auto it = entries_.find(task.name);
-                                   return it != entries_.end() && it->second.wanted && !task.fingerprint.empty() &&
-                                          task.fingerprint == it->second.fingerprint;
-                                 }),
-                  to_load.end());
+    for (LoadTask& task : candidates) {
+      auto it = entries_.find(task.name);
+      const bool unchanged = it != entries_.end() && it->second.wanted && !task.fingerprint.empty() &&
+                             task.fingerprint == it->second.fingerprint;
+      if (!unchanged) to_load.push_back(std::move(task));
+    }
     for (const auto& [name, entry] : entries_) {
       if (entry.wanted && listed->count(name) == 0) to_unload.push_back(name);
     }
