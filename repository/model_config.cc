@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -168,9 +169,12 @@ std::optional<std::pair<std::string, std::string>> ParseUnknownFieldWarning(absl
   return std::make_pair(std::string(warning.substr(0, middle)), std::string(field));
 }
 
-// Turns each parser warning into a ModelConfigFile warning or an error.
+// Turns each parser warning into a ModelConfigFile warning or an error. A
+// skipped field met several times (in each instance_group, say) is named
+// once, at its first line.
 absl::Status ClassifyParserWarnings(const std::vector<Diagnostic>& diagnostics, absl::string_view source,
                                     std::vector<std::string>& warnings) {
+  std::set<std::string> skipped;
   for (const Diagnostic& diagnostic : diagnostics) {
     const auto unknown = ParseUnknownFieldWarning(diagnostic.message);
     if (!unknown) {
@@ -184,8 +188,10 @@ absl::Status ClassifyParserWarnings(const std::vector<Diagnostic>& diagnostics, 
                                  ? field
                                  : absl::StrCat(path_it->second, ".", field);
     const std::string where = absl::StrCat(source, ":", diagnostic.line, ": ");
+    if (skipped.count(path) != 0) continue;  // Named already (or an error below).
     absl::Status status = ClassifyUnknownField(where, message, field, path, warnings);
     if (!status.ok()) return status;
+    skipped.insert(path);
   }
   return absl::OkStatus();
 }
@@ -218,7 +224,7 @@ absl::Status ClassifyUnknownField(absl::string_view where, absl::string_view mes
 }
 
 absl::StatusOr<ModelConfigFile> ParseModelConfig(absl::string_view text, absl::string_view source,
-                                                 absl::string_view model_name) {
+                                                 absl::string_view model_name, ConfigCompleteness completeness) {
   // Editors on Windows may start the file with a UTF-8 byte order mark,
   // which the protobuf tokenizer rejects.
   absl::ConsumePrefix(&text, "\xEF\xBB\xBF");
@@ -241,12 +247,31 @@ absl::StatusOr<ModelConfigFile> ParseModelConfig(absl::string_view text, absl::s
   }
   absl::Status status = ClassifyParserWarnings(collector.warnings(), source, file.warnings);
   if (!status.ok()) return status;
-  status = CheckAndCompleteModelConfig(source, model_name, &file);
+  status = ValidateModelConfig(source, model_name, completeness, &file);
   if (!status.ok()) return status;
   return file;
 }
 
-absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir) {
+absl::Status ValidateModelConfig(absl::string_view source, absl::string_view model_name,
+                                 ConfigCompleteness completeness, ModelConfigFile* file) {
+  file->source = std::string(source);
+  file->complete = false;
+  absl::Status status = CheckFixedFields(source, model_name, file);
+  if (!status.ok()) return status;
+  // An ensemble has no model file to complete it from.
+  if (completeness == ConfigCompleteness::kPartial && file->config.platform() != kEnsemblePlatform) {
+    return absl::OkStatus();
+  }
+  return CheckCompletedModelConfig(file);
+}
+
+absl::Status CheckCompletedModelConfig(ModelConfigFile* file) {
+  absl::Status status = CheckCompletableFields(file->source, file);
+  if (status.ok()) file->complete = true;
+  return status;
+}
+
+absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir, ConfigCompleteness completeness) {
   std::error_code error;
   if (!fs::is_directory(model_dir, error)) {
     return absl::NotFoundError(absl::StrCat(model_dir, ": no such model directory"));
@@ -257,8 +282,13 @@ absl::StatusOr<ModelConfigFile> ReadModelConfig(const std::string& model_dir) {
   absl::Status inside = CheckInsideRepository(dir.parent_path().string(), path);
   if (!inside.ok()) return inside;
   absl::StatusOr<std::string> text = ReadBoundedFile(path, kMaxConfigBytes);
+  if (absl::IsNotFound(text.status()) && completeness == ConfigCompleteness::kPartial &&
+      !fs::is_symlink(path, error)) {
+    // Triton's auto-complete starts from an empty config.
+    return ParseModelConfig("", absl::StrCat(path, " (absent)"), dir.filename().string(), completeness);
+  }
   if (!text.ok()) return text.status();
-  return ParseModelConfig(*text, path, dir.filename().string());
+  return ParseModelConfig(*text, path, dir.filename().string(), completeness);
 }
 
 }  // namespace convoy::repository

@@ -1,13 +1,16 @@
 #include "repository/model_config_checks.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/repeated_field.h"
 #include "repository/convoy_config_checks.h"
+#include "repository/unapplied_fields.h"
 
 namespace convoy::repository {
 namespace {
@@ -35,26 +38,52 @@ int64_t ElementCount(const google::protobuf::RepeatedField<int64_t>& shape) {
   return count;
 }
 
+// Element counts of the runs of fixed dimensions between the -1s:
+// [2, 4, -1, 6] gives {8, 6}, [] and [1] give {1}. A run whose count
+// overflows gives -1.
+std::vector<int64_t> FixedRuns(const google::protobuf::RepeatedField<int64_t>& shape) {
+  std::vector<int64_t> runs = {1};
+  for (int64_t d : shape) {
+    if (d == -1) {
+      runs.push_back(1);
+    } else if (runs.back() >= 0 && __builtin_mul_overflow(runs.back(), d, &runs.back())) {
+      runs.back() = -1;
+    }
+  }
+  return runs;
+}
+
 class Checker {
  public:
   Checker(absl::string_view source, absl::string_view model_name, ModelConfigFile* file)
       : source_(source), model_name_(model_name), config_(file->config), warnings_(file->warnings) {}
 
-  // Stops at the first error; the order puts the name first and lets later
-  // checks rely on earlier ones (max_batch_size before dynamic_batching).
-  absl::Status Run() {
-    using Check = absl::Status (Checker::*)();
-    for (Check check : {&Checker::CheckName, &Checker::CheckPlatform, &Checker::CheckMaxBatchSize,
-                        &Checker::CheckInputs, &Checker::CheckOutputs, &Checker::CheckVersionPolicy,
-                        &Checker::CheckDynamicBatching, &Checker::CheckInstanceGroups,
-                        &Checker::CheckModelFiles, &Checker::CheckConvoyFields}) {
+  // Each stops at the first error; the order puts the name first and lets
+  // later checks rely on earlier ones (max_batch_size before
+  // dynamic_batching). max_batch_size is in both: a value out of range is
+  // refused before the model is loaded, and auto-complete may set it.
+  absl::Status RunFixed() {
+    absl::Status status = Run({&Checker::CheckName, &Checker::CheckPlatform, &Checker::CheckMaxBatchSize,
+                               &Checker::CheckVersionPolicy, &Checker::CheckInstanceGroups,
+                               &Checker::CheckModelFiles});
+    if (status.ok()) WarnUnappliedFields(source_, config_, &warnings_);
+    return status;
+  }
+  absl::Status RunCompletable() {
+    return Run({&Checker::CheckMaxBatchSize, &Checker::CheckInputs, &Checker::CheckOutputs,
+                &Checker::CheckDynamicBatching, &Checker::CheckConvoyFields});
+  }
+
+ private:
+  using Check = absl::Status (Checker::*)();
+  absl::Status Run(std::initializer_list<Check> checks) {
+    for (Check check : checks) {
       absl::Status status = (this->*check)();
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
   }
 
- private:
   // Every message reads "<file>: <field path>: <reason>".
   std::string Message(absl::string_view path, absl::string_view reason) const {
     return absl::StrCat(source_, ": ", path, ": ", reason);
@@ -148,6 +177,22 @@ class Checker {
                        absl::StrCat("[", absl::StrJoin(reshape->shape(), ", "), "] holds ", to,
                                     " elements but dims [", absl::StrJoin(dims, ", "), "] hold ", from));
       }
+      // As Triton: the runs of fixed dimensions between the -1s hold the
+      // same elements on both sides, so that each -1 of dims becomes the
+      // -1 in the same place of the reshape's order when the server
+      // reshapes a request's tensors (server/core/tensor_reshapes.h).
+      if (FixedRuns(dims) != FixedRuns(reshape->shape())) {
+        return Invalid(path + ".reshape.shape",
+                       absl::StrCat("[", absl::StrJoin(reshape->shape(), ", "), "] does not match dims [",
+                                    absl::StrJoin(dims, ", "),
+                                    "]: each -1 must separate runs of fixed dimensions holding as many "
+                                    "elements as the runs around the same -1 of dims"));
+      }
+      if (reshape->shape().empty() && config_.max_batch_size() == 0) {
+        return Invalid(path + ".reshape.shape",
+                       "empty (a scalar) needs max_batch_size > 0, as in Triton: a tensor without a batch "
+                       "dimension would hold nothing");
+      }
     }
     return absl::OkStatus();
   }
@@ -180,9 +225,11 @@ class Checker {
     for (int i = 0; i < config_.input_size(); ++i) {
       const inference::ModelInput& input = config_.input(i);
       const std::string path = absl::StrCat("input[", i, "]");
+      // The engine's tensor types (INT64 for indices and shapes, such as a
+      // Reshape's target); the rest would fail at every request.
       absl::Status status = CheckTensorHeader(
-          path, input, seen, {inference::TYPE_FP32, inference::TYPE_UINT8},
-          "TYPE_FP32 or TYPE_UINT8; for encoded images declare the model's FP32 input and add a "
+          path, input, seen, {inference::TYPE_FP32, inference::TYPE_UINT8, inference::TYPE_INT64},
+          "TYPE_FP32, TYPE_UINT8 or TYPE_INT64; for encoded images declare the model's FP32 input and add a "
           "`preprocessing` section");
       if (!status.ok()) return status;
       if (input.allow_ragged_batch()) {
@@ -190,6 +237,15 @@ class Checker {
       }
       if (input.optional()) {
         Warn(path + ".optional", "ignored: every request must carry every input");
+      }
+      if (input.format() != inference::ModelInput::FORMAT_NONE) {
+        const std::string format = inference::ModelInput::Format_Name(input.format());
+        if (input.dims_size() != 3) {
+          return Invalid(path + ".format", absl::StrCat(format, " needs dims of 3 dimensions (as in Triton), not ",
+                                                        input.dims_size()));
+        }
+        Warn(path + ".format", absl::StrCat(format, ": returned by ModelConfig for clients, not applied: tensors "
+                                                    "reach the model in the layout they are sent in"));
       }
     }
     return absl::OkStatus();
@@ -328,9 +384,12 @@ bool IsPlainFileName(absl::string_view name) {
                                                              absl::string_view::npos;
 }
 
-absl::Status CheckAndCompleteModelConfig(absl::string_view source, absl::string_view model_name,
-                                         ModelConfigFile* file) {
-  return Checker(source, model_name, file).Run();
+absl::Status CheckFixedFields(absl::string_view source, absl::string_view model_name, ModelConfigFile* file) {
+  return Checker(source, model_name, file).RunFixed();
+}
+
+absl::Status CheckCompletableFields(absl::string_view source, ModelConfigFile* file) {
+  return Checker(source, "", file).RunCompletable();
 }
 
 }  // namespace convoy::repository

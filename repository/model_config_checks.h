@@ -13,10 +13,17 @@
 
 namespace convoy::repository {
 
-// Checks `file->config`, fills its defaults and appends to `file->warnings`.
+// The two steps of the checks (model_config.h): each checks part of
+// `file->config`, fills its defaults there and appends to `file->warnings`.
 // `source` prefixes every message; `model_name` as in ParseModelConfig.
-absl::Status CheckAndCompleteModelConfig(absl::string_view source, absl::string_view model_name,
-                                         ModelConfigFile* file);
+//
+// The fields auto-complete never changes: name, platform, backend, the range
+// of max_batch_size, version_policy, instance_group, the model file names,
+// and the accepted settings that are not applied (unapplied_fields.h).
+absl::Status CheckFixedFields(absl::string_view source, absl::string_view model_name, ModelConfigFile* file);
+// The fields auto-complete may fill, and those that depend on them:
+// max_batch_size, input, output, dynamic_batching, Convoy's sections.
+absl::Status CheckCompletableFields(absl::string_view source, ModelConfigFile* file);
 
 // A field `field` that protobuf message `message` (a full name such as
 // "inference.ModelConfig") does not declare, found at `path` (the field path

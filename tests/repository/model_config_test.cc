@@ -190,13 +190,17 @@ TEST(ModelConfigTest, AcceptsTritonOnnxRepositoryConfig) {
   EXPECT_EQ(config.parameters().at("intra_op_thread_count").string_value(), "4");
   EXPECT_EQ(config.output(0).label_filename(), "densenet_labels.txt");
 
-  EXPECT_THAT(file->warnings, SizeIs(4));
+  // One warning per setting that is accepted and not applied.
+  EXPECT_THAT(file->warnings, SizeIs(6));
   EXPECT_THAT(file->warnings,
               Contains(AllOf(HasSubstr(kSource), HasSubstr("field 'optimization' is a Triton setting Convoy ignores"))));
   EXPECT_THAT(file->warnings, Contains(HasSubstr("field 'model_warmup' is a Triton setting")));
   EXPECT_THAT(file->warnings, Contains(HasSubstr("field 'instance_group.rate_limiter' is a Triton setting")));
   EXPECT_THAT(file->warnings, Contains(AllOf(HasSubstr("instance_group[0].kind"), HasSubstr("KIND_GPU"),
                                              HasSubstr("run on the CPU"))));
+  EXPECT_THAT(file->warnings, Contains(AllOf(HasSubstr("input[0].format: FORMAT_NCHW"), HasSubstr("not applied"))));
+  EXPECT_THAT(file->warnings,
+              Contains(AllOf(HasSubstr("parameters[\"intra_op_thread_count\"]: ignored"), HasSubstr("--engine-threads"))));
 }
 
 // Every prefix of a real config is either valid or refused with a message
@@ -318,9 +322,18 @@ TEST(ModelConfigTest, PointsStringInputsToPreprocessing) {
               "add a `preprocessing` section");
 }
 
+// The engine's types: INT64 inputs carry indices or shapes.
+TEST(ModelConfigTest, AcceptsInt64Inputs) {
+  absl::StatusOr<ModelConfigFile> file =
+      Parse(std::string("input [ { name: \"shape\" data_type: TYPE_INT64 dims: [ 2 ] } ]\n") + kBase);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->config.input(0).data_type(), inference::TYPE_INT64);
+}
+
 TEST(ModelConfigTest, RejectsUnsupportedTensorTypes) {
-  ExpectError(Parse(std::string("input [ { name: \"ids\" data_type: TYPE_INT64 dims: [ 4 ] } ]\n") + kBase),
-              absl::StatusCode::kUnimplemented, "input[0].data_type: TYPE_INT64 is not supported for 'ids'");
+  ExpectError(Parse(std::string("input [ { name: \"ids\" data_type: TYPE_INT32 dims: [ 4 ] } ]\n") + kBase),
+              absl::StatusCode::kUnimplemented, "input[0].data_type: TYPE_INT32 is not supported for 'ids'",
+              "TYPE_FP32, TYPE_UINT8 or TYPE_INT64");
   ExpectError(Parse(std::string("output [ { name: \"half\" data_type: TYPE_FP16 dims: [ 4 ] } ]\n") + kBase),
               absl::StatusCode::kUnimplemented, "output[0].data_type: TYPE_FP16 is not supported");
   ExpectError(Parse(std::string("input [ { name: \"t\" dims: [ 4 ] } ]\n") + kBase), absl::StatusCode::kInvalidArgument,
@@ -346,12 +359,40 @@ TEST(ModelConfigTest, RejectsReshapeWithOtherElementCount) {
       absl::StatusCode::kInvalidArgument, "input[0].reshape.shape: [13] holds 13 elements but dims [3, 4] hold 12");
 }
 
-TEST(ModelConfigTest, AcceptsReshapeToScalarAndWithDynamicDims) {
+TEST(ModelConfigTest, AcceptsReshapeToScalarAndAlongDynamicDims) {
   absl::StatusOr<ModelConfigFile> file = Parse(std::string(
+      "max_batch_size: 4\n"
       "input [ { name: \"s\" data_type: TYPE_FP32 dims: [ 1 ] reshape { shape: [ ] } },"
-      "        { name: \"d\" data_type: TYPE_FP32 dims: [ -1, 4 ] reshape { shape: [ 2, -1 ] } } ]\n") + kBase);
+      "        { name: \"d\" data_type: TYPE_FP32 dims: [ 2, 4, -1, 6 ] reshape { shape: [ 8, -1, 1, 6 ] } } ]\n") +
+      kBase);
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_TRUE(file->config.input(1).has_reshape());
+}
+
+// Triton's rule: each -1 of dims becomes the -1 in the same place of the
+// reshape's order, so the fixed dimensions between them must hold as many
+// elements on both sides.
+TEST(ModelConfigTest, RejectsReshapeThatMovesElementsAcrossDynamicDims) {
+  ExpectError(
+      Parse(std::string("input [ { name: \"d\" data_type: TYPE_FP32 dims: [ -1, 4 ] reshape { shape: [ 2, -1 ] } } ]\n") +
+            kBase),
+      absl::StatusCode::kInvalidArgument, "input[0].reshape.shape: [2, -1] does not match dims [-1, 4]");
+  ExpectError(
+      Parse(std::string("input [ { name: \"d\" data_type: TYPE_FP32 dims: [ 4 ] reshape { shape: [ -1, 4 ] } } ]\n") +
+            kBase),
+      absl::StatusCode::kInvalidArgument, "input[0].reshape.shape: [-1, 4] does not match dims [4]");
+}
+
+TEST(ModelConfigTest, RejectsScalarReshapeWithoutBatching) {
+  ExpectError(
+      Parse(std::string("input [ { name: \"s\" data_type: TYPE_FP32 dims: [ 1 ] reshape { shape: [ ] } } ]\n") + kBase),
+      absl::StatusCode::kInvalidArgument, "input[0].reshape.shape: empty (a scalar) needs max_batch_size > 0");
+}
+
+TEST(ModelConfigTest, RejectsInputFormatWithoutThreeDims) {
+  ExpectError(Parse(std::string("input [ { name: \"f\" data_type: TYPE_FP32 format: FORMAT_NHWC dims: [ 8, 8 ] } ]\n") +
+                    kBase),
+              absl::StatusCode::kInvalidArgument, "input[0].format: FORMAT_NHWC needs dims of 3 dimensions");
 }
 
 TEST(ModelConfigTest, RejectsShapeTensor) {
@@ -408,15 +449,19 @@ TEST(ModelConfigTest, RejectsModelFileNameWithPath) {
               absl::StatusCode::kInvalidArgument, "default_model_filename: '../../model.onnx' must be a file name");
 }
 
-TEST(ModelConfigTest, KeepsParametersAndMetricTags) {
+TEST(ModelConfigTest, KeepsParametersAndMetricTagsAndWarnsThatTheyAreNotApplied) {
   absl::StatusOr<ModelConfigFile> file = Parse(std::string(R"pb(
-    parameters [ { key: "a" value: { string_value: "1" } }, { key: "b" value: { string_value: "two" } } ]
+    parameters [ { key: "b" value: { string_value: "two" } }, { key: "a" value: { string_value: "1" } } ]
     metric_tags { key: "team" value: "vision" }
   )pb") + kBase);
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->config.parameters().size(), 2u);
   EXPECT_EQ(file->config.parameters().at("b").string_value(), "two");
   EXPECT_EQ(file->config.metric_tags().at("team"), "vision");
+  EXPECT_THAT(file->warnings,
+              ElementsAre(std::string(kSource) + ": parameters[\"a\"]: ignored: Convoy reads no model parameters "
+                                                 "(they are returned by ModelConfig)",
+                          HasSubstr("parameters[\"b\"]: ignored"), HasSubstr("metric_tags: ignored")));
 }
 
 TEST(ReadModelConfigTest, ReadsAndNamesModelAfterDirectory) {
