@@ -131,7 +131,7 @@ std::string ProtobufMessage(const google::protobuf::util::Status& status) {
 }  // namespace
 
 absl::StatusOr<ModelConfigFile> ParseModelConfigJson(absl::string_view json, absl::string_view source,
-                                                     absl::string_view model_name) {
+                                                     absl::string_view model_name, ConfigCompleteness completeness) {
   if (json.size() > kMaxConfigJsonBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": ", json.size(), " bytes, more than a configuration may have (",
@@ -157,7 +157,7 @@ absl::StatusOr<ModelConfigFile> ParseModelConfigJson(absl::string_view json, abs
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": not a valid ModelConfig: ", ProtobufMessage(parsed)));
   }
-  absl::Status status = CheckAndCompleteModelConfig(source, model_name, &file);
+  absl::Status status = ValidateModelConfig(source, model_name, completeness, &file);
   if (!status.ok()) return status;
   return file;
 }

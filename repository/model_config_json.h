@@ -30,9 +30,11 @@ namespace convoy::repository {
 // Parses and validates `json` (at most 4 MiB, as a config file). `source`
 // ("config parameter") starts every message; `model_name` as in
 // ParseModelConfig: the config's `name` must equal it, or is set to it
-// when absent.
+// when absent; `completeness` as there (kPartial: auto-complete fills the
+// rest once the model is read).
 absl::StatusOr<ModelConfigFile> ParseModelConfigJson(absl::string_view json, absl::string_view source,
-                                                     absl::string_view model_name);
+                                                     absl::string_view model_name,
+                                                     ConfigCompleteness completeness = ConfigCompleteness::kComplete);
 
 }  // namespace convoy::repository
 

@@ -55,7 +55,14 @@ ABSL_FLAG(int64_t, plan_cache_mb, 4096,
 ABSL_FLAG(int64_t, default_max_queue_size, 1024,
           "Requests a model queues when its config sets no max_queue_size; more get UNAVAILABLE.");
 ABSL_FLAG(int64_t, default_max_batch_size, 4,
-          "max_batch_size of models without config.pbtxt whose graph allows batching.");
+          "max_batch_size auto-complete gives a model whose graph batches and whose config.pbtxt (if any) "
+          "leaves it out.");
+ABSL_FLAG(bool, disable_auto_complete_config, false,
+          "Every model needs a complete config.pbtxt (inputs, outputs, max_batch_size); by default a missing "
+          "or partial one is completed from the ONNX model, as Triton's ONNX Runtime backend does.");
+ABSL_FLAG(std::optional<bool>, strict_model_config, std::nullopt,
+          "Triton's older spelling: true is --disable-auto-complete-config, false auto-completes "
+          "(the default).");
 ABSL_FLAG(int, max_receive_message_bytes, 64 << 20, "Largest request accepted, in bytes.");
 ABSL_FLAG(int, exit_timeout_secs, 30, "On SIGTERM, how long accepted requests may take to finish.");
 ABSL_FLAG(bool, strict_readiness, true,
@@ -187,6 +194,14 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   if (options.models.servable.default_max_batch_size < 0) {
     return absl::InvalidArgumentError("--default-max-batch-size must be >= 0");
   }
+  const bool no_auto_complete = absl::GetFlag(FLAGS_disable_auto_complete_config);
+  const std::optional<bool> strict_model_config = absl::GetFlag(FLAGS_strict_model_config);
+  if (no_auto_complete && strict_model_config == false) {
+    // As Triton: the newer flag wins, with a word.
+    Log(LogLevel::kWarning, "flag_overridden",
+        {{"flag", "--strict-model-config=false"}, {"by", "--disable-auto-complete-config"}});
+  }
+  options.models.servable.auto_complete_config = !no_auto_complete && !strict_model_config.value_or(false);
   options.strict_readiness = absl::GetFlag(FLAGS_strict_readiness);
   options.allow_metrics = absl::GetFlag(FLAGS_allow_metrics);
   options.triton_metrics = absl::GetFlag(FLAGS_allow_triton_metrics);

@@ -43,7 +43,7 @@ engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index
 }  // namespace
 
 void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
-              ModelStatistics* statistics) {
+              ModelStatistics* statistics, const TensorReshapes* reshapes) {
   const absl::Time batch_started = clock->Now();
   std::vector<InferenceTask*> tasks;
   int64_t total_items = 0;
@@ -63,7 +63,11 @@ void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> 
   options.output_names = OutputUnion(tasks);
 
   const absl::Time compute_started = clock->Now();
-  absl::StatusOr<std::vector<engine::Tensor>> outputs = model.Run(inputs, options);
+  absl::Status reshaped = reshapes == nullptr ? absl::OkStatus() : reshapes->ToModel(&inputs);
+  absl::StatusOr<std::vector<engine::Tensor>> outputs = reshaped.ok() ? model.Run(inputs, options) : reshaped;
+  if (outputs.ok() && reshapes != nullptr) {
+    if (absl::Status back = reshapes->ToConfig(options.output_names, &*outputs); !back.ok()) outputs = back;
+  }
   const absl::Time compute_ended = clock->Now();
   if (!outputs.ok()) {
     for (InferenceTask* task : tasks) task->Fail(outputs.status());

@@ -14,13 +14,15 @@
 #include "server/batcher/clock.h"
 #include "server/batcher/dynamic_batcher.h"
 #include "server/core/model_statistics.h"
+#include "server/core/tensor_reshapes.h"
 
 namespace convoy::server {
 
 // REQUIRES: every task is an InferenceTask whose inputs were validated
-// against `model` (same names, types, and non-batch dimensions).
+// against `model` (same names, types, and non-batch dimensions). `reshapes`
+// (may be null: none) are the config's, applied before and after the run.
 void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
-              ModelStatistics* statistics);
+              ModelStatistics* statistics, const TensorReshapes* reshapes = nullptr);
 
 }  // namespace convoy::server
 

@@ -40,12 +40,6 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
   for (std::thread& helper : helpers) helper.join();
 }
 
-void LogWarnings(const std::string& name, const std::vector<std::string>& warnings) {
-  for (const std::string& warning : warnings) {
-    Log(LogLevel::kWarning, "model_config_warning", {{"model", name}, {"warning", warning}});
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<ModelControlMode> ParseModelControlMode(const std::string& text) {
@@ -125,10 +119,12 @@ std::optional<std::vector<std::string>> ModelManager::EnsembleMembers(const Load
   std::optional<inference::ModelConfig> config;
   if (task.override != nullptr && task.override->config_json) {
     absl::StatusOr<repository::ModelConfigFile> parsed =
-        repository::ParseModelConfigJson(*task.override->config_json, kConfigParameter, task.name);
+        repository::ParseModelConfigJson(*task.override->config_json, kConfigParameter, task.name,
+                                         repository::ConfigCompleteness::kPartial);
     if (parsed.ok()) config = std::move(parsed->config);
   } else if (task.dirs.size() == 1) {
-    absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(task.dirs[0]);
+    absl::StatusOr<repository::ModelConfigFile> file =
+        repository::ReadModelConfig(task.dirs[0], repository::ConfigCompleteness::kPartial);
     if (file.ok()) config = std::move(file->config);
   }
   if (!config || config->platform() != repository::kEnsemblePlatform) return std::nullopt;
@@ -253,35 +249,42 @@ absl::StatusOr<ModelManager::Source> ModelManager::Resolve(const LoadTask& task)
     if (task.dirs.size() > 1) return repositories_.Duplicate(task.name, task.dirs);
     source.model_dir = task.dirs.at(0);
   }
-  if (override != nullptr && override->config_json) {
-    absl::StatusOr<repository::ModelConfigFile> parsed =
-        repository::ParseModelConfigJson(*override->config_json, kConfigParameter, task.name);
-    if (!parsed.ok()) return parsed.status();
-    LogWarnings(task.name, parsed->warnings);
-    source.config = std::move(parsed->config);
-    return source;
+  const bool auto_complete = options_.servable.auto_complete_config;
+  const repository::ConfigCompleteness completeness =
+      auto_complete ? repository::ConfigCompleteness::kPartial : repository::ConfigCompleteness::kComplete;
+  absl::StatusOr<repository::ModelConfigFile> file =
+      override != nullptr && override->config_json
+          ? repository::ParseModelConfigJson(*override->config_json, kConfigParameter, task.name, completeness)
+          : repository::ReadModelConfig(source.model_dir, completeness);
+  if (absl::IsNotFound(file.status()) && !auto_complete && std::filesystem::is_directory(source.model_dir)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source.model_dir, "/", repository::kModelConfigFileName,
+        ": missing; with auto-complete disabled (--disable-auto-complete-config or --strict-model-config=true) "
+        "every model needs a config.pbtxt that lists its inputs and outputs"));
   }
-  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(source.model_dir);
-  if (file.ok()) {
-    LogWarnings(task.name, file->warnings);
-    source.config = std::move(file->config);
-  } else if (!absl::IsNotFound(file.status())) {
-    return file.status();
-  }
+  if (!file.ok()) return file.status();
+  source.file = *std::move(file);
   return source;
 }
 
 absl::StatusOr<ModelManager::VersionMap> ModelManager::LoadVersions(const std::string& name,
                                                                     const Source& source) const {
   const std::string& model_dir = source.model_dir;
-  const std::optional<inference::ModelConfig>& config = source.config;
-  if (config && config->platform() == repository::kEnsemblePlatform) return LoadEnsemble(model_dir, *config);
+  const repository::ModelConfigFile& file = source.file;
+  // Each warning once, though the checks after auto-complete run per version.
+  std::set<std::string> warned;
+  auto warn = [&](const std::vector<std::string>& warnings) {
+    for (const std::string& warning : warnings) {
+      if (!warned.insert(warning).second) continue;
+      Log(LogLevel::kWarning, "model_config_warning", {{"model", name}, {"warning", warning}});
+    }
+  };
+  warn(file.warnings);
+  const inference::ModelConfig& config = file.config;
+  if (config.platform() == repository::kEnsemblePlatform) return LoadEnsemble(model_dir, config);
   absl::StatusOr<std::vector<int64_t>> available = repository::ListVersions(model_dir);
   if (!available.ok()) return available.status();
-  inference::ModelVersionPolicy latest;
-  latest.mutable_latest()->set_num_versions(1);
-  absl::StatusOr<std::vector<int64_t>> selected =
-      repository::SelectVersions(config ? config->version_policy() : latest, *available);
+  absl::StatusOr<std::vector<int64_t>> selected = repository::SelectVersions(config.version_policy(), *available);
   if (!selected.ok()) {
     return absl::Status(selected.status().code(),
                         absl::StrCat(model_dir, ": ", selected.status().message()));
@@ -290,8 +293,15 @@ absl::StatusOr<ModelManager::VersionMap> ModelManager::LoadVersions(const std::s
   for (int64_t version : *selected) {
     const absl::Time start = absl::Now();
     absl::StatusOr<std::shared_ptr<SingleModel>> servable =
-        SingleModel::Load(model_dir, version, config, options_.servable);
+        SingleModel::Load(model_dir, version, file, options_.servable);
     if (!servable.ok()) return servable.status();
+    warn((*servable)->config_warnings());
+    if (!(*servable)->auto_completed().empty()) {
+      Log(LogLevel::kInfo, "model_config_completed",
+          {{"model", name},
+           {"version", absl::StrCat(version)},
+           {"filled", absl::StrJoin((*servable)->auto_completed(), ", ")}});
+    }
     const std::string& precision = (*servable)->config().precision();
     Log(LogLevel::kInfo, "model_loaded",
         {{"model", name},
@@ -358,9 +368,7 @@ absl::Status ModelManager::LoadOne(const LoadTask& task) {
       retired = std::exchange(entry.versions, *std::move(versions));
       retired_files = std::exchange(entry.files, source->files);
       entry.members.clear();
-      if (source->config) {
-        for (const auto& member : source->config->ensemble().member()) entry.members.push_back(member.model_name());
-      }
+      for (const auto& member : source->file.config.ensemble().member()) entry.members.push_back(member.model_name());
       entry.reason.clear();
     } else {
       entry.reason = std::string(for_clients.message());

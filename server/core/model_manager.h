@@ -63,6 +63,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "repository/model_config.h"
 #include "server/core/model_repositories.h"
 #include "server/core/private_model_directory.h"
 #include "server/core/servable_model.h"
@@ -193,7 +194,7 @@ class ModelManager {
   // A model's directory and configuration, ready to load.
   struct Source {
     std::string model_dir;
-    std::optional<inference::ModelConfig> config;  // None: derived from the model file.
+    repository::ModelConfigFile file;  // As read; auto-complete fills the rest per version.
     std::shared_ptr<const PrivateModelDirectory> files;
   };
 

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "repository/repository_layout.h"
 #include "server/core/batch_runner.h"
+#include "server/core/config_completion.h"
 #include "server/core/inference_task.h"
 #include "server/core/tensor_types.h"
 
@@ -78,7 +79,15 @@ absl::Status CheckIntermediateOutputs(const inference::ModelConfig& config, cons
   }
   engine::RunOptions options;
   for (const inference::ModelOutput* output : outputs) options.output_names.push_back(output->name());
+  // As requests will run: through the config's reshapes.
+  const TensorReshapes reshapes(config);
+  CONVOY_RETURN_IF_ERROR(reshapes.ToModel(&zeros));
   absl::StatusOr<std::vector<engine::Tensor>> values = model.Run(zeros, options);
+  if (values.ok()) {
+    if (absl::Status back = reshapes.ToConfig(options.output_names, &*values); !back.ok()) {
+      values = absl::InvalidArgumentError(back.message());
+    }
+  }
   if (!values.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names outputs that are not graph outputs (",
                                                    Names(model.outputs()), " are), and ",
@@ -203,55 +212,38 @@ DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& c
   return options;
 }
 
-absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_name,
-                                                    const engine::Model& model,
-                                                    int64_t default_max_batch_size) {
-  inference::ModelConfig config;
-  config.set_name(model_name);
-  config.set_platform("onnxruntime_onnx");
-  config.set_default_model_filename("model.onnx");
-  config.mutable_version_policy()->mutable_latest()->set_num_versions(1);
-  config.add_instance_group()->set_count(1);
-  config.mutable_instance_group(0)->set_kind(inference::ModelInstanceGroup::KIND_CPU);
-  bool batchable = default_max_batch_size > 0;
-  auto first_dim_dynamic = [](const engine::TensorInfo& t) { return !t.shape.empty() && t.shape[0] == -1; };
-  for (const auto* list : {&model.inputs(), &model.outputs()}) {
-    batchable = batchable && std::all_of(list->begin(), list->end(), first_dim_dynamic);
+namespace {
+
+// What the engine prepares at load: batch 1 and the preferred batch sizes.
+// Those of a config still to be validated are bounded by the batch size it
+// will have, so a mistyped one is refused by the validation rather than
+// compiled first.
+std::vector<int64_t> PreparedBatchSizes(const repository::ModelConfigFile& file, int64_t default_max_batch_size) {
+  std::vector<int64_t> sizes = {1};
+  if (!file.config.has_dynamic_batching()) return sizes;
+  const int64_t bound = file.config.max_batch_size() > 0 ? file.config.max_batch_size() : default_max_batch_size;
+  for (int32_t size : file.config.dynamic_batching().preferred_batch_size()) {
+    if (file.complete || (size >= 1 && size <= bound)) sizes.push_back(size);
   }
-  config.set_max_batch_size(batchable ? static_cast<int32_t>(default_max_batch_size) : 0);
-  const size_t skip = batchable ? 1 : 0;
-  for (const engine::TensorInfo& info : model.inputs()) {
-    inference::ModelInput* input = config.add_input();
-    input->set_name(info.name);
-    input->set_data_type(ConfigType(info.type));
-    for (size_t i = skip; i < info.shape.size(); ++i) input->add_dims(info.shape[i]);
-  }
-  for (const engine::TensorInfo& info : model.outputs()) {
-    inference::ModelOutput* output = config.add_output();
-    output->set_name(info.name);
-    output->set_data_type(ConfigType(info.type));
-    for (size_t i = skip; i < info.shape.size(); ++i) output->add_dims(info.shape[i]);
-  }
-  if (config.input().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("model '", model_name, "' has no inputs"));
-  }
-  return config;
+  return sizes;
 }
 
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string& model_dir, int64_t version,
-                                                                std::optional<inference::ModelConfig> config,
+                                                                repository::ModelConfigFile file,
                                                                 const ServableOptions& options) {
   const std::string name = std::filesystem::path(model_dir).filename().string();
-  const std::string filename = config ? config->default_model_filename() : "model.onnx";
+  inference::ModelConfig& config = file.config;
   const std::string path =
-      (std::filesystem::path(model_dir) / std::to_string(version) / filename).string();
+      (std::filesystem::path(model_dir) / std::to_string(version) / config.default_model_filename()).string();
   CONVOY_RETURN_IF_ERROR(repository::CheckInsideRepository(RepositoryOf(model_dir), path));
   engine::ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;
-  model_options.winograd = !(config && config->no_winograd());
-  if (config && !config->precision().empty()) {
-    absl::StatusOr<engine::Precision> precision = engine::ParsePrecision(config->precision());
+  model_options.winograd = !config.no_winograd();
+  if (!config.precision().empty()) {
+    absl::StatusOr<engine::Precision> precision = engine::ParsePrecision(config.precision());
     if (!precision.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("model '", name, "': config.pbtxt precision: ",
                                                      precision.status().message()));
@@ -260,36 +252,41 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   }
   // A lone request runs at batch 1 and the batcher aims for the preferred
   // sizes: their plans are ready at load.
-  model_options.prepared_batch_sizes = {1};
-  if (config && config->has_dynamic_batching()) {
-    const auto& sizes = config->dynamic_batching().preferred_batch_size();
-    model_options.prepared_batch_sizes.insert(model_options.prepared_batch_sizes.end(),
-                                              sizes.begin(), sizes.end());
-  }
+  model_options.prepared_batch_sizes = PreparedBatchSizes(file, options.default_max_batch_size);
   absl::StatusOr<std::unique_ptr<engine::Model>> model = engine::Model::Load(path, model_options);
   if (!model.ok()) return model.status();
-  if (!config) {
-    absl::StatusOr<inference::ModelConfig> derived =
-        DeriveConfig(name, **model, options.default_max_batch_size);
-    if (!derived.ok()) return derived.status();
-    config = *std::move(derived);
+  std::vector<std::string> auto_completed;
+  if (!file.complete) {
+    absl::StatusOr<std::vector<std::string>> filled = CompleteConfigFromModel(
+        (*model)->inputs(), (*model)->outputs(), options.default_max_batch_size, &config);
+    if (!filled.ok()) {
+      return absl::Status(filled.status().code(), absl::StrCat(file.source, ": auto-complete from ", path, ": ",
+                                                               filled.status().message()));
+    }
+    auto_completed = *std::move(filled);
+    absl::Status valid = repository::CheckCompletedModelConfig(&file);
+    if (!valid.ok() && !auto_completed.empty()) {
+      return absl::Status(valid.code(), absl::StrCat(valid.message(), " (after auto-complete from ", path,
+                                                     " filled in ", absl::StrJoin(auto_completed, ", "), ")"));
+    }
+    if (!valid.ok()) return valid;
   }
-  absl::Status consistent = CheckConfigAgainstModel(*config, **model);
+  absl::Status consistent = CheckConfigAgainstModel(config, **model);
   if (!consistent.ok()) {
     return absl::Status(consistent.code(), absl::StrCat(path, ": ", consistent.message()));
   }
-  absl::StatusOr<std::map<std::string, std::vector<std::string>>> labels =
-      ReadAllLabels(model_dir, *config);
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> labels = ReadAllLabels(model_dir, config);
   if (!labels.ok()) return labels.status();
 
-  std::shared_ptr<SingleModel> servable(
-      new SingleModel(version, *std::move(config), *std::move(model), *std::move(labels), options));
+  std::shared_ptr<SingleModel> servable(new SingleModel(version, std::move(file), std::move(auto_completed),
+                                                        *std::move(model), *std::move(labels), options));
   SingleModel* raw = servable.get();
   Clock* clock = options.clock;
+  const TensorReshapes* reshapes = raw->reshapes_.empty() ? nullptr : &raw->reshapes_;
   absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
       BatcherOptionsFromConfig(raw->config(), options.default_max_queue_size), clock,
-      [raw, clock](std::vector<QueuedTask> batch) {
-        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics());
+      [raw, clock, reshapes](std::vector<QueuedTask> batch) {
+        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics(), reshapes);
       });
   if (!batcher.ok()) {
     return absl::InvalidArgumentError(
@@ -308,9 +305,14 @@ ServableModel::ServableModel(int64_t version, inference::ModelConfig config,
       statistics_(std::make_unique<ModelStatistics>(
           options.observer_factory ? options.observer_factory(config_.name(), version) : nullptr)) {}
 
-SingleModel::SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<engine::Model> model,
-                         std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options)
-    : ServableModel(version, std::move(config), std::move(labels), options), model_(std::move(model)) {}
+SingleModel::SingleModel(int64_t version, repository::ModelConfigFile config, std::vector<std::string> auto_completed,
+                         std::unique_ptr<engine::Model> model, std::map<std::string, std::vector<std::string>> labels,
+                         const ServableOptions& options)
+    : ServableModel(version, std::move(config.config), std::move(labels), options),
+      model_(std::move(model)),
+      config_warnings_(std::move(config.warnings)),
+      auto_completed_(std::move(auto_completed)),
+      reshapes_(this->config()) {}
 
 // The batcher goes first: it drains its queue through model_ and the statistics.
 SingleModel::~SingleModel() { batcher_.reset(); }

@@ -2,11 +2,13 @@
 // one of two kinds:
 //
 //   SingleModel    an ONNX file on the engine, with its DynamicBatcher.
-//                  Load() checks the config against the graph (every input
-//                  and output named in the config exists with the same type
-//                  and compatible dimensions, the batch dimension is
-//                  dynamic when the config batches) so that a request valid
-//                  for the config is valid for the engine.
+//                  Load() completes a partial config from the graph
+//                  (config_completion.h), then checks the config against
+//                  the graph (every input and output named in the config
+//                  exists with the same type and compatible dimensions, the
+//                  batch dimension is dynamic when the config batches) so
+//                  that a request valid for the config is valid for the
+//                  engine.
 //   EnsembleModel  no model of its own: its requests fan out to its
 //                  members, single models served beside it.
 //
@@ -24,7 +26,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,11 +33,13 @@
 #include "absl/status/statusor.h"
 #include "engine/api/model.h"
 #include "model_config.pb.h"
+#include "repository/model_config.h"
 #include "server/batcher/clock.h"
 #include "server/batcher/dynamic_batcher.h"
 #include "server/core/inference_request.h"
 #include "server/core/model_observer.h"
 #include "server/core/model_statistics.h"
+#include "server/core/tensor_reshapes.h"
 
 namespace convoy::server {
 
@@ -60,8 +63,14 @@ struct ServableOptions {
   int64_t plan_cache_bytes = int64_t{4} << 30;
   // Queue bound for models whose config leaves max_queue_size at 0.
   int64_t default_max_queue_size = 1024;
-  // max_batch_size of a derived config (Triton's default is 4 too).
+  // max_batch_size auto-complete gives a model that batches when its config
+  // leaves it out (Triton's default is 4 too).
   int64_t default_max_batch_size = 4;
+  // Read configs with ConfigCompleteness::kPartial and complete them from
+  // the model (Triton's default); false: every model needs a complete
+  // config.pbtxt (--disable-auto-complete-config). Read by the model
+  // manager; SingleModel::Load follows the config it is given.
+  bool auto_complete_config = true;
   // Time source for the batcher and the statistics. Not owned.
   Clock* clock = RealClock();
   // Makes the observer of each loaded version's statistics (metrics
@@ -98,16 +107,22 @@ class ServableModel {
 
 class SingleModel final : public ServableModel {
  public:
-  // Loads <model_dir>/<version>/<config.default_model_filename>. The config
-  // must be validated already (ReadModelConfig); labels are read from its
-  // label_filename. Without a config (no config.pbtxt) it is derived from
-  // the graph (DeriveConfig) and the file is model.onnx.
+  // Loads <model_dir>/<version>/<config.default_model_filename>, with the
+  // config as repository::ReadModelConfig gave it: complete, or (kPartial,
+  // `complete` false) completed here from the graph and then validated.
+  // Labels are read from the outputs' label_filename.
   static absl::StatusOr<std::shared_ptr<SingleModel>> Load(const std::string& model_dir, int64_t version,
-                                                           std::optional<inference::ModelConfig> config,
+                                                           repository::ModelConfigFile config,
                                                            const ServableOptions& options);
   ~SingleModel() override;
 
   const engine::Model& model() const { return *model_; }
+  // The config's warnings (settings not applied), those of the checks
+  // after auto-complete included; each names the file and the field.
+  const std::vector<std::string>& config_warnings() const { return config_warnings_; }
+  // What auto-complete filled in (CompleteConfigFromModel), empty if
+  // nothing.
+  const std::vector<std::string>& auto_completed() const { return auto_completed_; }
   int64_t queue_depth() const override { return batcher_ ? batcher_->queue_depth() : 0; }
 
   // Queues a validated request. `done` runs exactly once, on a batcher
@@ -116,10 +131,14 @@ class SingleModel final : public ServableModel {
   void Infer(InferenceRequest request, absl::Time received, InferenceCallback done);
 
  private:
-  SingleModel(int64_t version, inference::ModelConfig config, std::unique_ptr<engine::Model> model,
-              std::map<std::string, std::vector<std::string>> labels, const ServableOptions& options);
+  SingleModel(int64_t version, repository::ModelConfigFile config, std::vector<std::string> auto_completed,
+              std::unique_ptr<engine::Model> model, std::map<std::string, std::vector<std::string>> labels,
+              const ServableOptions& options);
 
   const std::unique_ptr<engine::Model> model_;
+  const std::vector<std::string> config_warnings_;
+  const std::vector<std::string> auto_completed_;
+  const TensorReshapes reshapes_;
   std::unique_ptr<DynamicBatcher> batcher_;  // Set once in Load; destroyed first.
 };
 
@@ -157,14 +176,6 @@ bool HoldsClassScores(const inference::ModelConfig& config, const std::string& o
 // The batcher settings a config asks for (dynamic_batching, instances, queue).
 DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,
                                                  int64_t default_max_queue_size);
-
-// A config for a model directory without config.pbtxt, derived from the
-// ONNX graph as Triton's auto-complete does: every graph input and output,
-// batching up to `default_max_batch_size` when the first dimension of every
-// input and output is dynamic.
-absl::StatusOr<inference::ModelConfig> DeriveConfig(const std::string& model_name,
-                                                    const engine::Model& model,
-                                                    int64_t default_max_batch_size);
 
 }  // namespace convoy::server
 

@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const std::string dir = std::string(zoo != nullptr ? zoo : CONVOY_DEFAULT_ZOO_DIR) + "/models/lenet5-fmnist";
   auto config = convoy::repository::ReadModelConfig(dir);
   if (!config.ok()) Fail("reading the model's config", config.status());
-  auto model = convoy::server::SingleModel::Load(dir, 1, config->config, convoy::server::ServableOptions());
+  auto model = convoy::server::SingleModel::Load(dir, 1, *std::move(config), convoy::server::ServableOptions());
   if (!model.ok()) Fail("loading the model", model.status());
   g_model = *std::move(model);
   return 0;

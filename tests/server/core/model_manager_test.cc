@@ -1,6 +1,6 @@
 // ModelManager: what it tells clients about models that failed to load,
-// several repositories, parallel loading, load overrides and
-// unload_dependents.
+// several repositories, parallel loading, load overrides, unload_dependents,
+// and how it reads configs: auto-completed by default, complete without it.
 #include "server/core/model_manager.h"
 
 #include <filesystem>
@@ -496,6 +496,92 @@ TEST(ModelManagerTest, ExplicitStartupLoadsAnEnsemblesMembersAsDependencies) {
   ASSERT_TRUE(manager->Unload("ens", /*unload_dependents=*/true).ok());
   EXPECT_FALSE(Served(*manager, "a"));  // Only a dependency.
   EXPECT_TRUE(Served(*manager, "b"));   // Named at startup.
+}
+
+std::unique_ptr<ModelManager> ManagerOf(const convoy::testing::TestRepository& repository, bool auto_complete) {
+  ModelManagerOptions options;
+  options.repositories = {repository.root()};
+  options.mode = ModelControlMode::kExplicit;
+  options.servable.auto_complete_config = auto_complete;
+  absl::StatusOr<std::unique_ptr<ModelManager>> manager = ModelManager::Create(options);
+  EXPECT_TRUE(manager.ok()) << manager.status();
+  return manager.ok() ? *std::move(manager) : nullptr;
+}
+
+int CountOf(const std::string& text, const std::string& fragment) {
+  int count = 0;
+  for (size_t at = text.find(fragment); at != std::string::npos; at = text.find(fragment, at + 1)) ++count;
+  return count;
+}
+
+TEST(ModelManagerTest, ModelWithoutConfigIsServedWithDynamicBatching) {
+  convoy::testing::TestRepository repository;
+  repository.WriteFile("bare/1/model.onnx", convoy::testing::ScaleModelOnnx(2.0f));
+  repository.WriteFile("partial/1/model.onnx", convoy::testing::ScaleModelOnnx(2.0f));
+  repository.WriteFile("partial/config.pbtxt", "max_batch_size: 16\n");
+  std::unique_ptr<ModelManager> manager = ManagerOf(repository, /*auto_complete=*/true);
+  ASSERT_NE(manager, nullptr);
+  ASSERT_TRUE(manager->Load("bare").ok());
+  absl::StatusOr<std::shared_ptr<ServableModel>> bare = manager->Get("bare", "");
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_EQ((*bare)->config().max_batch_size(), 4);
+  EXPECT_TRUE((*bare)->config().has_dynamic_batching());
+  EXPECT_THAT((*bare)->config().input(0).dims(), ElementsAre(4));
+
+  ASSERT_TRUE(manager->Load("partial").ok());
+  absl::StatusOr<std::shared_ptr<ServableModel>> partial = manager->Get("partial", "");
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  EXPECT_EQ((*partial)->config().max_batch_size(), 16);
+  EXPECT_TRUE((*partial)->config().has_dynamic_batching());
+  EXPECT_EQ((*partial)->config().output(0).name(), "y");
+}
+
+TEST(ModelManagerTest, WithoutAutoCompleteEveryModelNeedsACompleteConfig) {
+  convoy::testing::TestRepository repository;
+  repository.WriteFile("bare/1/model.onnx", convoy::testing::ScaleModelOnnx(2.0f));
+  repository.WriteFile("partial/1/model.onnx", convoy::testing::ScaleModelOnnx(2.0f));
+  repository.WriteFile("partial/config.pbtxt", "max_batch_size: 16\ndynamic_batching { }\n");
+  repository.WriteFile("full/1/model.onnx", convoy::testing::ScaleModelOnnx(2.0f));
+  repository.WriteFile("full/config.pbtxt", convoy::testing::ScaleModelConfig("full"));
+  std::unique_ptr<ModelManager> manager = ManagerOf(repository, /*auto_complete=*/false);
+  ASSERT_NE(manager, nullptr);
+  const absl::Status bare = manager->Load("bare");
+  EXPECT_EQ(bare.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bare.message()),
+              HasSubstr("bare/config.pbtxt: missing; with auto-complete disabled (--disable-auto-complete-config or "
+                        "--strict-model-config=true)"));
+  const absl::Status partial = manager->Load("partial");
+  EXPECT_EQ(partial.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(partial.message()), HasSubstr("partial/config.pbtxt: input: at least one input is required"));
+  EXPECT_THAT(ReasonOf(*manager, "partial"), HasSubstr("input: at least one input is required"));
+  ASSERT_TRUE(manager->Load("full").ok());
+  absl::StatusOr<std::shared_ptr<ServableModel>> full = manager->Get("full", "");
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_FALSE((*full)->config().has_dynamic_batching()) << "nothing is completed";
+}
+
+TEST(ModelManagerTest, EachConfigWarningIsLoggedOnceForAllVersions) {
+  convoy::testing::TestRepository repository;
+  repository.WriteFile("m/1/model.onnx", convoy::testing::ScaleModelOnnx(1.0f));
+  repository.WriteFile("m/2/model.onnx", convoy::testing::ScaleModelOnnx(2.0f));
+  repository.WriteFile("m/config.pbtxt",
+                       "version_policy { all { } }\n"
+                       "parameters { key: \"intra_op_thread_count\" value { string_value: \"2\" } }\n"
+                       "model_warmup [ { name: \"a\" }, { name: \"b\" } ]\n"
+                       "input [ { name: \"x\" optional: true } ]\n");
+  std::unique_ptr<ModelManager> manager = ManagerOf(repository, /*auto_complete=*/true);
+  ASSERT_NE(manager, nullptr);
+  ::testing::internal::CaptureStderr();
+  const absl::Status loaded = manager->Load("m");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  EXPECT_EQ(manager->Versions("m"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(CountOf(log, "event=model_config_warning"), 3) << log;
+  EXPECT_EQ(CountOf(log, "parameters[\\\"intra_op_thread_count\\\"]: ignored"), 1) << log;
+  EXPECT_EQ(CountOf(log, "field 'model_warmup'"), 1) << log;
+  EXPECT_EQ(CountOf(log, "input[0].optional: ignored"), 1) << log;
+  // What auto-complete filled, once per version.
+  EXPECT_EQ(CountOf(log, "event=model_config_completed"), 2) << log;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// Loading one model version: the config is checked against the ONNX graph,
-// or derived from it when there is no config.pbtxt.
+// Loading one model version: the config is completed from the ONNX graph
+// where it leaves something out (config_completion_test.cc has the rules),
+// then checked against the graph.
 #include "server/core/servable_model.h"
 
 #include <filesystem>
@@ -39,29 +40,35 @@ std::string BatchedConfig(const std::string& input, const std::string& output_ex
          "dims: [ 4 ] " + output_extra + "} ]\n";
 }
 
-TEST(ServableModelTest, DerivesTheConfigWhenThereIsNone) {
+TEST(ServableModelTest, CompletesTheConfigWhenThereIsNone) {
   TestRepository repository;
   repository.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(2.0f));
   auto model = LoadVersion1(repository, "scale");
   ASSERT_TRUE(model.ok()) << model.status();
   const inference::ModelConfig& config = (*model)->config();
   EXPECT_EQ(config.name(), "scale");
+  EXPECT_EQ(config.platform(), "onnxruntime_onnx");
+  EXPECT_EQ(config.backend(), "onnxruntime");
   EXPECT_EQ(config.max_batch_size(), 4);
   ASSERT_EQ(config.input_size(), 1);
   EXPECT_EQ(config.input(0).name(), "x");
   EXPECT_EQ(config.input(0).data_type(), inference::TYPE_FP32);
   EXPECT_THAT(config.input(0).dims(), ElementsAre(4));
   EXPECT_EQ(config.output(0).name(), "y");
-  EXPECT_FALSE(config.has_dynamic_batching());
+  // As Triton's ONNX auto-complete: a model that batches beyond 1 gets the
+  // dynamic batcher.
+  EXPECT_TRUE(config.has_dynamic_batching());
+  EXPECT_THAT((*model)->auto_completed(), ElementsAre("max_batch_size 4", "dynamic_batching", "input 'x'", "output 'y'"));
 }
 
-TEST(ServableModelTest, DerivedConfigDoesNotBatchAFixedBatchDimension) {
+TEST(ServableModelTest, CompletedConfigDoesNotBatchAFixedBatchDimension) {
   TestRepository repository;
   repository.WriteFile("fixed/1/model.onnx", FixedBatchModelOnnx());
   auto model = LoadVersion1(repository, "fixed");
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ((*model)->config().max_batch_size(), 0);
   EXPECT_THAT((*model)->config().input(0).dims(), ElementsAre(1, 4));
+  EXPECT_FALSE((*model)->config().has_dynamic_batching());
 }
 
 struct Mismatch {
@@ -218,7 +225,7 @@ TEST(ServableModelTest, RefusesBatchingOverAFixedBatchDimension) {
   EXPECT_THAT(model.status().message(), HasSubstr("fixed batch dimension 1"));
 }
 
-TEST(ServableModelTest, RefusesAGraphInputMissingFromTheConfig) {
+TEST(ServableModelTest, AddsAGraphInputMissingFromTheConfigUnlessAutoCompleteIsOff) {
   TestRepository repository;
   OnnxBuilder b;
   b.AddInput("a", {"N", 4});
@@ -228,6 +235,15 @@ TEST(ServableModelTest, RefusesAGraphInputMissingFromTheConfig) {
   repository.WriteFile("m/1/model.onnx", b.Serialize());
   repository.WriteFile("m/config.pbtxt", BatchedConfig("a"));
   auto model = LoadVersion1(repository, "m");
+  ASSERT_TRUE(model.ok()) << model.status();
+  ASSERT_EQ((*model)->config().input_size(), 2);
+  EXPECT_EQ((*model)->config().input(1).name(), "b");
+  EXPECT_THAT((*model)->config().input(1).dims(), ElementsAre(4));
+
+  // Read as with --disable-auto-complete-config.
+  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(repository.root() + "/m");
+  ASSERT_TRUE(file.ok()) << file.status();
+  model = SingleModel::Load(repository.root() + "/m", 1, *std::move(file), ServableOptions());
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(model.status().message(), HasSubstr("input 'b' is missing from config.pbtxt"));
 }

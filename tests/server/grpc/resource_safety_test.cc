@@ -199,13 +199,16 @@ TEST_F(ResourceSafetyTest, ClientsThatKeepSendingWhileRefusedDoNotHoldTheDrainOp
 TEST(Int64ContentsTest, TypedInt64ContentsFeedAnInt64Input) {
   TestRepository repository;
   // y = Reshape(x, shape): `shape` is an INT64 input, its values folded
-  // into the plan. No config.pbtxt: the server derives it from the graph.
+  // into the plan. The config names only the output, whose shape depends
+  // on `shape`'s values so the graph cannot say it; auto-complete adds the
+  // inputs and the output's type from the graph.
   engine::testing::OnnxBuilder b;
   b.AddInput("x", {2, 4});
   b.AddInput("shape", {2}, onnx::TensorProto::INT64);
   b.AddNode("Reshape", {"x", "shape"}, {"y"});
   b.AddOutput("y");
   repository.WriteFile("reshape/1/model.onnx", b.Serialize());
+  repository.WriteFile("reshape/config.pbtxt", "output [ { name: \"y\" dims: [ -1, -1 ] } ]\n");
   RunningServer running = StartServer(repository);
   ASSERT_NE(running.client, nullptr);
   inference::ModelInferRequest request;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -89,14 +88,10 @@ std::string ScaleModelConfig(const std::string& name, const std::string& extra) 
 absl::StatusOr<std::shared_ptr<server::SingleModel>> LoadVersion1(const TestRepository& repository,
                                                                      const std::string& name) {
   const std::string dir = repository.root() + "/" + name;
-  std::optional<inference::ModelConfig> config;
-  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(dir);
-  if (file.ok()) {
-    config = file->config;
-  } else if (!absl::IsNotFound(file.status())) {
-    return file.status();
-  }
-  return server::SingleModel::Load(dir, 1, config, server::ServableOptions());
+  absl::StatusOr<repository::ModelConfigFile> file =
+      repository::ReadModelConfig(dir, repository::ConfigCompleteness::kPartial);
+  if (!file.ok()) return file.status();
+  return server::SingleModel::Load(dir, 1, *std::move(file), server::ServableOptions());
 }
 
 std::string ZooDir() {

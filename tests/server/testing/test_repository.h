@@ -47,8 +47,8 @@ std::string ScaleModelConfig(const std::string& name, const std::string& extra =
 // of doubled) [N, 16], "shifted" = x + 1.
 std::string ThreeOutputImageModelOnnx();
 
-// Version 1 of model `name` of `repository`, loaded as the server loads it:
-// with its config.pbtxt, or a config derived from the graph without one.
+// Version 1 of model `name` of `repository`, loaded as the server loads it
+// by default: its config.pbtxt, or none, auto-completed from the graph.
 absl::StatusOr<std::shared_ptr<server::SingleModel>> LoadVersion1(const TestRepository& repository,
                                                                      const std::string& name);
 
