@@ -53,7 +53,9 @@ ABSL_FLAG(int64_t, plan_cache_mb, 4096,
           "Activation memory of the compiled plans (one per batch size) of each model version, "
           "in MiB; least recently used plans beyond it are dropped and rebuilt when needed.");
 ABSL_FLAG(int64_t, default_max_queue_size, 1024,
-          "Requests a model queues when its config sets no max_queue_size; more get UNAVAILABLE.");
+          "Requests a model without dynamic_batching in its config may queue; more get UNAVAILABLE "
+          "(0: unbounded). Models with dynamic_batching follow its queue policies, where "
+          "max_queue_size 0 is unbounded, as in Triton.");
 ABSL_FLAG(int64_t, default_max_batch_size, 4,
           "max_batch_size auto-complete gives a model whose graph batches and whose config.pbtxt (if any) "
           "leaves it out.");
@@ -187,8 +189,8 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   if (plan_cache_mb < 1) return absl::InvalidArgumentError("--plan-cache-mb must be >= 1");
   options.models.servable.plan_cache_bytes = plan_cache_mb << 20;
   options.models.servable.default_max_queue_size = absl::GetFlag(FLAGS_default_max_queue_size);
-  if (options.models.servable.default_max_queue_size < 1) {
-    return absl::InvalidArgumentError("--default-max-queue-size must be >= 1");
+  if (options.models.servable.default_max_queue_size < 0) {
+    return absl::InvalidArgumentError("--default-max-queue-size must be >= 0 (0: unbounded)");
   }
   options.models.servable.default_max_batch_size = absl::GetFlag(FLAGS_default_max_batch_size);
   if (options.models.servable.default_max_batch_size < 0) {

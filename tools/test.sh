@@ -49,9 +49,9 @@ step "ThreadSanitizer build of the dynamic batcher's, the image pool's and the H
 CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCONVOY_SANITIZE=thread >/dev/null
 ninja -C build-tsan dynamic_batcher_test dynamic_batcher_stress_test batcher_fake_clock_test work_pool_test \
-  http_server_test
+  http_server_test dynamic_batcher_queue_test
 (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-  -R '^(dynamic_batcher_test|dynamic_batcher_stress_test|batcher_fake_clock_test|work_pool_test|http_server_test)\.')
+  -R '^(dynamic_batcher_test|dynamic_batcher_stress_test|batcher_fake_clock_test|work_pool_test|http_server_test|dynamic_batcher_queue_test)\.')
 
 fuzz_seconds=${CONVOY_FUZZ_SECONDS:-90}
 # A quarter each; at least 1 s, since libFuzzer reads -max_total_time=0 as "forever".

@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <deque>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -15,16 +14,12 @@
 namespace convoy::server {
 namespace {
 
-struct Failure {
-  std::unique_ptr<BatchTask> task;
-  absl::Status status;
-};
-
 // What a worker does next; everything in it happens outside the lock.
 struct Work {
-  std::vector<Failure> failures;
+  std::vector<FailedTask> failures;
   std::vector<QueuedTask> batch;
-  bool exit = false;  // The queue is drained and nothing more can arrive.
+  uint64_t ticket = 0;  // The batch's turn, with preserve_ordering.
+  bool exit = false;    // The queue is drained and nothing more can arrive.
 };
 
 absl::Status ValidateOptions(const DynamicBatcher::Options& options) {
@@ -45,21 +40,25 @@ absl::Status ValidateOptions(const DynamicBatcher::Options& options) {
                        options.max_batch_size, "], got ", size, model));
     }
   }
-  if (options.max_queue_size < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_queue_size must be >= 1, got ", options.max_queue_size, model));
-  }
   if (options.num_workers < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_workers must be >= 1, got ", options.num_workers, model));
   }
-  return absl::OkStatus();
+  return ValidateQueueOptions(options.queue, options.name);
+}
+
+bool HasTimeouts(const QueueOptions& queue) {
+  if (queue.default_queue_policy.default_timeout > absl::ZeroDuration()) return true;
+  for (const auto& [level, policy] : queue.priority_queue_policy) {
+    if (policy.default_timeout > absl::ZeroDuration()) return true;
+  }
+  return false;
 }
 
 // Linux limits thread names to 15 bytes; a name only helps in debuggers and
 // profilers, so failing to set it is ignored.
-void NameThisThread(const std::string& model) {
-  const std::string name = absl::StrCat("batch:", model).substr(0, 15);
+void NameThisThread(absl::string_view role, const std::string& model) {
+  const std::string name = absl::StrCat(role, model).substr(0, 15);
   pthread_setname_np(pthread_self(), name.c_str());
 }
 
@@ -67,18 +66,28 @@ void NameThisThread(const std::string& model) {
 
 struct DynamicBatcher::State {
   State(const Options& options, Clock* clock, ProcessFn process)
-      : options(options), clock(clock), process(std::move(process)) {}
+      : options(options),
+        clock(clock),
+        process(std::move(process)),
+        order(options.preserve_ordering ? std::make_shared<DeliveryOrder>() : nullptr),
+        queue(options.queue, options.name) {}
 
-  // The worker thread's body: form a batch, run it, until drained.
+  // A worker thread's body: form a batch, run it, until drained.
   void Run();
+  // The timeout thread's body: apply each timeout when it is due, until
+  // the batcher stops accepting (the workers then flush the queue).
+  void RunTimeouts();
   Work TakeWork() ABSL_LOCKS_EXCLUDED(mu);
-  // Fails dead tasks among those that could join the next batch, so that
-  // they neither count towards it nor make it look full.
-  void DropDeadHead(absl::Time now, std::vector<Failure>* failures)
+  // Applies the timeouts due at `now` and lets waiting workers see it.
+  void ExpireDue(absl::Time now, std::vector<FailedTask>* failures) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // How many head tasks to dispatch now; 0 means wait until *wake_at (or a
+  // change of the queue). Dead tasks among those that could join the next
+  // batch go to `failures` on the way, so that they neither count towards
+  // it nor make it look full.
+  size_t TasksToDispatch(absl::Time now, absl::Time* wake_at, std::vector<FailedTask>* failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // How many head tasks to dispatch now; 0 means wait until *wake_at (or
-  // new arrivals). REQUIRES: the queue is not empty.
-  size_t TasksToDispatch(absl::Time now, absl::Time* wake_at) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Why `queued` must not run (deadline passed, cancelled), or OK.
+  absl::Status DeadStatus(const QueuedTask& queued, absl::Time now) const;
   bool IsPreferred(int64_t items) const {
     const std::vector<int64_t>& sizes = options.preferred_batch_sizes;
     return std::find(sizes.begin(), sizes.end(), items) != sizes.end();
@@ -87,23 +96,49 @@ struct DynamicBatcher::State {
   const Options options;
   Clock* const clock;
   const ProcessFn process;
+  const std::shared_ptr<DeliveryOrder> order;  // Null without preserve_ordering.
 
   mutable absl::Mutex mu;
-  std::deque<QueuedTask> queue ABSL_GUARDED_BY(mu);
-  // Counts accepted tasks, so that a waiting worker notices arrivals even
-  // when another worker has already taken them.
-  uint64_t arrivals ABSL_GUARDED_BY(mu) = 0;
+  BatchQueue queue ABSL_GUARDED_BY(mu);
+  // Counts arrivals and timeouts, so that a waiting worker notices them
+  // even when another worker has already taken the tasks.
+  uint64_t changes ABSL_GUARDED_BY(mu) = 0;
   bool accepting ABSL_GUARDED_BY(mu) = true;
 };
 
 void DynamicBatcher::State::Run() {
-  NameThisThread(options.name);
+  NameThisThread("batch:", options.name);
   for (;;) {
     Work work = TakeWork();
-    for (Failure& failure : work.failures) failure.task->Fail(failure.status);
+    for (FailedTask& failure : work.failures) failure.task->Fail(failure.status);
     work.failures.clear();  // Destroys the failed tasks before running the batch.
-    if (!work.batch.empty()) process(std::move(work.batch));
+    if (!work.batch.empty()) {
+      BatchDelivery delivery(order, work.ticket);
+      process(std::move(work.batch), delivery);
+    }
     if (work.exit) return;
+  }
+}
+
+void DynamicBatcher::State::RunTimeouts() {
+  NameThisThread("queue:", options.name);
+  for (;;) {
+    std::vector<FailedTask> failures;
+    {
+      AnnotatedMutexLock lock(&mu);
+      for (;;) {
+        if (!accepting) return;
+        ExpireDue(clock->Now(), &failures);
+        if (!failures.empty()) break;
+        // Arrivals wake this thread only when they time out first.
+        const absl::Time next = queue.next_expiry();
+        auto sooner_or_stopped = [this, next]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+          return queue.next_expiry() < next || !accepting;
+        };
+        clock->AwaitWithDeadline(&mu, absl::Condition(&sooner_or_stopped), next);
+      }
+    }
+    for (FailedTask& failure : failures) failure.task->Fail(failure.status);
   }
 }
 
@@ -112,81 +147,85 @@ Work DynamicBatcher::State::TakeWork() {
   AnnotatedMutexLock lock(&mu);
   for (;;) {
     const absl::Time now = clock->Now();
-    DropDeadHead(now, &work.failures);
-    if (queue.empty()) {
-      if (!accepting) {
-        work.exit = true;
-        return work;
-      }
-      if (!work.failures.empty()) return work;  // Report them before idling.
-      auto arrived_or_stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-        return !queue.empty() || !accepting;
-      };
-      clock->AwaitWithDeadline(&mu, absl::Condition(&arrived_or_stopped), absl::InfiniteFuture());
-      continue;
-    }
+    ExpireDue(now, &work.failures);
     absl::Time wake_at = absl::InfiniteFuture();
-    const size_t n = TasksToDispatch(now, &wake_at);
+    const size_t n = TasksToDispatch(now, &wake_at, &work.failures);
     if (n > 0) {
-      work.batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        work.batch.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
+      work.batch = queue.PopFront(n);
+      // Under the lock, so that tickets follow the dispatch order.
+      if (order != nullptr) work.ticket = order->Take();
       return work;
     }
-    if (!work.failures.empty()) return work;
-    const uint64_t seen = arrivals;
+    if (queue.empty() && !accepting) {
+      work.exit = true;
+      return work;
+    }
+    if (!work.failures.empty()) return work;  // Report them before idling.
+    const uint64_t seen = changes;
     auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-      return arrivals != seen || !accepting;
+      return changes != seen || !accepting;
     };
     clock->AwaitWithDeadline(&mu, absl::Condition(&changed), wake_at);
   }
 }
 
-void DynamicBatcher::State::DropDeadHead(absl::Time now, std::vector<Failure>* failures) {
-  int64_t items = 0;
-  for (auto it = queue.begin(); it != queue.end();) {
-    const BatchTask& task = *it->task;
-    absl::Status status;
-    // The deadline first: gRPC also marks a call cancelled when its
-    // deadline passes, and the deadline is the truer reason.
-    if (task.deadline() <= now) {
-      status = absl::DeadlineExceededError(
-          absl::StrCat("deadline exceeded after waiting ", absl::FormatDuration(now - it->enqueued),
-                       " in the queue of model '", options.name, "'"));
-    } else if (task.IsCancelled()) {
-      status = absl::CancelledError(
-          absl::StrCat("request to model '", options.name, "' was cancelled while queued"));
-    }
-    if (!status.ok()) {
-      failures->push_back(Failure{std::move(it->task), std::move(status)});
-      it = queue.erase(it);
-      continue;
-    }
-    // The first live task that does not fit still matters: it makes the
-    // batch full. Anything after it cannot join the next batch.
-    items += task.size();
-    if (items > options.max_batch_size || !options.batching) return;
-    ++it;
-  }
+void DynamicBatcher::State::ExpireDue(absl::Time now, std::vector<FailedTask>* failures) {
+  if (queue.Expire(now, failures)) ++changes;
 }
 
-size_t DynamicBatcher::State::TasksToDispatch(absl::Time now, absl::Time* wake_at) {
-  if (!options.batching) return 1;
+absl::Status DynamicBatcher::State::DeadStatus(const QueuedTask& queued, absl::Time now) const {
+  const BatchTask& task = *queued.task;
+  // The deadline first: gRPC also marks a call cancelled when its deadline
+  // passes, and the deadline is the truer reason.
+  if (task.deadline() <= now) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("deadline exceeded after waiting ", absl::FormatDuration(now - queued.enqueued),
+                     " in the queue of model '", options.name, "'"));
+  }
+  if (task.IsCancelled()) {
+    return absl::CancelledError(
+        absl::StrCat("request to model '", options.name, "' was cancelled while queued"));
+  }
+  return absl::OkStatus();
+}
+
+size_t DynamicBatcher::State::TasksToDispatch(absl::Time now, absl::Time* wake_at,
+                                              std::vector<FailedTask>* failures) {
   size_t n = 0;
   size_t preferred = 0;
   int64_t items = 0;
-  while (n < queue.size() && items + queue[n].task->size() <= options.max_batch_size) {
-    items += queue[n].task->size();
-    ++n;
-    if (IsPreferred(items)) preferred = n;
-  }
-  const bool full = items == options.max_batch_size || n < queue.size();
+  bool more = false;  // A live task follows that cannot join.
+  absl::Time oldest = absl::InfiniteFuture();
+  std::vector<QueuedTask> dead;
+  std::vector<absl::Status> why;
+  queue.Walk(
+      [&](const QueuedTask& queued) {
+        absl::Status status = DeadStatus(queued, now);
+        if (!status.ok()) {
+          why.push_back(std::move(status));
+          return BatchQueue::Step::kRemove;
+        }
+        // The first live task that does not fit still matters: it makes
+        // the batch full. Anything after it cannot join the next batch.
+        const int64_t size = queued.task->size();
+        if (n > 0 && (!options.batching || items + size > options.max_batch_size)) {
+          more = true;
+          return BatchQueue::Step::kStop;
+        }
+        ++n;
+        items += size;
+        oldest = std::min(oldest, queued.enqueued);
+        if (IsPreferred(items)) preferred = n;
+        return BatchQueue::Step::kNext;
+      },
+      &dead);
+  for (size_t i = 0; i < dead.size(); ++i) failures->push_back(FailedTask{std::move(dead[i].task), why[i]});
+  if (n == 0 || !options.batching) return n;
+  const bool full = items == options.max_batch_size || more;
   // Nothing can arrive once we stop accepting, so waiting would only delay.
   if (full || !accepting) return n;
   if (preferred > 0) return preferred;
-  const absl::Time flush_at = queue.front().enqueued + options.max_queue_delay;
+  const absl::Time flush_at = oldest + options.max_queue_delay;
   if (now >= flush_at) return n;
   *wake_at = flush_at;
   return 0;
@@ -200,9 +239,12 @@ absl::StatusOr<std::unique_ptr<DynamicBatcher>> DynamicBatcher::Create(const Opt
   if (!process) return absl::InvalidArgumentError("process callback must not be empty");
   auto batcher = absl::WrapUnique(
       new DynamicBatcher(std::make_shared<State>(options, clock, std::move(process))));
-  batcher->workers_.reserve(options.num_workers);
+  batcher->threads_.reserve(options.num_workers + 1);
   for (int i = 0; i < options.num_workers; ++i) {
-    batcher->workers_.emplace_back([state = batcher->state_] { state->Run(); });
+    batcher->threads_.emplace_back([state = batcher->state_] { state->Run(); });
+  }
+  if (HasTimeouts(options.queue)) {
+    batcher->threads_.emplace_back([state = batcher->state_] { state->RunTimeouts(); });
   }
   return batcher;
 }
@@ -212,14 +254,14 @@ DynamicBatcher::DynamicBatcher(std::shared_ptr<State> state) : state_(std::move(
 DynamicBatcher::~DynamicBatcher() {
   StopAccepting();
   const std::thread::id self = std::this_thread::get_id();
-  for (std::thread& worker : workers_) {
+  for (std::thread& thread : threads_) {
     // Joining ourselves would deadlock; our thread keeps the State alive
-    // and drains with the others once the callback that is destroying us
-    // returns.
-    if (worker.get_id() == self) {
-      worker.detach();
+    // and, if it is a worker, drains with the others once the callback
+    // that is destroying us returns.
+    if (thread.get_id() == self) {
+      thread.detach();
     } else {
-      worker.join();
+      thread.join();
     }
   }
 }
@@ -241,15 +283,13 @@ absl::Status DynamicBatcher::Enqueue(std::unique_ptr<BatchTask> task) {
     if (!state_->accepting) {
       status = absl::UnavailableError(
           absl::StrCat("model '", options.name, "' is shutting down and accepts no requests"));
-    } else if (static_cast<int64_t>(state_->queue.size()) >= options.max_queue_size) {
-      status = absl::UnavailableError(absl::StrCat("queue of model '", options.name,
-                                                   "' is full (", options.max_queue_size,
-                                                   " requests); retry later"));
     } else {
       // Stamped under the lock so that queue order is also time order.
-      state_->queue.push_back(QueuedTask{std::move(task), state_->clock->Now()});
-      ++state_->arrivals;
-      return absl::OkStatus();
+      status = state_->queue.Push(task, state_->clock->Now());
+      if (status.ok()) {
+        ++state_->changes;
+        return status;
+      }
     }
   }
   task->Fail(status);
@@ -258,7 +298,7 @@ absl::Status DynamicBatcher::Enqueue(std::unique_ptr<BatchTask> task) {
 
 int64_t DynamicBatcher::queue_depth() const {
   AnnotatedMutexLock lock(&state_->mu);
-  return static_cast<int64_t>(state_->queue.size());
+  return state_->queue.size();
 }
 
 void DynamicBatcher::StopAccepting() {

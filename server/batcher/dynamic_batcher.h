@@ -6,24 +6,39 @@
 // queues them here, per model, and a worker takes a batch off the head of the
 // queue when it is free. The policy is Triton's dynamic batcher.
 //
-// How a batch is formed. Whenever a worker is free it looks at the head of the
-// queue; the candidate batch is the longest prefix of the queue whose items
-// sum to at most max_batch_size. Tasks are never split and never reordered,
-// so every batch is a prefix of the queue (FIFO). The worker then:
+// How a batch is formed. The queue holds one queue per priority level
+// (BatchQueue: level 1 first; within a level, arrival order, then the tasks
+// a DELAY policy set aside), which together give the "batch order".
+// Whenever a worker is free it looks at the head of that order; the
+// candidate batch is the longest prefix whose items sum to at most
+// max_batch_size. Tasks are never split and never reordered within their
+// level, so every batch is a prefix of the batch order: the highest
+// priority tasks first, filled up with lower ones, as in Triton. The worker
+// then:
 //   1. dispatches the candidate now if it is full: it holds max_batch_size
 //      items, or the next task would not fit (waiting cannot make it grow);
 //   2. else, if preferred_batch_sizes is set and some prefix holds exactly a
 //      preferred number of items, dispatches the largest such prefix now;
-//   3. else, if the oldest task has waited max_queue_delay, dispatches the
-//      candidate as it is;
-//   4. else waits until the oldest task has waited max_queue_delay or new
-//      tasks arrive, and starts again.
+//   3. else, if the oldest task of the candidate has waited max_queue_delay,
+//      dispatches the candidate as it is;
+//   4. else waits until that task has waited max_queue_delay or the queue
+//      changes (arrivals, timeouts), and starts again.
 // Tasks whose deadline has passed or whose client has cancelled are failed
 // instead of batched; this is checked for the tasks at the head of the queue
 // each time a batch is formed (so a dead task may wait up to max_queue_delay
 // before it is failed, and still counts in queue_depth() until then).
 // Once the batcher stops accepting (StopAccepting() or destruction) nothing
 // can arrive any more, so step 4 is skipped: the queue is flushed at once.
+//
+// Queue policies (Triton's ModelQueuePolicy, per level; see batch_queue.h).
+// A task times out default_timeout after it was queued (or after its own
+// queue_timeout(), where the policy allows a request to shorten its wait).
+// Timeouts do not wait for a batch to form: when some policy has a timeout
+// the batcher runs one more thread, named "queue:<name>", which sleeps until
+// the next timeout and applies it at that moment, even while every worker
+// is busy. REJECT fails the task at once with UNAVAILABLE "Request timeout
+// expired"; DELAY moves it behind the tasks of its level that have not
+// timed out, where it no longer times out.
 //
 // Parameters and how to tune them (see Options):
 //   - max_batch_size: the largest batch the model accepts (Triton's
@@ -38,11 +53,17 @@
 //   - preferred_batch_sizes: sizes the model runs especially well (e.g. the
 //     batch sizes its plans were compiled for); reaching one dispatches
 //     without waiting for the delay. Leave empty if unsure.
-//   - max_queue_size: bounds memory and latency under overload; beyond it
-//     requests are refused with UNAVAILABLE so that clients back off or go
-//     to another replica instead of timing out in a long queue.
+//   - queue: priority levels and their policies. max_queue_size bounds
+//     memory and latency under overload; beyond it requests are refused
+//     with UNAVAILABLE so that clients back off or go to another replica
+//     instead of timing out in a long queue. A timeout with REJECT bounds
+//     how stale an answer may be; with DELAY, it only lets fresher requests
+//     overtake stale ones.
 //   - num_workers: batches run concurrently (Triton's instance count). More
 //     than one only helps if one batch does not already use every core.
+//   - preserve_ordering: with several workers, answers leave in the order
+//     the tasks were dispatched (batch_delivery.h); with one worker they
+//     already do.
 //   - batching = false: every batch is exactly one task, dispatched at once
 //     (Triton's default scheduler, for models without a batch dimension or
 //     with dynamic batching off).
@@ -58,20 +79,22 @@
 // task->Fail(status) and returns that same status:
 //   INVALID_ARGUMENT  size() < 1, or size() > max_batch_size (retrying the
 //                     same request cannot succeed);
-//   UNAVAILABLE       the queue already holds max_queue_size tasks, or the
-//                     batcher stopped accepting (retryable, later or
-//                     elsewhere).
+//   UNAVAILABLE       the task's level already holds its max_queue_size
+//                     tasks, or the batcher stopped accepting (retryable,
+//                     later or elsewhere).
 // An accepted task ends exactly once: handed to the process callback, or
 // failed with DEADLINE_EXCEEDED (its deadline passed while queued; the
-// message says how long it waited) or CANCELLED. Accepted tasks are never
-// failed because of shutdown: destruction executes them.
+// message says how long it waited), CANCELLED, or UNAVAILABLE "Request
+// timeout expired" (its queue policy's timeout with REJECT). Accepted tasks
+// are never failed because of shutdown: destruction executes them.
 //
-// Threads. The batcher owns num_workers threads, named "batch:<name>"
-// (truncated to 15 characters). The process callback, and Fail() for dead
-// tasks, run on them, never under the batcher's lock: they may call
-// Enqueue(), queue_depth() or StopAccepting(), and may even destroy the
-// batcher (see ~DynamicBatcher). Enqueue(), queue_depth() and StopAccepting()
-// are thread-safe.
+// Threads. The batcher owns num_workers threads, named "batch:<name>", and
+// the timeout thread "queue:<name>" when a policy has a timeout (names
+// truncated to 15 characters). The process callback, deliveries and Fail()
+// for dead or timed-out tasks run on them, never under the batcher's lock:
+// they may call Enqueue(), queue_depth() or StopAccepting(), and may even
+// destroy the batcher (see ~DynamicBatcher). Enqueue(), queue_depth() and
+// StopAccepting() are thread-safe.
 #ifndef CONVOY_SERVER_BATCHER_DYNAMIC_BATCHER_H_
 #define CONVOY_SERVER_BATCHER_DYNAMIC_BATCHER_H_
 
@@ -85,6 +108,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/batcher/batch_delivery.h"
+#include "server/batcher/batch_queue.h"
 #include "server/batcher/batch_task.h"
 #include "server/batcher/clock.h"
 
@@ -103,35 +128,41 @@ class DynamicBatcher {
     // Batch sizes (in items) dispatched without waiting, each in
     // [1, max_batch_size]. Default none.
     std::vector<int64_t> preferred_batch_sizes;
-    // Tasks (not items) that may wait, >= 1; beyond it Enqueue refuses with
-    // UNAVAILABLE. Default 1024: a few seconds of backlog for a fast model.
-    int64_t max_queue_size = 1024;
+    // Priority levels and the queue policy of each (batch_queue.h).
+    // Default: one queue, unbounded, without timeouts.
+    QueueOptions queue;
     // Batches executed concurrently, each on its own thread, >= 1.
     int num_workers = 1;
+    // true: batches deliver (BatchDelivery) in the order they were
+    // dispatched. Default false: each delivers when it is done.
+    bool preserve_ordering = false;
     // false: every batch is exactly one task, dispatched at once.
     bool batching = true;
   };
 
   // Runs one batch on a worker thread and takes ownership of its tasks: it
-  // must complete every one of them, and must not throw. Tasks are in queue
-  // (arrival) order. Batches may run concurrently (num_workers > 1), so
-  // batches can finish out of order.
-  using ProcessFn = std::function<void(std::vector<QueuedTask> batch)>;
+  // must complete every one of them, and must not throw. Tasks are in batch
+  // order. Batches may run concurrently (num_workers > 1), so batches can
+  // finish out of order; to answer in dispatch order the callback ends its
+  // tasks inside delivery.Deliver(...) (with preserve_ordering off that
+  // runs at once, so a callback may also end them directly).
+  using ProcessFn = std::function<void(std::vector<QueuedTask> batch, BatchDelivery& delivery)>;
 
-  // Starts the workers. INVALID_ARGUMENT, naming the option and its value,
+  // Starts the workers (and the timeout thread when a policy has a
+  // timeout). INVALID_ARGUMENT, naming the option and its value,
   // if `options` are out of range or `clock`/`process` are null. `clock` is
   // not owned and must outlive the batcher's threads (RealClock() does).
   static absl::StatusOr<std::unique_ptr<DynamicBatcher>> Create(const Options& options,
                                                                 Clock* clock, ProcessFn process);
 
   // Stops accepting, executes every task already accepted (without waiting
-  // for max_queue_delay), then joins the workers. May be called from inside
-  // the process callback (or a task's Fail): that worker thread is then
-  // detached instead of joined. The other workers drain the queue before the
-  // destructor returns; with num_workers == 1 the tasks still queued run on
-  // the detached thread once the callback returns. The process callback is
-  // kept alive until that thread exits (then destroyed on it); the clock
-  // must stay usable until then too.
+  // for max_queue_delay), then joins the workers and the timeout thread.
+  // May be called from inside the process callback, a delivery or a task's
+  // Fail: that thread is then detached instead of joined. The other workers
+  // drain the queue before the destructor returns; with num_workers == 1
+  // the tasks still queued run on the detached thread once the callback
+  // returns. The process callback is kept alive until that thread exits
+  // (then destroyed on it); the clock must stay usable until then too.
   ~DynamicBatcher();
 
   DynamicBatcher(const DynamicBatcher&) = delete;
@@ -140,8 +171,8 @@ class DynamicBatcher {
   // Queues `task` (see the error contract above). Thread-safe.
   absl::Status Enqueue(std::unique_ptr<BatchTask> task);
 
-  // Tasks waiting, not yet handed to a worker (dead ones not yet failed
-  // included). Thread-safe.
+  // Tasks waiting at every level, not yet handed to a worker (dead ones not
+  // yet failed and delayed ones included). Thread-safe.
   int64_t queue_depth() const;
 
   // From now on Enqueue refuses with UNAVAILABLE; queued tasks still run,
@@ -157,7 +188,7 @@ class DynamicBatcher {
   explicit DynamicBatcher(std::shared_ptr<State> state);
 
   const std::shared_ptr<State> state_;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> threads_;  // The workers, then the timeout thread.
 };
 
 }  // namespace convoy::server

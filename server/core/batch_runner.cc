@@ -43,7 +43,7 @@ engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index
 }  // namespace
 
 void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
-              ModelStatistics* statistics, const TensorReshapes* reshapes) {
+              ModelStatistics* statistics, BatchDelivery& delivery, const TensorReshapes* reshapes) {
   const absl::Time batch_started = clock->Now();
   std::vector<InferenceTask*> tasks;
   int64_t total_items = 0;
@@ -70,16 +70,19 @@ void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> 
   }
   const absl::Time compute_ended = clock->Now();
   if (!outputs.ok()) {
-    for (InferenceTask* task : tasks) task->Fail(outputs.status());
+    delivery.Deliver([tasks = std::move(tasks), batch = std::move(batch), status = outputs.status()] {
+      for (InferenceTask* task : tasks) task->Fail(status);
+    });
     return;
   }
 
   statistics->RecordExecution(total_items, compute_started - batch_started,
                               compute_ended - compute_started);
   auto shared = std::make_shared<const std::vector<engine::Tensor>>(*std::move(outputs));
+  std::vector<InferenceResult> results(tasks.size());
   int64_t offset = 0;
   for (size_t i = 0; i < tasks.size(); ++i) {
-    InferenceResult result;
+    InferenceResult& result = results[i];
     result.batch_outputs = shared;
     result.output_names = options.output_names;
     result.offset = offset;
@@ -90,9 +93,16 @@ void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> 
     result.timings.compute_started = compute_started;
     result.timings.compute_ended = compute_ended;
     offset += tasks[i]->size();
-    tasks[i]->Complete(std::move(result));
   }
-  statistics->RecordExecutionOutput(total_items, clock->Now() - compute_ended);
+  // With preserve_ordering this may run later, on the worker that delivers
+  // the batch before this one; the batcher's workers (and so the model and
+  // its statistics) are alive until it has.
+  delivery.Deliver([tasks = std::move(tasks), batch = std::move(batch), results = std::move(results),
+                    total_items, clock, statistics]() mutable {
+    const absl::Time delivery_started = clock->Now();
+    for (size_t i = 0; i < tasks.size(); ++i) tasks[i]->Complete(std::move(results[i]));
+    statistics->RecordExecutionOutput(total_items, clock->Now() - delivery_started);
+  });
 }
 
 }  // namespace convoy::server

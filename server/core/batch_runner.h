@@ -4,7 +4,8 @@
 // copy, skipped when the batch holds a single request), runs the engine once
 // for the union of the requested outputs, and completes every request with a
 // shared view of its rows. An engine error fails every request of the batch
-// with that error.
+// with that error. Requests are completed (or failed) through `delivery`,
+// so that a model with preserve_ordering answers in dispatch order.
 #ifndef CONVOY_SERVER_CORE_BATCH_RUNNER_H_
 #define CONVOY_SERVER_CORE_BATCH_RUNNER_H_
 
@@ -22,7 +23,7 @@ namespace convoy::server {
 // against `model` (same names, types, and non-batch dimensions). `reshapes`
 // (may be null: none) are the config's, applied before and after the run.
 void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
-              ModelStatistics* statistics, const TensorReshapes* reshapes = nullptr);
+              ModelStatistics* statistics, BatchDelivery& delivery, const TensorReshapes* reshapes = nullptr);
 
 }  // namespace convoy::server
 

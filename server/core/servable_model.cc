@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -182,6 +183,24 @@ bool HoldsClassScores(const inference::ModelConfig& config, const std::string& o
   return false;
 }
 
+namespace {
+
+QueuePolicy PolicyFromConfig(const inference::ModelQueuePolicy& policy) {
+  QueuePolicy converted;
+  converted.timeout_action = policy.timeout_action() == inference::ModelQueuePolicy::DELAY
+                                 ? QueuePolicy::TimeoutAction::kDelay
+                                 : QueuePolicy::TimeoutAction::kReject;
+  // Beyond int64 microseconds (300,000 years) is no timeout in practice.
+  constexpr uint64_t kMaxMicros = std::numeric_limits<int64_t>::max();
+  converted.default_timeout =
+      absl::Microseconds(static_cast<int64_t>(std::min(policy.default_timeout_microseconds(), kMaxMicros)));
+  converted.allow_timeout_override = policy.allow_timeout_override();
+  converted.max_queue_size = policy.max_queue_size();
+  return converted;
+}
+
+}  // namespace
+
 DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,
                                                  int64_t default_max_queue_size) {
   DynamicBatcher::Options options;
@@ -199,14 +218,25 @@ DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& c
     options.num_workers += std::max(1, group.count());
   }
   options.num_workers = std::max(1, options.num_workers);
-  options.max_queue_size = default_max_queue_size;
-  if (config.has_dynamic_batching()) {
-    const inference::ModelDynamicBatching& batching = config.dynamic_batching();
-    options.max_queue_delay = absl::Microseconds(batching.max_queue_delay_microseconds());
-    options.preferred_batch_sizes.assign(batching.preferred_batch_size().begin(),
-                                         batching.preferred_batch_size().end());
-    if (batching.default_queue_policy().max_queue_size() > 0) {
-      options.max_queue_size = batching.default_queue_policy().max_queue_size();
+  if (!config.has_dynamic_batching()) {
+    // No queue policy to follow: the server's bound (0: none).
+    options.queue.default_queue_policy.max_queue_size = default_max_queue_size;
+    return options;
+  }
+  // As Triton: the config's policies, max_queue_size 0 unbounded (the byte
+  // budget still bounds what queued requests hold).
+  const inference::ModelDynamicBatching& batching = config.dynamic_batching();
+  options.max_queue_delay = absl::Microseconds(batching.max_queue_delay_microseconds());
+  options.preferred_batch_sizes.assign(batching.preferred_batch_size().begin(),
+                                       batching.preferred_batch_size().end());
+  options.preserve_ordering = batching.preserve_ordering();
+  options.queue.priority_levels = batching.priority_levels();
+  options.queue.default_priority_level = batching.default_priority_level();
+  options.queue.default_queue_policy = PolicyFromConfig(batching.default_queue_policy());
+  // Triton consults per-level policies only when there are levels.
+  if (batching.priority_levels() > 0) {
+    for (const auto& [level, policy] : batching.priority_queue_policy()) {
+      options.queue.priority_queue_policy[level] = PolicyFromConfig(policy);
     }
   }
   return options;
@@ -285,8 +315,8 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   const TensorReshapes* reshapes = raw->reshapes_.empty() ? nullptr : &raw->reshapes_;
   absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
       BatcherOptionsFromConfig(raw->config(), options.default_max_queue_size), clock,
-      [raw, clock, reshapes](std::vector<QueuedTask> batch) {
-        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics(), reshapes);
+      [raw, clock, reshapes](std::vector<QueuedTask> batch, BatchDelivery& delivery) {
+        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics(), delivery, reshapes);
       });
   if (!batcher.ok()) {
     return absl::InvalidArgumentError(

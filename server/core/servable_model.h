@@ -61,7 +61,9 @@ struct ServableOptions {
   // Activation memory of the compiled plans (one per batch size) of each
   // model version; least recently used plans beyond it are dropped.
   int64_t plan_cache_bytes = int64_t{4} << 30;
-  // Queue bound for models whose config leaves max_queue_size at 0.
+  // Queue bound of models whose config has no dynamic_batching (and so no
+  // queue policy); 0 = unbounded. Models with dynamic_batching follow their
+  // queue policies, where max_queue_size 0 is unbounded, as in Triton.
   int64_t default_max_queue_size = 1024;
   // max_batch_size auto-complete gives a model that batches when its config
   // leaves it out (Triton's default is 4 too).
@@ -173,7 +175,9 @@ absl::StatusOr<std::shared_ptr<SingleModel>> AsMember(std::shared_ptr<ServableMo
 // outputs as probabilities.
 bool HoldsClassScores(const inference::ModelConfig& config, const std::string& output);
 
-// The batcher settings a config asks for (dynamic_batching, instances, queue).
+// The batcher settings a config asks for (dynamic_batching, instances, queue
+// policies and priority levels, preserve_ordering). `default_max_queue_size`
+// bounds the queue of a config without dynamic_batching.
 DynamicBatcher::Options BatcherOptionsFromConfig(const inference::ModelConfig& config,
                                                  int64_t default_max_queue_size);
 

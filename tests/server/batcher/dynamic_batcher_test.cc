@@ -39,7 +39,7 @@ class DynamicBatcherTest : public ::testing::Test {
   // Records every batch; the first batch then waits for `first_gate` if set.
   void Start(const DynamicBatcher::Options& options, Gate* first_gate = nullptr) {
     auto first = std::make_shared<std::atomic<bool>>(true);
-    Start(options, [this, first_gate, first](std::vector<QueuedTask> batch) {
+    Start(options, [this, first_gate, first](std::vector<QueuedTask> batch, BatchDelivery&) {
       recorder_.OnBatch(batch);
       if (first_gate != nullptr && first->exchange(false)) first_gate->Pass();
     });
@@ -74,20 +74,41 @@ TEST_F(DynamicBatcherTest, CreateRejectsInvalidOptions) {
        "max_queue_delay must be >= 0, got -1ms"},
       {[](auto* o) { o->preferred_batch_sizes = {4, 9}; }, "preferred_batch_sizes"},
       {[](auto* o) { o->preferred_batch_sizes = {0}; }, "got 0"},
-      {[](auto* o) { o->max_queue_size = 0; }, "max_queue_size must be >= 1, got 0"},
+      {[](auto* o) { o->queue.default_queue_policy.max_queue_size = -1; },
+       "default_queue_policy.max_queue_size must be >= 0, got -1"},
+      {[](auto* o) { o->queue.default_queue_policy.default_timeout = absl::Seconds(-1); },
+       "default_queue_policy.default_timeout must be >= 0, got -1s"},
+      {[](auto* o) {
+         o->queue.priority_levels = 3;
+         o->queue.default_priority_level = 4;
+       },
+       "default_priority_level must be in [1, 3], got 4"},
+      {[](auto* o) {
+         o->queue.priority_levels = 3;
+         o->queue.default_priority_level = 0;
+       },
+       "default_priority_level must be in [1, 3], got 0"},
+      {[](auto* o) {
+         o->queue.priority_levels = 3;
+         o->queue.default_priority_level = 1;
+         o->queue.priority_queue_policy[4] = QueuePolicy{};
+       },
+       "priority_queue_policy has level 4, outside [1, priority_levels 3]"},
+      {[](auto* o) { o->queue.priority_queue_policy[1] = QueuePolicy{}; },
+       "priority_queue_policy has level 1, outside [1, priority_levels 0]"},
       {[](auto* o) { o->num_workers = 0; }, "num_workers must be >= 1, got 0"},
   };
   for (const Case& c : cases) {
     DynamicBatcher::Options options = Opts(8, absl::ZeroDuration());
     c.mutate(&options);
     absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher =
-        DynamicBatcher::Create(options, &clock_, [](std::vector<QueuedTask>) {});
+        DynamicBatcher::Create(options, &clock_, [](std::vector<QueuedTask>, BatchDelivery&) {});
     EXPECT_EQ(batcher.status().code(), absl::StatusCode::kInvalidArgument) << c.message;
     EXPECT_THAT(batcher.status().message(), HasSubstr(c.message));
     EXPECT_THAT(batcher.status().message(), HasSubstr("model 'm'"));
   }
   EXPECT_EQ(DynamicBatcher::Create(Opts(8, absl::ZeroDuration()), nullptr,
-                                   [](std::vector<QueuedTask>) {})
+                                   [](std::vector<QueuedTask>, BatchDelivery&) {})
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
@@ -199,7 +220,7 @@ TEST_F(DynamicBatcherTest, DispatchesLargestPreferredPrefix) {
 
 TEST_F(DynamicBatcherTest, RejectsWhenQueueFull) {
   DynamicBatcher::Options options = Opts(8, absl::Hours(1));
-  options.max_queue_size = 2;
+  options.queue.default_queue_policy.max_queue_size = 2;
   Start(options);
   ASSERT_TRUE(Add(0, 1).ok());
   ASSERT_TRUE(Add(1, 1).ok());
@@ -302,7 +323,7 @@ TEST_F(DynamicBatcherTest, RunsUpToNumWorkersBatchesConcurrently) {
   int running = 0;  // Guarded by mu.
   int most_running = 0;  // Guarded by mu.
   Gate gate;
-  Start(options, [&](std::vector<QueuedTask> batch) {
+  Start(options, [&](std::vector<QueuedTask> batch, BatchDelivery&) {
     {
       AnnotatedMutexLock lock(&mu);
       most_running = std::max(most_running, ++running);
@@ -360,7 +381,7 @@ TEST_F(DynamicBatcherTest, DestroyedFromInsideCallback) {
     Event destroyed;
     Event state_freed;
     auto sentinel = std::make_shared<Sentinel>(&state_freed);
-    Start(options, [&, sentinel](std::vector<QueuedTask> batch) {
+    Start(options, [&, sentinel](std::vector<QueuedTask> batch, BatchDelivery&) {
       recorder.OnBatch(batch);
       if (static_cast<const TestTask&>(*batch[0].task).id() == 0) {
         gate.Pass();

@@ -87,8 +87,14 @@ class TestTask : public BatchTask {
   int64_t size() const override { return size_; }
   absl::Time deadline() const override { return deadline_; }
   bool IsCancelled() const override { return cancelled_ != nullptr && cancelled_->load(); }
+  uint64_t priority() const override { return priority_; }
+  absl::Duration queue_timeout() const override { return queue_timeout_; }
   void Fail(const absl::Status& status) override { recorder_->OnFail(id_, status); }
   int id() const { return id_; }
+
+  // Before the task is queued only.
+  void set_priority(uint64_t priority) { priority_ = priority; }
+  void set_queue_timeout(absl::Duration timeout) { queue_timeout_ = timeout; }
 
  private:
   Recorder* const recorder_;
@@ -96,6 +102,8 @@ class TestTask : public BatchTask {
   const int64_t size_;
   const absl::Time deadline_;
   const std::shared_ptr<std::atomic<bool>> cancelled_;
+  uint64_t priority_ = 0;
+  absl::Duration queue_timeout_ = absl::ZeroDuration();
 };
 
 inline void Recorder::OnBatch(const std::vector<QueuedTask>& batch) {

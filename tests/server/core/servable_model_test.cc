@@ -9,6 +9,7 @@
 
 #include "engine/api/model.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "repository/model_config.h"
 #include "tests/engine/testing/onnx_builder.h"
@@ -287,9 +288,63 @@ TEST(BatcherOptionsTest, FollowConfig) {
   EXPECT_TRUE(options.batching);
   EXPECT_EQ(options.max_queue_delay, absl::Microseconds(1500));
   EXPECT_THAT(options.preferred_batch_sizes, ElementsAre(8));
-  EXPECT_EQ(options.max_queue_size, 100);
+  EXPECT_FALSE(options.preserve_ordering);
+  // As Triton: max_queue_size 0 is unbounded, whatever the server's default.
+  EXPECT_EQ(options.queue.default_queue_policy.max_queue_size, 0);
+  EXPECT_EQ(options.queue.priority_levels, 0u);
   batching->mutable_default_queue_policy()->set_max_queue_size(7);
-  EXPECT_EQ(BatcherOptionsFromConfig(config, 100).max_queue_size, 7);
+  EXPECT_EQ(BatcherOptionsFromConfig(config, 100).queue.default_queue_policy.max_queue_size, 7);
+}
+
+TEST(BatcherOptionsTest, WithoutDynamicBatchingTheServerBoundsTheQueue) {
+  inference::ModelConfig config;
+  config.set_name("m");
+  config.set_max_batch_size(0);
+  config.add_input()->add_dims(4);
+  DynamicBatcher::Options options = BatcherOptionsFromConfig(config, 100);
+  EXPECT_FALSE(options.batching);
+  EXPECT_EQ(options.queue.default_queue_policy.max_queue_size, 100);
+  EXPECT_EQ(options.queue.default_queue_policy.default_timeout, absl::ZeroDuration());
+}
+
+TEST(BatcherOptionsTest, FollowQueuePoliciesAndPriorityLevels) {
+  inference::ModelConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
+    name: "m"
+    max_batch_size: 8
+    input { dims: [ 4 ] }
+    dynamic_batching {
+      preserve_ordering: true
+      priority_levels: 3
+      default_priority_level: 2
+      default_queue_policy {
+        timeout_action: DELAY
+        default_timeout_microseconds: 2500
+        allow_timeout_override: true
+        max_queue_size: 9
+      }
+      priority_queue_policy {
+        key: 1
+        value { default_timeout_microseconds: 18446744073709551615 max_queue_size: 3 }
+      }
+    }
+  )pb", &config));
+  DynamicBatcher::Options options = BatcherOptionsFromConfig(config, 100);
+  EXPECT_TRUE(options.preserve_ordering);
+  EXPECT_EQ(options.queue.priority_levels, 3u);
+  EXPECT_EQ(options.queue.default_priority_level, 2u);
+  const QueuePolicy& fallback = options.queue.default_queue_policy;
+  EXPECT_EQ(fallback.timeout_action, QueuePolicy::TimeoutAction::kDelay);
+  EXPECT_EQ(fallback.default_timeout, absl::Microseconds(2500));
+  EXPECT_TRUE(fallback.allow_timeout_override);
+  EXPECT_EQ(fallback.max_queue_size, 9);
+  ASSERT_EQ(options.queue.priority_queue_policy.size(), 1u);
+  const QueuePolicy& first = options.queue.priority_queue_policy.at(1);
+  EXPECT_EQ(first.timeout_action, QueuePolicy::TimeoutAction::kReject);
+  EXPECT_GT(first.default_timeout, absl::Hours(24 * 365 * 1000)) << "uint64 timeouts do not wrap";
+  EXPECT_FALSE(first.allow_timeout_override);
+  EXPECT_EQ(first.max_queue_size, 3);
+  EXPECT_TRUE(ValidateQueueOptions(options.queue, "m").ok());
 }
 
 TEST(BatcherOptionsTest, VariableDimensionsTurnBatchingOff) {
