@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "google/protobuf/repeated_field.h"
 #include "repository/convoy_config_checks.h"
 #include "repository/unapplied_fields.h"
@@ -312,16 +313,58 @@ class Checker {
                      absl::StrCat(batching.max_queue_delay_microseconds(), " exceeds the limit of ",
                                   kMaxQueueDelayMicros, " (10 s)"));
     }
-    if (batching.priority_levels() > 1) {
-      return Unsupported("dynamic_batching.priority_levels",
-                         absl::StrCat(batching.priority_levels(), " levels: request priorities are not supported"));
+    return CheckQueuePolicies(batching);
+  }
+
+  // Priority levels and queue policies, as Triton validates them
+  // (model_config_utils.cc), with messages that name the field.
+  absl::Status CheckQueuePolicies(const inference::ModelDynamicBatching& batching) {
+    const uint64_t levels = batching.priority_levels();
+    if (levels == 0) {
+      // Without priority levels Triton itself never consults these.
+      if (!batching.priority_queue_policy().empty()) {
+        Warn("dynamic_batching.priority_queue_policy", "ignored: priority_levels is not set");
+      }
+      if (batching.default_priority_level() != 0) {
+        Warn("dynamic_batching.default_priority_level", "ignored: priority_levels is not set");
+      }
+    } else {
+      if (batching.default_priority_level() < 1 || batching.default_priority_level() > levels) {
+        return Invalid("dynamic_batching.default_priority_level",
+                       absl::StrCat(batching.default_priority_level(), " is outside [1, priority_levels ", levels,
+                                    "] (the level of requests that ask for none)"));
+      }
+      for (const auto& [level, policy] : batching.priority_queue_policy()) {
+        if (level < 1 || level > levels) {
+          return Invalid(absl::StrCat("dynamic_batching.priority_queue_policy[", level, "]"),
+                         absl::StrCat("level ", level, " is outside [1, priority_levels ", levels, "]"));
+        }
+      }
     }
-    // Without priority levels Triton itself never consults these.
-    if (!batching.priority_queue_policy().empty()) {
-      Warn("dynamic_batching.priority_queue_policy", "ignored: request priorities are not supported");
+    CONVOY_RETURN_IF_ERROR(CheckQueuePolicy("dynamic_batching.default_queue_policy", batching.default_queue_policy(),
+                                            batching.preserve_ordering()));
+    for (const auto& [level, policy] : batching.priority_queue_policy()) {
+      CONVOY_RETURN_IF_ERROR(CheckQueuePolicy(absl::StrCat("dynamic_batching.priority_queue_policy[", level, "]"),
+                                              policy, batching.preserve_ordering()));
     }
-    if (batching.default_priority_level() > 1) {
-      Warn("dynamic_batching.default_priority_level", "ignored: request priorities are not supported");
+    // Answers leave in the order requests left the queue; with levels or
+    // delays that is not the order they arrived in, so Triton refuses both.
+    if (batching.preserve_ordering() && levels > 1) {
+      return Invalid("dynamic_batching.preserve_ordering",
+                     absl::StrCat("cannot be combined with priority_levels ", levels, " (at most 1)"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckQueuePolicy(const std::string& path, const inference::ModelQueuePolicy& policy,
+                                bool preserve_ordering) {
+    if (!inference::ModelQueuePolicy::TimeoutAction_IsValid(policy.timeout_action())) {
+      return Invalid(path + ".timeout_action",
+                     absl::StrCat(policy.timeout_action(), " is not a timeout action (REJECT or DELAY)"));
+    }
+    if (preserve_ordering && policy.timeout_action() == inference::ModelQueuePolicy::DELAY &&
+        policy.default_timeout_microseconds() != 0) {
+      return Invalid(path + ".timeout_action", "DELAY cannot be combined with dynamic_batching.preserve_ordering");
     }
     return absl::OkStatus();
   }

@@ -5,6 +5,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "repository/model_config_checks.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -434,9 +437,84 @@ TEST(ModelConfigTest, RejectsQueueDelayAboveTenSeconds) {
       absl::StatusCode::kInvalidArgument, "dynamic_batching.max_queue_delay_microseconds: 10000001 exceeds");
 }
 
-TEST(ModelConfigTest, RejectsPriorityLevels) {
-  ExpectError(Parse(std::string("max_batch_size: 8\ndynamic_batching { priority_levels: 3 }\n") + kBase),
-              absl::StatusCode::kUnimplemented, "dynamic_batching.priority_levels: 3 levels");
+TEST(ModelConfigTest, AcceptsPriorityLevelsAndQueuePolicies) {
+  absl::StatusOr<ModelConfigFile> file = Parse(std::string(R"pb(
+    max_batch_size: 8
+    dynamic_batching {
+      priority_levels: 3
+      default_priority_level: 2
+      default_queue_policy { timeout_action: DELAY default_timeout_microseconds: 1000 allow_timeout_override: true }
+      priority_queue_policy { key: 1 value { max_queue_size: 4 } }
+      priority_queue_policy { key: 3 value { timeout_action: REJECT default_timeout_microseconds: 50 } }
+    }
+  )pb") + kBase);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_THAT(file->warnings, IsEmpty());
+  EXPECT_EQ(file->config.dynamic_batching().priority_levels(), 3u);
+  EXPECT_EQ(file->config.dynamic_batching().priority_queue_policy().at(1).max_queue_size(), 4u);
+}
+
+TEST(ModelConfigTest, RejectsDefaultPriorityLevelOutsideTheLevels) {
+  for (const char* level : {"0", "4"}) {
+    ExpectError(Parse(absl::StrCat("max_batch_size: 8\ndynamic_batching { priority_levels: 3 default_priority_level: ",
+                                   level, " }\n", kBase)),
+                absl::StatusCode::kInvalidArgument,
+                absl::StrCat("config.pbtxt: dynamic_batching.default_priority_level: ", level,
+                             " is outside [1, priority_levels 3]"));
+  }
+}
+
+TEST(ModelConfigTest, RejectsQueuePolicyOfALevelThatDoesNotExist) {
+  ExpectError(Parse(std::string("max_batch_size: 8\ndynamic_batching { priority_levels: 2 default_priority_level: 1 "
+                                "priority_queue_policy { key: 3 value { max_queue_size: 1 } } }\n") +
+                    kBase),
+              absl::StatusCode::kInvalidArgument,
+              "dynamic_batching.priority_queue_policy[3]: level 3 is outside [1, priority_levels 2]");
+}
+
+TEST(ModelConfigTest, WarnsForLevelSettingsWithoutLevels) {
+  absl::StatusOr<ModelConfigFile> file =
+      Parse(std::string("max_batch_size: 8\ndynamic_batching { default_priority_level: 2 "
+                        "priority_queue_policy { key: 1 value { max_queue_size: 1 } } }\n") +
+            kBase);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_THAT(file->warnings,
+              ElementsAre(HasSubstr("dynamic_batching.priority_queue_policy: ignored: priority_levels is not set"),
+                          HasSubstr("dynamic_batching.default_priority_level: ignored: priority_levels is not set")));
+}
+
+TEST(ModelConfigTest, RejectsUnknownTimeoutAction) {
+  ModelConfigFile file;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string("max_batch_size: 8\n") + kBase, &file.config));
+  file.config.mutable_dynamic_batching()->set_priority_levels(1);
+  file.config.mutable_dynamic_batching()->set_default_priority_level(1);
+  (*file.config.mutable_dynamic_batching()->mutable_priority_queue_policy())[1].set_timeout_action(
+      static_cast<inference::ModelQueuePolicy::TimeoutAction>(7));  // As JSON may carry it.
+  const absl::Status status = CheckAndCompleteModelConfig(kSource, "x", &file);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("dynamic_batching.priority_queue_policy[1].timeout_action: 7 is not a timeout action"));
+}
+
+TEST(ModelConfigTest, PreserveOrderingRefusesWhatWouldReorder) {
+  // As Triton: levels and DELAY reorder requests.
+  ExpectError(Parse(std::string("max_batch_size: 8\ndynamic_batching { preserve_ordering: true priority_levels: 2 "
+                                "default_priority_level: 1 }\n") +
+                    kBase),
+              absl::StatusCode::kInvalidArgument,
+              "dynamic_batching.preserve_ordering: cannot be combined with priority_levels 2");
+  ExpectError(Parse(std::string("max_batch_size: 8\ndynamic_batching { preserve_ordering: true default_queue_policy "
+                                "{ timeout_action: DELAY default_timeout_microseconds: 10 } }\n") +
+                    kBase),
+              absl::StatusCode::kInvalidArgument,
+              "dynamic_batching.default_queue_policy.timeout_action: DELAY cannot be combined with "
+              "dynamic_batching.preserve_ordering");
+  absl::StatusOr<ModelConfigFile> file =
+      Parse(std::string("max_batch_size: 8\ndynamic_batching { preserve_ordering: true priority_levels: 1 "
+                        "default_priority_level: 1 default_queue_policy { timeout_action: DELAY } "
+                        "priority_queue_policy { key: 1 value { default_timeout_microseconds: 10 } } }\n") +
+            kBase);
+  EXPECT_TRUE(file.ok()) << file.status();
 }
 
 TEST(ModelConfigTest, RejectsTooManyInstances) {
