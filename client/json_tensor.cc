@@ -263,6 +263,7 @@ void WriteParameter(const inference::InferParameter& parameter, JsonWriter* writ
       writer->String(parameter.string_param().data(), static_cast<rapidjson::SizeType>(parameter.string_param().size()));
       break;
     case inference::InferParameter::kDoubleParam: writer->Double(parameter.double_param()); break;
+    case inference::InferParameter::kUint64Param: writer->Uint64(parameter.uint64_param()); break;
     case inference::InferParameter::PARAMETER_CHOICE_NOT_SET: break;
   }
 }

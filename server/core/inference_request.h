@@ -34,6 +34,13 @@ struct InferenceRequest {
   absl::Time deadline = absl::InfiniteFuture();
   // Thread-safe; true once the client has given up. Null = never.
   std::function<bool()> is_cancelled;
+  // Triton's schedule-policy request parameters, whatever the protocol:
+  // the priority level (1 the highest; 0 = the model's default) and the
+  // queue timeout the request asks for (zero = none; it only counts where
+  // the model's queue policy allows it, see server/batcher/batch_queue.h).
+  // An ensemble passes both on to its members, as Triton does.
+  uint64_t priority = 0;
+  absl::Duration queue_timeout = absl::ZeroDuration();
 };
 
 // Times of one request, for statistics. `received` is when the server got

@@ -2,7 +2,7 @@
 //
 // It ends exactly once: through Complete() with the batch's outputs, or
 // through Fail() when the batcher drops it (deadline, cancellation, queue
-// full, shutdown) or the engine run fails.
+// full, queue timeout, shutdown) or the engine run fails.
 #ifndef CONVOY_SERVER_CORE_INFERENCE_TASK_H_
 #define CONVOY_SERVER_CORE_INFERENCE_TASK_H_
 
@@ -23,6 +23,8 @@ class InferenceTask : public BatchTask {
   bool IsCancelled() const override {
     return request_.is_cancelled != nullptr && request_.is_cancelled();
   }
+  uint64_t priority() const override { return request_.priority; }
+  absl::Duration queue_timeout() const override { return request_.queue_timeout; }
   void Fail(const absl::Status& status) override {
     InferenceResult result;
     result.timings.received = received_;

@@ -21,6 +21,7 @@ void WriteParameter(const inference::InferParameter& parameter, JsonWriter& writ
     case inference::InferParameter::kInt64Param: writer.Int64(parameter.int64_param()); break;
     case inference::InferParameter::kStringParam: WriteJsonString(writer, parameter.string_param()); break;
     case inference::InferParameter::kDoubleParam: writer.Double(parameter.double_param()); break;
+    case inference::InferParameter::kUint64Param: writer.Uint64(parameter.uint64_param()); break;
     case inference::InferParameter::PARAMETER_CHOICE_NOT_SET: writer.Null(); break;
   }
 }

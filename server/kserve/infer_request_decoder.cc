@@ -214,6 +214,52 @@ absl::StatusOr<int64_t> DecodeCrops(const inference::ModelInferRequest& wire,
   return crops;
 }
 
+const char* ParameterKind(const inference::InferParameter& value) {
+  switch (value.parameter_choice_case()) {
+    case inference::InferParameter::kBoolParam: return "a bool";
+    case inference::InferParameter::kInt64Param: return "an int64";
+    case inference::InferParameter::kStringParam: return "a string";
+    case inference::InferParameter::kDoubleParam: return "a double";
+    case inference::InferParameter::kUint64Param: return "a uint64";
+    case inference::InferParameter::PARAMETER_CHOICE_NOT_SET: break;
+  }
+  return "empty";
+}
+
+// Triton's schedule-policy parameters, both optional, with the types
+// Triton's server takes: `priority` an int64 >= 0 or a uint64
+// (tritonclient.grpc sends uint64_param; a REST body's JSON integer arrives
+// as int64), `timeout` an int64 of microseconds (as tritonclient sends it).
+// What they do is the batcher's business (server/batcher/batch_queue.h).
+absl::Status DecodeSchedulePolicy(const inference::ModelInferRequest& wire, InferenceRequest* request) {
+  const auto& parameters = wire.parameters();
+  if (auto it = parameters.find("priority"); it != parameters.end()) {
+    const inference::InferParameter& value = it->second;
+    if (value.parameter_choice_case() == inference::InferParameter::kUint64Param) {
+      request->priority = value.uint64_param();
+    } else if (value.parameter_choice_case() == inference::InferParameter::kInt64Param && value.int64_param() >= 0) {
+      request->priority = static_cast<uint64_t>(value.int64_param());
+    } else {
+      const std::string got = value.parameter_choice_case() == inference::InferParameter::kInt64Param
+                                  ? absl::StrCat(value.int64_param())
+                                  : ParameterKind(value);
+      return Invalid(absl::StrCat("parameter 'priority' must be an int64 or uint64 >= 0 (1 is the highest "
+                                  "level, 0 the model's default), got ", got));
+    }
+  }
+  if (auto it = parameters.find("timeout"); it != parameters.end()) {
+    const inference::InferParameter& value = it->second;
+    if (value.parameter_choice_case() != inference::InferParameter::kInt64Param || value.int64_param() < 0) {
+      const std::string got = value.parameter_choice_case() == inference::InferParameter::kInt64Param
+                                  ? absl::StrCat(value.int64_param())
+                                  : ParameterKind(value);
+      return Invalid(absl::StrCat("parameter 'timeout' must be an int64 of microseconds >= 0 (0: none), got ", got));
+    }
+    request->queue_timeout = absl::Microseconds(value.int64_param());
+  }
+  return absl::OkStatus();
+}
+
 // Index of the input that may be built from images or crops, or -1.
 int ImageSlot(const inference::ModelConfig& config, int64_t crops) {
   for (int j = 0; j < config.input_size(); ++j) {
@@ -288,6 +334,7 @@ absl::StatusOr<DecodedRequest> DecodeInferRequest(inference::ModelInferRequest* 
     wire_index[slot] = i;
   }
   DecodedRequest decoded;
+  CONVOY_RETURN_IF_ERROR(DecodeSchedulePolicy(wire, &decoded.request.inference));
   absl::StatusOr<int64_t> crops = DecodeCrops(wire, config);
   if (!crops.ok()) return crops.status();
   decoded.request.crops = *crops;

@@ -9,7 +9,8 @@
 // length (FP32, UINT8 and INT64 inputs take typed contents), UINT8 values
 // above 255, mixing raw and typed contents, and
 // requested outputs (unknown, repeated, malformed classification), the
-// `multicrop` parameter, and BYTES inputs of encoded images (only for the
+// `multicrop` parameter, Triton's `priority` and `timeout` parameters (their
+// type and sign; both protocols' requests are read here), and BYTES inputs of encoded images (only for the
 // input a config's preprocessing names; element framing in encoded_images.h).
 // All of them are INVALID_ARGUMENT with a message that names the input or
 // output. Images themselves are decoded later, by the request runner.

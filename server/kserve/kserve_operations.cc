@@ -37,9 +37,10 @@ bool KServeOperations::ModelReady(const std::string& name, const std::string& ve
 void KServeOperations::ServerMetadata(inference::ServerMetadataResponse* response) const {
   response->set_name(kServerName);
   response->set_version(kServerVersion);
+  // schedule_policy: the request parameters `priority` and `timeout`.
   for (const char* extension :
        {"classification", "model_configuration", "model_repository", "model_repository(unload_dependents)",
-        "statistics", "binary_tensor_data"}) {
+        "statistics", "binary_tensor_data", "schedule_policy"}) {
     response->add_extensions(extension);
   }
 }

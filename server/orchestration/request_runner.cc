@@ -98,6 +98,8 @@ void RunChunks(std::shared_ptr<SingleModel> model, ModelRequest request, std::ve
     chunk.output_names = inference.output_names;
     chunk.deadline = inference.deadline;
     chunk.is_cancelled = inference.is_cancelled;
+    chunk.priority = inference.priority;
+    chunk.queue_timeout = inference.queue_timeout;
     model->Infer(std::move(chunk), received, [fan_in, c](absl::Status status, InferenceResult result) {
       fan_in->PartDone(static_cast<int>(c), std::move(status), std::move(result));
     });
