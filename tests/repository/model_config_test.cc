@@ -490,7 +490,7 @@ TEST(ModelConfigTest, RejectsUnknownTimeoutAction) {
   file.config.mutable_dynamic_batching()->set_default_priority_level(1);
   (*file.config.mutable_dynamic_batching()->mutable_priority_queue_policy())[1].set_timeout_action(
       static_cast<inference::ModelQueuePolicy::TimeoutAction>(7));  // As JSON may carry it.
-  const absl::Status status = CheckAndCompleteModelConfig(kSource, "x", &file);
+  const absl::Status status = ValidateModelConfig(kSource, "x", ConfigCompleteness::kComplete, &file);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("dynamic_batching.priority_queue_policy[1].timeout_action: 7 is not a timeout action"));
