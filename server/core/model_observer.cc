@@ -57,6 +57,16 @@ const char* RequestKindName(RequestKind kind) {
   return "single";
 }
 
-const char* ProtocolName(Protocol protocol) { return protocol == Protocol::kHttp ? "http" : "grpc"; }
+const char* ProtocolName(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::kHttp:
+      return "http";
+    case Protocol::kGrpcStream:
+      return "grpc_stream";
+    case Protocol::kGrpc:
+      break;
+  }
+  return "grpc";
+}
 
 }  // namespace convoy::server

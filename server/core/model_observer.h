@@ -27,8 +27,10 @@ const char* OutcomeName(Outcome outcome);      // "success", "invalid", "rejecte
 const char* RequestKindName(RequestKind kind);  // "single", "multicrop", "ensemble"
 
 // The protocol a request came by: each shows apart in metrics and logs.
-enum class Protocol { kGrpc, kHttp };
-const char* ProtocolName(Protocol protocol);  // "grpc", "http"
+// kGrpcStream: a request read from a ModelStreamInfer stream.
+enum class Protocol { kGrpc, kHttp, kGrpcStream };
+inline constexpr int kNumProtocols = 3;
+const char* ProtocolName(Protocol protocol);  // "grpc", "http", "grpc_stream"
 
 // How a request is labelled wherever it is counted.
 struct RequestLabels {

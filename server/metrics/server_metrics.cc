@@ -10,7 +10,7 @@ namespace {
 
 using prometheus::Histogram;
 
-constexpr std::array<Protocol, 2> kProtocols = {Protocol::kGrpc, Protocol::kHttp};
+constexpr std::array<Protocol, kNumProtocols> kProtocols = {Protocol::kGrpc, Protocol::kHttp, Protocol::kGrpcStream};
 constexpr std::array<RequestKind, 3> kKinds = {RequestKind::kSingle, RequestKind::kMulticrop, RequestKind::kEnsemble};
 constexpr std::array<Outcome, 7> kOutcomes = {Outcome::kSuccess,   Outcome::kInvalid,
                                               Outcome::kNotFound,  Outcome::kRejected,

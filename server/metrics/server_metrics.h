@@ -70,8 +70,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& batch_size_;
   prometheus::Family<prometheus::Counter>& unknown_model_;
   prometheus::Family<prometheus::Gauge>& in_flight_;
-  prometheus::Counter* unknown_model_by_protocol_[2];
-  prometheus::Gauge* in_flight_by_protocol_[2];
+  prometheus::Counter* unknown_model_by_protocol_[kNumProtocols];
+  prometheus::Gauge* in_flight_by_protocol_[kNumProtocols];
   // Null when Options::triton_metrics is off.
   std::unique_ptr<TritonMetrics> triton_;
 };
