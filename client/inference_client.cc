@@ -166,6 +166,14 @@ absl::StatusOr<inference::ModelInferResponse> InferenceClient::Infer(
 
 #undef CONVOY_CLIENT_CALL
 
+std::unique_ptr<InferStream> InferenceClient::OpenStream() const {
+  return OpenStream(InferStreamOptions{.request_timeout = options_.timeout});
+}
+
+std::unique_ptr<InferStream> InferenceClient::OpenStream(InferStreamOptions options) const {
+  return InferStream::Open(channel_, options);
+}
+
 absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> InferenceClient::HealthCheck(
     const std::string& service) {
   grpc::health::v1::HealthCheckRequest request;

@@ -30,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/infer_stream.h"
 #include "client/infer_tensors.h"
 #include "client/kserve_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -63,6 +64,11 @@ class InferenceClient : public KServeClient {
   using KServeClient::AsyncInfer;
   void AsyncInfer(std::shared_ptr<const inference::ModelInferRequest> request, InferCallback done,
                   absl::Duration timeout = absl::ZeroDuration()) override;
+
+  // A ModelStreamInfer stream on this client's channel (infer_stream.h);
+  // requests time out after ClientOptions::timeout unless `options` says.
+  std::unique_ptr<InferStream> OpenStream() const;
+  std::unique_ptr<InferStream> OpenStream(InferStreamOptions options) const;
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
