@@ -102,6 +102,9 @@ ABSL_FLAG(int64_t, max_inflight_bytes, 0,
 ABSL_FLAG(int64_t, grpc_memory_bytes, 0,
           "Memory gRPC may use for connections and messages being received, before the byte budget "
           "can count them; under pressure new calls are refused. 0 = --max-inflight-bytes, at least 256 MiB.");
+ABSL_FLAG(int, grpc_stream_max_inflight, 256,
+          "Requests of one ModelStreamInfer stream read and not yet answered; beyond it the stream is not "
+          "read until one is answered.");
 ABSL_FLAG(int64_t, max_image_bytes, int64_t{16} << 20, "Largest encoded image (JPEG or PNG) accepted, in bytes.");
 ABSL_FLAG(int64_t, max_image_pixels, int64_t{4096} * 4096, "Largest image accepted, in decoded pixels.");
 ABSL_FLAG(int64_t, max_image_request_pixels, int64_t{1} << 27,
@@ -232,6 +235,10 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   options.grpc_memory_bytes = absl::GetFlag(FLAGS_grpc_memory_bytes);
   if (options.grpc_memory_bytes < 0) {
     return absl::InvalidArgumentError("--grpc-memory-bytes must be >= 0 (0 = derived from --max-inflight-bytes)");
+  }
+  options.grpc_stream_max_inflight = absl::GetFlag(FLAGS_grpc_stream_max_inflight);
+  if (options.grpc_stream_max_inflight < 1) {
+    return absl::InvalidArgumentError("--grpc-stream-max-inflight must be >= 1");
   }
   ImageLimits& images = options.image_limits;
   images.decode.max_encoded_bytes = absl::GetFlag(FLAGS_max_image_bytes);

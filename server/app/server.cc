@@ -79,7 +79,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->operations_ = std::make_unique<KServeOperations>(
       server->manager_.get(), server->router_.get(),
       KServeOptions{.strict_readiness = options.strict_readiness, .admin_token = options.admin_token});
-  server->service_ = std::make_unique<InferenceService>(server->operations_.get(), server->router_.get());
+  server->service_ = std::make_unique<InferenceService>(
+      server->operations_.get(), server->router_.get(),
+      StreamInferOptions{.max_in_flight = options.grpc_stream_max_inflight});
   if (options.allow_metrics) {
     const std::string metrics_address = options.metrics_address.empty() ? options.address : options.metrics_address;
     ModelManager* models = server->manager_.get();
@@ -202,6 +204,9 @@ void Server::Shutdown(absl::Duration grace) {
   grpc_server_->GetHealthCheckService()->Shutdown();
   router_->StopAccepting();
   operations_->StopAccepting();
+  // Streams read no more requests; each finishes once those it has read
+  // are answered, within the drain below.
+  service_->StopStreams();
   // Idle keep-alive connections close now; those with a request in flight
   // get its answer with `Connection: close`.
   if (http_server_ != nullptr) http_server_->StopAccepting();

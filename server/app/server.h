@@ -65,6 +65,9 @@ struct ServerOptions {
   // refuses new calls (RST_STREAM, ENHANCE_YOUR_CALM) rather than grow.
   // 0 = the byte budget, or 256 MiB if that is less.
   int64_t grpc_memory_bytes = 0;
+  // Requests of one ModelStreamInfer stream read and not yet answered;
+  // beyond it the stream is not read until one is (stream_infer_call.h).
+  int grpc_stream_max_inflight = StreamInferOptions{}.max_in_flight;
   // Ready (ServerReady, health "") only while every wanted model is ready,
   // as Triton's --strict-readiness; false: ready whenever serving.
   bool strict_readiness = true;

@@ -1,11 +1,11 @@
 #include "server/grpc/inference_service.h"
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "server/grpc/call_deadline.h"
 #include "server/grpc/status_util.h"
 
 namespace convoy::server {
@@ -52,15 +52,6 @@ class InferReactor final : public grpc::ServerUnaryReactor {
  private:
   grpc::ByteBuffer* const wire_response_;
 };
-
-absl::Time DeadlineOf(const grpc::CallbackServerContext* ctx) {
-  const auto deadline = ctx->deadline();
-  // gRPC reports "no deadline" as a time point at the far end of the range.
-  if (deadline >= std::chrono::system_clock::time_point::max() - std::chrono::hours(24 * 365)) {
-    return absl::InfiniteFuture();
-  }
-  return absl::FromChrono(deadline);
-}
 
 // gRPC hands the request's buffer to the handler and does not read it
 // again: it is released as soon as it is parsed (or refused) rather than

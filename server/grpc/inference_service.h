@@ -3,8 +3,9 @@
 // ModelInfer is the gRPC end of the request path: it parses the message,
 // decodes it for the model the RequestRouter finds, and submits it; the
 // router does the rest, the same for every protocol (budget, limits,
-// dispatch, statistics, log; request_router.h). The other RPCs call the
-// same KServeOperations as every other protocol.
+// dispatch, statistics, log; request_router.h). ModelStreamInfer does the
+// same for each request read from a stream (stream_infer_call.h). The
+// other RPCs call the same KServeOperations as every other protocol.
 //
 // Threading model. The service uses gRPC's callback API: every RPC handler
 // runs on a gRPC callback thread, does its cheap part there (parse, look up
@@ -29,21 +30,37 @@
 #define CONVOY_SERVER_GRPC_INFERENCE_SERVICE_H_
 
 #include "grpc_service.grpc.pb.h"
+#include "server/grpc/stream_infer_call.h"
 #include "server/kserve/kserve_operations.h"
 #include "server/orchestration/request_router.h"
 
 namespace convoy::server {
 
-// ModelInfer takes its request as bytes and parses it itself, so that a
-// malformed message gets INVALID_ARGUMENT saying so (gRPC's own parsing
-// answers UNIMPLEMENTED with no message).
-class InferenceService final
-    : public inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
-          inference::GRPCInferenceService::CallbackService> {
+namespace inference_service_internal {
+using Svc = inference::GRPCInferenceService;
+// The generated CallbackService with ModelInfer and ModelStreamInfer taken
+// as bytes. Spelled out: a raw streaming method cannot be stacked on the
+// typed one (their handlers differ only in return type).
+using Base = Svc::WithCallbackMethod_ServerLive<Svc::WithCallbackMethod_ServerReady<
+    Svc::WithCallbackMethod_ModelReady<Svc::WithCallbackMethod_ServerMetadata<Svc::WithCallbackMethod_ModelMetadata<
+        Svc::WithRawCallbackMethod_ModelInfer<Svc::WithRawCallbackMethod_ModelStreamInfer<
+            Svc::WithCallbackMethod_ModelConfig<Svc::WithCallbackMethod_ModelStatistics<
+                Svc::WithCallbackMethod_RepositoryIndex<Svc::WithCallbackMethod_RepositoryModelLoad<
+                    Svc::WithCallbackMethod_RepositoryModelUnload<Svc::Service>>>>>>>>>>>>;
+}  // namespace inference_service_internal
+
+// ModelInfer and ModelStreamInfer take their requests as bytes and parse
+// them themselves, so that a malformed message gets INVALID_ARGUMENT saying
+// so (gRPC's own parsing answers UNIMPLEMENTED with no message).
+class InferenceService final : public inference_service_internal::Base {
  public:
   // `operations` and `router` must outlive the service.
-  InferenceService(KServeOperations* operations, RequestRouter* router)
-      : operations_(operations), router_(router) {}
+  InferenceService(KServeOperations* operations, RequestRouter* router, StreamInferOptions stream_options = {})
+      : operations_(operations), router_(router), streams_(router, stream_options) {}
+
+  // For shutdown, once the router has stopped accepting: streams read no
+  // more requests and finish once those they have read are answered.
+  void StopStreams() { streams_.StopReading(); }
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
                                        const inference::ServerLiveRequest* request,
@@ -62,6 +79,10 @@ class InferenceService final
                                           inference::ModelMetadataResponse* response) override;
   grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ModelStreamInfer(
+      grpc::CallbackServerContext* ctx) override {
+    return streams_.Open(ctx);
+  }
   grpc::ServerUnaryReactor* ModelConfig(grpc::CallbackServerContext* ctx,
                                         const inference::ModelConfigRequest* request,
                                         inference::ModelConfigResponse* response) override;
@@ -81,6 +102,7 @@ class InferenceService final
  private:
   KServeOperations* const operations_;
   RequestRouter* const router_;
+  InferStreams streams_;
 };
 
 }  // namespace convoy::server
