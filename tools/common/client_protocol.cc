@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/http_inference_client.h"
 #include "client/inference_client.h"
+#include "client/streaming_inference_client.h"
 
 namespace convoy {
 
@@ -17,6 +18,9 @@ absl::Status CheckClientProtocol(const ClientProtocol& protocol) {
     return absl::InvalidArgumentError(
         absl::StrCat("--http-data must be binary or json, not '", protocol.http_data, "'"));
   }
+  if (protocol.streaming && protocol.protocol != "grpc") {
+    return absl::InvalidArgumentError("--streaming needs --protocol grpc: ModelStreamInfer is a gRPC method");
+  }
   return absl::OkStatus();
 }
 
@@ -25,12 +29,19 @@ std::string DefaultServer(const ClientProtocol& protocol) {
 }
 
 std::string ProtocolLabel(const ClientProtocol& protocol) {
-  return protocol.protocol == "http" ? absl::StrCat("http-", protocol.http_data) : protocol.protocol;
+  if (protocol.protocol == "http") return absl::StrCat("http-", protocol.http_data);
+  return protocol.streaming ? "grpc-stream" : protocol.protocol;
 }
 
 absl::StatusOr<std::unique_ptr<client::KServeClient>> CreateKServeClient(const ClientProtocol& protocol,
                                                                          client::ClientOptions options,
                                                                          int max_in_flight) {
+  if (protocol.protocol != "http" && protocol.streaming) {
+    absl::StatusOr<std::unique_ptr<client::StreamingInferenceClient>> streaming =
+        client::StreamingInferenceClient::Create(std::move(options));
+    if (!streaming.ok()) return streaming.status();
+    return std::unique_ptr<client::KServeClient>(*std::move(streaming));
+  }
   if (protocol.protocol != "http") {
     absl::StatusOr<std::unique_ptr<client::InferenceClient>> grpc = client::InferenceClient::Create(std::move(options));
     if (!grpc.ok()) return grpc.status();

@@ -8,6 +8,8 @@
 //   --http-data json       with http: tensors as JSON numbers; BYTES inputs
 //                          (images) still go binary, JSON strings cannot
 //                          carry them (client/kserve_http_request.h)
+//   --streaming            with grpc: inferences on one ModelStreamInfer
+//                          stream per server (convoy-loadgen)
 //
 // The flags themselves stay in each tool's main.cc, so that --help lists
 // them; this turns their values into a KServeClient.
@@ -26,6 +28,7 @@ namespace convoy {
 struct ClientProtocol {
   std::string protocol = "grpc";     // "grpc" or "http"
   std::string http_data = "binary";  // With "http": "binary" or "json".
+  bool streaming = false;            // With "grpc": ModelStreamInfer instead of ModelInfer.
 };
 
 // InvalidArgument naming the flag whose value is none of the above.
@@ -35,7 +38,7 @@ absl::Status CheckClientProtocol(const ClientProtocol& protocol);
 // conventional port on this machine.
 std::string DefaultServer(const ClientProtocol& protocol);
 
-// How results name it: "grpc", "http-binary" or "http-json".
+// How results name it: "grpc", "grpc-stream", "http-binary" or "http-json".
 std::string ProtocolLabel(const ClientProtocol& protocol);
 
 // The client of that protocol. `max_in_flight` is the most requests the

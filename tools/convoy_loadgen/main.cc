@@ -2,7 +2,7 @@
 // beside what the servers counted, in the spirit of perf_analyzer.
 //
 //   convoy-loadgen --server 127.0.0.1:8001[,HOST:PORT...] --model resnet50
-//                  [--protocol grpc | --protocol http [--http-data binary|json]]
+//                  [--protocol grpc [--streaming] | --protocol http [--http-data binary|json]]
 //                  [--concurrency 16 | --concurrency-range 1:32:4
 //                   | --request-rate 500 | --request-rate-range 100:1000:100
 //                     [--arrivals constant|poisson]]
@@ -26,7 +26,9 @@
 // (replicas behind no balancer). It works against any KServe v2 server with
 // Triton's statistics extension (Convoy, Triton), over gRPC or over HTTP
 // (REST, where the statistics come from GET .../stats too); the loops are
-// the same over either. Exit status: 0 if every
+// the same over either. With --streaming, inferences go on one gRPC
+// ModelStreamInfer stream per server instead of unary calls, as
+// perf_analyzer --streaming sends them. Exit status: 0 if every
 // request succeeded, 1 otherwise (the first error is printed as it
 // happened), 2 for a bad command line.
 #include <algorithm>
@@ -77,6 +79,9 @@ ABSL_FLAG(std::string, protocol, "grpc", "KServe v2 over grpc, or over http (RES
 ABSL_FLAG(std::string, http_data, "binary",
           "With --protocol http: tensors as binary (Triton's binary tensor extension, as perf_analyzer) or json "
           "(JSON numbers; BYTES inputs such as images still go binary).");
+ABSL_FLAG(bool, streaming, false,
+          "With --protocol grpc: send inferences on one ModelStreamInfer stream per server (bidirectional "
+          "streaming, as perf_analyzer --streaming) instead of unary ModelInfer calls.");
 ABSL_FLAG(std::string, model, "", "Model to load (required).");
 ABSL_FLAG(std::string, model_version, "",
           "Version of the model the requests name and whose metadata and statistics are read (perf_analyzer's -x); "
@@ -247,7 +252,8 @@ int Run() {
   }
   absl::StatusOr<std::vector<StepLoad>> plan = Plan();
   if (!plan.ok()) return Usage(std::string(plan.status().message()));
-  const ClientProtocol protocol{absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_http_data)};
+  const ClientProtocol protocol{absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_http_data),
+                                absl::GetFlag(FLAGS_streaming)};
   if (absl::Status checked = CheckClientProtocol(protocol); !checked.ok()) return Usage(std::string(checked.message()));
   int max_concurrency = 1;
   for (const StepLoad& load : *plan) max_concurrency = std::max(max_concurrency, load.concurrency);

@@ -2,6 +2,7 @@
 // is one the server counted, and the synthetic request fits the model.
 #include "tools/convoy_loadgen/closed_loop.h"
 
+#include "client/streaming_inference_client.h"
 #include "gtest/gtest.h"
 #include "tests/server/testing/server_fixture.h"
 #include "tools/convoy_loadgen/synthetic_request.h"
@@ -74,6 +75,34 @@ TEST(ClosedLoopTest, CountModeMeasuresExactlyThatManyAndSpreadsOverServers) {
   EXPECT_EQ(counted[0] + counted[1], static_cast<uint64_t>(result.sent));
   EXPECT_GT(counted[0], 0u);  // Slots 0 and 2 on the first server,
   EXPECT_GT(counted[1], 0u);  // 1 and 3 on the second.
+}
+
+TEST(ClosedLoopTest, OverAStreamEverySentRequestIsCountedByTheServer) {
+  testing::TestRepository repository;
+  repository.WriteFile("scale/config.pbtxt", testing::ScaleModelConfig("scale", "dynamic_batching { }"));
+  repository.WriteFile("scale/1/model.onnx", testing::ScaleModelOnnx(1.0f));
+  testing::RunningServer running = testing::StartServer(repository);
+  ASSERT_NE(running.client, nullptr);
+  auto metadata = running.client->ModelMetadata("scale");
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  auto request = SyntheticRequest(*metadata, 1, 7);
+  ASSERT_TRUE(request.ok()) << request.status();
+
+  // The loop sends each next request from the callback of the last one,
+  // on the stream's threads.
+  client::StreamingInferenceClient streaming(testing::Connect(running.target));
+  ClosedLoopOptions options;
+  options.concurrency = 8;
+  options.warmup = absl::ZeroDuration();
+  options.duration = absl::Seconds(60);  // A cap; the count ends the run.
+  options.count = 300;
+  LoadResult result =
+      RunClosedLoop({&streaming}, std::make_shared<const inference::ModelInferRequest>(*request), options);
+  EXPECT_TRUE(result.errors.empty()) << result.first_error;
+  EXPECT_EQ(result.succeeded, 300);
+  auto stats = running.client->ModelStatistics("scale");
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->model_stats(0).inference_stats().success().count(), static_cast<uint64_t>(result.sent));
 }
 
 TEST(SyntheticRequestTest, RefusesABatchForAModelWithoutBatchDimension) {

@@ -2,7 +2,7 @@
 """convoy-loadgen's command line against convoy-server serving the zoo's
 lenet5-fmnist: dataset images go out as PNG requests in turn and every one
 is answered; --stability-percentage measures windows until three agree, and
-says so (exit 1) when they do not.
+says so (exit 1) when they do not; --streaming sends on ModelStreamInfer.
 
 Usage: loadgen_cli_test.py --server BIN --loadgen BIN --zoo ZOO_DIR
 """
@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import unittest
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
@@ -50,6 +51,31 @@ class LoadgenCliTest(ServedZooModels):
             # The server's statistics, read over REST, saw the same requests.
             self.assertGreaterEqual(step["server_requests"], step["requests"], (data, step))
             self.assertGreater(step["server_batch_size"], 0, (data, step))
+
+    def test_streaming_sends_on_a_stream_and_every_request_is_answered(self):
+        def streamed():  # Requests the server read from ModelStreamInfer streams.
+            text = urllib.request.urlopen(f"http://127.0.0.1:{self.server.metrics_port}/metrics", timeout=10).read()
+            return sum(float(line.split()[-1]) for line in text.decode().splitlines()
+                       if line.startswith("convoy_requests_total{") and 'protocol="grpc_stream"' in line)
+
+        before = streamed()
+        closed = self.loadgen("--streaming", "--concurrency", "8", "--count", "200", "--warmup", "0.2", "--json")
+        self.assertEqual(closed.returncode, 0, closed.stderr)
+        step = json.loads(closed.stdout)
+        self.assertEqual(step["protocol"], "grpc-stream")
+        self.assertEqual(step["requests"], 200)
+        self.assertEqual(step["errors"], 0)
+        self.assertGreaterEqual(step["server_requests"], step["requests"])
+        opened = self.loadgen("--streaming", "--request-rate", "200", "--duration", "1", "--warmup", "0.2", "--json")
+        self.assertEqual(opened.returncode, 0, opened.stderr)
+        self.assertEqual(json.loads(opened.stdout)["errors"], 0)
+        # Warm-up included, every inference went on a stream.
+        self.assertGreaterEqual(streamed() - before, 200 + json.loads(opened.stdout)["requests"])
+
+    def test_streaming_needs_grpc(self):
+        run = self.loadgen("--streaming", "--protocol", "http")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("--streaming needs --protocol grpc", run.stderr)
 
     def test_stability_takes_windows_until_three_agree(self):
         run = self.loadgen("--concurrency", "2", "--duration", "0.5", "--warmup", "0.2",
