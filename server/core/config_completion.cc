@@ -11,18 +11,6 @@
 namespace convoy::server {
 namespace {
 
-const engine::TensorInfo* FindTensor(const std::vector<engine::TensorInfo>& tensors, const std::string& name) {
-  for (const engine::TensorInfo& info : tensors) {
-    if (info.name == name) return &info;
-  }
-  return nullptr;
-}
-
-std::string Names(const std::vector<engine::TensorInfo>& tensors) {
-  return absl::StrJoin(tensors, ", ",
-                       [](std::string* out, const engine::TensorInfo& t) { absl::StrAppend(out, t.name); });
-}
-
 // Triton's test: a model batches when the first dimension of every input
 // and output is dynamic. The first tensor that fails it, or null.
 const engine::TensorInfo* FirstUnbatchable(const std::vector<engine::TensorInfo>& inputs,
@@ -74,7 +62,7 @@ absl::Status CompleteList(absl::string_view kind, const std::vector<engine::Tens
     const engine::TensorInfo* info = FindTensor(graph, tensor.name());
     if (info == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          kind, " '", tensor.name(), "' is not a graph ", kind, " of the model (", kind, "s: ", Names(graph),
+          kind, " '", tensor.name(), "' is not a graph ", kind, " of the model (", kind, "s: ", TensorNames(graph),
           "), so auto-complete cannot fill its data_type and dims; give both in config.pbtxt"));
     }
     CONVOY_RETURN_IF_ERROR(FillFromGraph(kind, *info, batched, &tensor, filled));

@@ -17,18 +17,6 @@
 namespace convoy::server {
 namespace {
 
-const engine::TensorInfo* FindTensor(const std::vector<engine::TensorInfo>& tensors, const std::string& name) {
-  for (const engine::TensorInfo& info : tensors) {
-    if (info.name == name) return &info;
-  }
-  return nullptr;
-}
-
-std::string Names(const std::vector<engine::TensorInfo>& tensors) {
-  return absl::StrJoin(tensors, ", ",
-                       [](std::string* out, const engine::TensorInfo& t) { absl::StrAppend(out, t.name); });
-}
-
 // The config's dims against the graph's shape. The graph's shape includes the
 // batch dimension when the config batches; -1 on either side is variable.
 absl::Status CheckDims(const std::string& what, const google::protobuf::RepeatedField<int64_t>& dims,
@@ -91,7 +79,7 @@ absl::Status CheckIntermediateOutputs(const inference::ModelConfig& config, cons
   }
   if (!values.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names outputs that are not graph outputs (",
-                                                   Names(model.outputs()), " are), and ",
+                                                   TensorNames(model.outputs()), " are), and ",
                                                    values.status().message()));
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -114,7 +102,7 @@ absl::Status CheckConfigAgainstModel(const inference::ModelConfig& config, const
     if (info == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("config.pbtxt names input '", input.name(),
                                                      "', which the model does not have (it has: ",
-                                                     Names(model.inputs()), ")"));
+                                                     TensorNames(model.inputs()), ")"));
     }
     if (EngineType(input.data_type()) != info->type) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace convoy::server {
 namespace {
 
@@ -52,6 +55,18 @@ inference::DataType FromWireType(absl::string_view name) {
     if (name == names.wire) return names.config;
   }
   return inference::TYPE_INVALID;
+}
+
+const engine::TensorInfo* FindTensor(const std::vector<engine::TensorInfo>& tensors, const std::string& name) {
+  for (const engine::TensorInfo& info : tensors) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+std::string TensorNames(const std::vector<engine::TensorInfo>& tensors) {
+  return absl::StrJoin(tensors, ", ",
+                       [](std::string* out, const engine::TensorInfo& t) { absl::StrAppend(out, t.name); });
 }
 
 }  // namespace convoy::server

@@ -6,8 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
+#include "engine/api/model.h"
 #include "engine/api/tensor.h"
 #include "model_config.pb.h"
 
@@ -21,6 +23,11 @@ inference::DataType ConfigType(engine::DataType type);
 std::string WireType(inference::DataType type);
 // TYPE_INVALID for a name KServe v2 does not define.
 inference::DataType FromWireType(absl::string_view name);
+
+// The graph tensor named `name`, or null.
+const engine::TensorInfo* FindTensor(const std::vector<engine::TensorInfo>& tensors, const std::string& name);
+// "a, b, c": the tensors' names, for messages.
+std::string TensorNames(const std::vector<engine::TensorInfo>& tensors);
 
 }  // namespace convoy::server
 

@@ -29,6 +29,14 @@ class RunningServer:
         self.process.terminate()
         return self.process.wait(timeout=timeout)
 
+    def stop_cleanly(self, log_path: Path, timeout: float = 60) -> None:
+        """stop(); AssertionError with the log unless the server exited 0
+        after draining (event=shutdown_complete)."""
+        code = self.stop(timeout)
+        log = Path(log_path).read_text()
+        if code != 0 or "event=shutdown_complete" not in log:
+            raise AssertionError(f"SIGTERM: exit code {code}, log:\n{log}")
+
 
 def start_server(binary: str, repository: Path, log_path: Path, timeout: float = 120,
                  flags: tuple = ()) -> RunningServer:

@@ -52,10 +52,10 @@ class AutoCompleteTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.channel.close()
-        code = cls.running.stop()
-        shutil.rmtree(cls.work, ignore_errors=True)
-        if code != 0:
-            raise AssertionError(f"convoy-server exited with {code}")
+        try:
+            cls.running.stop_cleanly(cls.work / "server.log")
+        finally:
+            shutil.rmtree(cls.work, ignore_errors=True)
 
     def get_model_config(self, name):
         """tritonclient.grpc.InferenceServerClient.get_model_config(name, as_json=True)."""

@@ -73,10 +73,10 @@ class QueuePolicyTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.channel.close()
-        code = cls.running.stop()
-        shutil.rmtree(cls.work, ignore_errors=True)
-        if code != 0:
-            raise AssertionError(f"convoy-server exited with {code}")
+        try:
+            cls.running.stop_cleanly(cls.work / "server.log")
+        finally:
+            shutil.rmtree(cls.work, ignore_errors=True)
 
     def request(self, model=MODEL, images=1, priority=0, timeout=None):
         """A ModelInferRequest as tritonclient.grpc builds it."""
