@@ -1,5 +1,8 @@
-// Element-wise activations: Relu, LeakyRelu, Tanh, Sigmoid, Clip, each one
-// oneDNN eltwise primitive that keeps its input's layout.
+// Element-wise unary operators: Relu, LeakyRelu, Tanh, Sigmoid, Clip,
+// HardSigmoid, HardSwish, Sqrt, Pow by a constant scalar exponent, each one
+// or two oneDNN eltwise primitives that keep their input's layout; and Erf,
+// which oneDNN has no primitive for, a CPU step over the plain data.
+#include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -13,18 +16,22 @@ namespace {
 
 using dnnl::algorithm;
 
-struct EltwiseParams {
-  algorithm kind;
-  float alpha = 0;
-  float beta = 0;
-};
-
-absl::StatusOr<EltwiseParams> ParamsFor(const OpContext& ctx) {
+absl::StatusOr<std::vector<EltwiseStage>> StagesFor(const OpContext& ctx) {
   const std::string& op = ctx.node().op_type;
-  if (op == "Relu" || op == "Tanh" || op == "Sigmoid") return EltwiseParams{EltwiseAlgorithm(op)};
-  if (op == "LeakyRelu") {
-    CONVOY_ASSIGN_OR_RETURN(float alpha, ctx.attrs().GetFloat("alpha", 0.01f));
-    return EltwiseParams{EltwiseAlgorithm(op), alpha};
+  if (op == "Pow") {
+    // Only a constant scalar exponent maps onto eltwise_pow (alpha * x^beta).
+    CONVOY_ASSIGN_OR_RETURN(float exponent, ctx.ConstantFloat(1, "exponent (Y)"));
+    return std::vector<EltwiseStage>{{algorithm::eltwise_pow, 1.0f, exponent}};
+  }
+  if (op != "Clip") {
+    float alpha = 0, beta = 0;
+    if (op == "LeakyRelu") {
+      CONVOY_ASSIGN_OR_RETURN(alpha, ctx.attrs().GetFloat("alpha", 0.01f));
+    } else if (op == "HardSigmoid") {
+      CONVOY_ASSIGN_OR_RETURN(alpha, ctx.attrs().GetFloat("alpha", 0.2f));
+      CONVOY_ASSIGN_OR_RETURN(beta, ctx.attrs().GetFloat("beta", 0.5f));
+    }
+    return EltwiseStages(op, alpha, beta);
   }
   // Clip: bounds are attributes before opset 11 and optional inputs after.
   float lo = std::numeric_limits<float>::lowest();
@@ -40,7 +47,7 @@ absl::StatusOr<EltwiseParams> ParamsFor(const OpContext& ctx) {
       CONVOY_ASSIGN_OR_RETURN(hi, ctx.ConstantFloat(2, "max"));
     }
   }
-  return EltwiseParams{EltwiseAlgorithm(op), lo, hi};
+  return EltwiseStages(op, lo, hi);
 }
 
 // Clip's bounds may be run-time tensors (opset 11 on); then it becomes a
@@ -83,32 +90,64 @@ absl::Status Infer(OpContext& ctx) {
                                         ShapeToString(ctx.input_shape(i))));
       }
     }
+  } else if (ctx.node().op_type == "Pow") {
+    CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+    if (NumElements(ctx.input_shape(1)) != 1 || ctx.constant_input(1) == nullptr) {
+      return ctx.Unsupported(absl::StrCat("exponent of shape ", ShapeToString(ctx.input_shape(1)),
+                                          " not known at load: only a constant scalar exponent"));
+    }
   } else {
     CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   }
-  if (!HasRuntimeBounds(ctx)) CONVOY_RETURN_IF_ERROR(ParamsFor(ctx).status());
+  if (ctx.node().op_type == "Erf") {
+    ctx.SetOutput(0, ctx.input_shape(0));
+    return absl::OkStatus();
+  }
+  if (!HasRuntimeBounds(ctx)) CONVOY_RETURN_IF_ERROR(StagesFor(ctx).status());
   ctx.SetOutput(0, ctx.input_shape(0));
   return absl::OkStatus();
 }
 
+// Erf has no oneDNN eltwise (GELU's erf form is fused whole, see
+// FuseGelu); a standalone one is rare in CNNs, so a plain loop serves.
+absl::Status BuildErf(OpContext& ctx) {
+  dnnl::memory src = ctx.InputPlain(0);
+  dnnl::memory dst = ctx.NewOutput(0, src.get_desc());
+  const int64_t n = NumElements(ctx.input_shape(0));
+  ctx.AddStep([src, dst, n] {
+    const float* x = static_cast<const float*>(src.get_data_handle());
+    float* y = static_cast<float*>(dst.get_data_handle());
+    for (int64_t i = 0; i < n; ++i) y[i] = std::erf(x[i]);
+  }, {src, dst});
+  return absl::OkStatus();
+}
+
 absl::Status Build(OpContext& ctx) {
+  if (ctx.node().op_type == "Erf") return BuildErf(ctx);
   if (HasRuntimeBounds(ctx)) return BuildClipWithRuntimeBounds(ctx);
-  CONVOY_ASSIGN_OR_RETURN(EltwiseParams p, ParamsFor(ctx));
-  dnnl::memory src = ctx.Input(0);
-  dnnl::eltwise_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, p.kind, src.get_desc(), p.alpha, p.beta},
-      ctx.engine());
-  dnnl::memory dst = ctx.NewOutput(0, pd.dst_desc());
-  ctx.AddPrimitive(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  CONVOY_ASSIGN_OR_RETURN(std::vector<EltwiseStage> stages, StagesFor(ctx));
+  dnnl::memory acc = ctx.Input(0);
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const EltwiseStage& s = stages[k];
+    dnnl::eltwise_forward::primitive_desc pd(
+        {dnnl::prop_kind::forward_inference, s.kind, acc.get_desc(), s.alpha, s.beta},
+        ctx.engine());
+    dnnl::memory dst = k + 1 == stages.size() ? ctx.NewOutput(0, pd.dst_desc())
+                                              : ctx.NewScratch(pd.dst_desc());
+    ctx.AddPrimitive(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, acc}, {DNNL_ARG_DST, dst}});
+    acc = dst;
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
 void RegisterActivationOps(OpRegistry& registry) {
-  for (const char* op : {"Relu", "LeakyRelu", "Tanh", "Sigmoid", "Clip"}) {
+  for (const char* op : {"Relu", "LeakyRelu", "Tanh", "Sigmoid", "Clip", "HardSigmoid",
+                         "HardSwish", "Sqrt", "Erf"}) {
     registry.Add(op, {Infer, Build});
   }
+  registry.Add("Pow", {Infer, Build, 2});
 }
 
 }  // namespace convoy::engine

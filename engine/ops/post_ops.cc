@@ -6,11 +6,24 @@
 
 namespace convoy::engine {
 
-dnnl::algorithm EltwiseAlgorithm(absl::string_view op_type) {
-  if (op_type == "Tanh") return dnnl::algorithm::eltwise_tanh;
-  if (op_type == "Sigmoid") return dnnl::algorithm::eltwise_logistic;
-  if (op_type == "Clip") return dnnl::algorithm::eltwise_clip_v2;
-  return dnnl::algorithm::eltwise_relu;  // Relu, and LeakyRelu with its alpha.
+using dnnl::algorithm;
+
+bool IsFusableActivation(absl::string_view op) {
+  return op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip" ||
+         op == "HardSigmoid" || op == "HardSwish";
+}
+
+std::vector<EltwiseStage> EltwiseStages(absl::string_view op, float alpha, float beta) {
+  if (op == "Tanh") return {{algorithm::eltwise_tanh}};
+  if (op == "Sigmoid") return {{algorithm::eltwise_logistic}};
+  if (op == "Clip") return {{algorithm::eltwise_clip_v2, alpha, beta}};
+  if (op == "HardSwish") return {{algorithm::eltwise_hardswish}};
+  if (op == "Sqrt") return {{algorithm::eltwise_sqrt}};
+  if (op == "HardSigmoid") {
+    return {{algorithm::eltwise_linear, alpha, beta}, {algorithm::eltwise_clip_v2, 0.0f, 1.0f}};
+  }
+  if (op == "LeakyRelu") return {{algorithm::eltwise_relu, alpha}};
+  return {{algorithm::eltwise_relu}};
 }
 
 absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, float scale) {
@@ -18,10 +31,14 @@ absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, fl
   CONVOY_ASSIGN_OR_RETURN(std::string op, ctx.attrs().GetString(kActivationAttr, ""));
   CONVOY_ASSIGN_OR_RETURN(float alpha, ctx.attrs().GetFloat(kAlphaAttr, 0.0f));
   CONVOY_ASSIGN_OR_RETURN(float beta, ctx.attrs().GetFloat(kBetaAttr, 0.0f));
-  if (op != "Relu" && op != "LeakyRelu" && op != "Tanh" && op != "Sigmoid" && op != "Clip") {
+  if (!IsFusableActivation(op)) {
     return ctx.Invalid(absl::StrCat("fused activation '", op, "' is unknown"));
   }
-  ops.append_eltwise(scale, EltwiseAlgorithm(op), alpha, beta);
+  const std::vector<EltwiseStage> stages = EltwiseStages(op, alpha, beta);
+  for (size_t k = 0; k < stages.size(); ++k) {
+    ops.append_eltwise(k + 1 == stages.size() ? scale : 1.0f, stages[k].kind, stages[k].alpha,
+                       stages[k].beta);
+  }
   return absl::OkStatus();
 }
 

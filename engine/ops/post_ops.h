@@ -1,7 +1,10 @@
-// Activations fused into a Conv or Gemm by FuseActivations
-// (engine/passes/graph_passes.h), turned into oneDNN post-ops.
+// Element-wise activations as oneDNN eltwise stages: run as primitives by
+// engine/ops/activation.cc, and as post-ops of a Conv or Gemm that
+// FuseActivations (engine/passes/graph_passes.h) fused them into.
 #ifndef CONVOY_ENGINE_OPS_POST_OPS_H_
 #define CONVOY_ENGINE_OPS_POST_OPS_H_
+
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -10,9 +13,22 @@
 
 namespace convoy::engine {
 
-// The eltwise algorithm of an activation op type (Relu, LeakyRelu, Tanh,
-// Sigmoid, Clip). REQUIRES: one of those.
-dnnl::algorithm EltwiseAlgorithm(absl::string_view op_type);
+// One oneDNN eltwise operation, y = f(x; alpha, beta).
+struct EltwiseStage {
+  dnnl::algorithm kind;
+  float alpha = 0;
+  float beta = 0;
+};
+
+// The activations that may be fused as post-ops.
+bool IsFusableActivation(absl::string_view op_type);
+
+// The eltwise stages, applied in order, that compute an activation with
+// parameters `alpha` and `beta` (LeakyRelu's alpha, Clip's min and max,
+// HardSigmoid's alpha and beta; ignored by the others). HardSigmoid,
+// which oneDNN 2.6 lacks, is a linear stage then a clip to [0, 1].
+// REQUIRES: IsFusableActivation(op_type), or op_type is Sqrt.
+std::vector<EltwiseStage> EltwiseStages(absl::string_view op_type, float alpha, float beta);
 
 // Appends the activation recorded on the node, if any, to `ops`, its
 // result multiplied by `scale`.

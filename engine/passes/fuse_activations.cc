@@ -26,7 +26,13 @@ std::optional<float> ClipBound(const ir::Graph& graph, const ir::Node& clip, siz
 // a post-op (not an activation, or Clip with run-time bounds).
 std::optional<Activation> AsPostOp(const ir::Graph& graph, const ir::Node& node) {
   const std::string& op = node.op_type;
-  if (op == "Relu" || op == "Tanh" || op == "Sigmoid") return Activation{};
+  if (op == "Relu" || op == "Tanh" || op == "Sigmoid" || op == "HardSwish") return Activation{};
+  if (op == "HardSigmoid") {
+    absl::StatusOr<float> alpha = node.attributes.GetFloat("alpha", 0.2f);
+    absl::StatusOr<float> beta = node.attributes.GetFloat("beta", 0.5f);
+    if (!alpha.ok() || !beta.ok()) return std::nullopt;
+    return Activation{*alpha, *beta};
+  }
   if (op == "LeakyRelu") {
     absl::StatusOr<float> alpha = node.attributes.GetFloat("alpha", 0.01f);
     if (!alpha.ok()) return std::nullopt;

@@ -8,8 +8,9 @@
 //
 // Fusions are recorded as attributes in the "convoy." namespace on the node
 // that absorbs its neighbour (the loader refuses such names from files):
-//   convoy.activation  string  Relu | LeakyRelu | Tanh | Sigmoid | Clip,
-//                              applied to the node's output (a post-op)
+//   convoy.activation  string  Relu | LeakyRelu | Tanh | Sigmoid | Clip |
+//                              HardSigmoid | HardSwish, applied to the
+//                              node's output (a post-op)
 //   convoy.alpha, convoy.beta  float  the activation's parameters
 //   convoy.sum         int     1: the Conv's input 3 is added to its result
 //                              (before the activation): a residual Add
@@ -41,7 +42,8 @@ absl::Status FoldBatchNormIntoConv(ir::Graph& graph);
 // Conv moves to the Add's place, where r is known.
 absl::Status FuseResidualAdd(ir::Graph& graph);
 
-// Conv or Gemm → Relu/LeakyRelu/Tanh/Sigmoid/Clip(constant bounds) becomes
+// Conv or Gemm → Relu/LeakyRelu/Tanh/Sigmoid/Clip(constant bounds)/HardSigmoid/
+// HardSwish becomes
 // the Conv or Gemm with the activation as a oneDNN post-op.
 absl::Status FuseActivations(ir::Graph& graph);
 

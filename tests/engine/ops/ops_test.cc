@@ -258,6 +258,25 @@ std::vector<NodeCase> ActivationCases() {
        "Sigmoid",
        {},
        [](const std::vector<Tensor>& in) { return reference::Sigmoid(in[0]); }},
+      {"HardSigmoidDefaults",
+       "HardSigmoid",
+       {},
+       [](const std::vector<Tensor>& in) { return reference::HardSigmoid(in[0], 0.2f, 0.5f); }},
+      {"HardSigmoidTorchAlpha",  // torch exports Hardsigmoid with alpha 1/6.
+       "HardSigmoid",
+       {FloatAttr("alpha", 1.0f / 6), FloatAttr("beta", 0.5f)},
+       [](const std::vector<Tensor>& in) {
+         return reference::HardSigmoid(in[0], 1.0f / 6, 0.5f);
+       }},
+      {"HardSigmoidNegativeAlpha",
+       "HardSigmoid",
+       {FloatAttr("alpha", -0.3f), FloatAttr("beta", 0.25f)},
+       [](const std::vector<Tensor>& in) { return reference::HardSigmoid(in[0], -0.3f, 0.25f); }},
+      {"HardSwish",
+       "HardSwish",
+       {},
+       [](const std::vector<Tensor>& in) { return reference::HardSwish(in[0]); }},
+      {"Erf", "Erf", {}, [](const std::vector<Tensor>& in) { return reference::Erf(in[0]); }},
   };
   for (const auto& [name, op, attributes, fn] : unary) {
     for (const Shape& shape : {Shape{3, 5, 7, 9}, Shape{4, 10}}) {
@@ -288,6 +307,15 @@ std::vector<NodeCase> ActivationCases() {
                    {},
                    clip(-INFINITY, 6.0f)});
   cases.push_back({"ClipNoBounds", "Clip", {x()}, {}, clip(-INFINITY, INFINITY)});
+  auto positive = [&] { return Input("x", Random(rng, shape, 0.01f, 4.0f)); };
+  cases.push_back({"Sqrt", "Sqrt", {positive()}, {},
+                   [](const std::vector<Tensor>& in) { return reference::Sqrt(in[0]); }});
+  for (const auto& [name, exponent] :
+       std::vector<std::pair<std::string, float>>{{"Square", 2.0f}, {"Half", 0.5f}, {"Cube", 3.0f}}) {
+    const float e = exponent;
+    cases.push_back({"Pow" + name, "Pow", {positive(), Init("e", Scalar(e))}, {},
+                     [e](const std::vector<Tensor>& in) { return reference::Pow(in[0], e); }});
+  }
   cases.push_back({"ClipRuntimeBounds",
                    "Clip",
                    {x(), Input("lo", Scalar(-0.5f)), Input("hi", Scalar(1.25f))},

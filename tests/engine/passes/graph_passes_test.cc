@@ -138,7 +138,13 @@ TEST(FoldBatchNormIntoConvTest, DeclinesRunTimeStatistics) {
 
 TEST(FuseActivationsTest, FusesEachActivationIntoConv) {
   const std::vector<std::pair<std::string, std::vector<onnx::AttributeProto>>> cases = {
-      {"Relu", {}}, {"LeakyRelu", {FloatAttr("alpha", 0.2f)}}, {"Tanh", {}}, {"Sigmoid", {}}};
+      {"Relu", {}},
+      {"LeakyRelu", {FloatAttr("alpha", 0.2f)}},
+      {"Tanh", {}},
+      {"Sigmoid", {}},
+      {"HardSwish", {}},
+      {"HardSigmoid", {}},
+      {"HardSigmoid", {FloatAttr("alpha", 1.0f / 6), FloatAttr("beta", 0.5f)}}};
   for (const auto& [op, attrs] : cases) {
     std::mt19937 rng(4);
     OnnxBuilder b = WithConv(rng);

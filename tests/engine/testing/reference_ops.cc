@@ -431,6 +431,35 @@ Tensor Clip(const Tensor& x, float min, float max) {
   return y;
 }
 
+Tensor HardSigmoid(const Tensor& x, float alpha, float beta) {
+  Tensor y(DataType::kFloat32, x.shape());
+  for (int64_t i = 0; i < x.num_elements(); ++i) {
+    const double v = double{alpha} * x.data<float>()[i] + beta;
+    y.data<float>()[i] = static_cast<float>(std::max(0.0, std::min(1.0, v)));
+  }
+  return y;
+}
+
+Tensor HardSwish(const Tensor& x) {
+  return Map(
+      x, [](double v, double) { return v * std::max(0.0, std::min(1.0, v / 6 + 0.5)); }, 0);
+}
+
+Tensor Sqrt(const Tensor& x) {
+  return Map(
+      x, [](double v, double) { return std::sqrt(v); }, 0);
+}
+
+Tensor Erf(const Tensor& x) {
+  return Map(
+      x, [](double v, double) { return std::erf(v); }, 0);
+}
+
+Tensor Pow(const Tensor& x, float exponent) {
+  return Map(
+      x, [](double v, double e) { return std::pow(v, e); }, exponent);
+}
+
 Tensor Softmax(const Tensor& x, int64_t axis) { return SoftmaxImpl(x, axis, /*log=*/false); }
 Tensor LogSoftmax(const Tensor& x, int64_t axis) { return SoftmaxImpl(x, axis, /*log=*/true); }
 

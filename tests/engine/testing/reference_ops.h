@@ -91,6 +91,13 @@ Tensor LeakyRelu(const Tensor& x, float alpha);
 Tensor Tanh(const Tensor& x);
 Tensor Sigmoid(const Tensor& x);
 Tensor Clip(const Tensor& x, float min, float max);
+// max(0, min(1, alpha * x + beta)).
+Tensor HardSigmoid(const Tensor& x, float alpha, float beta);
+// x * HardSigmoid(x) with alpha 1/6, beta 0.5.
+Tensor HardSwish(const Tensor& x);
+Tensor Sqrt(const Tensor& x);
+Tensor Erf(const Tensor& x);
+Tensor Pow(const Tensor& x, float exponent);
 
 // Opset 13 semantics: normalised along the single axis `axis` (may be
 // negative). The opset 1-12 form equals these applied to the input reshaped
