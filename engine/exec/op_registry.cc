@@ -9,11 +9,14 @@ const OpRegistry& OpRegistry::Global() {
     auto* r = new OpRegistry;
     RegisterActivationOps(*r);
     RegisterBinaryOps(*r);
+    RegisterCastOps(*r);
     RegisterConvOps(*r);
     RegisterMatMulOps(*r);
     RegisterNormalizationOps(*r);
     RegisterPoolOps(*r);
+    RegisterReduceOps(*r);
     RegisterShapeOps(*r);
+    RegisterSliceOps(*r);
     RegisterSoftmaxOps(*r);
     RegisterTensorOps(*r);
     return r;

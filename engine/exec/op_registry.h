@@ -43,11 +43,14 @@ class OpRegistry {
 // One per file in engine/ops/.
 void RegisterActivationOps(OpRegistry& registry);
 void RegisterBinaryOps(OpRegistry& registry);
+void RegisterCastOps(OpRegistry& registry);
 void RegisterConvOps(OpRegistry& registry);
 void RegisterMatMulOps(OpRegistry& registry);
 void RegisterNormalizationOps(OpRegistry& registry);
 void RegisterPoolOps(OpRegistry& registry);
+void RegisterReduceOps(OpRegistry& registry);
 void RegisterShapeOps(OpRegistry& registry);
+void RegisterSliceOps(OpRegistry& registry);
 void RegisterSoftmaxOps(OpRegistry& registry);
 void RegisterTensorOps(OpRegistry& registry);
 

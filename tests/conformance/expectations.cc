@@ -33,16 +33,12 @@ constexpr ExpectedSkip kExpectedSkips[] = {
 
 const std::set<std::string>& ConvoyOperators() {
   static const auto* const kOperators = new std::set<std::string>{
-      "Add",         "AveragePool", "BatchNormalization", "Clip",
-      "Concat",      "Constant",    "Conv",               "Div",
-      "Dropout",     "Erf",         "Flatten",            "Gather",
-      "Gemm",        "GlobalAveragePool",                 "GlobalMaxPool",
-      "HardSigmoid", "HardSwish",   "Identity",           "LRN",
-      "LeakyRelu",   "LogSoftmax",  "MatMul",             "MaxPool",
-      "Mul",         "Pad",         "Relu",
-      "Reshape",     "Shape",       "Sigmoid",            "Softmax",
-      "Sqrt",        "Squeeze",     "Sub",                "Sum",
-      "Tanh",        "Transpose",   "Unsqueeze",
+      "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv",
+      "Div", "Dropout", "Erf", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
+      "HardSigmoid", "HardSwish", "Identity", "LRN", "LeakyRelu", "LogSoftmax", "MatMul", "MaxPool",
+      "Mul", "Pad", "ReduceL1", "ReduceL2", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
+      "ReduceSum", "ReduceSumSquare", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Softmax",
+      "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze",
   };
   return *kOperators;
 }

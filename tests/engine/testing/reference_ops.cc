@@ -460,6 +460,48 @@ Tensor Pow(const Tensor& x, float exponent) {
       x, [](double v, double e) { return std::pow(v, e); }, exponent);
 }
 
+Tensor Reduce(const std::string& op, const Tensor& x, const std::vector<int64_t>& axes,
+              bool keepdims) {
+  const Shape& in = x.shape();
+  std::vector<bool> reduced(in.size(), axes.empty());
+  for (int64_t a : axes) reduced[Normalize(a, in.size())] = true;
+  Shape kept, out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    kept.push_back(reduced[d] ? 1 : in[d]);
+    if (!reduced[d] || keepdims) out.push_back(kept.back());
+  }
+  // Accumulate each input element into the output element it reduces to.
+  const bool is_max = op == "ReduceMax", is_min = op == "ReduceMin", is_prod = op == "ReduceProd";
+  const double init = is_max ? -INFINITY : is_min ? INFINITY : is_prod ? 1.0 : 0.0;
+  std::vector<double> acc(NumElements(kept), init);
+  std::vector<int64_t> count(acc.size(), 0);
+  for (int64_t i = 0; i < x.num_elements(); ++i) {
+    int64_t rest = i, index = 0, stride = 1;
+    for (int d = static_cast<int>(in.size()) - 1; d >= 0; --d) {
+      if (!reduced[d]) index += (rest % in[d]) * stride;
+      rest /= in[d];
+      stride *= kept[d];
+    }
+    const double v = x.data<float>()[i];
+    double& a = acc[index];
+    if (is_max) a = std::max(a, v);
+    else if (is_min) a = std::min(a, v);
+    else if (is_prod) a *= v;
+    else if (op == "ReduceL1") a += std::fabs(v);
+    else if (op == "ReduceL2" || op == "ReduceSumSquare") a += v * v;
+    else a += v;  // ReduceSum, ReduceMean.
+    ++count[index];
+  }
+  Tensor y(DataType::kFloat32, out);
+  for (size_t j = 0; j < acc.size(); ++j) {
+    double v = acc[j];
+    if (op == "ReduceMean") v /= static_cast<double>(count[j]);
+    if (op == "ReduceL2") v = std::sqrt(v);
+    y.data<float>()[j] = static_cast<float>(v);
+  }
+  return y;
+}
+
 Tensor Softmax(const Tensor& x, int64_t axis) { return SoftmaxImpl(x, axis, /*log=*/false); }
 Tensor LogSoftmax(const Tensor& x, int64_t axis) { return SoftmaxImpl(x, axis, /*log=*/true); }
 

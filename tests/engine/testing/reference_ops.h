@@ -105,6 +105,13 @@ Tensor Pow(const Tensor& x, float exponent);
 Tensor Softmax(const Tensor& x, int64_t axis);
 Tensor LogSoftmax(const Tensor& x, int64_t axis);
 
+// --- Reductions
+
+// `op` is ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd,
+// ReduceL1, ReduceL2 or ReduceSumSquare; empty `axes` reduce every axis.
+Tensor Reduce(const std::string& op, const Tensor& x, const std::vector<int64_t>& axes,
+              bool keepdims);
+
 // --- Data movement
 
 Tensor Concat(const std::vector<Tensor>& inputs, int64_t axis);
