@@ -1,5 +1,9 @@
 // BatchNormalization (inference, running statistics) and LRN (across
-// channels), each one oneDNN primitive in the input's layout.
+// channels), each one oneDNN primitive in the input's layout; and
+// LayerNormalization (opset 17), one oneDNN layer normalization over the
+// plain input seen as [prod(dims before axis), prod(dims from axis)].
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
@@ -84,11 +88,64 @@ absl::Status BuildLrn(OpContext& ctx) {
   return absl::OkStatus();
 }
 
+// --- LayerNormalization
+
+absl::StatusOr<int64_t> LayerNormAxis(const OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(int64_t axis, ctx.attrs().GetInt("axis", -1));
+  return NormalizeAxis(ctx, axis, ctx.input_rank(0));
+}
+
+absl::Status InferLayerNorm(OpContext& ctx) {
+  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
+  for (size_t i = 1; i < ctx.num_outputs(); ++i) {
+    if (ctx.node().HasOutput(i)) {
+      return ctx.Unsupported("the Mean and InvStdDev outputs (training) are not supported");
+    }
+  }
+  CONVOY_ASSIGN_OR_RETURN(int64_t stash_type, ctx.attrs().GetInt("stash_type", 1));
+  if (stash_type != 1) return ctx.Unsupported("stash_type other than 1 (float)");
+  const Shape& x = ctx.input_shape(0);
+  if (x.empty()) return ctx.Invalid("input must not be a scalar");
+  CONVOY_ASSIGN_OR_RETURN(int64_t axis, LayerNormAxis(ctx));
+  const int64_t inner = NumElements(Shape(x.begin() + axis, x.end()));
+  for (size_t i = 1; i < 3; ++i) {
+    if (ctx.has_input(i) && NumElements(ctx.input_shape(i)) != inner) {
+      return ctx.Unsupported(absl::StrCat(i == 1 ? "Scale" : "B", " of shape ",
+                                          ShapeToString(ctx.input_shape(i)),
+                                          " (only one value per normalised element, no broadcast)"));
+    }
+  }
+  ctx.SetOutput(0, x);
+  return absl::OkStatus();
+}
+
+absl::Status BuildLayerNorm(OpContext& ctx) {
+  CONVOY_ASSIGN_OR_RETURN(float epsilon, ctx.attrs().GetFloat("epsilon", 1e-5f));
+  CONVOY_ASSIGN_OR_RETURN(int64_t axis, LayerNormAxis(ctx));
+  const Shape& x = ctx.input_shape(0);
+  const int64_t inner = NumElements(Shape(x.begin() + axis, x.end()));
+  const dnnl::memory::desc rows = PlainDesc({NumElements(x) / std::max<int64_t>(inner, 1), inner});
+  dnnl::memory src = ctx.InputViewed(0, rows, rows);
+  auto flags = dnnl::normalization_flags::use_scale;
+  if (ctx.has_input(2)) flags |= dnnl::normalization_flags::use_shift;
+  dnnl::layer_normalization_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, rows, epsilon, flags}, ctx.engine());
+  const dnnl::memory::desc vector = PlainDesc({inner});
+  dnnl::memory dst = ctx.NewScratch(rows);
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCALE, ctx.InputViewed(1, vector, vector)}};
+  if (ctx.has_input(2)) args[DNNL_ARG_SHIFT] = ctx.InputViewed(2, vector, vector);
+  ctx.AddPrimitive(dnnl::layer_normalization_forward(pd), std::move(args));
+  ctx.BindOutput(0, ctx.Alias(dst, PlainDesc(x)));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterNormalizationOps(OpRegistry& registry) {
   registry.Add("BatchNormalization", {InferBatchNorm, BuildBatchNorm, 5});
   registry.Add("LRN", {InferLrn, BuildLrn});
+  registry.Add("LayerNormalization", {InferLayerNorm, BuildLayerNorm, 2});
 }
 
 }  // namespace convoy::engine

@@ -93,6 +93,37 @@ std::vector<NodeCase> BatchNormCases() {
   }
   return cases;
 }
+std::vector<NodeCase> LayerNormCases() {
+  std::mt19937 rng(6006);
+  auto layer_norm = [](int64_t axis, float epsilon) {
+    return [axis, epsilon](const std::vector<Tensor>& in) {
+      return reference::LayerNormalization(in[0], in[1], in.size() > 2 ? &in[2] : nullptr, axis,
+                                           epsilon);
+    };
+  };
+  auto norm_case = [&](std::string name, Shape x, int64_t axis, bool bias, Attributes attrs,
+                       float epsilon) {
+    const int64_t a = axis < 0 ? axis + static_cast<int64_t>(x.size()) : axis;
+    const Shape normalised(x.begin() + a, x.end());
+    NodeCase c{std::move(name), "LayerNormalization",
+               {Input("x", Random(rng, x, -3.0f, 3.0f)), Init("scale", Random(rng, normalised))},
+               std::move(attrs), layer_norm(axis, epsilon)};
+    if (bias) c.operands.push_back(Init("bias", Random(rng, normalised)));
+    c.symbolic_batch = true;
+    return c;
+  };
+  return {
+      // ConvNeXt: channels last, normalised over C, epsilon 1e-6.
+      norm_case("ChannelsLastConvNeXt", {2, 7, 7, 96}, -1, true, {FloatAttr("epsilon", 1e-6f)},
+                1e-6f),
+      norm_case("DefaultAxisNoBias", {3, 5, 17}, -1, false, {}, 1e-5f),
+      norm_case("FromAxis1", {2, 4, 5, 6}, 1, true, {IntAttr("axis", 1)}, 1e-5f),
+      norm_case("NegativeAxis2", {2, 4, 5, 6}, -2, true, {IntAttr("axis", -2)}, 1e-5f),
+  };
+}
+INSTANTIATE_TEST_SUITE_P(LayerNormalization, NodeTest, ::testing::ValuesIn(LayerNormCases()),
+                         CaseName);
+
 INSTANTIATE_TEST_SUITE_P(BatchNormalization, NodeTest, ::testing::ValuesIn(BatchNormCases()),
                          CaseName);
 

@@ -460,6 +460,28 @@ Tensor Pow(const Tensor& x, float exponent) {
       x, [](double v, double e) { return std::pow(v, e); }, exponent);
 }
 
+Tensor LayerNormalization(const Tensor& x, const Tensor& scale, const Tensor* bias, int64_t axis,
+                          float epsilon) {
+  const Shape& s = x.shape();
+  axis = Normalize(axis, s.size());
+  const int64_t inner = NumElements(Shape(s.begin() + axis, s.end()));
+  Tensor y(DataType::kFloat32, s);
+  for (int64_t row = 0; row * inner < x.num_elements(); ++row) {
+    const float* in = x.data<float>() + row * inner;
+    double mean = 0, var = 0;
+    for (int64_t j = 0; j < inner; ++j) mean += in[j];
+    mean /= inner;
+    for (int64_t j = 0; j < inner; ++j) var += (in[j] - mean) * (in[j] - mean);
+    var /= inner;
+    for (int64_t j = 0; j < inner; ++j) {
+      double v = (in[j] - mean) / std::sqrt(var + epsilon) * scale.data<float>()[j];
+      if (bias != nullptr) v += bias->data<float>()[j];
+      y.data<float>()[row * inner + j] = static_cast<float>(v);
+    }
+  }
+  return y;
+}
+
 Tensor Reduce(const std::string& op, const Tensor& x, const std::vector<int64_t>& axes,
               bool keepdims) {
   const Shape& in = x.shape();

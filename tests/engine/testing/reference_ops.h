@@ -65,6 +65,11 @@ Tensor Lrn(const Tensor& x, const LrnParams& params);
 Tensor BatchNormalization(const Tensor& x, const Tensor& scale, const Tensor& bias,
                           const Tensor& mean, const Tensor& var, float epsilon);
 
+// Normalises over the dimensions from `axis` on; scale and bias (or null)
+// have one value per normalised element.
+Tensor LayerNormalization(const Tensor& x, const Tensor& scale, const Tensor* bias, int64_t axis,
+                          float epsilon);
+
 // --- Matrix products
 
 struct GemmParams {
