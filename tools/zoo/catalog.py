@@ -108,7 +108,8 @@ EXTRAS = [
     # channel_shuffle reshapes with a shape computed from the dynamic batch.
     _imagenet("shufflenet_v2_x0_5", _torchvision("shufflenet_v2_x0_5"),
               served=False, required_ops={"Transpose", "Reshape", "Shape",
-                                          "Gather", "Unsqueeze", "Concat"}),
+                                          "Gather", "Unsqueeze", "Concat", "Cast",
+                                          "Slice", "ReduceMean"}),
     _imagenet("densenet121", _torchvision("densenet121"), served=False,
               required_ops={"BatchNormalization", "Concat"}),
     _imagenet("efficientnet_b0", _torchvision("efficientnet_b0"),

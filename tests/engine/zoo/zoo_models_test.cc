@@ -93,7 +93,8 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ZooModelTest,
 
 // Networks outside the zoo, exported from torchvision with the same
 // operators used differently (depthwise convolutions, Clip, computed
-// reshapes, channel shuffles, dense concatenation, squeeze-excitation), and
+// reshapes, channel shuffles with Slice and Cast, dense concatenation,
+// squeeze-excitation, ReduceMean pooling), and
 // LeNet-5 exported at several opsets.
 class OtherArchitectureTest : public ::testing::TestWithParam<std::string> {};
 
@@ -103,7 +104,7 @@ TEST_P(OtherArchitectureTest, MatchesPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Extra, OtherArchitectureTest,
-                         ::testing::Values("squeezenet1_1", "mobilenet_v2", "densenet121",
+                         ::testing::Values("squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x0_5", "densenet121",
                                            "efficientnet_b0", "lenet5-opset7",
                                            "lenet5-opset9", "lenet5-opset11", "lenet5-opset17"),
                          [](const auto& info) {
@@ -111,20 +112,6 @@ INSTANTIATE_TEST_SUITE_P(Extra, OtherArchitectureTest,
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
-
-// ShuffleNet v2's export needs operators outside Convoy's set (Cast and
-// Slice for its channel split, ReduceMean for its pooling). Loading it must
-// say so, naming the first one, rather than fail in some other way.
-TEST(UnsupportedArchitectureTest, ShuffleNetIsRefusedNamingTheOperator) {
-  const fs::path model = testing::ZooDir() / "extra" / "shufflenet_v2_x0_5" / "model.onnx";
-  if (!fs::exists(testing::ZooDir())) GTEST_SKIP() << "no zoo at " << testing::ZooDir();
-  ASSERT_TRUE(fs::exists(model)) << model << " is missing: run tools/make_zoo.py --extra";
-  absl::StatusOr<std::unique_ptr<Model>> loaded = Model::Load(model.string(), {});
-  ASSERT_FALSE(loaded.ok());
-  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(loaded.status().message()),
-              ::testing::HasSubstr("operator 'Cast' is not supported"));
-}
 
 }  // namespace
 }  // namespace convoy::engine
