@@ -48,8 +48,10 @@ class LoadgenCliTest(ServedZooModels):
             self.assertEqual(step["protocol"], f"http-{data}")
             self.assertGreater(step["requests"], 0, data)
             self.assertEqual(step["errors"], 0, data)
-            # The server's statistics, read over REST, saw the same requests.
-            self.assertGreaterEqual(step["server_requests"], step["requests"], (data, step))
+            # The server's statistics, read over REST, saw the same requests, give or take
+            # those in flight (8) when the warm-up ended: the window's first snapshot is read
+            # while requests the server has counted may still be on their way back.
+            self.assertGreaterEqual(step["server_requests"], step["requests"] - 8, (data, step))
             self.assertGreater(step["server_batch_size"], 0, (data, step))
 
     def test_streaming_sends_on_a_stream_and_every_request_is_answered(self):
@@ -65,7 +67,7 @@ class LoadgenCliTest(ServedZooModels):
         self.assertEqual(step["protocol"], "grpc-stream")
         self.assertEqual(step["requests"], 200)
         self.assertEqual(step["errors"], 0)
-        self.assertGreaterEqual(step["server_requests"], step["requests"])
+        self.assertGreaterEqual(step["server_requests"], step["requests"] - 8)  # As above: 8 in flight.
         opened = self.loadgen("--streaming", "--request-rate", "200", "--duration", "1", "--warmup", "0.2", "--json")
         self.assertEqual(opened.returncode, 0, opened.stderr)
         self.assertEqual(json.loads(opened.stdout)["errors"], 0)
