@@ -7,9 +7,11 @@
 
 or, for a test class, subclass ServedZooModels.
 """
+import argparse
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -64,6 +66,17 @@ def start_server(binary: str, repository: Path, log_path: Path, timeout: float =
     process.kill()
     log.seek(0)
     raise RuntimeError(f"convoy-server did not start:\n{log.read()}")
+
+
+def server_test_arguments():
+    """(args, unittest's own arguments) of a test run by ctest as
+    `test.py --server BINARY --zoo DIR --proto-dir DIR [unittest flags]`."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--zoo", required=True)
+    parser.add_argument("--proto-dir", required=True)
+    args, rest = parser.parse_known_args()
+    return args, [sys.argv[0]] + rest
 
 
 class ServedZooModels(unittest.TestCase):

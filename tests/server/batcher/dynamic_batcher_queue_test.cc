@@ -20,6 +20,7 @@ namespace {
 using ::convoy::server::batcher_test::Event;
 using ::convoy::server::batcher_test::Gate;
 using ::convoy::server::batcher_test::Recorder;
+using ::convoy::server::batcher_test::Sentinel;
 using ::convoy::server::batcher_test::TestTask;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -75,18 +76,6 @@ class DynamicBatcherQueueTest : public ::testing::Test {
   Recorder recorder_;
   Event held_;  // A worker holds task 0's batch.
   std::unique_ptr<DynamicBatcher> batcher_;  // Last: destroyed (drained) first.
-};
-
-// Signals when the batcher's state, which owns the process callback, is freed.
-class Sentinel {
- public:
-  explicit Sentinel(Event* freed) : freed_(freed) {}
-  Sentinel(const Sentinel&) = delete;
-  Sentinel& operator=(const Sentinel&) = delete;
-  ~Sentinel() { freed_->Notify(); }
-
- private:
-  Event* const freed_;
 };
 
 TEST_F(DynamicBatcherQueueTest, RejectFailsTaskWhenItsTimeoutIsDueWhileWorkerIsBusy) {

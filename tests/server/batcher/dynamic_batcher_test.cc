@@ -22,6 +22,7 @@ using ::convoy::server::batcher_test::Event;
 using ::convoy::server::batcher_test::Gate;
 using ::convoy::server::batcher_test::kHangGuard;
 using ::convoy::server::batcher_test::Recorder;
+using ::convoy::server::batcher_test::Sentinel;
 using ::convoy::server::batcher_test::TestTask;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -356,18 +357,6 @@ TEST_F(DynamicBatcherTest, DestructorExecutesQueuedTasks) {
   EXPECT_THAT(recorder_.batches(), ElementsAre(ElementsAre(0, 1, 2)));
   EXPECT_TRUE(recorder_.failures().empty());
 }
-
-// Signals when the batcher's state, which owns the process callback, is freed.
-class Sentinel {
- public:
-  explicit Sentinel(Event* freed) : freed_(freed) {}
-  Sentinel(const Sentinel&) = delete;
-  Sentinel& operator=(const Sentinel&) = delete;
-  ~Sentinel() { freed_->Notify(); }
-
- private:
-  Event* const freed_;
-};
 
 TEST_F(DynamicBatcherTest, DestroyedFromInsideCallback) {
   // With one worker the destroying thread must drain the queue itself, after

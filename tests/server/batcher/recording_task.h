@@ -144,6 +144,18 @@ class Gate {
   Event open_;
 };
 
+// Signals when the batcher's state, which owns the process callback, is freed.
+class Sentinel {
+ public:
+  explicit Sentinel(Event* freed) : freed_(freed) {}
+  Sentinel(const Sentinel&) = delete;
+  Sentinel& operator=(const Sentinel&) = delete;
+  ~Sentinel() { freed_->Notify(); }
+
+ private:
+  Event* const freed_;
+};
+
 }  // namespace convoy::server::batcher_test
 
 #endif  // CONVOY_TESTS_SERVER_BATCHER_RECORDING_TASK_H_

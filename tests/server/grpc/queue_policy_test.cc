@@ -19,16 +19,9 @@ using ::testing::HasSubstr;
 using testing::RunningServer;
 using testing::ScaleModelConfig;
 using testing::ScaleModelOnnx;
+using testing::ScaleRequest;
 using testing::StartServer;
 using testing::TestRepository;
-
-inference::ModelInferRequest ScaleRequest(const std::string& model, int items) {
-  inference::ModelInferRequest request;
-  request.set_model_name(model);
-  std::vector<float> values(4 * items, 1.0f);
-  client::AddFp32Input(&request, "x", {items, 4}, values);
-  return request;
-}
 
 // As tritonclient.grpc's infer(priority=, timeout=) sets them.
 inference::ModelInferRequest WithPriority(inference::ModelInferRequest request, uint64_t priority) {

@@ -10,7 +10,6 @@ dims come back as strings). The REST config route must say the same; with
 
   auto_complete_test.py --server BIN --zoo DIR --proto-dir DIR
 """
-import argparse
 import http.client
 import json
 import shutil
@@ -23,7 +22,7 @@ import grpc
 from google.protobuf.json_format import MessageToJson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
-from convoy_server import start_server  # noqa: E402  (after the path is set)
+from convoy_server import server_test_arguments, start_server  # noqa: E402  (after the path is set)
 from kserve_protocol import compile_kserve_protocol, grpc_call  # noqa: E402
 
 ARGS = None
@@ -132,9 +131,5 @@ class DisabledAutoCompleteTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--server", required=True)
-    parser.add_argument("--zoo", required=True)
-    parser.add_argument("--proto-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest)
+    ARGS, unittest_argv = server_test_arguments()
+    unittest.main(argv=unittest_argv)

@@ -18,7 +18,6 @@ from the queue policy, not from the batch.
 
   queue_policy_test.py --server BIN --zoo DIR --proto-dir DIR
 """
-import argparse
 import json
 import shutil
 import sys
@@ -33,7 +32,7 @@ import grpc
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
-from convoy_server import start_server  # noqa: E402  (after the path is set)
+from convoy_server import server_test_arguments, start_server  # noqa: E402  (after the path is set)
 from kserve_protocol import compile_kserve_protocol, grpc_call  # noqa: E402
 
 ARGS = None
@@ -167,9 +166,5 @@ class QueuePolicyTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--server", required=True)
-    parser.add_argument("--zoo", required=True)
-    parser.add_argument("--proto-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest)
+    ARGS, unittest_argv = server_test_arguments()
+    unittest.main(argv=unittest_argv)

@@ -11,7 +11,6 @@ runs as a Triton command line starts it: two --model-repository flags,
 
   repository_control_test.py --server BIN --zoo DIR --proto-dir DIR
 """
-import argparse
 import base64
 import json
 import os
@@ -27,7 +26,7 @@ import grpc
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
-from convoy_server import start_server  # noqa: E402  (after the path is set)
+from convoy_server import server_test_arguments, start_server  # noqa: E402  (after the path is set)
 from kserve_protocol import compile_kserve_protocol, grpc_call  # noqa: E402
 
 ARGS = None
@@ -227,9 +226,5 @@ class RepositoryControlTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--server", required=True)
-    parser.add_argument("--zoo", required=True)
-    parser.add_argument("--proto-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest)
+    ARGS, unittest_argv = server_test_arguments()
+    unittest.main(argv=unittest_argv)

@@ -15,7 +15,6 @@ library/tritonclient/grpc/_client.py, _infer_stream.py and _utils.py).
 
   stream_infer_test.py --server BIN --zoo DIR --proto-dir DIR
 """
-import argparse
 import queue
 import shutil
 import sys
@@ -30,7 +29,7 @@ import grpc
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testing_py"))
-from convoy_server import start_server  # noqa: E402  (after the path is set)
+from convoy_server import server_test_arguments, start_server  # noqa: E402  (after the path is set)
 from kserve_protocol import compile_kserve_protocol, grpc_call  # noqa: E402
 
 ARGS = None
@@ -269,9 +268,5 @@ class StreamShutdownTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--server", required=True)
-    parser.add_argument("--zoo", required=True)
-    parser.add_argument("--proto-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    ARGS, unittest_argv = server_test_arguments()
+    unittest.main(argv=unittest_argv, verbosity=2)

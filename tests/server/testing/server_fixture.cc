@@ -1,6 +1,7 @@
 #include "tests/server/testing/server_fixture.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -51,6 +52,14 @@ std::unique_ptr<client::InferenceClient> Connect(const std::string& target,
       client::InferenceClient::Create(options);
   EXPECT_TRUE(client.ok()) << client.status();
   return client.ok() ? *std::move(client) : nullptr;
+}
+
+inference::ModelInferRequest ScaleRequest(const std::string& model, int items) {
+  inference::ModelInferRequest request;
+  request.set_model_name(model);
+  std::vector<float> values(4 * items, 1.0f);
+  client::AddFp32Input(&request, "x", {items, 4}, values);
+  return request;
 }
 
 }  // namespace convoy::testing

@@ -32,6 +32,9 @@ RunningServer StartServerWithMetrics(const TestRepository& repository, server::S
 std::unique_ptr<client::InferenceClient> Connect(const std::string& target,
                                                  absl::Duration timeout = absl::Seconds(30));
 
+// A request for `items` items of 1.0 to a ScaleModelOnnx model named `model`.
+inference::ModelInferRequest ScaleRequest(const std::string& model, int items);
+
 }  // namespace convoy::testing
 
 #endif  // CONVOY_TESTS_SERVER_TESTING_SERVER_FIXTURE_H_
