@@ -115,21 +115,15 @@ absl::Status ModelManager::Load(const std::string& name, const ModelOverride& ov
   return tasks[0].status;
 }
 
-std::optional<std::vector<std::string>> ModelManager::EnsembleMembers(const LoadTask& task) const {
-  std::optional<inference::ModelConfig> config;
-  if (task.override != nullptr && task.override->config_json) {
-    absl::StatusOr<repository::ModelConfigFile> parsed =
-        repository::ParseModelConfigJson(*task.override->config_json, kConfigParameter, task.name,
-                                         repository::ConfigCompleteness::kPartial);
-    if (parsed.ok()) config = std::move(parsed->config);
-  } else if (task.dirs.size() == 1) {
-    absl::StatusOr<repository::ModelConfigFile> file =
-        repository::ReadModelConfig(task.dirs[0], repository::ConfigCompleteness::kPartial);
-    if (file.ok()) config = std::move(file->config);
-  }
-  if (!config || config->platform() != repository::kEnsemblePlatform) return std::nullopt;
+std::optional<std::vector<std::string>> ModelManager::EnsembleMembers(LoadTask& task) const {
+  const bool from_json = task.override != nullptr && task.override->config_json;
+  if (!from_json && task.dirs.size() != 1) return std::nullopt;  // Its load will say why.
+  task.config = ReadConfig(task, from_json ? std::string() : task.dirs[0]);
+  if (!task.config->ok()) return std::nullopt;
+  const inference::ModelConfig& config = (*task.config)->config;
+  if (config.platform() != repository::kEnsemblePlatform) return std::nullopt;
   std::vector<std::string> members;
-  for (const inference::ModelEnsemble::Member& member : config->ensemble().member()) {
+  for (const inference::ModelEnsemble::Member& member : config.ensemble().member()) {
     members.push_back(member.model_name());
   }
   return members;
@@ -249,22 +243,28 @@ absl::StatusOr<ModelManager::Source> ModelManager::Resolve(const LoadTask& task)
     if (task.dirs.size() > 1) return repositories_.Duplicate(task.name, task.dirs);
     source.model_dir = task.dirs.at(0);
   }
-  const bool auto_complete = options_.servable.auto_complete_config;
-  const repository::ConfigCompleteness completeness =
-      auto_complete ? repository::ConfigCompleteness::kPartial : repository::ConfigCompleteness::kComplete;
-  absl::StatusOr<repository::ModelConfigFile> file =
-      override != nullptr && override->config_json
-          ? repository::ParseModelConfigJson(*override->config_json, kConfigParameter, task.name, completeness)
-          : repository::ReadModelConfig(source.model_dir, completeness);
-  if (absl::IsNotFound(file.status()) && !auto_complete && std::filesystem::is_directory(source.model_dir)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source.model_dir, "/", repository::kModelConfigFileName,
-        ": missing; with auto-complete disabled (--disable-auto-complete-config or --strict-model-config=true) "
-        "every model needs a config.pbtxt that lists its inputs and outputs"));
-  }
+  absl::StatusOr<repository::ModelConfigFile> file = task.config ? *task.config : ReadConfig(task, source.model_dir);
   if (!file.ok()) return file.status();
   source.file = *std::move(file);
   return source;
+}
+
+absl::StatusOr<repository::ModelConfigFile> ModelManager::ReadConfig(const LoadTask& task,
+                                                                     const std::string& model_dir) const {
+  const bool auto_complete = options_.servable.auto_complete_config;
+  const repository::ConfigCompleteness completeness =
+      auto_complete ? repository::ConfigCompleteness::kPartial : repository::ConfigCompleteness::kComplete;
+  if (task.override != nullptr && task.override->config_json) {
+    return repository::ParseModelConfigJson(*task.override->config_json, kConfigParameter, task.name, completeness);
+  }
+  absl::StatusOr<repository::ModelConfigFile> file = repository::ReadModelConfig(model_dir, completeness);
+  if (absl::IsNotFound(file.status()) && !auto_complete && std::filesystem::is_directory(model_dir)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        model_dir, "/", repository::kModelConfigFileName,
+        ": missing; with auto-complete disabled (--disable-auto-complete-config or --strict-model-config=true) "
+        "every model needs a config.pbtxt that lists its inputs and outputs"));
+  }
+  return file;
 }
 
 absl::StatusOr<ModelManager::VersionMap> ModelManager::LoadVersions(const std::string& name,

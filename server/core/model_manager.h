@@ -189,6 +189,9 @@ class ModelManager {
     // for an ambiguous name (empty: look it up).
     std::vector<std::string> dirs;
     std::string fingerprint;
+    // The configuration, once read (ReadConfig): read once per load, by
+    // whichever step needs it first.
+    std::optional<absl::StatusOr<repository::ModelConfigFile>> config;
     absl::Status status;  // The outcome, for the client.
   };
   // A model's directory and configuration, ready to load.
@@ -215,7 +218,10 @@ class ModelManager {
   absl::StatusOr<VersionMap> LoadEnsemble(const std::string& model_dir, inference::ModelConfig config) const;
   // The members of the ensemble the task loads; nullopt if it is not one
   // (or its config cannot be read: its load will say why).
-  std::optional<std::vector<std::string>> EnsembleMembers(const LoadTask& task) const;
+  std::optional<std::vector<std::string>> EnsembleMembers(LoadTask& task) const;
+  // The task's configuration: its `config` parameter, or the config.pbtxt of
+  // `model_dir`, parsed as complete or partial as auto-complete is set.
+  absl::StatusOr<repository::ModelConfigFile> ReadConfig(const LoadTask& task, const std::string& model_dir) const;
   // Stops serving `name` now (its versions are released by the caller).
   Entry TakeOut(const std::string& name, const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string FingerprintOf(const std::vector<std::string>& dirs) const;  // "" if unreadable.
