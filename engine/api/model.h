@@ -65,9 +65,10 @@ absl::StatusOr<Precision> ParsePrecision(absl::string_view name);
 
 struct ModelOptions {
   // Threads for one run (oneDNN's OpenMP team). 0 = the OpenMP default,
-  // which is one per core. Plans of under 1 MFLOP per run (LeNet-5 at
-  // batch 1) use one thread whatever this says: their primitives take
-  // microseconds, about what starting a team costs.
+  // which is one per core. A plan runs on one thread instead unless timing
+  // shows the team pays for itself (two threads at least 1.6 times as fast
+  // as one); a plan whose runs take milliseconds with its caller busy keeps
+  // the team untimed (engine/exec/team_choice.h, docs/ENGINE.md "Threads").
   int num_threads = 0;
   // Largest single value (tensor) a plan may hold, in bytes. A model or an
   // input whose shapes exceed it is refused rather than allocated: shapes
@@ -125,6 +126,9 @@ struct PlanCacheStats {
   int plans = 0;           // Plans cached or being compiled.
   int64_t bytes = 0;       // Their activation memory, reserved or allocated.
   int64_t peak_bytes = 0;  // The most `bytes` has been since the load.
+  // Compiled plans that run on one thread where num_threads allows more:
+  // their team did not pay for itself when timed (ModelOptions::num_threads).
+  int single_thread_plans = 0;
 };
 
 class Model {

@@ -15,18 +15,13 @@
 #include "engine/exec/op_registry.h"
 #include "engine/exec/plan_builder.h"
 #include "engine/exec/products.h"
+#include "engine/exec/team_choice.h"
 #include "engine/exec/weight_cache.h"
 #include "engine/onnx/onnx_loader.h"
 #include "engine/passes/graph_passes.h"
 
 namespace convoy::engine {
 namespace {
-
-// Below this many floating-point operations per run (LeNet-5 at batch 1,
-// 0.83 MFLOP) a plan runs on one thread whatever ModelOptions::num_threads says:
-// each primitive then takes microseconds, about what an OpenMP team costs
-// to start and join.
-constexpr int64_t kOneThreadFlops = 1'000'000;
 
 class OneDnnModel : public Model {
  public:
@@ -70,12 +65,17 @@ class OneDnnModel : public Model {
   struct CachedPlan {
     absl::Mutex mu;
     std::unique_ptr<Plan> plan ABSL_GUARDED_BY(mu);
+    // The team size it was compiled for and runs on, chosen by timing
+    // after its first run (ChooseTeam).
+    int threads ABSL_GUARDED_BY(mu) = 1;
+    bool team_chosen ABSL_GUARDED_BY(mu) = false;
     // Why the plan could not be compiled: the runs that waited for the
     // compile get the same answer without compiling again.
     absl::Status failure ABSL_GUARDED_BY(mu);
   };
   struct CacheSlot {
     std::shared_ptr<CachedPlan> entry;
+    bool single_thread = false;  // Compiled for one thread, where more were allowed.
     // Reserved while compiling (0 until the size is known), then the plan's.
     int64_t bytes = 0;
     bool built = false;      // Only built plans may be evicted.
@@ -89,9 +89,11 @@ class OneDnnModel : public Model {
   // holds any. REQUIRES: entry.mu held by the caller, which is compiling.
   void Reserve(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
   // Records the size of the plan built for `key`, which may now be evicted,
-  // and drops least recently used plans until the cache fits its budget
-  // (never `key` itself).
-  void AccountAndEvict(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
+  // and whether it runs on one thread where more were allowed, and drops
+  // least recently used plans until the cache fits its budget (never `key`
+  // itself).
+  void AccountAndEvict(const std::string& key, const CachedPlan& entry, int64_t bytes,
+                       bool single_thread) const;
   // Removes `key`'s slot if it still holds `entry` (and, with
   // `only_if_over_budget`, only if its plan alone exceeds the budget).
   void Forget(const std::string& key, const CachedPlan& entry, bool only_if_over_budget) const;
@@ -113,13 +115,21 @@ class OneDnnModel : public Model {
   std::shared_ptr<CachedPlan> Slot(const std::vector<const Tensor*>& ordered,
                                    const std::vector<std::string>& output_names,
                                    std::string* key) const;
-  // Compiles `entry`'s plan with `plan_options` unless it has one; if the
-  // compile fails, `key`'s slot goes.
+  // Compiles `entry`'s plan with `plan_options`, for the calling thread's
+  // team, unless it has one; if the compile fails, `key`'s slot goes.
   absl::Status Compile(CachedPlan& entry, const std::string& key,
                        const std::vector<const Tensor*>& ordered,
                        const std::vector<std::string>& output_names,
                        const PlanOptions& plan_options) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
+  // After the first run of `entry`'s plan, which took `run`: unless the
+  // team evidently pays (TeamEvidentlyPays), times the plan on the team
+  // and on one thread and keeps it compiled for the one that pays.
+  void ChooseTeam(CachedPlan& entry, const std::string& key, const std::vector<const Tensor*>& ordered,
+                  const std::vector<std::string>& output_names, const PlanOptions& plan_options,
+                  const RunTime& run) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
+  // The team ModelOptions::num_threads allows.
+  int allowed_threads() const { return options_.num_threads > 0 ? options_.num_threads : omp_get_max_threads(); }
   // Runs with the plan for these shapes, compiled with `plan_options` if
   // it is not cached.
   absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
@@ -168,6 +178,15 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
   std::vector<const Tensor*> pointers;
   for (const Tensor& t : tensors) pointers.push_back(&t);
   return pointers;
+}
+
+// The float32 inputs among `ordered`: a plan folds the others in.
+std::vector<const Tensor*> FloatInputs(const std::vector<const Tensor*>& ordered) {
+  std::vector<const Tensor*> floats;
+  for (const Tensor* t : ordered) {
+    if (t->type() == DataType::kFloat32) floats.push_back(t);
+  }
+  return floats;
 }
 
 // Sets the calling thread's OpenMP team size for a scope (OpenMP's setting
@@ -386,22 +405,39 @@ absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
   reserving.reserve_activations = [&](int64_t bytes) { Reserve(key, entry, bytes); };
   absl::StatusOr<std::unique_ptr<Plan>> plan =
       PlanBuilder::Build(graph_, engine_, ordered, output_names, reserving, weights_);
-  if (plan.ok() && (*plan)->flops() < kOneThreadFlops && omp_get_max_threads() > 1) {
-    // oneDNN fixes a primitive's team size when it creates it, so a plan
-    // that is to run on one thread is compiled again on one. The first goes
-    // before, so that its memory is not held twice.
-    plan->reset();
-    TeamSize one(1);
-    plan = PlanBuilder::Build(graph_, engine_, ordered, output_names, reserving, weights_);
-  }
   if (!plan.ok()) {
     entry.failure = plan.status();
     Forget(key, entry, /*only_if_over_budget=*/false);
     return entry.failure;
   }
   entry.plan = *std::move(plan);
-  AccountAndEvict(key, entry, entry.plan->activation_bytes());
+  entry.threads = omp_get_max_threads();
+  AccountAndEvict(key, entry, entry.plan->activation_bytes(), entry.threads < allowed_threads());
   return absl::OkStatus();
+}
+
+void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
+                             const std::vector<const Tensor*>& ordered,
+                             const std::vector<std::string>& output_names,
+                             const PlanOptions& plan_options, const RunTime& run) const {
+  entry.team_chosen = true;
+  const int team = entry.threads;
+  if (team == 1 || TeamEvidentlyPays(run)) return;
+  const std::vector<const Tensor*> floats = FloatInputs(ordered);
+  const std::optional<absl::Duration> on_team = MedianRunTime(*entry.plan, floats);
+  if (!on_team) return;
+  // oneDNN fixes a primitive's team size when it creates it, so the plan
+  // is compiled again to time it on one thread; each compile drops the
+  // plan before, so that no plan's memory is held twice. A failed compile
+  // forgets the slot (Compile), and the next run compiles afresh.
+  entry.plan.reset();
+  TeamSize one(1);
+  if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
+  const std::optional<absl::Duration> alone = MedianRunTime(*entry.plan, floats);
+  if (!alone || !TeamPays(*alone, *on_team, team)) return;
+  entry.plan.reset();
+  omp_set_num_threads(team);
+  Compile(entry, key, ordered, output_names, plan_options).IgnoreError();
 }
 
 absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
@@ -414,14 +450,20 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   if (absl::Status s = Compile(*entry, key, ordered, output_names, plan_options); !s.ok()) {
     return s;
   }
-  // A small plan runs on one thread: starting a team for each of its
-  // primitives would cost more than the team saves.
-  if (entry->plan->flops() < kOneThreadFlops) omp_set_num_threads(1);
-  std::vector<const Tensor*> floats;
-  for (const Tensor* t : ordered) {
-    if (t->type() == DataType::kFloat32) floats.push_back(t);
-  }
+  omp_set_num_threads(entry->threads);
+  const std::vector<const Tensor*> floats = FloatInputs(ordered);
+  const RunTimer timer;
   absl::StatusOr<std::vector<Tensor>> out = entry->plan->Run(floats);
+  if (out.ok() && !entry->team_chosen) {
+    const int ran_on = entry->threads;
+    ChooseTeam(*entry, key, ordered, output_names, plan_options, timer.Elapsed());
+    // A team of another size may sum in another order: every result of a
+    // plan comes from the one kept, so equal inputs give equal bits.
+    if (entry->plan != nullptr && entry->threads != ran_on) {
+      omp_set_num_threads(entry->threads);
+      out = entry->plan->Run(floats);
+    }
+  }
   Forget(key, *entry, /*only_if_over_budget=*/true);
   return out;
 }
@@ -432,6 +474,7 @@ PlanCacheStats OneDnnModel::plan_cache_stats() const {
   stats.plans = static_cast<int>(plans_.size());
   stats.bytes = cached_bytes_;
   stats.peak_bytes = peak_bytes_;
+  for (const auto& [key, slot] : plans_) stats.single_thread_plans += slot.single_thread ? 1 : 0;
   return stats;
 }
 
@@ -468,13 +511,14 @@ void OneDnnModel::Reserve(const std::string& key, const CachedPlan& entry, int64
 }
 
 void OneDnnModel::AccountAndEvict(const std::string& key, const CachedPlan& entry,
-                                  int64_t bytes) const {
+                                  int64_t bytes, bool single_thread) const {
   absl::MutexLock lock(&mu_);
   auto built = plans_.find(key);
   if (built != plans_.end() && built->second.entry.get() == &entry) {
     cached_bytes_ += bytes - built->second.bytes;
     built->second.bytes = bytes;
     built->second.built = true;
+    built->second.single_thread = single_thread;
   }
   while (cached_bytes_ > options_.max_plan_cache_bytes && EvictOldest(key)) {
   }

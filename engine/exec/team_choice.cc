@@ -1,0 +1,51 @@
+#include "engine/exec/team_choice.h"
+
+#include <time.h>
+
+#include <algorithm>
+
+namespace convoy::engine {
+namespace {
+
+absl::Duration ThreadCpuTime() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return absl::DurationFromTimespec(now);
+}
+
+}  // namespace
+
+RunTimer::RunTimer() : wall_start_(absl::Now()), cpu_start_(ThreadCpuTime()) {}
+
+RunTime RunTimer::Elapsed() const { return {absl::Now() - wall_start_, ThreadCpuTime() - cpu_start_}; }
+
+bool TeamEvidentlyPays(const RunTime& run) {
+  return run.wall >= kTeamAlwaysPays && run.cpu >= kBusyShare * run.wall;
+}
+
+std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const Tensor*>& inputs) {
+  constexpr int kMinRuns = 3;
+  constexpr int kMaxRuns = 15;
+  constexpr absl::Duration kBudget = absl::Milliseconds(20);
+  // The warm-up: the arena's first touch, and caches.
+  const absl::Time warm_until = absl::Now() + absl::Milliseconds(2);
+  for (int i = 0; i < 10 && (i == 0 || absl::Now() < warm_until); ++i) {
+    if (!plan.Run(inputs).ok()) return std::nullopt;
+  }
+  std::vector<absl::Duration> times;
+  absl::Duration total;
+  while (times.size() < kMinRuns || (times.size() < kMaxRuns && total < kBudget)) {
+    const absl::Time start = absl::Now();
+    if (!plan.Run(inputs).ok()) return std::nullopt;
+    times.push_back(absl::Now() - start);
+    total += times.back();
+  }
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2];
+}
+
+bool TeamPays(absl::Duration alone, absl::Duration on_team, int team) {
+  return absl::FDivDuration(alone, on_team) >= kMinTeamEfficiency * team;
+}
+
+}  // namespace convoy::engine

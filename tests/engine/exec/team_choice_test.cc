@@ -1,0 +1,117 @@
+// A plan runs on its OpenMP team only where the team pays for itself
+// (team_choice.h): a plan whose runs take microseconds is timed on the team
+// and on one thread and runs on one, only a long run with its caller busy
+// spares a plan the timing, and a plan gives the same bits from its first
+// run on, whichever team it keeps.
+#include "engine/exec/team_choice.h"
+
+#include <omp.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "engine/api/model.h"
+#include "gtest/gtest.h"
+#include "tests/engine/testing/onnx_builder.h"
+
+namespace convoy::engine {
+namespace {
+
+Tensor Random(Shape shape, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::normal_distribution<float> normal(0.0f, 0.5f);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = normal(random);
+  return t;
+}
+
+std::unique_ptr<Model> Load(const std::string& onnx, int threads) {
+  ModelOptions options;
+  options.num_threads = threads;
+  auto model = Model::LoadFromBytes(onnx, "team.onnx", options);
+  EXPECT_TRUE(model.ok()) << model.status();
+  return model.ok() ? *std::move(model) : nullptr;
+}
+
+// x [N,8,6,6] → Conv (8 filters 3x3, pads 1) → Relu: a few microseconds.
+std::string TinyConv() {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 8, 6, 6});
+  b.AddInitializer("w", Random({8, 8, 3, 3}, 1));
+  b.AddNode("Conv", {"x", "w"}, {"c"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Relu", {"c"}, {"y"});
+  b.AddOutput("y");
+  return b.Serialize();
+}
+
+TEST(TeamChoiceTest, TeamPaysOnlyForMostOfATeamsWorth) {
+  EXPECT_TRUE(TeamPays(absl::Microseconds(200), absl::Microseconds(100), 2));
+  EXPECT_TRUE(TeamPays(absl::Microseconds(160), absl::Microseconds(100), 2));
+  EXPECT_FALSE(TeamPays(absl::Microseconds(150), absl::Microseconds(100), 2));
+  EXPECT_FALSE(TeamPays(absl::Microseconds(20), absl::Microseconds(28), 2));  // The team is slower.
+  EXPECT_FALSE(TeamPays(absl::Microseconds(300), absl::Microseconds(100), 4));
+  EXPECT_TRUE(TeamPays(absl::Microseconds(330), absl::Microseconds(100), 4));
+}
+
+TEST(TeamChoiceTest, APlanOfMicrosecondsRunsOnOneThread) {
+  std::unique_ptr<Model> model = Load(TinyConv(), 2);
+  ASSERT_NE(model, nullptr);
+  // The load's check compiled and ran batch 1's plan, and chose for it.
+  EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 1);
+  const Tensor x = Random({3, 8, 6, 6}, 2);
+  auto first = model->Run({{"x", x}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(model->plan_cache_stats().plans, 2);
+  EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 2);
+  // The first run answered from the plan kept, as every later run does.
+  auto again = model->Run({{"x", x}});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(std::memcmp((*first)[0].raw_data(), (*again)[0].raw_data(), (*first)[0].byte_size()), 0);
+}
+
+TEST(TeamChoiceTest, NothingToChooseOnOneThread) {
+  std::unique_ptr<Model> model = Load(TinyConv(), 1);
+  ASSERT_NE(model, nullptr);
+  ASSERT_TRUE(model->Run({{"x", Random({3, 8, 6, 6}, 2)}}).ok());
+  EXPECT_EQ(model->plan_cache_stats().plans, 2);
+  EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 0);
+}
+
+TEST(TeamChoiceTest, OnlyALongRunOnACpuShowsTheTeamPaying) {
+  EXPECT_TRUE(TeamEvidentlyPays({absl::Milliseconds(40), absl::Milliseconds(38)}));
+  EXPECT_TRUE(TeamEvidentlyPays({absl::Milliseconds(5), absl::Milliseconds(4)}));
+  // Short: the team's start and join may be most of it.
+  EXPECT_FALSE(TeamEvidentlyPays({absl::Milliseconds(4), absl::Milliseconds(4)}));
+  // Long, but the caller mostly waited for its team.
+  EXPECT_FALSE(TeamEvidentlyPays({absl::Milliseconds(300), absl::Milliseconds(60)}));
+}
+
+TEST(TeamChoiceTest, TheTimerTellsWaitingFromWorking) {
+  const RunTimer sleeping;
+  absl::SleepFor(absl::Milliseconds(20));
+  const RunTime slept = sleeping.Elapsed();
+  EXPECT_GE(slept.wall, absl::Milliseconds(20));
+  EXPECT_LT(slept.cpu, slept.wall / 2);
+
+  const RunTimer working;
+  volatile uint64_t sink = 0;
+  while (working.Elapsed().wall < absl::Milliseconds(20)) sink = sink + 1;
+  EXPECT_GT(working.Elapsed().cpu, absl::ZeroDuration());
+}
+
+// The choice is the model's alone: the caller's OpenMP setting is left as
+// it was, whichever team the plan runs on.
+TEST(TeamChoiceTest, TheCallersTeamSizeIsRestored) {
+  const int before = omp_get_max_threads();
+  std::unique_ptr<Model> model = Load(TinyConv(), 2);
+  ASSERT_NE(model, nullptr);
+  ASSERT_TRUE(model->Run({{"x", Random({2, 8, 6, 6}, 5)}}).ok());
+  EXPECT_EQ(omp_get_max_threads(), before);
+}
+
+}  // namespace
+}  // namespace convoy::engine
