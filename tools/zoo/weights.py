@@ -72,12 +72,21 @@ _RESIDUAL_BRANCH_GAIN = 0.1
 
 @torch.no_grad()
 def _damp_residual_branches(model: nn.Module) -> None:
-    """Sets the gain of the BN closing each torchvision ResNet block."""
+    """Sets the gain of the BN closing each torchvision ResNet block, and
+    of ConvNeXt's layer scale.
+
+    ConvNeXt's own init is the opposite hazard: a layer scale of 1e-6 makes
+    each block add a millionth of its output to the residual stream, far
+    below the tolerance of the tests, so a broken LayerNorm, GELU or MatMul
+    in the blocks would still match PyTorch.
+    """
     for block in model.modules():
         if isinstance(block, torchvision.models.resnet.Bottleneck):
             block.bn3.weight.fill_(_RESIDUAL_BRANCH_GAIN)
         elif isinstance(block, torchvision.models.resnet.BasicBlock):
             block.bn2.weight.fill_(_RESIDUAL_BRANCH_GAIN)
+        elif isinstance(block, torchvision.models.convnext.CNBlock):
+            block.layer_scale.fill_(_RESIDUAL_BRANCH_GAIN)
 
 
 @torch.no_grad()
@@ -87,13 +96,26 @@ def _rescale_to_unit_channels(layer: nn.Module, _, output: torch.Tensor):
     Returns the output the rescaled layer would have produced, so the layers
     after it are calibrated on the new signal.
     """
-    channel_dims = [0] + list(range(2, output.dim()))
-    mean = output.mean(channel_dims)
-    std = output.std(channel_dims, unbiased=False).clamp_min(_EPSILON)
+    axis = _channel_axis(layer, output)
+    other_dims = [d for d in range(output.dim()) if d != axis]
+    mean = output.mean(other_dims)
+    std = output.std(other_dims, unbiased=False).clamp_min(_EPSILON)
     layer.weight.div_(std.view(-1, *[1] * (layer.weight.dim() - 1)))
     layer.bias.sub_(mean).div_(std)
-    per_channel = (1, -1) + (1,) * (output.dim() - 2)
+    per_channel = [1] * output.dim()
+    per_channel[axis] = -1
     return (output - mean.view(per_channel)) / std.view(per_channel)
+
+
+def _channel_axis(layer: nn.Module, output: torch.Tensor) -> int:
+    """The axis of `output` that indexes `layer`'s output channels.
+
+    A convolution writes NCHW, channels on axis 1. A Linear layer maps the
+    last axis, whatever the others are: (N, C) after a flatten, but
+    (N, H, W, C) in ConvNeXt's blocks, which apply it to channels-last
+    activations as a pointwise convolution.
+    """
+    return output.dim() - 1 if isinstance(layer, nn.Linear) else 1
 
 
 @torch.no_grad()
