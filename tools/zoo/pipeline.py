@@ -41,17 +41,14 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
     artifacts = artifacts_for(spec, root)
     repository.invalidate(artifacts)
     artifacts.make_folders()
-    torch.manual_seed(SEED + spec.seed)
-    model = spec.build().eval()
-    inputs = _samples(spec)
-    calibration = _calibration(spec)
     if spec.trained:
+        model, inputs, calibration = _fresh_model(spec)
         evaluation = _train_and_evaluate(model, artifacts, spec.seed, log)
+        with torch.no_grad():
+            outputs = model(inputs)
     else:
-        weights.make_input_dependent(model, calibration)
+        model, inputs, calibration, outputs = _calibrated(spec)
         evaluation = {}
-    with torch.no_grad():
-        outputs = model(inputs)
     graph = onnx_export.export(model, inputs, artifacts.model, spec.opset,
                                spec.required_ops)
     repository.write_array(artifacts.inputs, inputs.numpy())
@@ -72,6 +69,39 @@ def make(spec: ModelSpec, root, log=print) -> Dict:
     }
     repository.write_stamp(artifacts, spec.name, summary)
     return summary
+
+
+def _fresh_model(spec: ModelSpec):
+    """(model with its seeded initial weights, samples, calibration)."""
+    torch.manual_seed(SEED + spec.seed)
+    model = spec.build().eval()
+    return model, _samples(spec), _calibration(spec)
+
+
+# The last model _calibrated made, by what its weights depend on.
+_last_calibrated: Dict[tuple, tuple] = {}
+
+
+def _calibrated(spec: ModelSpec):
+    """(model, samples, calibration, reference outputs) of an untrained
+    model with input-dependent weights.
+
+    Catalogue entries that differ only in their export (name, opset,
+    required ops) and follow each other share the work when they share
+    one `build`: PyTorch spends over a minute on ConvNeXt's calibration and
+    reference batches, its channels-last MatMuls going through Debian's
+    reference BLAS, and the zoo has ConvNeXt at two opsets.
+    """
+    key = (spec.build, spec.input_shape, spec.dataset, spec.seed,
+           spec.num_samples)
+    if key not in _last_calibrated:
+        model, inputs, calibration = _fresh_model(spec)
+        weights.make_input_dependent(model, calibration)
+        with torch.no_grad():
+            outputs = model(inputs)
+        _last_calibrated.clear()
+        _last_calibrated[key] = (model, inputs, calibration, outputs)
+    return _last_calibrated[key]
 
 
 def _preprocessing(spec: ModelSpec) -> str:
