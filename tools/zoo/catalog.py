@@ -63,9 +63,9 @@ def _torchvision(name: str, **options) -> Callable[[], nn.Module]:
 
 
 def _imagenet(name: str, build, served=True, required_ops=(),
-              shape=IMAGENET_SHAPE) -> ModelSpec:
+              shape=IMAGENET_SHAPE, opset=13) -> ModelSpec:
     return ModelSpec(name, build, shape, imagenet_labels, served=served,
-                     required_ops=frozenset(required_ops))
+                     required_ops=frozenset(required_ops), opset=opset)
 
 
 def _lenet(name: str, labels=digit_labels, served=True, trained=False,
@@ -77,6 +77,8 @@ def _lenet(name: str, labels=digit_labels, served=True, trained=False,
 
 _ALEXNET_LRN_SHAPE = (3, architectures.AlexNetLrn.INPUT_SIZE,
                       architectures.AlexNetLrn.INPUT_SIZE)
+_INCEPTION_V3_SHAPE = (3, 299, 299)
+_CONVNEXT_TINY = _torchvision("convnext_tiny")
 
 ZOO = [
     _lenet("lenet5"),
@@ -114,6 +116,48 @@ EXTRAS = [
               required_ops={"BatchNormalization", "Concat"}),
     _imagenet("efficientnet_b0", _torchvision("efficientnet_b0"),
               served=False, required_ops={"Sigmoid", "Mul"}),
+    # ConvNeXt applies LayerNorm and its pointwise layers channels-last,
+    # between two Transposes. Opset 13 has no LayerNormalization, so torch
+    # spells it out (ReduceMean, Sub, Pow, Sqrt, Div); opset 17 has the op.
+    # GELU becomes Erf either way. One build for both, so the pipeline
+    # computes their weights and references once.
+    _imagenet("convnext_tiny", _CONVNEXT_TINY, served=False,
+              required_ops={"Transpose", "ReduceMean", "Sub", "Pow", "Sqrt",
+                            "Div", "MatMul", "Erf"}),
+    _imagenet("convnext_tiny-opset17", _CONVNEXT_TINY,
+              served=False, opset=17,
+              required_ops={"Transpose", "LayerNormalization", "MatMul",
+                            "Erf"}),
+    # Fused-MBConv: full 3x3 convolutions where V1 has depthwise ones.
+    _imagenet("efficientnet_v2_s", _torchvision("efficientnet_v2_s"),
+              served=False, required_ops={"Sigmoid", "Mul", "Add"}),
+    # Global average pooling as a mean over the spatial axes.
+    _imagenet("mnasnet1_0", _torchvision("mnasnet1_0"), served=False,
+              required_ops={"ReduceMean"}),
+    # Hard-swish has an ONNX op from opset 14 on; at opset 13 torch writes
+    # it as x * HardSigmoid(x). One of each.
+    _imagenet("mobilenet_v3_large", _torchvision("mobilenet_v3_large"),
+              served=False, required_ops={"HardSigmoid", "Mul"}),
+    _imagenet("mobilenet_v3_small-opset17",
+              _torchvision("mobilenet_v3_small"), served=False, opset=17,
+              required_ops={"HardSigmoid", "HardSwish"}),
+    # Group convolutions of 8 channels per group, squeeze-excitation.
+    _imagenet("regnet_y_400mf", _torchvision("regnet_y_400mf"),
+              served=False, required_ops={"Sigmoid", "Mul"}),
+    # 32-group bottlenecks, and ResNet-50 with twice its bottleneck width.
+    _imagenet("resnext50_32x4d", _torchvision("resnext50_32x4d"),
+              served=False, required_ops={"Add"}),
+    _imagenet("wide_resnet50_2", _torchvision("wide_resnet50_2"),
+              served=False, required_ops={"Add"}),
+    # No VGG with BatchNorm (vgg13_bn): the eval-mode export folds every BN
+    # into its convolution, so the graph is a plain VGG's, which vgg16 and
+    # vgg19 already are, and it would add 508 MiB.
+    # Asymmetric 1x7/7x1 kernels, average pooling that counts the padding,
+    # 299x299 inputs.
+    _imagenet("inception_v3", _torchvision(
+        "inception_v3", aux_logits=False, init_weights=True,
+        transform_input=False), served=False, shape=_INCEPTION_V3_SHAPE,
+        required_ops={"Concat", "AveragePool"}),
     *[_lenet(f"lenet5-opset{opset}", served=False, opset=opset)
       for opset in (7, 9, 11, 17)],
 ]

@@ -91,11 +91,13 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ZooModelTest,
                            return n;
                          });
 
-// Networks outside the zoo, exported from torchvision with the same
-// operators used differently (depthwise convolutions, Clip, computed
-// reshapes, channel shuffles with Slice and Cast, dense concatenation,
-// squeeze-excitation, ReduceMean pooling), and
-// LeNet-5 exported at several opsets.
+// Networks outside the zoo, one of each torchvision CNN family the zoo
+// lacks, with the zoo's operators used differently (depthwise and group
+// convolutions, Clip, computed reshapes, channel shuffles with Slice and
+// Cast, dense concatenation, squeeze-excitation, ReduceMean pooling,
+// asymmetric kernels) and the operators only they need (HardSigmoid,
+// HardSwish, LayerNormalization and its opset 13 decomposition, Erf,
+// channels-last MatMul), and LeNet-5 exported at several opsets.
 class OtherArchitectureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OtherArchitectureTest, MatchesPyTorch) {
@@ -104,9 +106,14 @@ TEST_P(OtherArchitectureTest, MatchesPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Extra, OtherArchitectureTest,
-                         ::testing::Values("squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x0_5", "densenet121",
-                                           "efficientnet_b0", "lenet5-opset7",
-                                           "lenet5-opset9", "lenet5-opset11", "lenet5-opset17"),
+                         ::testing::Values("squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x0_5",
+                                           "densenet121", "efficientnet_b0", "convnext_tiny",
+                                           "convnext_tiny-opset17", "efficientnet_v2_s",
+                                           "mnasnet1_0", "mobilenet_v3_large",
+                                           "mobilenet_v3_small-opset17", "regnet_y_400mf",
+                                           "resnext50_32x4d", "wide_resnet50_2", "inception_v3",
+                                           "lenet5-opset7", "lenet5-opset9", "lenet5-opset11",
+                                           "lenet5-opset17"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
