@@ -8,7 +8,10 @@
 #     requests travel);
 #  2. lenet5 served at concurrency 64, against echo-server, a gRPC server that
 #     answers the same messages without computing (the ceiling);
-#  3. lenet5 with dynamic batching on and off.
+#  3. lenet5 with dynamic batching on and off;
+#  4. small-cnn (bench/small_cnn.py: 1.3 MFLOP per image, no dynamic
+#     batching) at concurrency 64, its compute per run against the engine's
+#     alone at batch 1.
 # Every variant runs once per round, interleaved, and medians are reported.
 #
 #   bench/serving.sh [ROUNDS] [SECONDS]    (default 3 rounds of 10 s)
@@ -39,6 +42,7 @@ done
 cp -r zoo/models/lenet5 "$work/models/lenet5-unbatched"
 sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
   zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
+/usr/bin/python3 bench/small_cnn.py "$work/models"
 
 server_start "$work/server.log" "$build/server/convoy-server" --model-repository "$work/models"
 # echo-server listens on 127.0.0.1 only and prints the port it was given.
@@ -76,6 +80,12 @@ for round in $(seq "$rounds"); do
   run lenet5-served --server "$server" --model lenet5 --concurrency 64
   run lenet5-echo --server "127.0.0.1:$echo_port" --model lenet5 --concurrency 64
   run lenet5-unbatched --server "$server" --model lenet5-unbatched --concurrency 64
+  run small-cnn-served --server "$server" --model small-cnn --concurrency 64
+  /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], \
+np.random.RandomState(1).randn(1, 1, 32, 32).astype('f4'))" "$work/small.npy"
+  small_p50=$("$infer" "$work/models/small-cnn/1/model.onnx" --input "$work/small.npy" --bench 2000 \
+    --warmup 100 | sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p')
+  printf '{"label": "small-cnn-engine", "result": {"p50_ms": %s}}\n' "$small_p50" >>"$work/results.jsonl"
 done
 
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
@@ -109,4 +119,13 @@ ratio = med("lenet5-served", "requests_per_s") / med("lenet5-echo", "requests_pe
 print(f"\nlenet5 served / echo ceiling: {ratio:.2f}")
 on_off = med("lenet5-served", "requests_per_s") / med("lenet5-unbatched", "requests_per_s")
 print(f"lenet5 dynamic batching on / off: {on_off:.2f}")
+print()
+print_table(["small-cnn, concurrency 64, no dynamic batching", "requests/s", "p50 ms", "p99 ms",
+             "compute per run in the server, us", "engine alone at batch 1, us"],
+            [["convoy", f"{med('small-cnn-served', 'requests_per_s'):.0f}",
+              f"{med('small-cnn-served', 'p50_ms'):.2f}", f"{med('small-cnn-served', 'p99_ms'):.2f}",
+              f"{med('small-cnn-served', 'server_compute_us'):.0f}",
+              f"{1000 * med('small-cnn-engine', 'p50_ms'):.0f}"]])
+small = med("small-cnn-served", "requests_per_s") / med("lenet5-echo", "requests_per_s")
+print(f"\nsmall-cnn served (no dynamic batching) / echo ceiling: {small:.2f}")
 PY

@@ -26,6 +26,7 @@ bool RequestLog::AdmitFailure(int64_t* suppressed) {
 
 void RequestLog::Record(const std::string& model, const std::string& version, RequestLabels labels,
                         const absl::Status& status, int64_t items, absl::Duration total) {
+  if (!access_log_ && status.ok()) return;  // The common case: nothing to format.
   const std::string ms = absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(total));
   if (access_log_) {
     Log(LogLevel::kInfo, "request",
