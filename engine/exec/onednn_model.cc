@@ -89,11 +89,12 @@ class OneDnnModel : public Model {
   // holds any. REQUIRES: entry.mu held by the caller, which is compiling.
   void Reserve(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
   // Records the size of the plan built for `key`, which may now be evicted,
-  // and whether it runs on one thread where more were allowed, and drops
-  // least recently used plans until the cache fits its budget (never `key`
-  // itself).
-  void AccountAndEvict(const std::string& key, const CachedPlan& entry, int64_t bytes,
-                       bool single_thread) const;
+  // and drops least recently used plans until the cache fits its budget
+  // (never `key` itself).
+  void AccountAndEvict(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
+  // Records that `key`'s plan, if `entry` still holds the slot, runs on one
+  // thread where its team was allowed more (PlanCacheStats).
+  void MarkSingleThread(const std::string& key, const CachedPlan& entry) const;
   // Removes `key`'s slot if it still holds `entry` (and, with
   // `only_if_over_budget`, only if its plan alone exceeds the budget).
   void Forget(const std::string& key, const CachedPlan& entry, bool only_if_over_budget) const;
@@ -128,8 +129,6 @@ class OneDnnModel : public Model {
   void ChooseTeam(CachedPlan& entry, const std::string& key, const std::vector<const Tensor*>& ordered,
                   const std::vector<std::string>& output_names, const PlanOptions& plan_options,
                   const RunTime& run) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
-  // The team ModelOptions::num_threads allows.
-  int allowed_threads() const { return options_.num_threads > 0 ? options_.num_threads : omp_get_max_threads(); }
   // Runs with the plan for these shapes, compiled with `plan_options` if
   // it is not cached.
   absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
@@ -412,7 +411,7 @@ absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
   }
   entry.plan = *std::move(plan);
   entry.threads = omp_get_max_threads();
-  AccountAndEvict(key, entry, entry.plan->activation_bytes(), entry.threads < allowed_threads());
+  AccountAndEvict(key, entry, entry.plan->activation_bytes());
   return absl::OkStatus();
 }
 
@@ -434,7 +433,10 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
   TeamSize one(1);
   if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
   const std::optional<absl::Duration> alone = MedianRunTime(*entry.plan, floats);
-  if (!alone || !TeamPays(*alone, *on_team, team)) return;
+  if (!alone || !TeamPays(*alone, *on_team, team)) {
+    MarkSingleThread(key, entry);
+    return;
+  }
   entry.plan.reset();
   omp_set_num_threads(team);
   Compile(entry, key, ordered, output_names, plan_options).IgnoreError();
@@ -511,19 +513,24 @@ void OneDnnModel::Reserve(const std::string& key, const CachedPlan& entry, int64
 }
 
 void OneDnnModel::AccountAndEvict(const std::string& key, const CachedPlan& entry,
-                                  int64_t bytes, bool single_thread) const {
+                                  int64_t bytes) const {
   absl::MutexLock lock(&mu_);
   auto built = plans_.find(key);
   if (built != plans_.end() && built->second.entry.get() == &entry) {
     cached_bytes_ += bytes - built->second.bytes;
     built->second.bytes = bytes;
     built->second.built = true;
-    built->second.single_thread = single_thread;
   }
   while (cached_bytes_ > options_.max_plan_cache_bytes && EvictOldest(key)) {
   }
   peak_bytes_ = std::max(peak_bytes_, cached_bytes_);
   room_.SignalAll();
+}
+
+void OneDnnModel::MarkSingleThread(const std::string& key, const CachedPlan& entry) const {
+  absl::MutexLock lock(&mu_);
+  auto it = plans_.find(key);
+  if (it != plans_.end() && it->second.entry.get() == &entry) it->second.single_thread = true;
 }
 
 void OneDnnModel::Forget(const std::string& key, const CachedPlan& entry,

@@ -73,6 +73,14 @@ TEST(TeamChoiceTest, APlanOfMicrosecondsRunsOnOneThread) {
   EXPECT_EQ(std::memcmp((*first)[0].raw_data(), (*again)[0].raw_data(), (*first)[0].byte_size()), 0);
 }
 
+// With num_threads 0 the team is OpenMP's default, one per core.
+TEST(TeamChoiceTest, TheDefaultTeamIsChosenFromToo) {
+  if (omp_get_max_threads() < 2) GTEST_SKIP() << "one core: OpenMP's default team is one thread";
+  std::unique_ptr<Model> model = Load(TinyConv(), 0);
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 1);
+}
+
 TEST(TeamChoiceTest, NothingToChooseOnOneThread) {
   std::unique_ptr<Model> model = Load(TinyConv(), 1);
   ASSERT_NE(model, nullptr);
