@@ -67,8 +67,8 @@ struct ModelOptions {
   // Threads for one run (oneDNN's OpenMP team). 0 = the OpenMP default,
   // which is one per core. A plan runs on one thread instead unless timing
   // shows the team pays for itself (two threads at least 1.6 times as fast
-  // as one); a plan whose runs take milliseconds with its caller busy keeps
-  // the team untimed (engine/exec/team_choice.h, docs/ENGINE.md "Threads").
+  // as one); a plan of 1 GFLOP or more per run keeps the team untimed
+  // (engine/exec/team_choice.h, docs/ENGINE.md "Threads").
   int num_threads = 0;
   // Largest single value (tensor) a plan may hold, in bytes. A model or an
   // input whose shapes exceed it is refused rather than allocated: shapes

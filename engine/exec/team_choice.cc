@@ -1,27 +1,9 @@
 #include "engine/exec/team_choice.h"
 
-#include <time.h>
-
 #include <algorithm>
 
 namespace convoy::engine {
-namespace {
-
-absl::Duration ThreadCpuTime() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return absl::DurationFromTimespec(now);
-}
-
-}  // namespace
-
-RunTimer::RunTimer() : wall_start_(absl::Now()), cpu_start_(ThreadCpuTime()) {}
-
-RunTime RunTimer::Elapsed() const { return {absl::Now() - wall_start_, ThreadCpuTime() - cpu_start_}; }
-
-bool TeamEvidentlyPays(const RunTime& run) {
-  return run.wall >= kTeamAlwaysPays && run.cpu >= kBusyShare * run.wall;
-}
+bool WorthTiming(const Plan& plan) { return plan.flops() < kTimedBelowFlops; }
 
 std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const Tensor*>& inputs) {
   constexpr int kMinRuns = 3;

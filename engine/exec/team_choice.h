@@ -14,14 +14,16 @@
 // Thread-compatible: the plan timed must not be run by another thread at
 // the same time.
 //
-// Which plans are timed: a run on the team that lasts kTeamAlwaysPays or
-// more, with the calling thread on a CPU for most of it, shows the team
-// paying (its start and join are a small part of so long a run), and the
-// plan keeps its team untimed, so a large network pays no extra runs. Any
-// other plan is timed after its first run: a short one, and a long one
-// whose caller mostly waited, for a team thread the scheduler had not run
-// (with one busy process beside it on 2 cores, ResNet-50's runs on a team
-// of 2 took 308 ms, 65 ms on one thread).
+// Which plans are timed: those of under kTimedBelowFlops per run. Timing
+// costs about eight runs, which is nothing for them and seconds for a large
+// network at a large batch, whose team's start and join are a small part of
+// its run anyway. The bound only says which plans are worth timing; the
+// choice is the timing's. Two measures of a run's size were tried first and
+// failed under load: its wall time (a loaded server then timed ResNet-50 at
+// every new batch size, 8 runs of 300 ms each, and served 4 requests/s
+// meanwhile) and its caller's CPU time (inflated by OpenMP's spinning in the
+// barrier while the team's other thread waited on the scheduler, so a small
+// plan beside a busy process went untimed and kept its team).
 #ifndef CONVOY_ENGINE_EXEC_TEAM_CHOICE_H_
 #define CONVOY_ENGINE_EXEC_TEAM_CHOICE_H_
 
@@ -37,33 +39,12 @@ namespace convoy::engine {
 // A team's speed-up over one thread, divided by its size, below which the
 // plan runs on one thread: two threads must be 1.6 times as fast as one.
 inline constexpr double kMinTeamEfficiency = 0.8;
-// A run on the team at least this long is not timed against one thread:
-// a team's start and join, about 10 us per primitive, are a few percent of
-// it at most for the networks here (up to 200 primitives).
-inline constexpr absl::Duration kTeamAlwaysPays = absl::Milliseconds(5);
-// The share of such a run its calling thread must have spent on a CPU.
-inline constexpr double kBusyShare = 0.8;
+// Plans of fewer floating-point operations per run are timed: about 5 ms on
+// 2 cores at 200 GFLOP/s, so timing one costs well under a second.
+inline constexpr int64_t kTimedBelowFlops = 1'000'000'000;
 
-// Wall time, and CPU time of the calling thread, of one run.
-struct RunTime {
-  absl::Duration wall;
-  absl::Duration cpu;
-};
-
-// Times a run from its construction to Elapsed().
-class RunTimer {
- public:
-  RunTimer();
-  RunTime Elapsed() const;
-
- private:
-  absl::Time wall_start_;
-  absl::Duration cpu_start_;
-};
-
-// True if a run on the team that took `run` shows without timing that the
-// team pays: kTeamAlwaysPays or longer, on a CPU at least kBusyShare of it.
-bool TeamEvidentlyPays(const RunTime& run);
+// True if `plan` is small enough to be timed (kTimedBelowFlops).
+bool WorthTiming(const Plan& plan);
 
 // The median duration of runs of `plan` on `inputs` on the calling
 // thread's current team, after one warm-up run: at least 3 runs, and more
