@@ -43,6 +43,8 @@ cp -r zoo/models/lenet5 "$work/models/lenet5-unbatched"
 sed -e 's/name: "lenet5"/name: "lenet5-unbatched"/' -e '/dynamic_batching/d' \
   zoo/models/lenet5/config.pbtxt > "$work/models/lenet5-unbatched/config.pbtxt"
 /usr/bin/python3 bench/small_cnn.py "$work/models"
+/usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], \
+np.random.RandomState(1).randn(1, 1, 32, 32).astype('f4'))" "$work/small.npy"
 
 server_start "$work/server.log" "$build/server/convoy-server" --model-repository "$work/models"
 # echo-server listens on 127.0.0.1 only and prints the port it was given.
@@ -81,8 +83,6 @@ for round in $(seq "$rounds"); do
   run lenet5-echo --server "127.0.0.1:$echo_port" --model lenet5 --concurrency 64
   run lenet5-unbatched --server "$server" --model lenet5-unbatched --concurrency 64
   run small-cnn-served --server "$server" --model small-cnn --concurrency 64
-  /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], \
-np.random.RandomState(1).randn(1, 1, 32, 32).astype('f4'))" "$work/small.npy"
   small_p50=$("$infer" "$work/models/small-cnn/1/model.onnx" --input "$work/small.npy" --bench 2000 \
     --warmup 100 | sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p')
   printf '{"label": "small-cnn-engine", "result": {"p50_ms": %s}}\n' "$small_p50" >>"$work/results.jsonl"

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 namespace convoy::engine {
+
 bool WorthTiming(const Plan& plan) { return plan.flops() < kTimedBelowFlops; }
 
 std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const Tensor*>& inputs) {

@@ -6,13 +6,9 @@
 // one). A served model shares its cores with the threads that receive and
 // answer requests, so a team must also earn the core it takes from them:
 // it is kept only if it does most of a team's worth of work, not merely if
-// it is faster. So a plan whose run on the whole team is short enough for
-// the team's cost to show is timed on the team and on one thread, and the
+// it is faster. So a plan is timed on the team and on one thread, and the
 // team is kept only if it is at least kMinTeamEfficiency times as fast per
 // thread as one thread alone.
-//
-// Thread-compatible: the plan timed must not be run by another thread at
-// the same time.
 //
 // Which plans are timed: those of under kTimedBelowFlops per run. Timing
 // costs about eight runs, which is nothing for them and seconds for a large
@@ -24,9 +20,13 @@
 // meanwhile) and its caller's CPU time (inflated by OpenMP's spinning in the
 // barrier while the team's other thread waited on the scheduler, so a small
 // plan beside a busy process went untimed and kept its team).
+//
+// Thread-compatible: the plan timed must not be run by another thread at
+// the same time.
 #ifndef CONVOY_ENGINE_EXEC_TEAM_CHOICE_H_
 #define CONVOY_ENGINE_EXEC_TEAM_CHOICE_H_
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -47,8 +47,8 @@ inline constexpr int64_t kTimedBelowFlops = 1'000'000'000;
 bool WorthTiming(const Plan& plan);
 
 // The median duration of runs of `plan` on `inputs` on the calling
-// thread's current team, after one warm-up run: at least 3 runs, and more
-// up to 15 while they take under 20 ms together. nullopt if a run fails
+// thread's current team, after warming up (2 ms of runs, at most 10): at
+// least 3 runs, and more up to 15 while they take under 20 ms together. nullopt if a run fails
 // (the caller's own run then reports why).
 std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const Tensor*>& inputs);
 
