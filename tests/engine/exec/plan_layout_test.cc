@@ -4,7 +4,6 @@
 // place, a one-row Gemm streams large weights through its own kernel; all
 // compute what the reference computes.
 #include <cmath>
-#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -19,14 +18,6 @@
 namespace convoy::engine {
 namespace {
 
-Tensor Random(Shape shape, uint32_t seed, float scale) {
-  std::mt19937 random(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = normal(random);
-  return t;
-}
-
 float MaxDifference(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.shape(), b.shape());
   float worst = 0;
@@ -39,7 +30,7 @@ float MaxDifference(const Tensor& a, const Tensor& b) {
 // Weights of a convolution from `in` to `out` channels, scaled to keep
 // values near 1 layer after layer.
 Tensor Weights(int64_t out, int64_t in, int64_t k, uint32_t seed) {
-  return Random({out, in, k, k}, seed, 1.0f / std::sqrt(static_cast<float>(in * k * k)));
+  return testing::Normal({out, in, k, k}, seed, 1.0f / std::sqrt(static_cast<float>(in * k * k)));
 }
 
 reference::ConvParams Same(int64_t k) {
@@ -81,7 +72,7 @@ TEST(PlanLayoutTest, ConvolutionsAfterAWinogradOneReadItsBlocks) {
   ASSERT_TRUE(graph.ok()) << graph.status();
   WeightCache weights;
   for (int64_t batch : {1, 8}) {
-    const Tensor x = Random({batch, 64, 14, 14}, 10 + batch, 1.0f);
+    const Tensor x = testing::Normal({batch, 64, 14, 14}, 10 + batch, 1.0f);
     absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
     ASSERT_TRUE(plan.ok()) << plan.status();
     EXPECT_LE((*plan)->steps(dnnl::primitive::kind::reorder), 2) << "batch " << batch;
@@ -128,7 +119,7 @@ TEST(PlanLayoutTest, ConcatenationsOfBlockedBranchesMatchTheReference) {
   absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "branches.onnx");
   ASSERT_TRUE(graph.ok()) << graph.status();
   WeightCache weights;
-  const Tensor x = Random({3, 32, 10, 10}, 30, 1.0f);
+  const Tensor x = testing::Normal({3, 32, 10, 10}, 30, 1.0f);
   absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y1", "y2"}, weights);
   ASSERT_TRUE(plan.ok()) << plan.status();
   // Both are copies into slices (7 reorders), none oneDNN's concat.
@@ -164,7 +155,7 @@ TEST(PlanLayoutTest, AtBatchOneBranchesAreWrittenIntoTheirSlices) {
   std::vector<int> reorders;
   for (int64_t batch : {1, 3}) {
     WeightCache weights;
-    const Tensor x = Random({batch, 32, 10, 10}, 80 + batch, 1.0f);
+    const Tensor x = testing::Normal({batch, 32, 10, 10}, 80 + batch, 1.0f);
     absl::StatusOr<std::unique_ptr<Plan>> plan =
         Compile(*graph, x, {"y", "twice", "r", "b2"}, weights);
     ASSERT_TRUE(plan.ok()) << plan.status();
@@ -200,7 +191,7 @@ TEST(PlanLayoutTest, LargeWinogradWeightsAreTransformedEachRunAtLargeBatches) {
   const Tensor& file_weights = graph->initializers.at("w");
   for (int64_t batch : {1, 8}) {
     WeightCache weights, direct_weights;
-    const Tensor x = Random({batch, 512, 14, 14}, 50 + batch, 1.0f);
+    const Tensor x = testing::Normal({batch, 512, 14, 14}, 50 + batch, 1.0f);
     absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
     absl::StatusOr<std::unique_ptr<Plan>> direct =
         Compile(*graph, x, {"y"}, direct_weights, /*winograd=*/false);
@@ -249,7 +240,7 @@ TEST(PlanLayoutTest, ResidualsAreOverwrittenOnlyWhereNothingReadsThemLater) {
   ir::Graph fused = *file;
   ASSERT_TRUE(OptimizeGraph(fused).ok());
   ASSERT_EQ(fused.nodes.size(), 5u);  // The convolutions, with the Adds and Relus fused.
-  const Tensor x = Random({2, 32, 8, 8}, 65, 1.0f);
+  const Tensor x = testing::Normal({2, 32, 8, 8}, 65, 1.0f);
   // Copies of a residual: r2's alone, then r1's too when it is an output.
   for (const auto& [outputs, copies] :
        {std::pair{std::vector<std::string>{"z"}, 1}, {std::vector<std::string>{"z", "r1"}, 2}}) {
@@ -295,15 +286,15 @@ ir::Graph FullyConnected(const Tensor& b, const Tensor& c, bool trans_b) {
 // fused activation; with more rows, or smaller weights, it stays a oneDNN
 // matmul. Either way it computes what the reference computes.
 TEST(PlanLayoutTest, OneRowOfLargeGemmWeightsStreamsThroughItsOwnStep) {
-  const Tensor c = Random({45}, 2, 1.0f);
+  const Tensor c = testing::Normal({45}, 2, 1.0f);
   for (bool trans_b : {false, true}) {
-    const Tensor b = trans_b ? Random({45, 70}, 3, 1.0f) : Random({70, 45}, 4, 1.0f);
+    const Tensor b = trans_b ? testing::Normal({45, 70}, 3, 1.0f) : testing::Normal({70, 45}, 4, 1.0f);
     const ir::Graph graph = FullyConnected(b, c, trans_b);
     reference::GemmParams gemm{false, trans_b, 2.0f, 0.5f};
     // Weights of 12600 bytes: streamed from a threshold of 12600 down.
     for (const auto& [rows, threshold, streamed] :
          {std::tuple{1, 12600, true}, {1, 12601, false}, {2, 1, false}}) {
-      const Tensor x = Random({rows, 70}, 5 + rows, 1.0f);
+      const Tensor x = testing::Normal({rows, 70}, 5 + rows, 1.0f);
       PlanOptions options;
       options.max_value_bytes = int64_t{1} << 30;
       options.streamed_weights_bytes = threshold;

@@ -2,7 +2,6 @@
 // release_weights) are restored from the weight cache's copies by plans
 // compiled afterwards, which compute what they would have computed.
 #include <cmath>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,21 +15,13 @@
 namespace convoy::engine {
 namespace {
 
-Tensor Random(Shape shape, uint32_t seed) {
-  std::mt19937 random(seed);
-  std::normal_distribution<float> normal(0.0f, 0.5f);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = normal(random);
-  return t;
-}
-
 // x [N,4,6,6] → Conv w (pads 1) → grouped Conv wg (2 groups) → Relu
 // → Flatten → Gemm fc (transB) → y [N,10]; fc is also the weight of a
 // second Gemm without transB, so one tensor is seen through two views.
 struct Net {
-  Tensor w = Random({8, 4, 3, 3}, 1);
-  Tensor wg = Random({8, 4, 3, 3}, 2);
-  Tensor fc = Random({288, 288}, 3);
+  Tensor w = testing::Normal({8, 4, 3, 3}, 1, 0.5f);
+  Tensor wg = testing::Normal({8, 4, 3, 3}, 2, 0.5f);
+  Tensor fc = testing::Normal({288, 288}, 3, 0.5f);
 
   std::string Onnx() const {
     testing::OnnxBuilder b;
@@ -86,7 +77,7 @@ TEST(ReleasedWeightsTest, LaterPlansRestoreWhatTheyNeedAndComputeTheSame) {
     graph->initializers.at(name).ReleaseBytes();
   };
   auto run = [&](int64_t batch, const PlanOptions& plan_options) {
-    const Tensor x = Random({batch, 4, 6, 6}, 10 + batch);
+    const Tensor x = testing::Normal({batch, 4, 6, 6}, 10 + batch, 0.5f);
     absl::StatusOr<std::unique_ptr<Plan>> plan =
         PlanBuilder::Build(*graph, engine, {&x}, {"y"}, plan_options, weights);
     ASSERT_TRUE(plan.ok()) << plan.status();
@@ -111,8 +102,8 @@ TEST(ReleasedWeightsTest, LaterPlansRestoreWhatTheyNeedAndComputeTheSame) {
 TEST(ReleasedWeightsTest, PlanBytesLeaveTheCachedWeightsOut) {
   testing::OnnxBuilder b;
   b.AddInput("x", {"N", 64, 2, 2});
-  const Tensor w = Random({64, 64, 3, 3}, 6);
-  const Tensor wg = Random({64, 32, 3, 3}, 7);
+  const Tensor w = testing::Normal({64, 64, 3, 3}, 6, 0.5f);
+  const Tensor wg = testing::Normal({64, 32, 3, 3}, 7, 0.5f);
   b.AddInitializer("w", w);
   b.AddInitializer("wg", wg);
   // Dilated, so that no Winograd kernel (with its scratch memory) applies.
@@ -127,7 +118,7 @@ TEST(ReleasedWeightsTest, PlanBytesLeaveTheCachedWeightsOut) {
   WeightCache weights;
   PlanOptions options;
   options.max_value_bytes = int64_t{1} << 30;
-  const Tensor x = Random({1, 64, 2, 2}, 8);
+  const Tensor x = testing::Normal({1, 64, 2, 2}, 8, 0.5f);
   absl::StatusOr<std::unique_ptr<Plan>> plan =
       PlanBuilder::Build(*graph, engine, {&x}, {"y"}, options, weights);
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -139,7 +130,7 @@ TEST(ReleasedWeightsTest, PlanBytesLeaveTheCachedWeightsOut) {
 TEST(ReleasedWeightsTest, ACopyRestoresThePlainValuesThroughItsView) {
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
-  Tensor fc = Random({6, 10}, 4);
+  Tensor fc = testing::Normal({6, 10}, 4, 0.5f);
   const Tensor original = fc;
   // The transposed view a Gemm with transB reads, copied in a blocked layout.
   const dnnl::memory::desc view({10, 6}, dnnl::memory::data_type::f32, {1, 10});
@@ -164,7 +155,7 @@ TEST(ReleasedWeightsTest, ACopyRestoresThePlainValuesThroughItsView) {
 
 TEST(ReleasedWeightsTest, OnlyLosslessCopiesThatBorrowNothingCount) {
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  Tensor w = Random({8, 4, 3, 3}, 5);
+  Tensor w = testing::Normal({8, 4, 3, 3}, 5, 0.5f);
   const dnnl::memory::desc plain({8, 4, 3, 3}, dnnl::memory::data_type::f32,
                                  dnnl::memory::format_tag::abcd);
   const dnnl::memory::desc bf16({8, 4, 3, 3}, dnnl::memory::data_type::bf16,
@@ -188,7 +179,7 @@ TEST(ReleasedWeightsTest, OnlyLosslessCopiesThatBorrowNothingCount) {
 // in there, as float32, but no reorder reads them back.
 TEST(ReleasedWeightsTest, AWinogradTransformIsNoCopy) {
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  Tensor w = Random({64, 64, 3, 3}, 9);
+  Tensor w = testing::Normal({64, 64, 3, 3}, 9, 0.5f);
   auto any = [](dnnl::memory::dims dims) {
     return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
   };

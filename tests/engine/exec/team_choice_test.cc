@@ -9,7 +9,6 @@
 
 #include <cstring>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "engine/api/model.h"
@@ -18,14 +17,6 @@
 
 namespace convoy::engine {
 namespace {
-
-Tensor Random(Shape shape, uint32_t seed) {
-  std::mt19937 random(seed);
-  std::normal_distribution<float> normal(0.0f, 0.5f);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = normal(random);
-  return t;
-}
 
 std::unique_ptr<Model> Load(const std::string& onnx, int threads) {
   ModelOptions options;
@@ -39,7 +30,7 @@ std::unique_ptr<Model> Load(const std::string& onnx, int threads) {
 std::string TinyConv() {
   testing::OnnxBuilder b;
   b.AddInput("x", {"N", 8, 6, 6});
-  b.AddInitializer("w", Random({8, 8, 3, 3}, 1));
+  b.AddInitializer("w", testing::Normal({8, 8, 3, 3}, 1, 0.5f));
   b.AddNode("Conv", {"x", "w"}, {"c"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
   b.AddNode("Relu", {"c"}, {"y"});
   b.AddOutput("y");
@@ -60,7 +51,7 @@ TEST(TeamChoiceTest, APlanOfMicrosecondsRunsOnOneThread) {
   ASSERT_NE(model, nullptr);
   // The load's check compiled and ran batch 1's plan, and chose for it.
   EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 1);
-  const Tensor x = Random({3, 8, 6, 6}, 2);
+  const Tensor x = testing::Normal({3, 8, 6, 6}, 2, 0.5f);
   auto first = model->Run({{"x", x}});
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(model->plan_cache_stats().plans, 2);
@@ -82,7 +73,7 @@ TEST(TeamChoiceTest, TheDefaultTeamIsChosenFromToo) {
 TEST(TeamChoiceTest, NothingToChooseOnOneThread) {
   std::unique_ptr<Model> model = Load(TinyConv(), 1);
   ASSERT_NE(model, nullptr);
-  ASSERT_TRUE(model->Run({{"x", Random({3, 8, 6, 6}, 2)}}).ok());
+  ASSERT_TRUE(model->Run({{"x", testing::Normal({3, 8, 6, 6}, 2, 0.5f)}}).ok());
   EXPECT_EQ(model->plan_cache_stats().plans, 2);
   EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 0);
 }
@@ -93,7 +84,7 @@ TEST(TeamChoiceTest, ALargePlanKeepsItsTeamUntimed) {
   // 2 x 256 x 28 x 28 outputs of 256 x 3 x 3 multiply-adds: 1.85 GFLOP.
   testing::OnnxBuilder b;
   b.AddInput("x", {2, 256, 28, 28});
-  b.AddInitializer("w", Random({256, 256, 3, 3}, 3));
+  b.AddInitializer("w", testing::Normal({256, 256, 3, 3}, 3, 0.5f));
   b.AddNode("Conv", {"x", "w"}, {"y"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
   b.AddOutput("y");
   std::unique_ptr<Model> model = Load(b.Serialize(), 2);
@@ -108,7 +99,7 @@ TEST(TeamChoiceTest, TheCallersTeamSizeIsRestored) {
   const int before = omp_get_max_threads();
   std::unique_ptr<Model> model = Load(TinyConv(), 2);
   ASSERT_NE(model, nullptr);
-  ASSERT_TRUE(model->Run({{"x", Random({2, 8, 6, 6}, 5)}}).ok());
+  ASSERT_TRUE(model->Run({{"x", testing::Normal({2, 8, 6, 6}, 5, 0.5f)}}).ok());
   EXPECT_EQ(omp_get_max_threads(), before);
 }
 

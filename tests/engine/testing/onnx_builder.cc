@@ -1,5 +1,7 @@
 #include "tests/engine/testing/onnx_builder.h"
 
+#include <random>
+
 namespace convoy::engine::testing {
 namespace {
 
@@ -133,6 +135,14 @@ std::string OnnxBuilder::Serialize() const { return model_.SerializeAsString(); 
 Tensor Filled(Shape shape, float value) {
   Tensor t(DataType::kFloat32, std::move(shape));
   for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = value;
+  return t;
+}
+
+Tensor Normal(Shape shape, uint32_t seed, float stddev) {
+  std::mt19937 random(seed);
+  std::normal_distribution<float> normal(0.0f, stddev);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = normal(random);
   return t;
 }
 

@@ -74,6 +74,10 @@ class OnnxBuilder {
 // A float tensor of `shape` with every element `value`.
 Tensor Filled(Shape shape, float value);
 
+// A float tensor of `shape` drawn from a normal distribution of mean 0 and
+// `stddev`, the same for the same `seed`.
+Tensor Normal(Shape shape, uint32_t seed, float stddev);
+
 // The small valid model that error tests break in one place:
 // x [N, 3, 5, 5] → Conv "conv1" (conv1.weight [4,3,3,3], conv1.bias, pads 1)
 // → Relu "relu1" → y.
