@@ -126,9 +126,10 @@ class OneDnnModel : public Model {
   // After the first run of `entry`'s plan: if it is worth timing
   // (WorthTiming), times it on the team and on one thread and keeps it
   // compiled for the one that pays.
+  // `floats` are the float32 inputs among `ordered`, which the plan runs on.
   void ChooseTeam(CachedPlan& entry, const std::string& key, const std::vector<const Tensor*>& ordered,
-                  const std::vector<std::string>& output_names, const PlanOptions& plan_options) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
+                  const std::vector<const Tensor*>& floats, const std::vector<std::string>& output_names,
+                  const PlanOptions& plan_options) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
   // Runs with the plan for these shapes, compiled with `plan_options` if
   // it is not cached.
   absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
@@ -416,13 +417,12 @@ absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
 }
 
 void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
-                             const std::vector<const Tensor*>& ordered,
+                             const std::vector<const Tensor*>& ordered, const std::vector<const Tensor*>& floats,
                              const std::vector<std::string>& output_names,
                              const PlanOptions& plan_options) const {
   entry.team_chosen = true;
   const int team = entry.threads;
   if (team == 1 || !WorthTiming(*entry.plan)) return;
-  const std::vector<const Tensor*> floats = FloatInputs(ordered);
   const std::optional<absl::Duration> on_team = MedianRunTime(*entry.plan, floats);
   if (!on_team) return;
   // oneDNN fixes a primitive's team size when it creates it, so the plan
@@ -457,7 +457,7 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   absl::StatusOr<std::vector<Tensor>> out = entry->plan->Run(floats);
   if (out.ok() && !entry->team_chosen) {
     const int ran_on = entry->threads;
-    ChooseTeam(*entry, key, ordered, output_names, plan_options);
+    ChooseTeam(*entry, key, ordered, floats, output_names, plan_options);
     // A team of another size may sum in another order: every result of a
     // plan comes from the one kept, so equal inputs give equal bits.
     if (entry->plan != nullptr && entry->threads != ran_on) {
