@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A/B of two convoy-server binaries on the serving path (docs/BENCHMARKS.md,
-# "Serving A/B"): both serve the zoo's lenet5 and lenet5-fmnist on loopback,
-# and convoy-loadgen loads them in turn, ROUNDS interleaved rounds of
-# SECONDS each: lenet5 FP32 tensors at concurrency 64, and Fashion-MNIST PNGs
-# (one per request) to lenet5-fmnist at concurrency 16. Prints each run's
-# requests/s and the medians.
+# "Serving A/B"): both serve the zoo's lenet5 and lenet5-fmnist and
+# bench/small_cnn.py's small-cnn on loopback, and convoy-loadgen loads them
+# in turn, ROUNDS interleaved rounds of SECONDS each: lenet5 FP32 tensors at
+# concurrency 64, Fashion-MNIST PNGs (one per request) to lenet5-fmnist at
+# concurrency 16, and small-cnn (no dynamic batching) at concurrency 64.
+# Prints each run's requests/s and the medians.
 #
 #   bench/serving_ab.sh OLD_SERVER NEW_SERVER [ROUNDS] [SECONDS]   (3 rounds of 6 s)
 #
@@ -21,6 +22,7 @@ work=$(mktemp -d)
 trap 'server_stop_all; rm -rf "$work"' EXIT
 mkdir -p "$work/models"
 cp -r zoo/models/lenet5 zoo/models/lenet5-fmnist "$work/models/"
+/usr/bin/python3 bench/small_cnn.py "$work/models"
 ports=()
 for binary in "$old" "$new"; do
   log=$work/server${#ports[@]}.log
@@ -37,6 +39,9 @@ for round in $(seq "$rounds"); do
     loadgen_record "$work/results.jsonl" "$label-png" --server "127.0.0.1:${ports[$i]}" --model lenet5-fmnist \
       --dataset fashion-mnist-test --dataset_limit 200 --concurrency 16 --duration "$seconds" --warmup 2
     echo "$round $label png $loadgen_result"
+    loadgen_record "$work/results.jsonl" "$label-small-cnn" --server "127.0.0.1:${ports[$i]}" --model small-cnn \
+      --concurrency 64 --duration "$seconds" --warmup 2
+    echo "$round $label small-cnn $loadgen_result"
   done
 done
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
@@ -44,7 +49,7 @@ import sys
 sys.path.insert(0, "tools/lib")
 from results import Runs  # noqa: E402
 runs = Runs(sys.argv[1])
-for kind in ("tensor", "png"):
+for kind in ("tensor", "png", "small-cnn"):
     old, new = runs.median(f"old-{kind}", "requests_per_s"), runs.median(f"new-{kind}", "requests_per_s")
     print(f"{kind}: old {old:.0f} req/s, new {new:.0f} req/s (medians), new/old {new / old:.3f}")
 PY
