@@ -3,11 +3,13 @@
 // LayerNormalization (opset 17), one oneDNN layer normalization over the
 // plain input seen as [prod(dims before axis), prod(dims from axis)].
 #include <algorithm>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
+#include "engine/passes/graph_passes.h"
 
 namespace convoy::engine {
 namespace {
@@ -40,8 +42,15 @@ absl::Status InferBatchNorm(OpContext& ctx) {
 absl::Status BuildBatchNorm(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(float epsilon, ctx.attrs().GetFloat("epsilon", 1e-5f));
   dnnl::memory src = ctx.Input(0);
-  const auto flags = dnnl::normalization_flags::use_global_stats |
-                     dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  if (ctx.attrs().Has(kActivationAttr)) {  // FuseActivations: a ReLU, nothing else
+    CONVOY_ASSIGN_OR_RETURN(std::string activation, ctx.attrs().GetString(kActivationAttr, ""));
+    if (activation != "Relu") {
+      return ctx.Invalid(absl::StrCat("fused activation '", activation, "' after BatchNormalization"));
+    }
+    flags |= dnnl::normalization_flags::fuse_norm_relu;
+  }
   dnnl::batch_normalization_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, src.get_desc(), epsilon, flags}, ctx.engine());
   dnnl::memory dst = ctx.NewOutput(0, pd.dst_desc());

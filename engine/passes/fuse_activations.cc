@@ -1,6 +1,9 @@
+#include <cmath>
 #include <limits>
 #include <optional>
+#include <string>
 
+#include "absl/strings/string_view.h"
 #include "engine/passes/graph_passes.h"
 #include "engine/passes/graph_uses.h"
 #include "engine/passes/pass_util.h"
@@ -51,7 +54,61 @@ std::optional<Activation> AsPostOp(const ir::Graph& graph, const ir::Node& node)
   return Activation{*min, *max};
 }
 
+// True for a node whose output can take `activation` as a post-op: a Conv
+// or Gemm any of them, a BatchNormalization a ReLU (oneDNN's
+// fuse_norm_relu, as in pre-activation DenseNet blocks).
+bool CanHostActivation(const ir::Node& node, absl::string_view activation) {
+  if (node.attributes.Has(kActivationAttr)) return false;
+  if (node.op_type == "BatchNormalization") return activation == "Relu";
+  return node.op_type == "Conv" || node.op_type == "Gemm";
+}
+
+// The activation that x * gate(x) is, or nullopt: Sigmoid makes Swish
+// (SiLU), HardSigmoid with alpha 1/6 and beta 1/2 makes HardSwish.
+std::optional<std::string> GatedActivation(const ir::Graph& graph, const ir::Node& gate) {
+  if (gate.op_type == "Sigmoid") return "Swish";
+  if (gate.op_type != "HardSigmoid") return std::nullopt;
+  std::optional<Activation> params = AsPostOp(graph, gate);
+  if (!params || std::fabs(params->alpha - 1.0f / 6) > 1e-6f || params->beta != 0.5f) {
+    return std::nullopt;
+  }
+  return "HardSwish";
+}
+
 }  // namespace
+
+absl::Status FuseGatedActivations(ir::Graph& graph) {
+  const GraphUses uses(graph);
+  const auto producers = Producers(graph);
+  std::vector<bool> removed(graph.nodes.size(), false);
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const ir::Node& mul = graph.nodes[n];
+    if (mul.op_type != "Mul" || mul.inputs.size() != 2 || !mul.HasOutput(0)) continue;
+    for (size_t side : {0, 1}) {
+      const std::string& gated = mul.inputs[side];
+      const std::string& x = mul.inputs[1 - side];
+      auto gate = producers.find(gated), host = producers.find(x);
+      if (gate == producers.end() || host == producers.end()) continue;
+      const ir::Node& gate_node = graph.nodes[gate->second];
+      if (!gate_node.HasInput(0) || gate_node.inputs[0] != x) continue;
+      std::optional<std::string> activation = GatedActivation(graph, gate_node);
+      // x is read by the gate and the Mul only, so both can go.
+      if (!activation || !uses.HasSingleReader(gated) || uses.Readers(x) != 2 ||
+          uses.IsGraphOutput(x) || !CanHostActivation(graph.nodes[host->second], *activation)) {
+        continue;
+      }
+      ir::Node& host_node = graph.nodes[host->second];
+      host_node.attributes.Set(kActivationAttr, *activation);
+      host_node.attributes.Set(kAlphaAttr, 1.0f);
+      host_node.attributes.Set(kBetaAttr, 0.0f);
+      host_node.outputs[0] = mul.outputs[0];
+      removed[gate->second] = removed[n] = true;
+      break;
+    }
+  }
+  EraseNodes(graph, removed);
+  return absl::OkStatus();
+}
 
 absl::Status FuseActivations(ir::Graph& graph) {
   const GraphUses uses(graph);
@@ -65,9 +122,7 @@ absl::Status FuseActivations(ir::Graph& graph) {
     auto producer = producers.find(act.inputs[0]);
     if (producer == producers.end() || !uses.HasSingleReader(act.inputs[0])) continue;
     ir::Node& host = graph.nodes[producer->second];
-    if ((host.op_type != "Conv" && host.op_type != "Gemm") || host.attributes.Has(kActivationAttr)) {
-      continue;
-    }
+    if (!CanHostActivation(host, act.op_type)) continue;
     host.attributes.Set(kActivationAttr, act.op_type);
     host.attributes.Set(kAlphaAttr, post_op->alpha);
     host.attributes.Set(kBetaAttr, post_op->beta);

@@ -9,8 +9,8 @@
 // Fusions are recorded as attributes in the "convoy." namespace on the node
 // that absorbs its neighbour (the loader refuses such names from files):
 //   convoy.activation  string  Relu | LeakyRelu | Tanh | Sigmoid | Clip |
-//                              HardSigmoid | HardSwish, applied to the
-//                              node's output (a post-op)
+//                              HardSigmoid | HardSwish | Swish (x * Sigmoid(x),
+//                              SiLU), applied to the node's output (a post-op)
 //   convoy.alpha, convoy.beta  float  the activation's parameters
 //   convoy.sum         int     1: the Conv's input 3 is added to its result
 //                              (before the activation): a residual Add
@@ -43,9 +43,23 @@ absl::Status FoldBatchNormIntoConv(ir::Graph& graph);
 absl::Status FuseResidualAdd(ir::Graph& graph);
 
 // Conv or Gemm → Relu/LeakyRelu/Tanh/Sigmoid/Clip(constant bounds)/HardSigmoid/
-// HardSwish becomes
-// the Conv or Gemm with the activation as a oneDNN post-op.
+// HardSwish becomes the Conv or Gemm with the activation as a oneDNN post-op;
+// BatchNormalization → Relu becomes the BatchNormalization with oneDNN's
+// fused ReLU.
 absl::Status FuseActivations(ir::Graph& graph);
+
+// Conv or Gemm → x, then Mul(x, Sigmoid(x)) (SiLU, as PyTorch exports it)
+// or Mul(x, HardSigmoid(x)) with alpha 1/6 and beta 1/2 (hard-swish before
+// opset 14) becomes the Conv or Gemm with Swish or HardSwish as a post-op,
+// where nothing else reads x or the gate.
+absl::Status FuseGatedActivations(ir::Graph& graph);
+
+// Concat(a, b, ..., k) after Concat(a, b, ...) on the same axis becomes
+// Concat(Concat(a, b, ...), k): a DenseNet block concatenates every earlier
+// layer's output again for each layer. At batch 1 the plan then writes each
+// concatenation into the next one's room and copies nothing
+// (OpContext::PlaceInside); otherwise each layer copies one input fewer.
+absl::Status NestGrowingConcats(ir::Graph& graph);
 
 // All of the above, in an order where each enables the next.
 absl::Status OptimizeGraph(ir::Graph& graph);

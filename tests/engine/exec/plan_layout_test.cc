@@ -1,6 +1,7 @@
 // Layouts and kernels a plan chooses: convolutions after a Winograd one
 // read its 16-channel blocks as they are, a Concat of blocked branches
-// copies each into its slice of the output, residuals are overwritten in
+// copies each into its slice of the output (at batch 1, has them written
+// there, growing DenseNet concatenations too), residuals are overwritten in
 // place, a one-row Gemm streams large weights through its own kernel; all
 // compute what the reference computes.
 #include <cmath>
@@ -172,6 +173,55 @@ TEST(PlanLayoutTest, AtBatchOneBranchesAreWrittenIntoTheirSlices) {
   }
   // The four copies into y's slices, at batch 3 only.
   EXPECT_EQ(reorders[0], reorders[1] - 4);
+}
+
+// A DenseNet block: each 3x3 layer reads the concatenation of every output
+// before it, and the next Concat repeats all of them. Nested by
+// NestGrowingConcats, at batch 1 each concatenation is placed in the next
+// one's room and no Concat copies anything; without the pass the second
+// and third copy the two and three outputs placed already.
+TEST(PlanLayoutTest, AtBatchOneGrowingConcatenationsShareOneBuffer) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 16, 8, 8});
+  std::vector<Tensor> w = {Weights(32, 16, 3, 90)};
+  b.AddInitializer("w0", w[0]);
+  b.AddNode("Conv", {"x", "w0"}, {"c0"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  std::vector<std::string> pieces = {"c0"};
+  for (int k = 1; k <= 3; ++k) {
+    const std::string n = "n" + std::to_string(k), weight = "w" + std::to_string(k);
+    w.push_back(Weights(16, 32 + 16 * (k - 1), 3, 90 + k));
+    b.AddInitializer(weight, w.back());
+    b.AddNode("Conv", {k == 1 ? "c0" : "p" + std::to_string(k - 1), weight}, {n},
+              {testing::IntsAttr("pads", {1, 1, 1, 1})});
+    pieces.push_back(n);
+    b.AddNode("Concat", pieces, {"p" + std::to_string(k)}, {testing::IntAttr("axis", 1)});
+  }
+  b.AddOutput("p3");
+  absl::StatusOr<ir::Graph> flat = ParseOnnxModel(b.Serialize(), "dense.onnx");
+  ASSERT_TRUE(flat.ok()) << flat.status();
+  ir::Graph nested = *flat;
+  ASSERT_TRUE(NestGrowingConcats(nested).ok());
+  for (int64_t batch : {1, 3}) {
+    const Tensor x = testing::Normal({batch, 16, 8, 8}, 95 + batch, 1.0f);
+    std::vector<Tensor> parts = {reference::Conv(x, w[0], nullptr, Same(3))};
+    for (size_t k = 1; k < w.size(); ++k) {
+      parts.push_back(reference::Conv(reference::Concat(parts, 1), w[k], nullptr, Same(3)));
+    }
+    const Tensor expected = reference::Concat(parts, 1);
+    int reorders[2];
+    for (const ir::Graph* graph : {&*flat, &nested}) {
+      WeightCache weights;
+      absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"p3"}, weights);
+      ASSERT_TRUE(plan.ok()) << plan.status();
+      reorders[graph == &nested] = (*plan)->steps(dnnl::primitive::kind::reorder);
+      absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+      ASSERT_TRUE(y.ok()) << y.status();
+      EXPECT_LT(MaxDifference((*y)[0], expected), 1e-3) << "batch " << batch;
+    }
+    if (batch == 1) {
+      EXPECT_EQ(reorders[0] - reorders[1], 5);
+    }
+  }
 }
 
 // VGG-16's 512-channel 3x3 layer at 14x14. At batch 8 its Winograd

@@ -194,6 +194,25 @@ TEST(FuseActivationsTest, FusesReluIntoGemm) {
   ExpectSameOutputs(b, {3, 12});
 }
 
+TEST(FuseActivationsTest, FusesReluIntoAStandaloneBatchNormButNoOtherActivation) {
+  for (const std::string op : {"Relu", "Sigmoid"}) {
+    std::mt19937 rng(11);
+    OnnxBuilder b;
+    b.AddInput("x", {"N", 8, 5, 5});
+    AddBatchNorm(b, rng, "x", "n");
+    b.AddNode(op, {"n"}, {"y"});
+    b.AddOutput("y");
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FuseActivations(graph).ok());
+    if (op == "Relu") {
+      EXPECT_THAT(OpTypes(graph), ElementsAre("BatchNormalization"));
+    } else {
+      EXPECT_THAT(OpTypes(graph), ElementsAre("BatchNormalization", op));
+    }
+    ExpectSameOutputs(b, {2, 8, 5, 5});
+  }
+}
+
 TEST(FuseActivationsTest, DeclinesWhenTheConvOutputIsAGraphOutput) {
   std::mt19937 rng(7);
   OnnxBuilder b = WithConv(rng);
@@ -204,6 +223,87 @@ TEST(FuseActivationsTest, DeclinesWhenTheConvOutputIsAGraphOutput) {
   ASSERT_TRUE(FuseActivations(graph).ok());
   EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Relu"));
   ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+TEST(FuseGatedActivationsTest, ConvTimesItsSigmoidOrHardSigmoidBecomesOneConv) {
+  struct Case {
+    std::string gate;
+    std::vector<onnx::AttributeProto> attrs;
+    bool gate_first;  // Mul(gate, c) rather than Mul(c, gate)
+    std::string fused;
+  };
+  const std::vector<Case> cases = {
+      {"Sigmoid", {}, false, "Swish"},
+      {"Sigmoid", {}, true, "Swish"},
+      {"HardSigmoid", {FloatAttr("alpha", 1.0f / 6), FloatAttr("beta", 0.5f)}, false, "HardSwish"},
+      {"HardSigmoid", {FloatAttr("alpha", 1.0f / 6)}, true, "HardSwish"}};
+  for (const Case& c : cases) {
+    std::mt19937 rng(8);
+    OnnxBuilder b = WithConv(rng);
+    b.AddNode(c.gate, {"c"}, {"g"}, c.attrs);
+    b.AddNode("Mul", c.gate_first ? std::vector<std::string>{"g", "c"}
+                                  : std::vector<std::string>{"c", "g"},
+              {"y"});
+    b.AddOutput("y");
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FuseGatedActivations(graph).ok());
+    EXPECT_THAT(OpTypes(graph), ElementsAre("Conv")) << c.gate;
+    EXPECT_EQ(*graph.nodes[0].attributes.GetString(kActivationAttr, ""), c.fused);
+    EXPECT_EQ(graph.nodes[0].outputs[0], "y");
+    ExpectSameOutputs(b, {2, 3, 6, 6});
+  }
+}
+
+TEST(FuseGatedActivationsTest, FusesIntoGemm) {
+  std::mt19937 rng(9);
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 12});
+  b.AddInitializer("w", Random(rng, {5, 12}));
+  b.AddNode("Gemm", {"x", "w"}, {"g"}, {testing::IntAttr("transB", 1)});
+  b.AddNode("Sigmoid", {"g"}, {"s"});
+  b.AddNode("Mul", {"g", "s"}, {"y"});
+  b.AddOutput("y");
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(FuseGatedActivations(graph).ok());
+  EXPECT_THAT(OpTypes(graph), ElementsAre("Gemm"));
+  ExpectSameOutputs(b, {3, 12});
+}
+
+TEST(FuseGatedActivationsTest, DeclinesOtherGatesAndSharedValues) {
+  std::mt19937 rng(10);
+  // HardSigmoid's default slope (0.2) is not hard-swish.
+  OnnxBuilder slope = WithConv(rng);
+  slope.AddNode("HardSigmoid", {"c"}, {"g"});
+  slope.AddNode("Mul", {"c", "g"}, {"y"});
+  slope.AddOutput("y");
+  // The gate of another value (as in squeeze-excitation), not SiLU.
+  OnnxBuilder other = WithConv(rng);
+  other.AddInitializer("w2", Random(rng, {8, 3, 1, 1}));
+  other.AddNode("Conv", {"x", "w2"}, {"s"}, {}, "side");
+  other.AddNode("Sigmoid", {"s"}, {"g"});
+  other.AddNode("Mul", {"c", "g"}, {"y"});
+  other.AddOutput("y");
+  // The Conv's output read by a third node.
+  OnnxBuilder shared = WithConv(rng);
+  shared.AddNode("Sigmoid", {"c"}, {"g"});
+  shared.AddNode("Mul", {"c", "g"}, {"y"});
+  shared.AddNode("Relu", {"c"}, {"r"});
+  shared.AddOutput("y");
+  shared.AddOutput("r");
+  // The gate requested as an output.
+  OnnxBuilder output = WithConv(rng);
+  output.AddNode("Sigmoid", {"c"}, {"g"});
+  output.AddNode("Mul", {"c", "g"}, {"y"});
+  output.AddOutput("y");
+  output.AddOutput("g");
+  for (const OnnxBuilder* b : {&slope, &other, &shared, &output}) {
+    ir::Graph graph = Parse(*b);
+    const size_t nodes = graph.nodes.size();
+    ASSERT_TRUE(FuseGatedActivations(graph).ok());
+    EXPECT_EQ(graph.nodes.size(), nodes);
+    EXPECT_FALSE(graph.nodes[0].attributes.Has(kActivationAttr));
+  }
+  ExpectSameOutputs(shared, {2, 3, 6, 6});
 }
 
 // x → Conv "conv" → c;  x → Conv "side" → s (the residual);  Add(c, s) → a.
@@ -254,6 +354,57 @@ TEST(FuseResidualAddTest, AResidualThatBroadcastsIntoTheConvOutputStillMatches) 
   ASSERT_TRUE(OptimizeGraph(graph).ok());
   EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "GlobalAveragePool", "Conv"));
   ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+// x → Conv "c0" → c0, then three layers each concatenating every output so
+// far (a DenseNet block): Conv(p_k) → n_{k+1}, Concat(c0, n1, ..., n_{k+1}) → p_{k+1}.
+OnnxBuilder DenseBlock(std::mt19937& rng) {
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 3, 5, 5});
+  b.AddInitializer("w0", Random(rng, {4, 3, 1, 1}));
+  b.AddNode("Conv", {"x", "w0"}, {"c0"});
+  std::vector<std::string> pieces = {"c0"};
+  std::string last = "c0";
+  for (int k = 1; k <= 3; ++k) {
+    const std::string n = "n" + std::to_string(k), w = "w" + std::to_string(k);
+    b.AddInitializer(w, Random(rng, {2, 4 + 2 * (k - 1), 1, 1}));
+    b.AddNode("Conv", {last, w}, {n});
+    pieces.push_back(n);
+    last = "p" + std::to_string(k);
+    b.AddNode("Concat", pieces, {last}, {testing::IntAttr("axis", 1)});
+  }
+  b.AddOutput(last);
+  return b;
+}
+
+TEST(NestGrowingConcatsTest, EachConcatTakesThePreviousOneAndItsNewInput) {
+  std::mt19937 rng(12);
+  OnnxBuilder b = DenseBlock(rng);
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(NestGrowingConcats(graph).ok());
+  std::vector<std::vector<std::string>> concats;
+  for (const ir::Node& node : graph.nodes) {
+    if (node.op_type == "Concat") concats.push_back(node.inputs);
+  }
+  EXPECT_THAT(concats, ElementsAre(ElementsAre("c0", "n1"), ElementsAre("p1", "n2"),
+                                   ElementsAre("p2", "n3")));
+  ExpectSameOutputs(b, {2, 3, 5, 5});
+}
+
+TEST(NestGrowingConcatsTest, DeclinesAnotherAxisOrOrder) {
+  std::mt19937 rng(13);
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 3, 5, 5});
+  b.AddNode("Relu", {"x"}, {"a"});
+  b.AddNode("Sigmoid", {"x"}, {"b"});
+  b.AddNode("Concat", {"a", "b"}, {"p"}, {testing::IntAttr("axis", 1)});
+  b.AddNode("Concat", {"a", "b", "x"}, {"q"}, {testing::IntAttr("axis", 2)});
+  b.AddNode("Concat", {"b", "a", "x"}, {"r"}, {testing::IntAttr("axis", 1)});
+  for (const char* out : {"p", "q", "r"}) b.AddOutput(out);
+  ir::Graph graph = Parse(b);
+  ASSERT_TRUE(NestGrowingConcats(graph).ok());
+  EXPECT_THAT(graph.nodes[3].inputs, ElementsAre("a", "b", "x"));
+  EXPECT_THAT(graph.nodes[4].inputs, ElementsAre("b", "a", "x"));
 }
 
 TEST(RemoveIdentitiesTest, ForwardsIdentityAndDropoutButKeepsGraphOutputs) {
