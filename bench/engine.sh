@@ -14,7 +14,9 @@
 #       (default 3 rounds, runs of at least 3 s and 5 timed runs; 2 rounds of
 #       2 s with --min-runs 3 --warmup 1 took 29 min on two cores, most of it
 #       vgg16 at batch 32; add --quick, or
-#       --models/--batches/--runners/--precisions, for less)
+#       --models/--batches/--runners/--precisions, for less; --models
+#       families takes one model of each torchvision CNN family, served or
+#       extra, which needs the zoo made with --extra)
 #   --precisions fp32,bf16,int8 picks Convoy's precisions; int8 first
 #   calibrates each model (convoy-calibrate on the zoo's calibration
 #   samples, writing model.onnx.calibration beside it in the zoo).

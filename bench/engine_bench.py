@@ -64,7 +64,9 @@ class Runner:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     csv = lambda text: [item for item in text.split(",") if item]
-    parser.add_argument("--models", type=csv, default=model_flops.DEFAULT_MODELS)
+    parser.add_argument("--models", type=csv, default=model_flops.DEFAULT_MODELS,
+                        help="zoo models, served or extra; \"families\" is one of "
+                        "each torchvision CNN family (bench/model_flops.py)")
     parser.add_argument("--batches", type=lambda t: [int(b) for b in csv(t)], default=[1, 8, 32])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0,
@@ -86,6 +88,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 1 round of 1 second")
     args = parser.parse_args(argv)
+    args.models = model_flops.expand_models(args.models)
     if args.quick:
         args.rounds, args.seconds = 1, 1.0
     unknown = set(args.runners) - {"convoy", *PEERS}
@@ -108,7 +111,7 @@ def expand_runners(args: argparse.Namespace) -> List[Runner]:
 
 
 def model_path(args: argparse.Namespace, model: str) -> str:
-    return os.path.join(args.zoo, "models", model, "1", "model.onnx")
+    return model_flops.model_path(args.zoo, model)
 
 
 def image_shape(path: str) -> Tuple[int, ...]:
@@ -160,7 +163,7 @@ def ensure_calibration(args, model: str, start: float) -> None:
     that it always belongs to the model file being measured."""
     path = model_path(args, model)
     command = [os.path.join(args.build, "tools", "convoy_calibrate", "convoy-calibrate"),
-               "--model", path, "--samples", os.path.join(args.zoo, "refs", model, "calibration"),
+               "--model", path, "--samples", model_flops.calibration_dir(args.zoo, model),
                "--threads", str(args.threads)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -224,10 +227,11 @@ def describe_models(args: argparse.Namespace, start: float):
         path = model_path(args, model)
         if not os.path.exists(path):
             sys.exit(f"{path} does not exist (make the zoo: "
-                     f"/usr/bin/python3 tools/make_zoo.py --out {args.zoo})")
+                     f"/usr/bin/python3 tools/make_zoo.py --out {args.zoo} --extra)")
         shapes[model] = image_shape(path)
         flops[model] = model_flops.flops_per_image(path)
-        log(f"{model}: input {shapes[model]}, {flops[model] / 1e9:.4g} GFLOP per image", start)
+        count = f"{flops[model] / 1e9:.4g} GFLOP" if flops[model] else "unknown FLOPs"
+        log(f"{model}: input {shapes[model]}, {count} per image", start)
     return shapes, flops
 
 

@@ -82,7 +82,7 @@ def summarize(runs: List[Dict], peaks: List[Dict], flops: Dict[str, int],
                 ips = row[name]["median_ips"]
                 precision = name.split("-", 1)[1]
                 ceiling = peak.get(precision, {}).get("ceiling_gflops")
-                gflops = ips * flops[model] / 1e9 if ips else None
+                gflops = ips * flops[model] / 1e9 if ips and flops[model] else None
                 # Round by round, against the same peer in the same round.
                 mine = row[name]["by_round_median_ips"]
                 theirs = row[best_peer]["by_round_median_ips"] if best_peer else {}
@@ -119,7 +119,8 @@ def _throughput(summary: Dict, batch: int) -> List[str]:
         header += [f"{name} / best peer", f"{name} GFLOP/s", f"{name} of peak"]
     rows = []
     for model in summary["models"]:
-        row = [model, _num(summary["flops"][model] / 1e9)]
+        flops = summary["flops"][model]
+        row = [model, _num(flops / 1e9 if flops else None)]
         for name in runners:
             cell = summary["cells"][model][str(batch)][name]
             row.append("failed" if cell["median_ips"] is None else

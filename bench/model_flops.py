@@ -17,18 +17,58 @@ so the count is per image. bench/engine_bench.py turns it into the engine's
 GFLOP/s; as a script it prints each model's GFLOP:
 
   /usr/bin/python3 bench/model_flops.py [--zoo zoo] [MODEL ...]
+
+MODEL may be a served zoo model (zoo/models/) or an extra (zoo/extra/, made
+by make_zoo.py --extra); "families" stands for FAMILY_MODELS. A model whose
+shapes onnx's inference cannot follow (a Reshape to a computed shape, as in
+ShuffleNet) has no count: flops_per_image returns None.
 """
 
 import argparse
 import math
 import os
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import onnx
 from onnx import shape_inference
 
 DEFAULT_MODELS = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "googlenet"]
+# One model of each CNN family of torchvision 0.14, served or extra.
+FAMILY_MODELS = ["alexnet", "vgg16", "resnet50", "googlenet", "inception_v3",
+                 "squeezenet1_1", "densenet121", "mobilenet_v2",
+                 "mobilenet_v3_large", "shufflenet_v2_x0_5", "mnasnet1_0",
+                 "efficientnet_b0", "efficientnet_v2_s", "regnet_y_400mf",
+                 "resnext50_32x4d", "wide_resnet50_2", "convnext_tiny"]
+MODEL_SETS = {"default": DEFAULT_MODELS, "families": FAMILY_MODELS}
+
+
+def expand_models(names: List[str]) -> List[str]:
+    """Model names with the named sets ("default", "families") spelled out."""
+    models = []
+    for name in names:
+        for model in MODEL_SETS.get(name, [name]):
+            if model not in models:
+                models.append(model)
+    return models
+
+
+def _served(zoo: str, name: str) -> bool:
+    return os.path.isdir(os.path.join(zoo, "models", name))
+
+
+def model_path(zoo: str, name: str) -> str:
+    """A zoo model's ONNX file: models/<name>/1/ if served, else extra/<name>/."""
+    if _served(zoo, name):
+        return os.path.join(zoo, "models", name, "1", "model.onnx")
+    return os.path.join(zoo, "extra", name, "model.onnx")
+
+
+def calibration_dir(zoo: str, name: str) -> str:
+    """The samples convoy-calibrate reads (tools/zoo/repository.py's layout)."""
+    folder = os.path.join(zoo, "refs", name) if _served(zoo, name) else \
+        os.path.join(zoo, "extra", name)
+    return os.path.join(folder, "calibration")
 
 
 def _set_batch_one(model: onnx.ModelProto) -> None:
@@ -91,12 +131,16 @@ def _node_flops(node: onnx.NodeProto, shapes: Dict[str, List[int]]) -> int:
     return 0
 
 
-def flops_per_image(model_path: str) -> int:
-    """FLOPs of one image through the model at `model_path` (see the module doc)."""
+def flops_per_image(model_path: str) -> Optional[int]:
+    """FLOPs of one image through the model at `model_path` (see the module
+    doc), or None where onnx cannot infer a counted operator's shapes."""
     model = onnx.load(model_path)
     _set_batch_one(model)
     shapes = _shapes(model)
-    return sum(_node_flops(node, shapes) for node in model.graph.node)
+    try:
+        return sum(_node_flops(node, shapes) for node in model.graph.node)
+    except ValueError:
+        return None
 
 
 def main() -> None:
@@ -104,11 +148,14 @@ def main() -> None:
     parser.add_argument("--zoo", default="zoo", help="zoo directory (default: zoo)")
     parser.add_argument("models", nargs="*", default=DEFAULT_MODELS)
     args = parser.parse_args()
-    for name in args.models:
-        path = os.path.join(args.zoo, "models", name, "1", "model.onnx")
+    for name in expand_models(args.models):
+        path = model_path(args.zoo, name)
         if not os.path.exists(path):
-            sys.exit(f"{path} does not exist (make the zoo: /usr/bin/python3 tools/make_zoo.py --out zoo)")
-        print(f"{name}\t{flops_per_image(path) / 1e9:.4g} GFLOP per image")
+            sys.exit(f"{path} does not exist (make the zoo: "
+                     f"/usr/bin/python3 tools/make_zoo.py --out zoo --extra)")
+        flops = flops_per_image(path)
+        print(f"{name}\t{flops / 1e9:.4g} GFLOP per image" if flops else
+              f"{name}\tunknown (shapes onnx cannot infer)")
 
 
 if __name__ == "__main__":
