@@ -255,10 +255,18 @@ absl::Status InferMatMul(OpContext& ctx) {
 absl::Status BuildMatMul(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(MatMulShapes s, ReadMatMul(ctx));
   ctx.CountFlops(2 * NumElements(s.out) * s.a.back());
-  memory::desc a_view = PlainDesc(s.a), b_view = PlainDesc(s.b);
+  const int64_t k = s.a.back(), n = s.b.back();
+  memory::desc a_view = PlainDesc(s.a), b_view = PlainDesc(s.b), out_view = PlainDesc(s.out);
+  if (NumElements(s.b) == k * n) {
+    // One matrix of weights for every row of a (a Linear layer applied to
+    // [N, H, W, C]): one product of all rows, not one per leading index.
+    const int64_t rows = NumElements(s.a) / std::max<int64_t>(k, 1);
+    a_view = PlainDesc({rows, k});
+    b_view = PlainDesc({k, n});
+    out_view = PlainDesc({rows, n});
+  }
   dnnl::matmul::primitive_desc pd(
-      dnnl::matmul::desc(OperandDesc(ctx, 0, a_view), OperandDesc(ctx, 1, b_view),
-                         PlainDesc(s.out)),
+      dnnl::matmul::desc(OperandDesc(ctx, 0, a_view), OperandDesc(ctx, 1, b_view), out_view),
       ctx.engine());
   memory dst = ctx.NewScratch(pd.dst_desc());
   ctx.BindOutput(0, ctx.Alias(dst, PlainDesc(s.result)));

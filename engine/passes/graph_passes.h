@@ -33,6 +33,12 @@ inline constexpr char kSumAttr[] = "convoy.sum";
 // Identity, inference-mode Dropout and Pad by zero forward their input.
 absl::Status RemoveIdentities(ir::Graph& graph);
 
+// A layer normalization spelled out (ReduceMean, Sub, Pow, ReduceMean, Add,
+// Sqrt, Div, then Mul by a constant scale and, optionally, Add of a constant
+// bias; PyTorch's export below opset 17) over the last axes becomes one
+// LayerNormalization.
+absl::Status FuseLayerNorm(ir::Graph& graph);
+
 // Conv → BatchNormalization with constant weights and statistics becomes one
 // Conv with rescaled weights and bias.
 absl::Status FoldBatchNormIntoConv(ir::Graph& graph);
