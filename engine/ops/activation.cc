@@ -1,9 +1,10 @@
 // Element-wise unary operators: Relu, LeakyRelu, Tanh, Sigmoid, Clip,
-// HardSigmoid, HardSwish, Sqrt, Pow by a constant scalar exponent, each one
+// HardSigmoid, HardSwish, Gelu, Sqrt, Pow by a constant scalar exponent, each one
 // or two oneDNN eltwise primitives that keep their input's layout; and Erf,
 // which oneDNN has no primitive for, a CPU step over the plain data.
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
@@ -22,6 +23,15 @@ absl::StatusOr<std::vector<EltwiseStage>> StagesFor(const OpContext& ctx) {
     // Only a constant scalar exponent maps onto eltwise_pow (alpha * x^beta).
     CONVOY_ASSIGN_OR_RETURN(float exponent, ctx.ConstantFloat(1, "exponent (Y)"));
     return std::vector<EltwiseStage>{{algorithm::eltwise_pow, 1.0f, exponent}};
+  }
+  if (op == "Gelu") {  // opset 20; FuseGelu writes it for the spelled-out form
+    CONVOY_ASSIGN_OR_RETURN(std::string approximate, ctx.attrs().GetString("approximate", "none"));
+    if (approximate != "none" && approximate != "tanh") {
+      return ctx.Invalid(absl::StrCat("approximate must be \"none\" or \"tanh\", not \"",
+                                      approximate, "\""));
+    }
+    return std::vector<EltwiseStage>{
+        {approximate == "none" ? algorithm::eltwise_gelu_erf : algorithm::eltwise_gelu_tanh}};
   }
   if (op != "Clip") {
     float alpha = 0, beta = 0;
@@ -108,7 +118,7 @@ absl::Status Infer(OpContext& ctx) {
   return absl::OkStatus();
 }
 
-// Erf has no oneDNN eltwise (GELU's erf form is fused whole, see
+// Erf has no oneDNN eltwise (GELU's erf form becomes one Gelu, see
 // FuseGelu); a standalone one is rare in CNNs, so a plain loop serves.
 absl::Status BuildErf(OpContext& ctx) {
   dnnl::memory src = ctx.InputPlain(0);
@@ -144,7 +154,7 @@ absl::Status Build(OpContext& ctx) {
 
 void RegisterActivationOps(OpRegistry& registry) {
   for (const char* op : {"Relu", "LeakyRelu", "Tanh", "Sigmoid", "Clip", "HardSigmoid",
-                         "HardSwish", "Sqrt", "Erf"}) {
+                         "HardSwish", "Gelu", "Sqrt", "Erf"}) {
     registry.Add(op, {Infer, Build});
   }
   registry.Add("Pow", {Infer, Build, 2});

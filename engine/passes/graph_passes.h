@@ -39,6 +39,11 @@ absl::Status RemoveIdentities(ir::Graph& graph);
 // LayerNormalization.
 absl::Status FuseLayerNorm(ir::Graph& graph);
 
+// GELU spelled out with Erf (Div by sqrt(2) or Mul by its inverse, Erf,
+// Add 1, Mul by the input, Mul by 0.5: PyTorch's export before opset 20)
+// becomes one Gelu (opset 20), a oneDNN eltwise_gelu_erf.
+absl::Status FuseGelu(ir::Graph& graph);
+
 // Conv → BatchNormalization with constant weights and statistics becomes one
 // Conv with rescaled weights and bias.
 absl::Status FoldBatchNormIntoConv(ir::Graph& graph);
