@@ -47,7 +47,8 @@ absl::Status BuildBatchNorm(OpContext& ctx) {
   if (ctx.attrs().Has(kActivationAttr)) {  // FuseActivations: a ReLU, nothing else
     CONVOY_ASSIGN_OR_RETURN(std::string activation, ctx.attrs().GetString(kActivationAttr, ""));
     if (activation != "Relu") {
-      return ctx.Invalid(absl::StrCat("fused activation '", activation, "' after BatchNormalization"));
+      return ctx.Invalid(
+          absl::StrCat("fused activation '", activation, "' after BatchNormalization"));
     }
     flags |= dnnl::normalization_flags::fuse_norm_relu;
   }

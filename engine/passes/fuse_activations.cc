@@ -20,9 +20,7 @@ struct Activation {
 std::optional<float> ClipBound(const ir::Graph& graph, const ir::Node& clip, size_t i,
                                float fallback) {
   if (!clip.HasInput(i)) return fallback;
-  const Tensor* t = FloatInitializer(graph, clip.inputs[i]);
-  if (t == nullptr || t->num_elements() != 1) return std::nullopt;
-  return t->data<float>()[0];
+  return ScalarInitializer(graph, clip.inputs[i]);
 }
 
 // The post-op parameters of an activation node, or nullopt if it cannot be

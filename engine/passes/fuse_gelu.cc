@@ -12,19 +12,14 @@
 namespace convoy::engine {
 namespace {
 
-std::optional<float> Scalar(const ir::Graph& graph, const std::string& value) {
-  const Tensor* t = FloatInitializer(graph, value);
-  if (t == nullptr || t->num_elements() != 1) return std::nullopt;
-  return t->data<float>()[0];
-}
-
 bool Near(std::optional<float> value, double want) {
   return value && std::fabs(*value - want) <= 1e-6 * std::fabs(want);
 }
 
 // The input of `node` other than `value` if `node` is `op` with `value` as
 // one of its two inputs, else nullptr.
-const std::string* OtherInput(const ir::Node& node, absl::string_view op, const std::string& value) {
+const std::string* OtherInput(const ir::Node& node, absl::string_view op,
+                              const std::string& value) {
   if (node.op_type != op || node.inputs.size() != 2) return nullptr;
   if (node.inputs[0] == value) return &node.inputs[1];
   if (node.inputs[1] == value) return &node.inputs[0];
@@ -55,21 +50,22 @@ absl::Status FuseGelu(ir::Graph& graph) {
     const ir::Node& scale = graph.nodes[scaled->second];
     if (scale.inputs.size() != 2 || !scale.HasInput(0)) continue;
     const std::string& x = scale.inputs[0];
-    const bool divides = scale.op_type == "Div" && Near(Scalar(graph, scale.inputs[1]), std::sqrt(2.0));
-    const bool multiplies =
-        scale.op_type == "Mul" && Near(Scalar(graph, scale.inputs[1]), 1 / std::sqrt(2.0));
+    const std::optional<float> factor = ScalarInitializer(graph, scale.inputs[1]);
+    const bool divides = scale.op_type == "Div" && Near(factor, std::sqrt(2.0));
+    const bool multiplies = scale.op_type == "Mul" && Near(factor, 1 / std::sqrt(2.0));
     if (!divides && !multiplies) continue;
     const ir::Node* plus_one = only_reader(erf.outputs[0]);
     const std::string* one = plus_one ? OtherInput(*plus_one, "Add", erf.outputs[0]) : nullptr;
-    if (one == nullptr || !Near(Scalar(graph, *one), 1.0)) continue;
+    if (one == nullptr || !Near(ScalarInitializer(graph, *one), 1.0)) continue;
     const ir::Node* times_x = only_reader(plus_one->outputs[0]);
-    const std::string* x_again = times_x ? OtherInput(*times_x, "Mul", plus_one->outputs[0]) : nullptr;
+    const std::string* x_again =
+        times_x ? OtherInput(*times_x, "Mul", plus_one->outputs[0]) : nullptr;
     if (x_again == nullptr || *x_again != x || uses.Readers(x) != 2 || uses.IsGraphOutput(x)) {
       continue;
     }
     const ir::Node* half = only_reader(times_x->outputs[0]);
     const std::string* half_value = half ? OtherInput(*half, "Mul", times_x->outputs[0]) : nullptr;
-    if (half_value == nullptr || !Near(Scalar(graph, *half_value), 0.5)) continue;
+    if (half_value == nullptr || !Near(ScalarInitializer(graph, *half_value), 0.5)) continue;
     for (const ir::Node* node : {&scale, &erf, plus_one, times_x}) {
       removed[static_cast<size_t>(node - graph.nodes.data())] = true;
     }

@@ -44,11 +44,12 @@ class LayerNormMatcher {
     const ir::Node* add = Producer(sqrt->inputs[0], "Add");
     if (axis == 0 || add == nullptr || add->inputs.size() != 2) return std::nullopt;
     const bool eps_first = FloatInitializer(graph_, add->inputs[0]) != nullptr;
-    std::optional<float> epsilon = Scalar(add->inputs[eps_first ? 0 : 1]);
+    std::optional<float> epsilon = ScalarInitializer(graph_, add->inputs[eps_first ? 0 : 1]);
     const ir::Node* variance = Producer(add->inputs[eps_first ? 1 : 0], "ReduceMean");
     if (!epsilon || variance == nullptr) return std::nullopt;
     const ir::Node* square = Producer(variance->inputs[0], "Pow");
-    if (square != nullptr && (square->inputs[0] != d || Scalar(square->inputs[1]) != 2.0f)) {
+    if (square != nullptr &&
+        (square->inputs[0] != d || ScalarInitializer(graph_, square->inputs[1]) != 2.0f)) {
       return std::nullopt;
     }
     if (square == nullptr) square = Producer(variance->inputs[0], "Mul");
@@ -91,12 +92,6 @@ class LayerNormMatcher {
       if ((*axes)[i] != first + static_cast<int64_t>(i)) return 0;
     }
     return first;
-  }
-
-  std::optional<float> Scalar(const std::string& value) const {
-    const Tensor* t = FloatInitializer(graph_, value);
-    if (t == nullptr || t->num_elements() != 1) return std::nullopt;
-    return t->data<float>()[0];
   }
 
   const ir::Graph& graph_;

@@ -29,6 +29,12 @@ const Tensor* FloatInitializer(const ir::Graph& graph, const std::string& name) 
   return &it->second;
 }
 
+std::optional<float> ScalarInitializer(const ir::Graph& graph, const std::string& name) {
+  const Tensor* t = FloatInitializer(graph, name);
+  if (t == nullptr || t->num_elements() != 1) return std::nullopt;
+  return t->data<float>()[0];
+}
+
 std::string FreshInitializerName(const ir::Graph& graph, const std::string& base) {
   std::string name = base;
   for (int i = 1; graph.initializers.count(name) > 0; ++i) name = absl::StrCat(base, "_", i);

@@ -2,6 +2,7 @@
 #ifndef CONVOY_ENGINE_PASSES_PASS_UTIL_H_
 #define CONVOY_ENGINE_PASSES_PASS_UTIL_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ void EraseNodes(ir::Graph& graph, const std::vector<bool>& removed);
 
 // The initializer named `name` if it is a float32 tensor, else nullptr.
 const Tensor* FloatInitializer(const ir::Graph& graph, const std::string& name);
+
+// The value of a float32 initializer of one element, or nullopt.
+std::optional<float> ScalarInitializer(const ir::Graph& graph, const std::string& name);
 
 // `base`, or `base` with a numeric suffix, that names no initializer yet.
 std::string FreshInitializerName(const ir::Graph& graph, const std::string& base);
