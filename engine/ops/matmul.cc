@@ -260,7 +260,7 @@ absl::Status BuildMatMul(OpContext& ctx) {
   if (NumElements(s.b) == k * n) {
     // One matrix of weights for every row of a (a Linear layer applied to
     // [N, H, W, C]): one product of all rows, not one per leading index.
-    const int64_t rows = NumElements(s.a) / std::max<int64_t>(k, 1);
+    const int64_t rows = NumElements(Shape(s.a.begin(), s.a.end() - 1));
     a_view = PlainDesc({rows, k});
     b_view = PlainDesc({k, n});
     out_view = PlainDesc({rows, n});

@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "engine/passes/graph_passes.h"
 #include "engine/passes/graph_uses.h"
@@ -31,14 +30,10 @@ const std::string* OtherInput(const ir::Node& node, absl::string_view op,
 absl::Status FuseGelu(ir::Graph& graph) {
   const GraphUses uses(graph);
   const auto producers = Producers(graph);
-  absl::flat_hash_map<std::string, size_t> reader;
-  for (size_t n = 0; n < graph.nodes.size(); ++n) {
-    for (const std::string& input : graph.nodes[n].inputs) reader[input] = n;
-  }
   // The node reading `value`, if it is its only reader.
   auto only_reader = [&](const std::string& value) -> const ir::Node* {
-    auto it = reader.find(value);
-    return uses.HasSingleReader(value) && it != reader.end() ? &graph.nodes[it->second] : nullptr;
+    const std::optional<size_t> reader = uses.SoleReader(value);
+    return reader ? &graph.nodes[*reader] : nullptr;
   };
   std::vector<bool> removed(graph.nodes.size(), false);
   for (size_t n = 0; n < graph.nodes.size(); ++n) {

@@ -120,10 +120,6 @@ const std::string* AffineParameter(const ir::Graph& graph, const ir::Node& node,
 
 absl::Status FuseLayerNorm(ir::Graph& graph) {
   const GraphUses uses(graph);
-  absl::flat_hash_map<std::string, size_t> reader;  // of values read by one node
-  for (size_t n = 0; n < graph.nodes.size(); ++n) {
-    for (const std::string& input : graph.nodes[n].inputs) reader[input] = n;
-  }
   LayerNormMatcher matcher(graph, uses);
   std::vector<bool> removed(graph.nodes.size(), false);
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -134,16 +130,12 @@ absl::Status FuseLayerNorm(ir::Graph& graph) {
     size_t last = n;
     for (absl::string_view op : {"Mul", "Add"}) {
       const std::string& value = graph.nodes[last].outputs[0];
-      auto next = reader.find(value);
-      if (!uses.HasSingleReader(value) || next == reader.end() ||
-          graph.nodes[next->second].op_type != op) {
-        break;
-      }
-      const std::string* param =
-          AffineParameter(graph, graph.nodes[next->second], value, match->axis);
+      const std::optional<size_t> next = uses.SoleReader(value);
+      if (!next || graph.nodes[*next].op_type != op) break;
+      const std::string* param = AffineParameter(graph, graph.nodes[*next], value, match->axis);
       if (param == nullptr) break;
       params.push_back(*param);
-      match->nodes.push_back(last = next->second);
+      match->nodes.push_back(last = *next);
     }
     if (params.empty()) continue;  // No scale: the normalised size is unknown here.
     for (size_t node : match->nodes) removed[node] = true;

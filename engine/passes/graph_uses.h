@@ -3,6 +3,8 @@
 #ifndef CONVOY_ENGINE_PASSES_GRAPH_USES_H_
 #define CONVOY_ENGINE_PASSES_GRAPH_USES_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,9 +24,12 @@ class GraphUses {
   bool HasSingleReader(const std::string& value) const {
     return Readers(value) == 1 && !IsGraphOutput(value);
   }
+  // The index in graph.nodes of the node reading `value` if HasSingleReader.
+  std::optional<size_t> SoleReader(const std::string& value) const;
 
  private:
   absl::flat_hash_map<std::string, int> readers_;
+  absl::flat_hash_map<std::string, size_t> last_reader_;  // node index
   absl::flat_hash_set<std::string> outputs_;
 };
 

@@ -178,6 +178,9 @@ std::vector<NodeCase> MatMulCases() {
       {"Batched", {3, 5, 7}, {3, 7, 9}, true},
       {"BroadcastBatch", {2, 1, 5, 7}, {3, 7, 4}, true},
       {"BatchedTimesConstant", {4, 5, 7}, {7, 6}, false},
+      // One weight matrix for all rows: run as one product of 2*3*4 rows.
+      {"ChannelsLastTimesConstant", {2, 3, 4, 7}, {7, 6}, false},
+      {"BatchedTimesUnitBatch", {2, 5, 7}, {1, 7, 6}, true},
       {"VectorTimesMatrix", {7}, {7, 9}, false},
       {"MatrixTimesVector", {5, 7}, {7}, true},
       {"VectorDotVector", {7}, {7}, true},

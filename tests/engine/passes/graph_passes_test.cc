@@ -179,13 +179,19 @@ TEST(FuseActivationsTest, FusesClipWithConstantBoundsAndDeclinesRunTimeBounds) {
   EXPECT_THAT(OpTypes(kept), ElementsAre("Conv", "Clip"));
 }
 
-TEST(FuseActivationsTest, FusesReluIntoGemm) {
-  std::mt19937 rng(6);
+// x [N, 12] → Gemm (5 outputs, with bias) → g.
+OnnxBuilder WithGemm(std::mt19937& rng) {
   OnnxBuilder b;
   b.AddInput("x", {"N", 12});
   b.AddInitializer("w", Random(rng, {5, 12}));
   b.AddInitializer("b", Random(rng, {5}));
   b.AddNode("Gemm", {"x", "w", "b"}, {"g"}, {testing::IntAttr("transB", 1)});
+  return b;
+}
+
+TEST(FuseActivationsTest, FusesReluIntoGemm) {
+  std::mt19937 rng(6);
+  OnnxBuilder b = WithGemm(rng);
   b.AddNode("Relu", {"g"}, {"y"});
   b.AddOutput("y");
   ir::Graph graph = Parse(b);
@@ -256,10 +262,7 @@ TEST(FuseGatedActivationsTest, ConvTimesItsSigmoidOrHardSigmoidBecomesOneConv) {
 
 TEST(FuseGatedActivationsTest, FusesIntoGemm) {
   std::mt19937 rng(9);
-  OnnxBuilder b;
-  b.AddInput("x", {"N", 12});
-  b.AddInitializer("w", Random(rng, {5, 12}));
-  b.AddNode("Gemm", {"x", "w"}, {"g"}, {testing::IntAttr("transB", 1)});
+  OnnxBuilder b = WithGemm(rng);
   b.AddNode("Sigmoid", {"g"}, {"s"});
   b.AddNode("Mul", {"g", "s"}, {"y"});
   b.AddOutput("y");
