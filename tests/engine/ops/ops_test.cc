@@ -311,6 +311,15 @@ std::vector<NodeCase> ActivationCases() {
        {},
        [](const std::vector<Tensor>& in) { return reference::HardSwish(in[0]); }},
       {"Erf", "Erf", {}, [](const std::vector<Tensor>& in) { return reference::Erf(in[0]); }},
+      // Opset 20's operator, which FuseGelu writes for the spelled-out form.
+      {"Gelu",
+       "Gelu",
+       {},
+       [](const std::vector<Tensor>& in) { return reference::Gelu(in[0], false); }},
+      {"GeluTanh",
+       "Gelu",
+       {testing::StringAttr("approximate", "tanh")},
+       [](const std::vector<Tensor>& in) { return reference::Gelu(in[0], true); }},
   };
   for (const auto& [name, op, attributes, fn] : unary) {
     for (const Shape& shape : {Shape{3, 5, 7, 9}, Shape{4, 10}}) {

@@ -445,6 +445,20 @@ Tensor HardSwish(const Tensor& x) {
       x, [](double v, double) { return v * std::max(0.0, std::min(1.0, v / 6 + 0.5)); }, 0);
 }
 
+Tensor Gelu(const Tensor& x, bool tanh) {
+  if (tanh) {
+    return Map(
+        x,
+        [](double v, double) {
+          const double k = std::sqrt(2 / M_PI);
+          return 0.5 * v * (1 + std::tanh(k * (v + 0.044715 * v * v * v)));
+        },
+        0);
+  }
+  return Map(
+      x, [](double v, double) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }, 0);
+}
+
 Tensor Sqrt(const Tensor& x) {
   return Map(
       x, [](double v, double) { return std::sqrt(v); }, 0);
