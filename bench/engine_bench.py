@@ -41,6 +41,7 @@ import onnx
 import engine_report
 import measured_process
 import model_flops
+import zoo_models
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(BENCH_DIR, "peers")
@@ -64,9 +65,9 @@ class Runner:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     csv = lambda text: [item for item in text.split(",") if item]
-    parser.add_argument("--models", type=csv, default=model_flops.DEFAULT_MODELS,
+    parser.add_argument("--models", type=csv, default=zoo_models.DEFAULT_MODELS,
                         help="zoo models, served or extra; \"families\" is one of "
-                        "each torchvision CNN family (bench/model_flops.py)")
+                        "each torchvision CNN family (bench/zoo_models.py)")
     parser.add_argument("--batches", type=lambda t: [int(b) for b in csv(t)], default=[1, 8, 32])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0,
@@ -88,7 +89,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 1 round of 1 second")
     args = parser.parse_args(argv)
-    args.models = model_flops.expand_models(args.models)
+    args.models = zoo_models.expand(args.models)
     if args.quick:
         args.rounds, args.seconds = 1, 1.0
     unknown = set(args.runners) - {"convoy", *PEERS}
@@ -111,7 +112,7 @@ def expand_runners(args: argparse.Namespace) -> List[Runner]:
 
 
 def model_path(args: argparse.Namespace, model: str) -> str:
-    return model_flops.model_path(args.zoo, model)
+    return zoo_models.model_path(args.zoo, model)
 
 
 def image_shape(path: str) -> Tuple[int, ...]:
@@ -163,7 +164,7 @@ def ensure_calibration(args, model: str, start: float) -> None:
     that it always belongs to the model file being measured."""
     path = model_path(args, model)
     command = [os.path.join(args.build, "tools", "convoy_calibrate", "convoy-calibrate"),
-               "--model", path, "--samples", model_flops.calibration_dir(args.zoo, model),
+               "--model", path, "--samples", zoo_models.calibration_dir(args.zoo, model),
                "--threads", str(args.threads)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:

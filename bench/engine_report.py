@@ -57,7 +57,7 @@ def _peak(records: List[Dict]) -> Dict:
             "errors": sorted({r["error"] for r in records if r["error"]})}
 
 
-def summarize(runs: List[Dict], peaks: List[Dict], flops: Dict[str, int],
+def summarize(runs: List[Dict], peaks: List[Dict], flops: Dict[str, Optional[int]],
               runners: List[str], models: List[str], batches: List[int]) -> Dict:
     """Everything the tables show, as plain data (it goes into --out too).
 

@@ -18,8 +18,8 @@ GFLOP/s; as a script it prints each model's GFLOP:
 
   /usr/bin/python3 bench/model_flops.py [--zoo zoo] [MODEL ...]
 
-MODEL may be a served zoo model (zoo/models/) or an extra (zoo/extra/, made
-by make_zoo.py --extra); "families" stands for FAMILY_MODELS. A model whose
+MODEL may be a served zoo model or an extra, or a set of them
+(bench/zoo_models.py: "default", "families"). A model whose
 shapes onnx's inference cannot follow (a Reshape to a computed shape, as in
 ShuffleNet) has no count: flops_per_image returns None.
 """
@@ -33,43 +33,7 @@ from typing import Dict, List, Optional
 import onnx
 from onnx import shape_inference
 
-DEFAULT_MODELS = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "googlenet"]
-# One model of each CNN family of torchvision 0.14, served or extra.
-FAMILY_MODELS = ["alexnet", "vgg16", "resnet50", "googlenet", "inception_v3",
-                 "squeezenet1_1", "densenet121", "mobilenet_v2",
-                 "mobilenet_v3_large", "shufflenet_v2_x0_5", "mnasnet1_0",
-                 "efficientnet_b0", "efficientnet_v2_s", "regnet_y_400mf",
-                 "resnext50_32x4d", "wide_resnet50_2", "convnext_tiny"]
-MODEL_SETS = {"default": DEFAULT_MODELS, "families": FAMILY_MODELS}
-
-
-def expand_models(names: List[str]) -> List[str]:
-    """Model names with the named sets ("default", "families") spelled out."""
-    models = []
-    for name in names:
-        for model in MODEL_SETS.get(name, [name]):
-            if model not in models:
-                models.append(model)
-    return models
-
-
-def _served(zoo: str, name: str) -> bool:
-    return os.path.isdir(os.path.join(zoo, "models", name))
-
-
-def model_path(zoo: str, name: str) -> str:
-    """A zoo model's ONNX file: models/<name>/1/ if served, else extra/<name>/."""
-    if _served(zoo, name):
-        return os.path.join(zoo, "models", name, "1", "model.onnx")
-    return os.path.join(zoo, "extra", name, "model.onnx")
-
-
-def calibration_dir(zoo: str, name: str) -> str:
-    """The samples convoy-calibrate reads (tools/zoo/repository.py's layout)."""
-    folder = os.path.join(zoo, "refs", name) if _served(zoo, name) else \
-        os.path.join(zoo, "extra", name)
-    return os.path.join(folder, "calibration")
-
+import zoo_models
 
 def _set_batch_one(model: onnx.ModelProto) -> None:
     """Gives the graph's inputs and outputs batch 1 and drops inferred shapes."""
@@ -146,10 +110,10 @@ def flops_per_image(model_path: str) -> Optional[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zoo", default="zoo", help="zoo directory (default: zoo)")
-    parser.add_argument("models", nargs="*", default=DEFAULT_MODELS)
+    parser.add_argument("models", nargs="*", default=zoo_models.DEFAULT_MODELS)
     args = parser.parse_args()
-    for name in expand_models(args.models):
-        path = model_path(args.zoo, name)
+    for name in zoo_models.expand(args.models):
+        path = zoo_models.model_path(args.zoo, name)
         if not os.path.exists(path):
             sys.exit(f"{path} does not exist (make the zoo: "
                      f"/usr/bin/python3 tools/make_zoo.py --out zoo --extra)")
