@@ -19,21 +19,24 @@ if [[ ${3:-} =~ ^[0-9]+$ ]]; then runs=$3; shift; fi
 shift 2
 flags=("$@")
 infer=${CONVOY_INFER:-build/tools/convoy_infer/convoy-infer}
-lines=$(mktemp)
-trap 'rm -f "$lines"' EXIT
-exec_lines() {  # exec_lines TIMED_RUNS: the exec lines of a process that loads and runs
-  ONEDNN_VERBOSE=1 "$infer" "$model" --input "$input" --bench "$1" --warmup 1 --threads 2 "${flags[@]}" \
-    2>&1 | grep '^onednn_verbose,exec' || true
-}
-# A run's lines are what one more timed run adds: loading (constant folding,
-# weight reorders) and the first run execute primitives of their own.
-exec_lines "$runs" > "$lines"
-per_run=$(($(wc -l < "$lines") - $(exec_lines $((runs - 1)) | wc -l)))
-((runs > 1 && per_run > 0)) || { echo "need RUNS >= 2 and a built $infer" >&2; exit 1; }
-tail -n $((per_run * runs)) "$lines" |
+# A run's primitives are the shortest sequence the last RUNS runs repeat
+# (kind, implementation, layouts and shapes alike): loading, the first run
+# and the timing that chooses a plan's team (docs/ENGINE.md, "Threads")
+# execute primitives too, a number that varies from process to process.
+ONEDNN_VERBOSE=1 "$infer" "$model" --input "$input" --bench "$runs" --warmup 1 --threads 2 \
+  "${flags[@]}" 2>&1 | grep '^onednn_verbose,exec' |
   awk -F, -v runs="$runs" '
-    { key = $4 " " $5; ms[key] += $NF / runs; count[key] += 1 / runs; all += $NF / runs }
+    { n++; time[n] = $NF; key[n] = $4 " " $5; sig[n] = $0; sub(/,[^,]*$/, "", sig[n]) }
     END {
-      for (key in ms) printf "%9.2f ms %5d x %s\n", ms[key], count[key], key
-      printf "%9.2f ms in %d primitives per run\n", all, NR / runs
+      for (p = 1; p * runs <= n; p++) {
+        same = 1
+        for (i = 0; i < p * (runs - 1) && same; i++) same = sig[n - i] == sig[n - i - p]
+        if (same) break
+      }
+      if (p * runs > n) { print "no run repeats in the exec lines" > "/dev/stderr"; exit 1 }
+      for (i = n - p * runs + 1; i <= n; i++) {
+        ms[key[i]] += time[i] / runs; count[key[i]] += 1 / runs; all += time[i] / runs
+      }
+      for (k in ms) printf "%9.2f ms %5d x %s\n", ms[k], count[k], k
+      printf "%9.2f ms in %d primitives per run\n", all, p
     }' | sort -rn
