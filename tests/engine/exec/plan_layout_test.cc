@@ -224,6 +224,35 @@ TEST(PlanLayoutTest, AtBatchOneGrowingConcatenationsShareOneBuffer) {
   }
 }
 
+// Global pooling written as a reduction over the spatial axes (MnasNet's and
+// ShuffleNet's export) of a convolution's blocked output: a pooling step,
+// not oneDNN's reference reduction, with or without the kept axes.
+TEST(PlanLayoutTest, AMeanOverTheSpatialAxesIsAPooling) {
+  const Tensor w = Weights(32, 16, 3, 110);
+  for (int64_t keepdims : {1, 0}) {
+    testing::OnnxBuilder b;
+    b.AddInput("x", {"N", 16, 9, 9});
+    b.AddInitializer("w", w);
+    b.AddNode("Conv", {"x", "w"}, {"c"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+    b.AddNode("ReduceMean", {"c"}, {"y"},
+              {testing::IntsAttr("axes", {2, 3}), testing::IntAttr("keepdims", keepdims)});
+    b.AddOutput("y");
+    absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "pool.onnx");
+    ASSERT_TRUE(graph.ok()) << graph.status();
+    WeightCache weights;
+    const Tensor x = testing::Normal({2, 16, 9, 9}, 111, 1.0f);
+    absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::pooling_v2), 1);
+    EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::reduction), 0);
+    absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+    ASSERT_TRUE(y.ok()) << y.status();
+    const Tensor expected = reference::Reduce("ReduceMean", reference::Conv(x, w, nullptr, Same(3)),
+                                              {2, 3}, keepdims != 0);
+    EXPECT_LT(MaxDifference((*y)[0], expected), 1e-4) << "keepdims " << keepdims;
+  }
+}
+
 // VGG-16's 512-channel 3x3 layer at 14x14. At batch 8 its Winograd
 // kernel transforms the weights on every run and takes them in a direct
 // layout: the cache then holds a copy a reorder reads back, so the file's

@@ -44,6 +44,7 @@ std::vector<NodeCase> ReduceCases() {
     };
     cases.push_back(with_axes("Spatial", {2, 19, 5, 7}, {2, 3}, true));
     cases.push_back(with_axes("SpatialDropped", {2, 19, 5, 7}, {2, 3}, false));
+    cases.push_back(with_axes("Spatial3d", {2, 3, 4, 5, 6}, {2, 3, 4}, true));
     cases.push_back(with_axes("LastAxisNegative", {2, 5, 7, 24}, {-1}, true));
     cases.push_back(with_axes("Channels", {3, 17, 4, 4}, {1}, true));
     cases.push_back(with_axes("AllByDefault", {3, 4, 5}, {}, true));
