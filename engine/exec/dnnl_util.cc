@@ -1,5 +1,7 @@
 #include "engine/exec/dnnl_util.h"
 
+#include "absl/strings/match.h"
+
 namespace convoy::engine {
 
 dnnl::memory::dims ToDims(const Shape& shape) {
@@ -26,6 +28,10 @@ dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims, dnnl::memory::data_ty
 
 bool IsPlain(const dnnl::memory::desc& desc) {
   return desc == dnnl::memory::desc(desc.dims(), desc.data_type(), PlainStrides(desc.dims()));
+}
+
+bool IsReference(const dnnl::primitive_desc_base& pd) {
+  return absl::StartsWith(pd.impl_info_str(), "ref");
 }
 
 bool PointsInto(const dnnl::memory& memory, const void* data, size_t size) {

@@ -23,6 +23,10 @@ dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims,
 
 bool IsPlain(const dnnl::memory::desc& desc);
 
+// True if oneDNN chose its reference implementation (plain C++ loops, many
+// times slower than its jit kernels) for `pd`.
+bool IsReference(const dnnl::primitive_desc_base& pd);
+
 // `desc`'s dims and layout with elements of `type`.
 dnnl::memory::desc WithType(const dnnl::memory::desc& desc, dnnl::memory::data_type type);
 

@@ -153,6 +153,19 @@ memory EmitBinary(OpContext& ctx, dnnl::algorithm algorithm, memory lhs, memory 
   return dst;
 }
 
+// True if oneDNN has a kernel other than its reference one for `lhs`, in
+// its layout, (op) `rhs` broadcasting: it has for a per-channel `rhs` over
+// channels-last or blocked values (squeeze-excitation's scale), not for
+// every pattern.
+bool BroadcastsFast(const OpContext& ctx, dnnl::algorithm algorithm, const memory& lhs,
+                    const memory& rhs) {
+  const dnnl::binary::primitive_desc pd(
+      {algorithm, lhs.get_desc(), rhs.get_desc(),
+       AnyDesc(lhs.get_desc().dims(), lhs.get_desc().data_type())},
+      ctx.engine());
+  return !IsReference(pd);
+}
+
 memory ToPlain(OpContext& ctx, memory m) {
   if (IsPlain(m.get_desc())) return m;
   memory plain = ctx.NewScratch(
@@ -205,10 +218,10 @@ absl::Status Build(OpContext& ctx) {
     if (padded(i) == out) {
       rhs = ctx.InputAs(i, acc.get_desc());
     } else {
-      // Broadcasting against a blocked layout is only partly supported by
-      // oneDNN; go plain on both sides.
-      acc = ToPlain(ctx, acc);
+      // Broadcasting against a blocked or channels-last value: where oneDNN
+      // would run its reference kernel, go plain on both sides.
       rhs = plain_view(i);
+      if (!BroadcastsFast(ctx, AlgorithmOf(kind), acc, rhs)) acc = ToPlain(ctx, acc);
     }
     acc = EmitBinary(ctx, AlgorithmOf(kind), acc, rhs);
   }

@@ -176,10 +176,6 @@ bool InChannelBlocks(const dnnl::memory::desc& desc) {
   return desc.data.format_kind == dnnl_blocked && desc.data.format_desc.blocking.inner_nblks > 0;
 }
 
-bool IsReference(const dnnl::primitive_desc_base& pd) {
-  return absl::StartsWith(pd.impl_info_str(), "ref");
-}
-
 // oneDNN's Winograd kernels keep their weights transformed (1.8 to 4 times
 // the direct ones), and as no reorder reads such a copy back, the file's
 // weights stay beside them. In oneDNN's forward_training mode the same

@@ -253,6 +253,35 @@ TEST(PlanLayoutTest, AMeanOverTheSpatialAxesIsAPooling) {
   }
 }
 
+// Squeeze-excitation's scale: a convolution's output times a per-channel
+// value computed from it. oneDNN has a jit kernel for that broadcast in the
+// convolution's own layout, so the Mul needs no reorder to plain and back.
+TEST(PlanLayoutTest, APerChannelScaleKeepsTheConvolutionsLayout) {
+  const Tensor w = Weights(48, 16, 1, 120);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 16, 7, 7});
+  b.AddInitializer("w", w);
+  b.AddNode("Conv", {"x", "w"}, {"c"});
+  b.AddNode("GlobalAveragePool", {"c"}, {"s"});
+  b.AddNode("Mul", {"c", "s"}, {"y"});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "scale.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  for (int64_t batch : {1, 3}) {
+    WeightCache weights;
+    const Tensor x = testing::Normal({batch, 16, 7, 7}, 121, 1.0f);
+    absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    // At most x's reorder into the convolution's layout.
+    EXPECT_LE((*plan)->steps(dnnl::primitive::kind::reorder), 1) << "batch " << batch;
+    absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+    ASSERT_TRUE(y.ok()) << y.status();
+    const Tensor c = reference::Conv(x, w, nullptr, Same(1));
+    const Tensor s = reference::Reduce("ReduceMean", c, {2, 3}, true);
+    EXPECT_LT(MaxDifference((*y)[0], reference::Binary(reference::BinaryOp::kMul, c, s)), 1e-4) << "batch " << batch;
+  }
+}
+
 // VGG-16's 512-channel 3x3 layer at 14x14. At batch 8 its Winograd
 // kernel transforms the weights on every run and takes them in a direct
 // layout: the cache then holds a copy a reorder reads back, so the file's
