@@ -117,6 +117,18 @@ int Plan::steps(dnnl::primitive::kind kind) const {
   return count;
 }
 
+std::vector<std::string> Plan::implementations(dnnl::primitive::kind kind) const {
+  std::vector<std::string> names;
+  for (const Step& step : steps_) {
+    if (step.cpu || step.primitive.get_kind() != kind) continue;
+    const char* name = nullptr;
+    dnnl_primitive_desc_query(step.primitive.get_primitive_desc(), dnnl_query_impl_info_str, 0,
+                              &name);
+    names.emplace_back(name != nullptr ? name : "");
+  }
+  return names;
+}
+
 int Plan::cpu_steps() const {
   return static_cast<int>(std::count_if(steps_.begin(), steps_.end(),
                                          [](const Step& step) { return bool(step.cpu); }));

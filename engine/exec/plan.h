@@ -45,6 +45,9 @@ class Plan {
   // value's layout or type changed for the step reading it, or a Concat
   // input copied into place), concats, convolutions...
   int steps(dnnl::primitive::kind kind) const;
+  // The oneDNN implementation of each such step, in run order
+  // ("brgconv_1x1:avx512_core", "ref:any", ...).
+  std::vector<std::string> implementations(dnnl::primitive::kind kind) const;
   // Steps of a run that the plan's own code does rather than oneDNN: a
   // residual copied into its convolution's output, Gather, Pad's fill.
   int cpu_steps() const;

@@ -4,7 +4,9 @@
 // convolutions run Winograd kernels where oneDNN has them, the convolutions
 // after them read their blocked output as it is, and the first layers of
 // small networks a kernel for plain sources (docs/ENGINE.md, Plans).
+#include <algorithm>
 #include <optional>
+#include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -176,6 +178,16 @@ bool InChannelBlocks(const dnnl::memory::desc& desc) {
   return desc.data.format_kind == dnnl_blocked && desc.data.format_desc.blocking.inner_nblks > 0;
 }
 
+// How wide the vectors of a oneDNN implementation are, from its name
+// ("brgconv_1x1:avx512_core", "jit_1x1:avx2"): 0 for the reference one.
+int VectorWidthRank(const dnnl::primitive_desc_base& pd) {
+  const std::string impl = pd.impl_info_str();
+  if (IsReference(pd)) return 0;
+  if (absl::StrContains(impl, "avx512") || absl::StrContains(impl, "amx")) return 3;
+  if (absl::StrContains(impl, "avx")) return 2;
+  return 1;
+}
+
 // oneDNN's Winograd kernels keep their weights transformed (1.8 to 4 times
 // the direct ones), and as no reorder reads such a copy back, the file's
 // weights stay beside them. In oneDNN's forward_training mode the same
@@ -262,14 +274,16 @@ absl::Status Build(OpContext& ctx) {
   dnnl::convolution_forward::desc desc = describe(dnnl::algorithm::convolution_direct, any_src);
   if (HasResidual(ctx) && !sum) return BuildWithBroadcastResidual(ctx, desc, {});
   dnnl::convolution_forward::primitive_desc pd(desc, parts.attr, ctx.engine());
-  // A faster kernel than oneDNN's default, where one applies; none may be
-  // oneDNN's reference implementation.
+  // A faster kernel than oneDNN's default, where one applies: never oneDNN's
+  // reference implementation, nor one of narrower vectors than the default
+  // (a source in 8-channel blocks, as a grouped convolution of few channels
+  // per group writes, gets AVX2's 1x1 kernel on an AVX-512 machine).
   auto prefer = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src,
                     dnnl::prop_kind prop = dnnl::prop_kind::forward_inference) {
     try {
       dnnl::convolution_forward::primitive_desc other(describe(algorithm, src, prop), parts.attr,
                                                       ctx.engine());
-      if (!IsReference(other)) pd = other;
+      if (VectorWidthRank(other) >= std::max(VectorWidthRank(pd), 1)) pd = other;
     } catch (const dnnl::error&) {
       // No such kernel for this convolution: the default it is.
     }

@@ -4,6 +4,7 @@
 // there, growing DenseNet concatenations too), residuals are overwritten in
 // place, a one-row Gemm streams large weights through its own kernel; all
 // compute what the reference computes.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <tuple>
@@ -280,6 +281,45 @@ TEST(PlanLayoutTest, APerChannelScaleKeepsTheConvolutionsLayout) {
     const Tensor s = reference::Reduce("ReduceMean", c, {2, 3}, true);
     EXPECT_LT(MaxDifference((*y)[0], reference::Binary(reference::BinaryOp::kMul, c, s)), 1e-4) << "batch " << batch;
   }
+}
+
+// ResNeXt's grouped 3x3 convolution of its second stage (8 channels per
+// group) writes 8-channel blocks; the 1x1 convolution after it could read
+// them as they are only with AVX2's kernel. On a machine with AVX-512 it
+// takes its own layout and AVX-512 kernel instead: no convolution runs
+// narrower vectors than the widest one in the plan.
+TEST(PlanLayoutTest, NoConvolutionTakesNarrowerVectorsToSaveAReorder) {
+  const Tensor wg = Weights(256, 8, 3, 130), w1 = Weights(512, 256, 1, 131);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 256, 28, 28});
+  b.AddInitializer("wg", wg);
+  b.AddInitializer("w1", w1);
+  b.AddNode("Conv", {"x", "wg"}, {"g"},
+            {testing::IntAttr("group", 32), testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Conv", {"g", "w1"}, {"y"});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "grouped.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  WeightCache weights;
+  const Tensor x = testing::Normal({1, 256, 28, 28}, 132, 1.0f);
+  absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const std::vector<std::string> kernels =
+      (*plan)->implementations(dnnl::primitive::kind::convolution);
+  ASSERT_EQ(kernels.size(), 2u);
+  const bool avx512 = std::any_of(kernels.begin(), kernels.end(), [](const std::string& k) {
+    return k.find("avx512") != std::string::npos;
+  });
+  for (const std::string& kernel : kernels) {
+    EXPECT_FALSE(avx512 && kernel.find("avx2") != std::string::npos) << kernel;
+  }
+  absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+  ASSERT_TRUE(y.ok()) << y.status();
+  reference::ConvParams grouped = Same(3);
+  grouped.group = 32;
+  const Tensor expected =
+      reference::Conv(reference::Conv(x, wg, nullptr, grouped), w1, nullptr, Same(1));
+  EXPECT_LT(MaxDifference((*y)[0], expected), 1e-3);
 }
 
 // VGG-16's 512-channel 3x3 layer at 14x14. At batch 8 its Winograd
