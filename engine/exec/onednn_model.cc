@@ -109,6 +109,10 @@ class OneDnnModel : public Model {
   // float32 (a plan then needs real values). InvalidArgument past
   // ModelOptions::max_value_bytes.
   absl::StatusOr<std::optional<std::vector<Tensor>>> Probes(int64_t batch) const;
+  // How many requests a run on `ordered` carries, as a server batches
+  // them: the leading dimension of the first input whose leading dimension
+  // is dynamic, 1 if none is.
+  int64_t RequestsIn(const std::vector<const Tensor*>& ordered) const;
   // Compiles the plan for the default outputs at `batch`. REQUIRES: Probes
   // gave inputs for batch 1.
   absl::Status Prepare(int64_t batch) const;
@@ -318,6 +322,13 @@ absl::StatusOr<std::optional<std::vector<Tensor>>> OneDnnModel::Probes(int64_t b
   return probes;
 }
 
+int64_t OneDnnModel::RequestsIn(const std::vector<const Tensor*>& ordered) const {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (!inputs_[i].shape.empty() && inputs_[i].shape[0] < 0) return ordered[i]->shape()[0];
+  }
+  return 1;
+}
+
 absl::StatusOr<std::vector<const Tensor*>> OneDnnModel::OrderInputs(
     const std::vector<NamedTensor>& inputs) const {
   std::vector<const Tensor*> ordered(inputs_.size(), nullptr);
@@ -433,7 +444,9 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
   TeamSize one(1);
   if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
   const std::optional<absl::Duration> alone = MedianRunTime(*entry.plan, floats);
-  if (!alone || !TeamPays(*alone, *on_team, team)) {
+  int64_t input_bytes = 0;
+  for (const Tensor* in : ordered) input_bytes += static_cast<int64_t>(in->byte_size());
+  if (!alone || !TeamPays(*alone, *on_team, ServingCost(RequestsIn(ordered), input_bytes))) {
     MarkSingleThread(key, entry);
     return;
   }

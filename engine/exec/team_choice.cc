@@ -27,8 +27,13 @@ std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const 
   return times[times.size() / 2];
 }
 
-bool TeamPays(absl::Duration alone, absl::Duration on_team, int team) {
-  return absl::FDivDuration(alone, on_team) >= kMinTeamEfficiency * team;
+absl::Duration ServingCost(int64_t requests, int64_t input_bytes) {
+  return requests * kServingCostPerRequest +
+         absl::Seconds(static_cast<double>(input_bytes) / kServingInputBytesPerSecond);
+}
+
+bool TeamPays(absl::Duration alone, absl::Duration on_team, absl::Duration serving) {
+  return alone - on_team > serving;
 }
 
 }  // namespace convoy::engine

@@ -4,11 +4,17 @@
 // which a primitive of milliseconds never notices and one of microseconds
 // does (a CNN of 1.3 MFLOP ran in 0.028 ms on two threads and 0.020 ms on
 // one). A served model shares its cores with the threads that receive and
-// answer requests, so a team must also earn the core it takes from them:
-// it is kept only if it does most of a team's worth of work, not merely if
-// it is faster. So a plan is timed on the team and on one thread, and the
-// team is kept only if it is at least kMinTeamEfficiency times as fast per
-// thread as one thread alone.
+// answer requests, so a team must also earn the core it takes from them.
+// While a team computes, that serving work preempts one of its threads and
+// the whole team waits at the next join, so under load a run on the team
+// costs its own time plus the serving work; on one thread the serving work
+// runs beside it on another core. So a plan is timed on the team and on one
+// thread, and keeps the team only if the time the team saves per run is
+// more than the serving work of the requests the run carries (ServingCost).
+// A rule on the team's efficiency instead (two threads at least 1.6 times
+// as fast as one) flipped from run to run on small CNNs at batch 1, which
+// gain 1.25x to 2x from a second core here depending on what the machine's
+// neighbours do, and cost them 1.4x whenever it chose one thread.
 //
 // Which plans are timed: those of under kTimedBelowFlops per run. Timing
 // costs about eight runs, which is nothing for them and seconds for a large
@@ -36,9 +42,14 @@
 
 namespace convoy::engine {
 
-// A team's speed-up over one thread, divided by its size, below which the
-// plan runs on one thread: two threads must be 1.6 times as fast as one.
-inline constexpr double kMinTeamEfficiency = 0.8;
+// The server's work per request outside the engine, on the same cores:
+// 72 us of server CPU per LeNet-5 request over gRPC (docs/BENCHMARKS.md,
+// "HTTP/REST against gRPC"), less the engine's 20, rounded down.
+inline constexpr absl::Duration kServingCostPerRequest = absl::Microseconds(50);
+// And per byte of input: a tensor's bytes are copied about four times
+// between the client and the engine (the client's send, the kernel's
+// receive, the request message, the batch), each at some 8 GB/s.
+inline constexpr double kServingInputBytesPerSecond = 2e9;
 // Plans of fewer floating-point operations per run are timed: about 5 ms on
 // 2 cores at 200 GFLOP/s, so timing one costs well under a second.
 inline constexpr int64_t kTimedBelowFlops = 1'000'000'000;
@@ -52,9 +63,14 @@ bool WorthTiming(const Plan& plan);
 // (the caller's own run then reports why).
 std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const Tensor*>& inputs);
 
-// True if `team` threads taking `on_team` per run pay for themselves
-// against one thread taking `alone`.
-bool TeamPays(absl::Duration alone, absl::Duration on_team, int team);
+// The serving work around a run of `requests` requests carrying
+// `input_bytes` of inputs in all.
+absl::Duration ServingCost(int64_t requests, int64_t input_bytes);
+
+// True if a team taking `on_team` per run pays for itself against one
+// thread taking `alone`, around a run whose requests cost the server
+// `serving` besides.
+bool TeamPays(absl::Duration alone, absl::Duration on_team, absl::Duration serving);
 
 }  // namespace convoy::engine
 

@@ -65,8 +65,10 @@ std::string FormatBenchJson(const BenchRecord& r) {
   }
   return absl::StrFormat(
       "{\"runner\": \"convoy\", \"precision\": \"%s\", \"model\": %s, \"batch\": %d, "
-      "\"threads\": %d, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"latencies_ms\": [%s]}",
-      r.precision, JsonString(r.model), r.batch, r.threads, r.load_ms, r.first_run_ms, latencies);
+      "\"threads\": %d, \"load_ms\": %.3f, \"first_run_ms\": %.3f, "
+      "\"single_thread_plans\": %d, \"latencies_ms\": [%s]}",
+      r.precision, JsonString(r.model), r.batch, r.threads, r.load_ms, r.first_run_ms,
+      r.single_thread_plans, latencies);
 }
 
 std::string ModelDisplayName(absl::string_view path) {

@@ -53,7 +53,9 @@ std::string FormatBenchLine(absl::string_view model_name, int64_t batch, const L
 // What a benchmark driver reads (bench/engine_bench.py): one line of JSON,
 // {"runner": "convoy", "precision": "bf16", "model": "resnet50", "batch": 8,
 //  "threads": 2, "load_ms": 812.5, "first_run_ms": 95.1,
-//  "latencies_ms": [61.2, 60.9, ...]}.
+//  "single_thread_plans": 0, "latencies_ms": [61.2, 60.9, ...]}.
+// single_thread_plans counts the plans that run on one thread where more
+// were allowed (engine::PlanCacheStats): whether the figures are a team's.
 struct BenchRecord {
   std::string model;
   std::string precision;
@@ -61,6 +63,7 @@ struct BenchRecord {
   int threads = 0;
   double load_ms = 0;
   double first_run_ms = 0;
+  int single_thread_plans = 0;
   std::vector<double> latencies_ms;
 };
 std::string FormatBenchJson(const BenchRecord& record);

@@ -183,7 +183,8 @@ int Main(const std::vector<std::string>& args) {
         flags->warmup_runs, flags->bench_runs, run_once, clock, flags->bench_seconds * 1000);
     if (!latencies_ms.ok()) return Fail(kExitFailure, latencies_ms.status().message());
     std::cout << FormatBenchJson({model_name, std::string(engine::PrecisionName(flags->precision)), batch,
-                                  flags->num_threads, load_ms, first_run_ms, *latencies_ms})
+                                  flags->num_threads, load_ms, first_run_ms,
+                                  (*model)->plan_cache_stats().single_thread_plans, *latencies_ms})
               << std::endl;
     return 0;
   }

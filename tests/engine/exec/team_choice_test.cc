@@ -1,6 +1,7 @@
 // A plan runs on its OpenMP team only where the team pays for itself
 // (team_choice.h): a plan whose runs take microseconds is timed on the team
-// and on one thread and runs on one, a plan over kTimedBelowFlops keeps its
+// and on one thread and runs on one (the team cannot save the serving work
+// of a request), a plan over kTimedBelowFlops keeps its
 // team untimed, and a plan gives the same bits from its first run on,
 // whichever team it keeps.
 #include "engine/exec/team_choice.h"
@@ -37,13 +38,25 @@ std::string TinyConv() {
   return b.Serialize();
 }
 
-TEST(TeamChoiceTest, TeamPaysOnlyForMostOfATeamsWorth) {
-  EXPECT_TRUE(TeamPays(absl::Microseconds(200), absl::Microseconds(100), 2));
-  EXPECT_TRUE(TeamPays(absl::Microseconds(160), absl::Microseconds(100), 2));
-  EXPECT_FALSE(TeamPays(absl::Microseconds(150), absl::Microseconds(100), 2));
-  EXPECT_FALSE(TeamPays(absl::Microseconds(20), absl::Microseconds(28), 2));  // The team is slower.
-  EXPECT_FALSE(TeamPays(absl::Microseconds(300), absl::Microseconds(100), 4));
-  EXPECT_TRUE(TeamPays(absl::Microseconds(330), absl::Microseconds(100), 4));
+TEST(TeamChoiceTest, ServingCostCountsRequestsAndBytes) {
+  EXPECT_EQ(ServingCost(1, 0), kServingCostPerRequest);
+  EXPECT_EQ(ServingCost(27, 0), 27 * kServingCostPerRequest);
+  EXPECT_EQ(ServingCost(1, 2'000'000), kServingCostPerRequest + absl::Milliseconds(1));
+}
+
+TEST(TeamChoiceTest, TeamPaysForMoreThanTheServingWorkItDisplaces) {
+  const absl::Duration one_request = ServingCost(1, 0);
+  EXPECT_TRUE(TeamPays(absl::Microseconds(200), absl::Microseconds(100), one_request));
+  EXPECT_FALSE(TeamPays(absl::Microseconds(140), absl::Microseconds(100), one_request));
+  EXPECT_FALSE(TeamPays(absl::Microseconds(20), absl::Microseconds(28), one_request));  // The team is slower.
+  // SqueezeNet at batch 1 (a 602 KB image), 3.6 ms alone: kept on a team
+  // that is only 1.25x faster too.
+  EXPECT_TRUE(TeamPays(absl::Microseconds(3600), absl::Microseconds(2600), ServingCost(1, 602112)));
+  EXPECT_TRUE(TeamPays(absl::Microseconds(3600), absl::Microseconds(2880), ServingCost(1, 602112)));
+  // LeNet-5 at batch 8 and 27: the 42 and 180 us the team saves are less
+  // than the serving work of 8 and 27 requests.
+  EXPECT_FALSE(TeamPays(absl::Microseconds(156), absl::Microseconds(114), ServingCost(8, 8 * 4096)));
+  EXPECT_FALSE(TeamPays(absl::Microseconds(530), absl::Microseconds(350), ServingCost(27, 27 * 4096)));
 }
 
 TEST(TeamChoiceTest, APlanOfMicrosecondsRunsOnOneThread) {

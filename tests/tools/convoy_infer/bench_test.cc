@@ -55,10 +55,10 @@ TEST(TimeRunsTest, KeepsTimingUntilTheMinimumDuration) {
 }
 
 TEST(FormatBenchJsonTest, WritesEveryFieldAndEscapesTheName) {
-  EXPECT_EQ(FormatBenchJson({"re\"s\\net", "bf16", 8, 2, 812.5, 95.125, {61.2, 60.9}}),
+  EXPECT_EQ(FormatBenchJson({"re\"s\\net", "bf16", 8, 2, 812.5, 95.125, 1, {61.2, 60.9}}),
             "{\"runner\": \"convoy\", \"precision\": \"bf16\", \"model\": \"re\\\"s\\\\net\", "
             "\"batch\": 8, \"threads\": 2, \"load_ms\": 812.500, \"first_run_ms\": 95.125, "
-            "\"latencies_ms\": [61.2000, 60.9000]}");
+            "\"single_thread_plans\": 1, \"latencies_ms\": [61.2000, 60.9000]}");
 }
 
 TEST(TimeRunsTest, StopsAtTheFirstFailedRun) {
