@@ -30,6 +30,24 @@ bool IsPlain(const dnnl::memory::desc& desc) {
   return desc == dnnl::memory::desc(desc.dims(), desc.data_type(), PlainStrides(desc.dims()));
 }
 
+dnnl::memory::desc ChannelBlockedDesc(const dnnl::memory::dims& dims, dnnl::memory::data_type type,
+                                      int64_t block) {
+  using tag = dnnl::memory::format_tag;
+  const bool sixteen = block == 16;
+  if (dims.size() == 3) return {dims, type, sixteen ? tag::aBc16b : tag::aBc8b};
+  if (dims.size() == 4) return {dims, type, sixteen ? tag::aBcd16b : tag::aBcd8b};
+  return {dims, type, sixteen ? tag::aBcde16b : tag::aBcde8b};
+}
+
+int64_t ChannelBlock(const dnnl::memory::desc& desc) {
+  const size_t rank = desc.dims().size();
+  if (rank < 3 || rank > 5 || desc.data.format_kind != dnnl_blocked) return 0;
+  for (int64_t block : {16, 8}) {
+    if (desc == ChannelBlockedDesc(desc.dims(), desc.data_type(), block)) return block;
+  }
+  return 0;
+}
+
 bool IsReference(const dnnl::primitive_desc_base& pd) {
   return absl::StartsWith(pd.impl_info_str(), "ref");
 }

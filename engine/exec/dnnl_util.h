@@ -23,6 +23,17 @@ dnnl::memory::desc AnyDesc(const dnnl::memory::dims& dims,
 
 bool IsPlain(const dnnl::memory::desc& desc);
 
+// The size of `desc`'s channel blocks (8 or 16) where it is a dense tensor
+// of 3 to 5 dimensions in oneDNN's channel-blocked layout (nCw16c, nChw16c,
+// nCdhw16c, and their 8s), as convolutions' direct and Winograd kernels
+// write; otherwise 0.
+int64_t ChannelBlock(const dnnl::memory::desc& desc);
+
+// A dense `dims` (3 to 5 of them) in the channel-blocked layout with blocks
+// of `block` (8 or 16) channels.
+dnnl::memory::desc ChannelBlockedDesc(const dnnl::memory::dims& dims, dnnl::memory::data_type type,
+                                      int64_t block);
+
 // True if oneDNN chose its reference implementation (plain C++ loops, many
 // times slower than its jit kernels) for `pd`.
 bool IsReference(const dnnl::primitive_desc_base& pd);

@@ -8,10 +8,21 @@ namespace convoy::engine {
 
 namespace {
 
+// Plain, unless only the spatial dimensions of an input in channel blocks
+// are padded (Inception's average pooling, padded apart as PyTorch exports
+// it): then in the same blocks, so that neither the copy in nor the
+// pooling and convolution after it change layouts. Only for a whole number
+// of blocks: the fill would reach the channels that round up the last.
 dnnl::memory::desc PaddedDesc(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
                               const std::vector<int64_t>& end) {
-  dnnl::memory::dims outer = ctx.Input(input).get_desc().dims();
+  const dnnl::memory::desc inner = ctx.Input(input).get_desc();
+  dnnl::memory::dims outer = inner.dims();
   for (size_t d = 0; d < outer.size(); ++d) outer[d] += begin[d] + end[d];
+  const int64_t block = ChannelBlock(inner);
+  if (block > 0 && outer[1] % block == 0 && inner.data_type() == dnnl::memory::data_type::f32 &&
+      begin[0] == 0 && end[0] == 0 && begin[1] == 0 && end[1] == 0) {
+    return ChannelBlockedDesc(outer, dnnl::memory::data_type::f32, block);
+  }
   return dnnl::memory::desc(outer, dnnl::memory::data_type::f32, PlainStrides(outer));
 }
 

@@ -1,5 +1,7 @@
-// Constant padding of a value into a larger plain buffer: each run fills the
-// border and copies (reorders) the input into the interior; a constant input
+// Constant padding of a value into a larger buffer, plain or, where only
+// the spatial dimensions of an input in whole channel blocks are padded, in
+// its blocks: each run fills the border and copies (reorders) the input
+// into the interior; a constant input
 // is padded once, when the plan is compiled. Used by Pad and by AveragePool's
 // count_include_pad with ceil mode, which oneDNN cannot express directly.
 #ifndef CONVOY_ENGINE_OPS_PADDING_H_
@@ -12,7 +14,7 @@
 
 namespace convoy::engine {
 
-// Returns plain memory of the input `input` padded by `begin`/`end` elements
+// Returns memory of the input `input` padded by `begin`/`end` elements
 // per dimension (one entry per dimension, non-negative) with `value`.
 dnnl::memory PadConstant(OpContext& ctx, size_t input, const std::vector<int64_t>& begin,
                          const std::vector<int64_t>& end, float value);

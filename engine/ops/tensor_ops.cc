@@ -3,6 +3,7 @@
 // otherwise Concat has each input written into its slice of the output or
 // copies it there (or is a oneDNN concat), Transpose is a strided reorder,
 // Pad a copy into a pre-filled border, and Gather a CPU copy of whole slices.
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -134,6 +135,26 @@ std::optional<int64_t> SameLayoutOffset(const memory::desc& src, const memory::d
   return b.offset0 * element;
 }
 
+// Concatenating along channels inputs of which some come in channel blocks
+// (as convolutions' direct and Winograd kernels write them) and all are a
+// whole number of blocks, the output in those blocks: each such input is
+// then written straight into its slice at batch 1, and the convolutions and
+// poolings after read blocks as they are. oneDNN's own choice for mixed
+// inputs is the plain layout, which an Inception block at batch 1 paid for
+// with a reorder of every branch into it and another out of it for each
+// channels-last convolution after it (docs/ENGINE.md, "Plans").
+std::optional<memory::desc> BlockedConcatDesc(const Shape& out, int64_t axis,
+                                              const std::vector<memory::desc>& inputs) {
+  if (axis != 1) return std::nullopt;
+  int64_t block = 0;
+  for (const memory::desc& input : inputs) block = std::max(block, ChannelBlock(input));
+  if (block == 0) return std::nullopt;
+  for (const memory::desc& input : inputs) {
+    if (input.dims()[1] % block != 0) return std::nullopt;
+  }
+  return ChannelBlockedDesc(ToDims(out), inputs[0].data_type(), block);
+}
+
 absl::Status BuildConcat(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
   std::vector<memory> sources;
@@ -149,8 +170,10 @@ absl::Status BuildConcat(OpContext& ctx) {
     }
   }
   for (const memory& m : sources) descs.push_back(m.get_desc());
-  dnnl::concat::primitive_desc pd(AnyDesc(ToDims(ctx.output_shape(0)), descs[0].data_type()),
-                                  static_cast<int>(axis), descs, ctx.engine());
+  const std::optional<memory::desc> blocked = BlockedConcatDesc(ctx.output_shape(0), axis, descs);
+  dnnl::concat::primitive_desc pd(
+      blocked ? *blocked : AnyDesc(ToDims(ctx.output_shape(0)), descs[0].data_type()),
+      static_cast<int>(axis), descs, ctx.engine());
   const memory dst = ctx.NewOutput(0, pd.dst_desc());
   if (std::optional<std::vector<memory::desc>> slices = Slices(dst.get_desc(), axis, descs)) {
     for (size_t i = 0; i < sources.size(); ++i) {

@@ -176,6 +176,53 @@ TEST(PlanLayoutTest, AtBatchOneBranchesAreWrittenIntoTheirSlices) {
   EXPECT_EQ(reorders[0], reorders[1] - 4);
 }
 
+// An Inception block at batch 1: a 1x1 branch (which oneDNN computes
+// channels-last) beside 3x3 branches (in 16-channel blocks) concatenated,
+// then the average pooling PyTorch exports as a spatial Pad and a pooling
+// without pads, and a 1x1 convolution. The concatenation and the padding
+// keep the blocks: the 3x3 branches are written into their slices, the 1x1
+// branch is copied in, the Pad copies once, and the pooling and the 1x1
+// convolution after it read the blocks as they are. (With the concatenation
+// and the padding laid out plain, the plan took one reorder more, and the
+// pooling read the plain layout.)
+TEST(PlanLayoutTest, AnInceptionBlockKeepsItsChannelBlocks) {
+  const Tensor w1 = Weights(16, 32, 1, 120), w3a = Weights(32, 32, 3, 121),
+               w3b = Weights(16, 32, 3, 122), wp = Weights(32, 64, 1, 123);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 32, 10, 10});
+  for (const auto& [name, w] :
+       {std::pair{"w1", &w1}, {"w3a", &w3a}, {"w3b", &w3b}, {"wp", &wp}}) {
+    b.AddInitializer(name, *w);
+  }
+  b.AddNode("Conv", {"x", "w1"}, {"a"});
+  b.AddNode("Conv", {"x", "w3a"}, {"c"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Conv", {"x", "w3b"}, {"d"}, {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddNode("Concat", {"a", "c", "d"}, {"cat"}, {testing::IntAttr("axis", 1)});
+  b.AddInitializer("pads", Tensor::FromInt64s({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+  b.AddNode("Pad", {"cat", "pads"}, {"padded"});
+  b.AddNode("AveragePool", {"padded"}, {"pooled"}, {testing::IntsAttr("kernel_shape", {3, 3})});
+  b.AddNode("Conv", {"pooled", "wp"}, {"y"});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "inception.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  WeightCache weights;
+  const Tensor x = testing::Normal({1, 32, 10, 10}, 124, 1.0f);
+  absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_LE((*plan)->steps(dnnl::primitive::kind::reorder), 4);
+  absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+  ASSERT_TRUE(y.ok()) << y.status();
+  using namespace reference;
+  const Tensor cat = Concat({Conv(x, w1, nullptr, Same(1)), Conv(x, w3a, nullptr, Same(3)),
+                             Conv(x, w3b, nullptr, Same(3))},
+                            1);
+  PoolParams pool;
+  pool.kernel_shape = {3, 3};
+  const Tensor expected =
+      Conv(AveragePool(Pad(cat, {0, 0, 1, 1, 0, 0, 1, 1}, 0.0f), pool), wp, nullptr, Same(1));
+  EXPECT_LT(MaxDifference((*y)[0], expected), 1e-3);
+}
+
 // A DenseNet block: each 3x3 layer reads the concatenation of every output
 // before it, and the next Concat repeats all of them. Nested by
 // NestGrowingConcats, at batch 1 each concatenation is placed in the next
