@@ -1,9 +1,9 @@
 // Constant padding of a value into a larger buffer, plain or, where only
 // the spatial dimensions of an input in whole channel blocks are padded, in
 // its blocks: each run fills the border and copies (reorders) the input
-// into the interior; a constant input
-// is padded once, when the plan is compiled. Used by Pad and by AveragePool's
-// count_include_pad with ceil mode, which oneDNN cannot express directly.
+// into the interior; a constant input is padded once, when the plan is
+// compiled. Used by Pad and by AveragePool's count_include_pad with ceil
+// mode, which oneDNN cannot express directly.
 #ifndef CONVOY_ENGINE_OPS_PADDING_H_
 #define CONVOY_ENGINE_OPS_PADDING_H_
 
