@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/ops/vector_isa.h"
+
 namespace convoy::engine {
 namespace {
 
@@ -20,8 +22,7 @@ inline __attribute__((always_inline)) void SumBlock(const float* x, const Unalig
   for (int64_t j = 0; j < kGemvBlock; ++j) sum[j] = total[j];
 }
 
-// One version per instruction set, chosen at run time: an ifunc
-// (target_clones) would be resolved before a sanitizer's runtime starts.
+// One version per instruction set, chosen at run time (vector_isa.h).
 __attribute__((target("avx512f"))) void SumBlockAvx512(const float* x, const UnalignedFloats16* w,
                                                         int64_t k, float factor, float* sum) {
   SumBlock(x, w, k, factor, sum);
@@ -40,8 +41,11 @@ void SumBlockBaseline(const float* x, const UnalignedFloats16* w, int64_t k, flo
 using SumBlockFunction = void (*)(const float*, const UnalignedFloats16*, int64_t, float, float*);
 
 SumBlockFunction WidestSumBlock() {
-  if (__builtin_cpu_supports("avx512f")) return SumBlockAvx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SumBlockAvx2;
+  switch (WidestVectorIsa()) {
+    case VectorIsa::kAvx512: return SumBlockAvx512;
+    case VectorIsa::kAvx2: return SumBlockAvx2;
+    case VectorIsa::kBaseline: break;
+  }
   return SumBlockBaseline;
 }
 

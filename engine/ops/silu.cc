@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/ops/vector_isa.h"
+
 namespace convoy::engine {
 namespace {
 
@@ -54,7 +56,7 @@ inline __attribute__((always_inline)) void SiluSpan(float* data, int64_t n) {
   std::memcpy(data + i, &x, (n - i) * sizeof(float));
 }
 
-// One version per instruction set, chosen at run time, as in gemv.cc.
+// One version per instruction set, chosen at run time (vector_isa.h).
 __attribute__((target("avx512f"))) void SiluSpanAvx512(float* data, int64_t n) {
   SiluSpan(data, n);
 }
@@ -68,14 +70,17 @@ void SiluSpanBaseline(float* data, int64_t n) { SiluSpan(data, n); }
 using SiluSpanFunction = void (*)(float*, int64_t);
 
 SiluSpanFunction WidestSiluSpan() {
-  if (__builtin_cpu_supports("avx512f")) return SiluSpanAvx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SiluSpanAvx2;
+  switch (WidestVectorIsa()) {
+    case VectorIsa::kAvx512: return SiluSpanAvx512;
+    case VectorIsa::kAvx2: return SiluSpanAvx2;
+    case VectorIsa::kBaseline: break;
+  }
   return SiluSpanBaseline;
 }
 
 }  // namespace
 
-bool SiluInPlaceIsFaster() { return __builtin_cpu_supports("avx512f"); }
+bool SiluInPlaceIsFaster() { return WidestVectorIsa() == VectorIsa::kAvx512; }
 
 void SiluInPlace(float* data, int64_t n) {
   static const SiluSpanFunction silu_span = WidestSiluSpan();

@@ -1,0 +1,22 @@
+// Which vector instruction set the engine's own kernels (gemv.cc, silu.cc)
+// run in: each is compiled once per set with GCC's target attribute and
+// picks its version at run time from this. (An ifunc, target_clones, would
+// be resolved before a sanitizer's runtime starts.)
+#ifndef CONVOY_ENGINE_OPS_VECTOR_ISA_H_
+#define CONVOY_ENGINE_OPS_VECTOR_ISA_H_
+
+namespace convoy::engine {
+
+enum class VectorIsa { kAvx512, kAvx2, kBaseline };
+
+// The widest set this processor has: AVX-512 (avx512f), AVX2 with FMA, or
+// x86-64's baseline SSE2.
+inline VectorIsa WidestVectorIsa() {
+  if (__builtin_cpu_supports("avx512f")) return VectorIsa::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return VectorIsa::kAvx2;
+  return VectorIsa::kBaseline;
+}
+
+}  // namespace convoy::engine
+
+#endif  // CONVOY_ENGINE_OPS_VECTOR_ISA_H_
