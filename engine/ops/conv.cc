@@ -213,11 +213,8 @@ bool TransformWeightsEachRun(const OpContext& ctx,
 // post-op, which more than doubles the time of a depthwise convolution
 // (engine/ops/silu.h).
 bool SiluAfter(const OpContext& ctx, const std::optional<Int8Conv>& int8) {
-  if (int8 || ctx.compute_type() != dnnl::memory::data_type::f32 || !SiluInPlaceIsFaster()) {
-    return false;
-  }
-  const absl::StatusOr<std::string> op = ctx.attrs().GetString(kActivationAttr, "");
-  return op.ok() && *op == "Swish";
+  return !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 &&
+         FusedActivationIs(ctx, "Swish") && SiluInPlaceIsFaster();
 }
 
 // Types and attributes of the convolution, whatever its precision.

@@ -43,10 +43,14 @@ absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, fl
   return absl::OkStatus();
 }
 
+bool FusedActivationIs(const OpContext& ctx, absl::string_view op_type) {
+  const absl::StatusOr<std::string> op = ctx.attrs().GetString(kActivationAttr, "");
+  return op.ok() && *op == op_type;
+}
+
 bool FusedActivationCommutesWithScale(const OpContext& ctx) {
-  if (!ctx.attrs().Has(kActivationAttr)) return true;
-  absl::StatusOr<std::string> op = ctx.attrs().GetString(kActivationAttr, "");
-  return op.ok() && (*op == "Relu" || *op == "LeakyRelu");
+  return !ctx.attrs().Has(kActivationAttr) || FusedActivationIs(ctx, "Relu") ||
+         FusedActivationIs(ctx, "LeakyRelu");
 }
 
 }  // namespace convoy::engine

@@ -34,6 +34,9 @@ std::vector<EltwiseStage> EltwiseStages(absl::string_view op_type, float alpha, 
 // result multiplied by `scale`.
 absl::Status AppendFusedActivation(const OpContext& ctx, dnnl::post_ops& ops, float scale = 1.0f);
 
+// True if the node's fused activation is `op_type` ("Swish", "Relu"...).
+bool FusedActivationIs(const OpContext& ctx, absl::string_view op_type);
+
 // True if the node has no fused activation or one that commutes with
 // positive scaling, act(s * x) = s * act(x): Relu, LeakyRelu.
 bool FusedActivationCommutesWithScale(const OpContext& ctx);

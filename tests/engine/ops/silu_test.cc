@@ -53,7 +53,7 @@ TEST(SiluInPlaceTest, EveryLengthAndChunkIsCovered) {
   }
 }
 
-TEST(SiluInPlaceTest, InfinitiesAndNanFollowTheFormula) {
+TEST(SiluInPlaceTest, InfinitiesGoToTheLimitsAndNanStaysNan) {
   const float inf = std::numeric_limits<float>::infinity();
   std::vector<float> data = {inf, -inf, std::nanf("")};
   SiluInPlace(data.data(), static_cast<int64_t>(data.size()));
