@@ -66,10 +66,16 @@ absl::StatusOr<Precision> ParsePrecision(absl::string_view name);
 struct ModelOptions {
   // Threads for one run (oneDNN's OpenMP team). 0 = the OpenMP default,
   // which is one per core. A plan runs on one thread instead unless timing
-  // shows the team pays for itself (two threads at least 1.6 times as fast
-  // as one); a plan of 1 GFLOP or more per run keeps the team untimed
-  // (engine/exec/team_choice.h, docs/ENGINE.md "Threads").
+  // shows the team pays for itself (see `served`); a plan of 1 GFLOP or
+  // more per run keeps the team untimed (engine/exec/team_choice.h,
+  // docs/ENGINE.md "Threads").
   int num_threads = 0;
+  // Whether the runs share their cores with a server's threads receiving
+  // and answering the requests they carry (convoy-server's models). A plan
+  // then keeps its team only where the time the team saves beats that
+  // serving work, which would preempt it; false, for a process that has
+  // the cores to itself (convoy-infer), keeps the team wherever it is faster.
+  bool served = true;
   // Largest single value (tensor) a plan may hold, in bytes. A model or an
   // input whose shapes exceed it is refused rather than allocated: shapes
   // come from files and requests that may be hostile. 4 GiB by default,

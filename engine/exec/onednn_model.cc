@@ -446,7 +446,9 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
   const std::optional<absl::Duration> alone = MedianRunTime(*entry.plan, floats);
   int64_t input_bytes = 0;
   for (const Tensor* in : ordered) input_bytes += static_cast<int64_t>(in->byte_size());
-  if (!alone || !TeamPays(*alone, *on_team, ServingCost(RequestsIn(ordered), input_bytes))) {
+  const absl::Duration serving =
+      options_.served ? ServingCost(RequestsIn(ordered), input_bytes) : absl::ZeroDuration();
+  if (!alone || !TeamPays(*alone, *on_team, serving)) {
     MarkSingleThread(key, entry);
     return;
   }

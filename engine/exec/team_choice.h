@@ -10,7 +10,9 @@
 // costs its own time plus the serving work; on one thread the serving work
 // runs beside it on another core. So a plan is timed on the team and on one
 // thread, and keeps the team only if the time the team saves per run is
-// more than the serving work of the requests the run carries (ServingCost).
+// more than the serving work of the requests the run carries (ServingCost),
+// or, where nothing else shares the cores (ModelOptions::served false), only
+// if it is faster.
 // A rule on the team's efficiency instead (two threads at least 1.6 times
 // as fast as one) flipped from run to run on small CNNs at batch 1, which
 // gain 1.25x to 2x from a second core here depending on what the machine's

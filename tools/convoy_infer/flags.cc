@@ -75,6 +75,10 @@ absl::StatusOr<InferFlags> ParseInferFlags(absl::Span<const std::string> args) {
       flags.winograd = false;
       continue;
     }
+    if (arg == "--served") {
+      flags.served = true;
+      continue;
+    }
     if (arg == "--bench-json") {
       flags.bench_json = true;
       continue;
@@ -170,6 +174,7 @@ std::string InferUsage() {
                     [--bench N [--bench-seconds S] [--bench-json]] [--warmup W]
                     [--threads T] [--precision fp32|bf16|int8]
                     [--top-k K [--labels FILE]] [--no-optimize] [--no-winograd]
+                    [--served]
 
 Runs an ONNX model on .npy inputs with the Convoy engine. Loading it compiles
 the plan for the inputs' batch size (the first input's leading dimension, or
@@ -211,6 +216,11 @@ the number of --image files).
                             request a value a fusion would remove).
   --no-winograd             Direct float32 convolutions only: slower 3x3
                             convolutions, less memory (docs/ENGINE.md).
+  --served                  Choose each plan's threads as convoy-server does:
+                            a small plan keeps its team only if the time the
+                            team saves beats the serving work of the requests
+                            it carries. Without it the team is kept wherever
+                            it is faster (docs/ENGINE.md, "Threads").
   --help                    Print this text.
 
 Exit status: 0 on success, 1 if the model fails to load or run or an output

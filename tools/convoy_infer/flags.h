@@ -5,7 +5,7 @@
 //                [--output OUT.npy] [--output NAME=OUT.npy ...]
 //                [--bench N [--bench-seconds S] [--bench-json]] [--warmup W] [--threads T]
 //                [--precision fp32|bf16|int8] [--top-k K [--labels FILE]] [--no-optimize]
-//                [--no-winograd]
+//                [--no-winograd] [--served]
 //
 // Every flag takes its value either as the next argument or after '=':
 // `--bench 100` and `--bench=100` are the same. Flags and the model path may
@@ -69,6 +69,9 @@ struct InferFlags {
   bool optimize = true;
   // ModelOptions::winograd; --no-winograd turns it off.
   bool winograd = true;
+  // ModelOptions::served: false, as convoy-infer has its cores to itself;
+  // --served chooses each plan's team as convoy-server would.
+  bool served = false;
   // --help or -h was given; nothing else has been validated.
   bool help = false;
 };

@@ -121,6 +121,7 @@ int Main(const std::vector<std::string>& args) {
   model_options.num_threads = flags->num_threads;
   model_options.optimize = flags->optimize;
   model_options.winograd = flags->winograd;
+  model_options.served = flags->served;
   model_options.precision = flags->precision;
   // All inputs share the batch size; a size of 0 is the run's to reject.
   if (batch_size >= 1) model_options.prepared_batch_sizes = {batch_size};

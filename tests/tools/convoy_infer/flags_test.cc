@@ -50,18 +50,20 @@ TEST(InferFlagsTest, DefaultsToOneUntimedRunOnDefaultThreads) {
   EXPECT_EQ(flags->num_threads, 0);
   EXPECT_TRUE(flags->optimize);
   EXPECT_TRUE(flags->winograd);
+  EXPECT_FALSE(flags->served);  // convoy-infer has its cores to itself.
   EXPECT_EQ(flags->top_k, 0);
   EXPECT_TRUE(flags->outputs.empty());
 }
 
-TEST(InferFlagsTest, ParsesTopKLabelsNoOptimizeAndNoWinograd) {
-  absl::StatusOr<InferFlags> flags =
-      Parse({"m.onnx", "--top-k", "5", "--labels=l.txt", "--no-optimize", "--no-winograd"});
+TEST(InferFlagsTest, ParsesTopKLabelsNoOptimizeNoWinogradAndServed) {
+  absl::StatusOr<InferFlags> flags = Parse(
+      {"m.onnx", "--top-k", "5", "--labels=l.txt", "--no-optimize", "--no-winograd", "--served"});
   ASSERT_TRUE(flags.ok()) << flags.status();
   EXPECT_EQ(flags->top_k, 5);
   EXPECT_EQ(flags->labels_path, "l.txt");
   EXPECT_FALSE(flags->optimize);
   EXPECT_FALSE(flags->winograd);
+  EXPECT_TRUE(flags->served);
   EXPECT_FALSE(Parse({"m.onnx", "--labels", "l.txt"}).ok());  // Labels need --top-k.
   EXPECT_FALSE(Parse({"m.onnx", "--top-k", "0"}).ok());
 }
