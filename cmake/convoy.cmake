@@ -67,8 +67,9 @@ function(convoy_binary)
 endfunction()
 
 # Tests are labelled so the test command can pick subsets (`ctest -L unit`).
+# SERIAL: its tests time the machine, so no other test may run beside them.
 function(convoy_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
@@ -76,7 +77,11 @@ function(convoy_test)
     set(ARG_LABELS unit)
   endif()
   # Prefixed with the binary's name so that `ctest -R npy_test` finds it.
+  set(serial "")
+  if(ARG_SERIAL)
+    set(serial RUN_SERIAL TRUE)
+  endif()
   gtest_discover_tests(${ARG_NAME} TEST_PREFIX "${ARG_NAME}." PROPERTIES LABELS "${ARG_LABELS}"
-                       ENVIRONMENT "CONVOY_ZOO_DIR=${CONVOY_ZOO_DIR}"
+                       ENVIRONMENT "CONVOY_ZOO_DIR=${CONVOY_ZOO_DIR}" ${serial}
                        DISCOVERY_TIMEOUT 60)
 endfunction()
