@@ -1,5 +1,5 @@
 // Element-wise unary operators: Relu, LeakyRelu, Tanh, Sigmoid, Clip,
-// HardSigmoid, HardSwish, Gelu, Sqrt, Pow by a constant scalar exponent, each one
+// HardSigmoid, HardSwish, Gelu, Swish, Sqrt, Pow by a constant scalar exponent, each one
 // or two oneDNN eltwise primitives that keep their input's layout; and Erf,
 // which oneDNN has no primitive for, a CPU step over the plain data.
 #include <cmath>
@@ -32,6 +32,10 @@ absl::StatusOr<std::vector<EltwiseStage>> StagesFor(const OpContext& ctx) {
     }
     return std::vector<EltwiseStage>{
         {approximate == "none" ? algorithm::eltwise_gelu_erf : algorithm::eltwise_gelu_tanh}};
+  }
+  if (op == "Swish") {  // opset 24: x * sigmoid(alpha * x)
+    CONVOY_ASSIGN_OR_RETURN(float alpha, ctx.attrs().GetFloat("alpha", 1.0f));
+    return std::vector<EltwiseStage>{{algorithm::eltwise_swish, alpha}};
   }
   if (op != "Clip") {
     float alpha = 0, beta = 0;
@@ -154,7 +158,7 @@ absl::Status Build(OpContext& ctx) {
 
 void RegisterActivationOps(OpRegistry& registry) {
   for (const char* op : {"Relu", "LeakyRelu", "Tanh", "Sigmoid", "Clip", "HardSigmoid",
-                         "HardSwish", "Gelu", "Sqrt", "Erf"}) {
+                         "HardSwish", "Gelu", "Swish", "Sqrt", "Erf"}) {
     registry.Add(op, {Infer, Build});
   }
   registry.Add("Pow", {Infer, Build, 2});

@@ -323,6 +323,28 @@ struct PadParams {
   float value = 0;
 };
 
+// Pads given for the axes of the axes input (opset 18), as pads of every
+// axis: the begins of the axes listed, then their ends; 0 for the others.
+absl::StatusOr<std::vector<int64_t>> PadsOfEveryAxis(const OpContext& ctx,
+                                                     const std::vector<int64_t>& pads) {
+  CONVOY_ASSIGN_OR_RETURN(std::vector<int64_t> axes, ctx.ConstantInts(3, "axes"));
+  const size_t rank = ctx.input_rank(0);
+  if (pads.size() != 2 * axes.size()) {
+    return ctx.Invalid(absl::StrCat("pads has ", pads.size(), " values for ", axes.size(),
+                                    " axes; expected ", 2 * axes.size()));
+  }
+  std::vector<int64_t> every(2 * rank, 0);
+  std::vector<bool> seen(rank, false);
+  for (size_t k = 0; k < axes.size(); ++k) {
+    CONVOY_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(ctx, axes[k], rank));
+    if (seen[axis]) return ctx.Invalid(absl::StrCat("axis ", axes[k], " is repeated"));
+    seen[axis] = true;
+    every[axis] = pads[k];
+    every[rank + axis] = pads[axes.size() + k];
+  }
+  return every;
+}
+
 absl::StatusOr<PadParams> ReadPad(const OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(std::string mode, ctx.attrs().GetString("mode", "constant"));
   if (mode != "constant") return ctx.Unsupported(absl::StrCat("mode '", mode, "'"));
@@ -337,9 +359,11 @@ absl::StatusOr<PadParams> ReadPad(const OpContext& ctx) {
     if (ctx.has_input(2) && ctx.constant_input(2) != nullptr) {
       CONVOY_ASSIGN_OR_RETURN(p.value, ctx.ConstantFloat(2, "constant_value"));
     }
-    if (ctx.has_input(3)) return ctx.Unsupported("the axes input is not supported");
   }
   const size_t rank = ctx.input_rank(0);
+  if (ctx.has_input(3)) {
+    CONVOY_ASSIGN_OR_RETURN(pads, PadsOfEveryAxis(ctx, pads));
+  }
   if (pads.size() != 2 * rank) {
     return ctx.Invalid(absl::StrCat("pads has ", pads.size(), " values; expected ", 2 * rank));
   }
@@ -353,7 +377,9 @@ absl::StatusOr<PadParams> ReadPad(const OpContext& ctx) {
 }
 
 absl::Status InferPad(OpContext& ctx) {
-  CONVOY_RETURN_IF_ERROR(ctx.ExpectInputs(1, ctx.opset() < 11 ? 1 : 4, {1}));
+  // Opset 11 made pads and constant_value inputs; 18 added axes.
+  CONVOY_RETURN_IF_ERROR(
+      ctx.ExpectInputs(1, ctx.opset() < 11 ? 1 : ctx.opset() < 18 ? 3 : 4, {1, 3}));
   if (ctx.has_input(2) && NumElements(ctx.input_shape(2)) != 1) {
     return ctx.Invalid("constant_value must be a single value");
   }

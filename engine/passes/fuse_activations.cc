@@ -34,6 +34,11 @@ std::optional<Activation> AsPostOp(const ir::Graph& graph, const ir::Node& node)
     if (!alpha.ok() || !beta.ok()) return std::nullopt;
     return Activation{*alpha, *beta};
   }
+  if (op == "Swish") {  // Opset 24's; a fused Swish is SiLU, alpha 1.
+    absl::StatusOr<float> alpha = node.attributes.GetFloat("alpha", 1.0f);
+    if (!alpha.ok() || *alpha != 1.0f) return std::nullopt;
+    return Activation{1.0f, 0};
+  }
   if (op == "LeakyRelu") {
     absl::StatusOr<float> alpha = node.attributes.GetFloat("alpha", 0.01f);
     if (!alpha.ok()) return std::nullopt;

@@ -12,7 +12,8 @@ namespace convoy::engine {
 namespace {
 
 // The pieces of a layer normalization spelled out, as PyTorch exports it
-// below opset 17:
+// below opset 17 (the ReduceMeans' axes an attribute, or from opset 18 an
+// input):
 //   m = ReduceMean(x, axes)   d = Sub(x, m)   p = Pow(d, 2) or Mul(d, d)
 //   v = ReduceMean(p, axes)   s = Sqrt(Add(v, eps))   n = Div(d, s)
 //   [y = Mul(n, scale)   [z = Add(y, bias)]]
@@ -83,8 +84,16 @@ class LayerNormMatcher {
   // The first axis of a ReduceMean of `input` over the last axes, kept,
   // written as negative numbers (-1, or -2 and -1, ...); 0 for another.
   int64_t TrailingAxes(const ir::Node& mean, const std::string& input) const {
-    if (mean.inputs.size() != 1 || mean.inputs[0] != input) return 0;
+    if (mean.inputs.empty() || mean.inputs[0] != input) return 0;
     absl::StatusOr<std::vector<int64_t>> axes = mean.attributes.GetInts("axes", {});
+    if (graph_.opset >= 18) {  // The axes became an input.
+      std::optional<std::vector<int64_t>> given;
+      if (mean.inputs.size() == 2) given = Int64Initializer(graph_, mean.inputs[1]);
+      if (!given) return 0;
+      axes = *std::move(given);
+    } else if (mean.inputs.size() != 1) {
+      return 0;
+    }
     absl::StatusOr<int64_t> keepdims = mean.attributes.GetInt("keepdims", 1);
     if (!axes.ok() || axes->empty() || !keepdims.ok() || *keepdims != 1) return 0;
     const int64_t first = -static_cast<int64_t>(axes->size());

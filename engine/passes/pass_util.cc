@@ -35,6 +35,17 @@ std::optional<float> ScalarInitializer(const ir::Graph& graph, const std::string
   return t->data<float>()[0];
 }
 
+std::optional<std::vector<int64_t>> Int64Initializer(const ir::Graph& graph,
+                                                     const std::string& name) {
+  auto it = graph.initializers.find(name);
+  if (it == graph.initializers.end() || it->second.type() != DataType::kInt64 ||
+      !it->second.has_bytes()) {
+    return std::nullopt;
+  }
+  const int64_t* data = it->second.data<int64_t>();
+  return std::vector<int64_t>(data, data + it->second.num_elements());
+}
+
 std::string FreshInitializerName(const ir::Graph& graph, const std::string& base) {
   std::string name = base;
   for (int i = 1; graph.initializers.count(name) > 0; ++i) name = absl::StrCat(base, "_", i);

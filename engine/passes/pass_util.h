@@ -23,6 +23,10 @@ const Tensor* FloatInitializer(const ir::Graph& graph, const std::string& name);
 // The value of a float32 initializer of one element, or nullopt.
 std::optional<float> ScalarInitializer(const ir::Graph& graph, const std::string& name);
 
+// The values of an int64 initializer (axes, shapes), or nullopt.
+std::optional<std::vector<int64_t>> Int64Initializer(const ir::Graph& graph,
+                                                     const std::string& name);
+
 // `base`, or `base` with a numeric suffix, that names no initializer yet.
 std::string FreshInitializerName(const ir::Graph& graph, const std::string& base);
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -207,6 +208,30 @@ TEST(ModelLoadErrorTest, PadModeReflect) {
   b.AddNode("Pad", {"y", "pads"}, {"z"}, {StringAttr("mode", "reflect")}, "pad1");
   b.AddOutput("z");
   ExpectError(LoadStatus(b), absl::StatusCode::kUnimplemented, {"node 'pad1'", "(Pad)", "reflect"});
+}
+
+// Opset 18's axes input: pads for each listed axis, each axis once.
+TEST(ModelLoadErrorTest, PadAxesRepeatedOrOfTheWrongCount) {
+  for (const auto& [axes, pads, message] :
+       {std::tuple{std::vector<int64_t>{2, -2}, std::vector<int64_t>{1, 1, 1, 1}, "axis -2 is repeated"},
+        std::tuple{std::vector<int64_t>{2, 3}, std::vector<int64_t>{1, 1}, "2 values for 2 axes"}}) {
+    OnnxBuilder b = ConvReluModel();
+    b.SetOpset(18);
+    b.AddInitializer("pads", Tensor::FromInt64s({static_cast<int64_t>(pads.size())}, pads));
+    b.AddInitializer("axes", Tensor::FromInt64s({static_cast<int64_t>(axes.size())}, axes));
+    b.AddNode("Pad", {"y", "pads", "", "axes"}, {"z"}, {}, "pad1");
+    b.AddOutput("z");
+    ExpectError(LoadStatus(b), absl::StatusCode::kInvalidArgument, {"node 'pad1'", message});
+  }
+}
+
+TEST(ModelLoadErrorTest, PadModeWrap) {  // Opset 19's mode.
+  OnnxBuilder b = ConvReluModel();
+  b.SetOpset(19);
+  b.AddInitializer("pads", Tensor::FromInt64s({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+  b.AddNode("Pad", {"y", "pads"}, {"z"}, {StringAttr("mode", "wrap")}, "pad1");
+  b.AddOutput("z");
+  ExpectError(LoadStatus(b), absl::StatusCode::kUnimplemented, {"node 'pad1'", "(Pad)", "wrap"});
 }
 
 TEST(ModelLoadErrorTest, LrnWithEvenSize) {

@@ -287,12 +287,20 @@ TEST(OnnxLoaderErrorTest, ConstantWithTwoValues) {
               {"node 'k'", "(Constant)", "exactly one"});
 }
 
+TEST(OnnxLoaderTest, AcceptsTheLastOpsetImplemented) {
+  OnnxBuilder b = ConvReluModel();
+  b.SetOpset(kMaxOpset);
+  absl::StatusOr<ir::Graph> g = Parse(b);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->opset, 28);
+}
+
 // --- Well-formed but unsupported: Unimplemented naming the source.
 
-TEST(OnnxLoaderErrorTest, Opset18) {
+TEST(OnnxLoaderErrorTest, OpsetAfterTheLastImplemented) {
   OnnxBuilder b = ConvReluModel();
-  b.SetOpset(18);
-  ExpectError(Parse(b), absl::StatusCode::kUnimplemented, {"opset 18", "1 to 17"});
+  b.SetOpset(kMaxOpset + 1);
+  ExpectError(Parse(b), absl::StatusCode::kUnimplemented, {"opset 29", "1 to 28"});
 }
 
 TEST(OnnxLoaderErrorTest, OnlyAnotherDomainImported) {

@@ -320,6 +320,15 @@ std::vector<NodeCase> ActivationCases() {
        "Gelu",
        {testing::StringAttr("approximate", "tanh")},
        [](const std::vector<Tensor>& in) { return reference::Gelu(in[0], true); }},
+      // Opset 24's operator: SiLU by default, x * sigmoid(alpha * x).
+      {"Swish",
+       "Swish",
+       {},
+       [](const std::vector<Tensor>& in) { return reference::Swish(in[0], 1.0f); }},
+      {"SwishAlpha",
+       "Swish",
+       {FloatAttr("alpha", 0.6f)},
+       [](const std::vector<Tensor>& in) { return reference::Swish(in[0], 0.6f); }},
   };
   for (const auto& [name, op, attributes, fn] : unary) {
     for (const Shape& shape : {Shape{3, 5, 7, 9}, Shape{4, 10}}) {
@@ -329,6 +338,7 @@ std::vector<NodeCase> ActivationCases() {
                  attributes,
                  fn};
       c.symbolic_batch = true;
+      if (op == "Swish") c.opset = 24;
       cases.push_back(std::move(c));
     }
   }
@@ -511,6 +521,21 @@ std::vector<NodeCase> DataMovementCases() {
        {IntsAttr("pads", {0, 0, 1, 1, 0, 0, 2, 0}), FloatAttr("value", 0.25f)},
        pad({0, 0, 1, 1, 0, 0, 2, 0}, 0.25f),
        2},
+      // Opset 18: pads for the listed axes only, begins then ends.
+      {"Pad_Opset18Axes",
+       "Pad",
+       {in("x", {1, 3, 5, 7}), Init("pads", Int64Vector({1, 2, 3, 1})), Init("v", Scalar(0.5f)),
+        Init("axes", Int64Vector({2, -1}))},
+       {},
+       pad({0, 0, 1, 2, 0, 0, 3, 1}, 0.5f),
+       18},
+      {"Pad_Opset18AxesUnordered",
+       "Pad",
+       {in("x", {2, 3, 4}), Init("pads", Int64Vector({2, 1, 0, 3})), Omitted(),
+        Init("axes", Int64Vector({2, 0}))},
+       {},
+       pad({1, 0, 2, 3, 0, 0}, 0.0f),
+       18},
       {"Gather_Axis0",
        "Gather",
        {in("x", {5, 4, 3}), Init("i", Int64Vector({4, 0, 2}))},

@@ -52,6 +52,24 @@ std::vector<NodeCase> ReduceCases() {
     cases.push_back(with_axes("FirstAndLast", {3, 4, 5}, {0, -1}, false));
     cases.push_back(with_axes("OnlyOnes", {3, 1, 5, 1}, {1, 3}, false));
   }
+  // Every reduction takes its axes as an input from opset 18, with
+  // noop_with_empty_axes as ReduceSum's.
+  for (const std::string op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+                               "ReduceL2", "ReduceSumSquare"}) {
+    const float lo = op == "ReduceProd" ? 0.8f : -2.0f, hi = op == "ReduceProd" ? 1.25f : 2.0f;
+    cases.push_back({absl::StrCat(op, "_Opset18AxesInput"),
+                     op,
+                     {Input("x", Random(rng, {2, 6, 3, 5}, lo, hi)), Init("axes", Int64Vector({-1, 2}))},
+                     {IntAttr("keepdims", 1)},
+                     Reduced(op, {-1, 2}, true),
+                     18});
+    cases.push_back({absl::StrCat(op, "_Opset18NoopWithEmptyAxes"),
+                     op,
+                     {Input("x", Random(rng, {2, 6, 3}, lo, hi)), Init("axes", Int64Vector({}))},
+                     {IntAttr("noop_with_empty_axes", 1)},
+                     [](const std::vector<Tensor>& in) { return in[0]; },
+                     18});
+  }
   // Axes as an input (ReduceSum since opset 13).
   NodeCase input_axes{"ReduceSum_AxesInput",
                       "ReduceSum",

@@ -270,6 +270,27 @@ std::vector<NodeCase> AveragePoolCases() {
 }
 INSTANTIATE_TEST_SUITE_P(AveragePool, NodeTest, ::testing::ValuesIn(AveragePoolCases()), CaseName);
 
+// Opset 19 gave AveragePool the dilations MaxPool has had since opset 10.
+std::vector<NodeCase> DilatedAveragePoolCases() {
+  std::vector<NodeCase> cases = PoolCases(
+      "AveragePool",
+      {
+          PoolSpec("Dilated2", {1, 4, 9, 11}, {3, 3}).Dilations({2, 2}),
+          PoolSpec("DilatedStridedPadsExcludePad", {2, 4, 10, 9}, {2, 2})
+              .Dilations({2, 3})
+              .Strides({2, 2})
+              .Pads({1, 1, 1, 1}),
+          PoolSpec("DilatedPadsIncludePad", {1, 3, 8, 8}, {3, 3})
+              .Dilations({2, 2})
+              .Pads({2, 2, 2, 2})
+              .IncludePad(),
+      });
+  for (NodeCase& c : cases) c.opset = 19;
+  return cases;
+}
+INSTANTIATE_TEST_SUITE_P(AveragePoolOpset19, NodeTest,
+                         ::testing::ValuesIn(DilatedAveragePoolCases()), CaseName);
+
 // AveragePool, ceil_mode=1, count_include_pad=1 and no explicit pads: the
 // last window of each row hangs one column past the input. By the rule the
 // reference cites, that overhang is not padding the model declared, so the

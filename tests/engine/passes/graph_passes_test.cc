@@ -200,6 +200,27 @@ TEST(FuseActivationsTest, FusesReluIntoGemm) {
   ExpectSameOutputs(b, {3, 12});
 }
 
+// Opset 24's Swish is SiLU with alpha 1, which a Conv takes as its post-op
+// (or runs as its SiLU pass); another alpha stays a node of its own.
+TEST(FuseActivationsTest, FusesOpset24SwishOfAlphaOneIntoConv) {
+  for (float alpha : {1.0f, 0.5f}) {
+    SCOPED_TRACE(alpha);
+    std::mt19937 rng(24);
+    OnnxBuilder b = WithConv(rng);
+    b.SetOpset(24);
+    b.AddNode("Swish", {"c"}, {"y"}, {FloatAttr("alpha", alpha)});
+    b.AddOutput("y");
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FuseActivations(graph).ok());
+    if (alpha == 1.0f) {
+      EXPECT_THAT(OpTypes(graph), ElementsAre("Conv"));
+    } else {
+      EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Swish"));
+    }
+    ExpectSameOutputs(b, {2, 3, 6, 6});
+  }
+}
+
 TEST(FuseActivationsTest, FusesReluIntoAStandaloneBatchNormButNoOtherActivation) {
   for (const std::string op : {"Relu", "Sigmoid"}) {
     std::mt19937 rng(11);
@@ -586,6 +607,50 @@ TEST(FoldConstantsTest, DeclinesWhatDoesNotCompileAndLeavesTheErrorToTheLoad) {
   auto model = Model::LoadFromBytes(b.Serialize(), "test.onnx", {});
   EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("Reshape"));
+}
+
+// A layer normalization spelled out over the last axis, its ReduceMeans'
+// axes an attribute before opset 18 and an input from it; scale and bias
+// after it.
+OnnxBuilder SpelledOutLayerNorm(int64_t opset, std::mt19937& rng) {
+  OnnxBuilder b;
+  b.SetOpset(opset);
+  b.AddInput("x", {"N", 4, 8});
+  b.AddInitializer("two", Tensor::FromFloats({}, {2.0f}));
+  b.AddInitializer("eps", Tensor::FromFloats({}, {1e-5f}));
+  b.AddInitializer("scale", Random(rng, {8}));
+  b.AddInitializer("bias", Random(rng, {8}));
+  auto mean = [&](const std::string& in, const std::string& out) {
+    if (opset >= 18) {
+      b.AddInitializer(out + "_axes", Tensor::FromInt64s({1}, {-1}));
+      b.AddNode("ReduceMean", {in, out + "_axes"}, {out});
+    } else {
+      b.AddNode("ReduceMean", {in}, {out}, {IntsAttr("axes", {-1})});
+    }
+  };
+  mean("x", "m");
+  b.AddNode("Sub", {"x", "m"}, {"d"});
+  b.AddNode("Pow", {"d", "two"}, {"p"});
+  mean("p", "v");
+  b.AddNode("Add", {"v", "eps"}, {"ve"});
+  b.AddNode("Sqrt", {"ve"}, {"s"});
+  b.AddNode("Div", {"d", "s"}, {"n"});
+  b.AddNode("Mul", {"n", "scale"}, {"sc"});
+  b.AddNode("Add", {"sc", "bias"}, {"y"});
+  b.AddOutput("y");
+  return b;
+}
+
+TEST(FuseLayerNormTest, FusesTheSpelledOutFormWithAxesAsAttributeOrInput) {
+  for (int64_t opset : {17, 18}) {
+    SCOPED_TRACE(opset);
+    std::mt19937 rng(18);
+    OnnxBuilder b = SpelledOutLayerNorm(opset, rng);
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FuseLayerNorm(graph).ok());
+    EXPECT_THAT(OpTypes(graph), ElementsAre("LayerNormalization"));
+    ExpectSameOutputs(b, {2, 4, 8});
+  }
 }
 
 TEST(FoldConstantsTest, DeclinesAValueOverTheSizeLimit) {

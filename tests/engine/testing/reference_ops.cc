@@ -445,6 +445,11 @@ Tensor HardSwish(const Tensor& x) {
       x, [](double v, double) { return v * std::max(0.0, std::min(1.0, v / 6 + 0.5)); }, 0);
 }
 
+Tensor Swish(const Tensor& x, float alpha) {
+  return Map(
+      x, [](double v, double a) { return v / (1.0 + std::exp(-a * v)); }, alpha);
+}
+
 Tensor Gelu(const Tensor& x, bool tanh) {
   if (tanh) {
     return Map(

@@ -100,6 +100,8 @@ Tensor Clip(const Tensor& x, float min, float max);
 Tensor HardSigmoid(const Tensor& x, float alpha, float beta);
 // x * HardSigmoid(x) with alpha 1/6, beta 0.5.
 Tensor HardSwish(const Tensor& x);
+// x * Sigmoid(alpha * x) (opset 24's Swish; SiLU with alpha 1).
+Tensor Swish(const Tensor& x, float alpha);
 // x * Phi(x), Phi the standard normal CDF; with `tanh`, its tanh approximation.
 Tensor Gelu(const Tensor& x, bool tanh);
 Tensor Sqrt(const Tensor& x);
