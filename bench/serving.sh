@@ -12,7 +12,9 @@
 #  4. small-cnn (bench/small_cnn.py: 1.3 MFLOP per image, no dynamic
 #     batching) at concurrency 64, its compute per run against the engine's
 #     alone at batch 1.
-# Every variant runs once per round, interleaved, and medians are reported.
+# The engine alone chooses its plans' threads as the server does
+# (convoy-infer --served). Every variant runs once per round, interleaved,
+# and medians are reported.
 #
 #   bench/serving.sh [ROUNDS] [SECONDS]    (default 3 rounds of 10 s)
 #
@@ -67,7 +69,7 @@ engine_at_formed_batch() {
     'import json,sys; print(max(1, round(json.loads(sys.stdin.read())["result"]["server_batch_size"])))')
   /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], \
 np.random.RandomState(1).randn(int(sys.argv[2]), 3, 224, 224).astype('f4'))" "$work/in.npy" "$batch"
-  engine=$("$infer" zoo/models/resnet50/1/model.onnx --input "$work/in.npy" --bench 10 --warmup 2 |
+  engine=$("$infer" zoo/models/resnet50/1/model.onnx --input "$work/in.npy" --served --bench 10 --warmup 2 |
     sed -n 's/.* batch \([0-9]*\): \([0-9.]*\) img\/s.*/\1 \2/p')
   printf '{"label": "%s-engine", "result": {"batch": %s, "items_per_s": %s}}\n' "$1" \
     ${engine} >>"$work/results.jsonl"
@@ -83,7 +85,7 @@ for round in $(seq "$rounds"); do
   run lenet5-echo --server "127.0.0.1:$echo_port" --model lenet5 --concurrency 64
   run lenet5-unbatched --server "$server" --model lenet5-unbatched --concurrency 64
   run small-cnn-served --server "$server" --model small-cnn --concurrency 64
-  small_p50=$("$infer" "$work/models/small-cnn/1/model.onnx" --input "$work/small.npy" --bench 2000 \
+  small_p50=$("$infer" "$work/models/small-cnn/1/model.onnx" --input "$work/small.npy" --served --bench 2000 \
     --warmup 100 | sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p')
   printf '{"label": "small-cnn-engine", "result": {"p50_ms": %s}}\n' "$small_p50" >>"$work/results.jsonl"
 done
