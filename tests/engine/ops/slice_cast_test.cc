@@ -1,6 +1,8 @@
-// Slice and Cast, run through Model: Slice on run-time data (unit steps,
-// other steps, negative steps, clamped bounds, default axes, opset 9's
-// attributes) against a reference gather, and folded on constants; Cast
+// Slice, Split and Cast, run through Model: Slice on run-time data (unit
+// steps, other steps, negative steps, clamped bounds, default axes, opset
+// 9's attributes) against a reference gather, and folded on constants;
+// Split by sizes (attribute, input), in equal parts, by num_outputs (opset
+// 18), folded, and its errors; Cast
 // folding shape arithmetic, forwarding a value of its own type, and its
 // errors for run-time conversions and types the engine lacks.
 #include <random>
@@ -87,6 +89,134 @@ INSTANTIATE_TEST_SUITE_P(Slice, NodeTest, ::testing::ValuesIn(SliceCases()), Cas
 
 // Reshape(x, Concat(Slice(Shape(x)), Cast(Div(...)))): torch's channel
 // shuffle shape arithmetic folds to the shape [N, 2, C/2, H, W].
+// --- Split
+
+struct SplitCase {
+  std::string name;
+  int64_t opset;
+  Shape x;
+  int64_t axis;
+  std::vector<int64_t> sizes;  // What the outputs should get along the axis.
+  // How the node says it: the split attribute (< 13), the split input
+  // (>= 13), num_outputs (>= 18), or nothing (equal parts).
+  enum { kAttribute, kInput, kNumOutputs, kEqual } given;
+};
+
+// Runs a Split of x [N, ...] (N dynamic) as the case gives it, and expects
+// each output to be its part of x.
+void ExpectSplitParts(const SplitCase& c) {
+  SCOPED_TRACE(c.name);
+  OnnxBuilder b;
+  b.SetOpset(c.opset);
+  std::vector<Dim> dims = {Dim("N")};
+  for (size_t d = 1; d < c.x.size(); ++d) dims.push_back(Dim(c.x[d]));
+  b.AddInput("x", dims);
+  std::vector<std::string> inputs = {"x"}, outputs;
+  Attributes attributes = {IntAttr("axis", c.axis)};
+  for (size_t i = 0; i < c.sizes.size(); ++i) outputs.push_back("y" + std::to_string(i));
+  if (c.given == SplitCase::kAttribute) attributes.push_back(IntsAttr("split", c.sizes));
+  if (c.given == SplitCase::kInput) {
+    b.AddInitializer("split", Int64Vector(c.sizes));
+    inputs.push_back("split");
+  }
+  if (c.given == SplitCase::kNumOutputs) {
+    attributes.push_back(IntAttr("num_outputs", static_cast<int64_t>(c.sizes.size())));
+  }
+  b.AddNode("Split", inputs, outputs, attributes);
+  for (const std::string& out : outputs) b.AddOutput(out);
+  absl::StatusOr<std::unique_ptr<Model>> model = Load(b, "split");
+  ASSERT_TRUE(model.ok()) << model.status();
+  std::mt19937 rng(static_cast<uint32_t>(c.opset));
+  const Tensor x = Random(rng, c.x);
+  absl::StatusOr<std::vector<Tensor>> y = (*model)->Run({{"x", x}});
+  ASSERT_TRUE(y.ok()) << y.status();
+  ASSERT_EQ(y->size(), c.sizes.size());
+  const int64_t axis = c.axis < 0 ? c.axis + static_cast<int64_t>(c.x.size()) : c.axis;
+  Ints start(c.x.size(), 0);
+  for (size_t i = 0; i < c.sizes.size(); ++i) {
+    Shape part = c.x;
+    part[axis] = c.sizes[i];
+    EXPECT_EQ((*y)[i].shape(), part) << "output " << i;
+    EXPECT_TRUE(BitwiseEqual((*y)[i], SliceOf(x, start, Ints(c.x.size(), 1), part)))
+        << "output " << i;
+    start[axis] += c.sizes[i];
+  }
+}
+
+TEST(SplitOpTest, CopiesEachPartOfTheAxis) {
+  for (const SplitCase& c : std::vector<SplitCase>{
+           {"ChannelsAttribute", 11, {2, 10, 3, 4}, 1, {3, 7}, SplitCase::kAttribute},
+           {"ChannelsInput", 13, {2, 10, 3, 4}, 1, {4, 1, 5}, SplitCase::kInput},
+           {"EqualHalves", 13, {3, 8, 5, 5}, 1, {4, 4}, SplitCase::kEqual},
+           {"LastAxisNegative", 13, {2, 3, 9}, -1, {2, 2, 5}, SplitCase::kInput},
+           {"AnEmptyPart", 13, {2, 6, 2}, 1, {0, 6}, SplitCase::kInput},
+           {"NumOutputsDividing", 18, {2, 12, 3}, 1, {4, 4, 4}, SplitCase::kNumOutputs},
+           // ceil(7 / 3) = 3 channels a part, the last smaller.
+           {"NumOutputsLastSmaller", 18, {2, 7, 3}, 1, {3, 3, 1}, SplitCase::kNumOutputs},
+       }) {
+    ExpectSplitParts(c);
+  }
+}
+
+// Split(Shape(x)) folds: its second part, [H, W], makes x [N, 2, 3, 4]
+// into [2N, 3, 4].
+TEST(SplitOpTest, FoldsShapeArithmetic) {
+  OnnxBuilder b;
+  b.AddInput("x", {Dim("N"), 2, 3, 4});
+  b.AddInitializer("rest", Int64Vector({-1}));
+  b.AddNode("Shape", {"x"}, {"shape"});
+  b.AddNode("Split", {"shape"}, {"nc", "hw"});
+  b.AddNode("Concat", {"rest", "hw"}, {"target"}, {IntAttr("axis", 0)});
+  b.AddNode("Reshape", {"x", "target"}, {"y"});
+  b.AddOutput("y");
+  absl::StatusOr<std::unique_ptr<Model>> model = Load(b, "split_fold");
+  ASSERT_TRUE(model.ok()) << model.status();
+  std::mt19937 rng(5);
+  const Tensor x = Random(rng, {3, 2, 3, 4});
+  absl::StatusOr<std::vector<Tensor>> y = (*model)->Run({{"x", x}});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ((*y)[0].shape(), (Shape{6, 3, 4}));
+  EXPECT_TRUE(BitwiseEqual((*y)[0], x.Reshaped({6, 3, 4})));
+}
+
+TEST(SplitOpTest, RefusesSizesThatDoNotFitTheAxis) {
+  struct Bad {
+    int64_t opset;
+    std::vector<int64_t> sizes;
+    int outputs;
+    Attributes extra;
+    std::string message;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {13, {3, 4}, 2, {}, "add up to 7, not the axis size 8"},
+           {13, {4, 4}, 3, {}, "2 sizes for 3 outputs"},
+           {13, {9, -1}, 2, {}, "split size 9 is out of range"},
+           {13, {}, 3, {}, "does not split into 3 equal parts"},
+           {18, {}, 2, {IntAttr("num_outputs", 3)}, "num_outputs is 3 but the node has 2"},
+           {18, {4, 4}, 2, {IntAttr("num_outputs", 2)}, "not both"},
+       }) {
+    SCOPED_TRACE(bad.message);
+    OnnxBuilder b;
+    b.SetOpset(bad.opset);
+    b.AddInput("x", {2, 8});
+    std::vector<std::string> inputs = {"x"}, outputs;
+    if (!bad.sizes.empty()) {
+      b.AddInitializer("split", Int64Vector(bad.sizes));
+      inputs.push_back("split");
+    }
+    for (int i = 0; i < bad.outputs; ++i) outputs.push_back("y" + std::to_string(i));
+    Attributes attributes = bad.extra;
+    attributes.push_back(IntAttr("axis", 1));
+    b.AddNode("Split", inputs, outputs, attributes, "split1");
+    for (const std::string& out : outputs) b.AddOutput(out);
+    absl::StatusOr<std::unique_ptr<Model>> model = Load(b, "split_bad");
+    ASSERT_FALSE(model.ok());
+    EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(model.status().message()), HasSubstr("node 'split1'"));
+    EXPECT_THAT(std::string(model.status().message()), HasSubstr(bad.message));
+  }
+}
+
 TEST(CastOpTest, FoldsShapeArithmetic) {
   OnnxBuilder b;
   b.AddInput("x", {Dim("N"), 8, 3, 3});
