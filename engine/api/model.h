@@ -76,6 +76,12 @@ struct ModelOptions {
   // serving work, which would preempt it; false, for a process that has
   // the cores to itself (convoy-infer), keeps the team wherever it is faster.
   bool served = true;
+  // How long, in seconds, a timed plan keeps the team it chose before its
+  // next run chooses again, timing both sizes anew: the machine's other
+  // load, which decided the choice, comes and goes. A team whose run takes
+  // twice its timed median chooses again after 10 s, or this interval if
+  // shorter (engine/exec/team_choice.h). 0: choose once.
+  double choose_team_again_after_seconds = 60;
   // Largest single value (tensor) a plan may hold, in bytes. A model or an
   // input whose shapes exceed it is refused rather than allocated: shapes
   // come from files and requests that may be hostile. 4 GiB by default,
@@ -135,6 +141,9 @@ struct PlanCacheStats {
   // Compiled plans that run on one thread where num_threads allows more:
   // their team did not pay for itself when timed (ModelOptions::num_threads).
   int single_thread_plans = 0;
+  // Times a plan was timed to choose its team since the load, choosing
+  // again included (ModelOptions::choose_team_again_after_seconds).
+  int64_t team_choices = 0;
 };
 
 class Model {

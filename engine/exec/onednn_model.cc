@@ -69,6 +69,8 @@ class OneDnnModel : public Model {
     // after its first run (ChooseTeam).
     int threads ABSL_GUARDED_BY(mu) = 1;
     bool team_chosen ABSL_GUARDED_BY(mu) = false;
+    absl::Time chosen_at ABSL_GUARDED_BY(mu);  // When ChooseTeam last timed it,
+    absl::Duration timed ABSL_GUARDED_BY(mu);  // and its median on the size kept.
     // Why the plan could not be compiled: the runs that waited for the
     // compile get the same answer without compiling again.
     absl::Status failure ABSL_GUARDED_BY(mu);
@@ -92,9 +94,9 @@ class OneDnnModel : public Model {
   // and drops least recently used plans until the cache fits its budget
   // (never `key` itself).
   void AccountAndEvict(const std::string& key, const CachedPlan& entry, int64_t bytes) const;
-  // Records that `key`'s plan, if `entry` still holds the slot, runs on one
-  // thread where its team was allowed more (PlanCacheStats).
-  void MarkSingleThread(const std::string& key, const CachedPlan& entry) const;
+  // Records whether `key`'s plan, if `entry` still holds the slot, runs on
+  // one thread where its team was allowed more (PlanCacheStats).
+  void MarkSingleThread(const std::string& key, const CachedPlan& entry, bool single) const;
   // Removes `key`'s slot if it still holds `entry` (and, with
   // `only_if_over_budget`, only if its plan alone exceeds the budget).
   void Forget(const std::string& key, const CachedPlan& entry, bool only_if_over_budget) const;
@@ -127,13 +129,19 @@ class OneDnnModel : public Model {
                        const std::vector<std::string>& output_names,
                        const PlanOptions& plan_options) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
-  // After the first run of `entry`'s plan: if it is worth timing
-  // (WorthTiming), times it on the team and on one thread and keeps it
-  // compiled for the one that pays.
-  // `floats` are the float32 inputs among `ordered`, which the plan runs on.
+  // After the first run of `entry`'s plan, and again after
+  // ModelOptions::choose_team_again_after_seconds: if it is worth timing
+  // (WorthTiming), times it on a team of `team` threads and on one and
+  // keeps it compiled for the one that pays. `floats` are the float32
+  // inputs among `ordered`, which the plan runs on.
   void ChooseTeam(CachedPlan& entry, const std::string& key, const std::vector<const Tensor*>& ordered,
                   const std::vector<const Tensor*>& floats, const std::vector<std::string>& output_names,
-                  const PlanOptions& plan_options) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
+                  const PlanOptions& plan_options, int team) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
+  // Whether `entry`'s plan, chosen for before, is due to be chosen for
+  // again after a run that took `run` (DueForChoice).
+  bool ChooseAgain(const CachedPlan& entry, absl::Duration run) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
   // Runs with the plan for these shapes, compiled with `plan_options` if
   // it is not cached.
   absl::StatusOr<std::vector<Tensor>> RunOrdered(const std::vector<const Tensor*>& ordered,
@@ -155,6 +163,7 @@ class OneDnnModel : public Model {
   mutable uint64_t tick_ ABSL_GUARDED_BY(mu_) = 0;
   mutable int64_t cached_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // Sum of plans_' bytes.
   mutable int64_t peak_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable int64_t team_choices_ ABSL_GUARDED_BY(mu_) = 0;
   // Signalled when a compile stops holding room: its plan was built (and
   // may be evicted) or it failed.
   mutable absl::CondVar room_;
@@ -430,31 +439,54 @@ absl::Status OneDnnModel::Compile(CachedPlan& entry, const std::string& key,
 void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
                              const std::vector<const Tensor*>& ordered, const std::vector<const Tensor*>& floats,
                              const std::vector<std::string>& output_names,
-                             const PlanOptions& plan_options) const {
+                             const PlanOptions& plan_options, int team) const {
   entry.team_chosen = true;
-  const int team = entry.threads;
+  entry.chosen_at = absl::Now();
+  entry.timed = absl::InfiniteDuration();  // Until a timing says otherwise.
   if (team == 1 || !WorthTiming(*entry.plan)) return;
-  const std::optional<absl::Duration> on_team = MedianRunTime(*entry.plan, floats);
-  if (!on_team) return;
-  // oneDNN fixes a primitive's team size when it creates it, so the plan
-  // is compiled again to time it on one thread; each compile drops the
-  // plan before, so that no plan's memory is held twice. A failed compile
-  // forgets the slot (Compile), and the next run compiles afresh.
-  entry.plan.reset();
-  TeamSize one(1);
-  if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
-  const std::optional<absl::Duration> alone = MedianRunTime(*entry.plan, floats);
-  int64_t input_bytes = 0;
-  for (const Tensor* in : ordered) input_bytes += static_cast<int64_t>(in->byte_size());
-  const absl::Duration serving =
-      options_.served ? ServingCost(RequestsIn(ordered), input_bytes) : absl::ZeroDuration();
-  if (!alone || !TeamPays(*alone, *on_team, serving)) {
-    MarkSingleThread(key, entry);
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    ++team_choices_;
   }
+  // The plan as it is (on the team at the first choice, on the size kept
+  // at a later one), then on the other size. oneDNN fixes a primitive's
+  // team size when it creates it, so the plan is compiled again for that;
+  // each compile drops the plan before, so that no plan's memory is held
+  // twice. A failed compile forgets the slot (Compile), and the next run
+  // compiles afresh.
+  const int current = entry.threads;
+  const int other = current == 1 ? team : 1;
+  const std::optional<absl::Duration> as_is = MedianRunTime(*entry.plan, floats);
+  if (!as_is) return;
   entry.plan.reset();
-  omp_set_num_threads(team);
-  Compile(entry, key, ordered, output_names, plan_options).IgnoreError();
+  omp_set_num_threads(other);
+  if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
+  const std::optional<absl::Duration> on_other = MedianRunTime(*entry.plan, floats);
+  int keep = other;
+  entry.timed = on_other ? *on_other : absl::InfiniteDuration();
+  if (on_other) {
+    int64_t input_bytes = 0;
+    for (const Tensor* in : ordered) input_bytes += static_cast<int64_t>(in->byte_size());
+    const absl::Duration serving =
+        options_.served ? ServingCost(RequestsIn(ordered), input_bytes) : absl::ZeroDuration();
+    const absl::Duration on_team = current == 1 ? *on_other : *as_is;
+    const absl::Duration alone = current == 1 ? *as_is : *on_other;
+    keep = TeamPays(alone, on_team, serving) ? team : 1;
+  }
+  if (keep != entry.threads) {
+    entry.timed = *as_is;
+    entry.plan.reset();
+    omp_set_num_threads(keep);
+    if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
+  }
+  MarkSingleThread(key, entry, entry.threads == 1);
+}
+
+bool OneDnnModel::ChooseAgain(const CachedPlan& entry, absl::Duration run) const {
+  return WorthTiming(*entry.plan) &&
+         DueForChoice(absl::Now() - entry.chosen_at,
+                      absl::Seconds(options_.choose_team_again_after_seconds), entry.threads > 1,
+                      entry.timed, run);
 }
 
 absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
@@ -463,16 +495,18 @@ absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(
   std::string key;
   std::shared_ptr<CachedPlan> entry = Slot(ordered, output_names, &key);
   TeamSize team(options_.num_threads);
+  const int allowed = omp_get_max_threads();
   absl::MutexLock lock(&entry->mu);
   if (absl::Status s = Compile(*entry, key, ordered, output_names, plan_options); !s.ok()) {
     return s;
   }
   omp_set_num_threads(entry->threads);
   const std::vector<const Tensor*> floats = FloatInputs(ordered);
+  const absl::Time start = absl::Now();
   absl::StatusOr<std::vector<Tensor>> out = entry->plan->Run(floats);
-  if (out.ok() && !entry->team_chosen) {
+  if (out.ok() && (!entry->team_chosen || ChooseAgain(*entry, absl::Now() - start))) {
     const int ran_on = entry->threads;
-    ChooseTeam(*entry, key, ordered, floats, output_names, plan_options);
+    ChooseTeam(*entry, key, ordered, floats, output_names, plan_options, allowed);
     // A team of another size may sum in another order: every result of a
     // plan comes from the one kept, so equal inputs give equal bits.
     if (entry->plan != nullptr && entry->threads != ran_on) {
@@ -491,6 +525,7 @@ PlanCacheStats OneDnnModel::plan_cache_stats() const {
   stats.bytes = cached_bytes_;
   stats.peak_bytes = peak_bytes_;
   for (const auto& [key, slot] : plans_) stats.single_thread_plans += slot.single_thread ? 1 : 0;
+  stats.team_choices = team_choices_;
   return stats;
 }
 
@@ -541,10 +576,11 @@ void OneDnnModel::AccountAndEvict(const std::string& key, const CachedPlan& entr
   room_.SignalAll();
 }
 
-void OneDnnModel::MarkSingleThread(const std::string& key, const CachedPlan& entry) const {
+void OneDnnModel::MarkSingleThread(const std::string& key, const CachedPlan& entry,
+                                   bool single) const {
   absl::MutexLock lock(&mu_);
   auto it = plans_.find(key);
-  if (it != plans_.end() && it->second.entry.get() == &entry) it->second.single_thread = true;
+  if (it != plans_.end() && it->second.entry.get() == &entry) it->second.single_thread = single;
 }
 
 void OneDnnModel::Forget(const std::string& key, const CachedPlan& entry,

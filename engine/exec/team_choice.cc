@@ -32,6 +32,13 @@ absl::Duration ServingCost(int64_t requests, int64_t input_bytes) {
          absl::Seconds(static_cast<double>(input_bytes) / kServingInputBytesPerSecond);
 }
 
+bool DueForChoice(absl::Duration since, absl::Duration interval, bool on_team, absl::Duration timed,
+                  absl::Duration run) {
+  if (interval <= absl::ZeroDuration()) return false;
+  if (since >= interval) return true;
+  return on_team && since >= std::min(kSlowTeamGap, interval) && run >= kSlowTeamFactor * timed;
+}
+
 bool TeamPays(absl::Duration alone, absl::Duration on_team, absl::Duration serving) {
   return alone - on_team > serving;
 }

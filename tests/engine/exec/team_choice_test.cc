@@ -1,9 +1,9 @@
 // A plan runs on its OpenMP team only where the team pays for itself
 // (team_choice.h): a plan whose runs take microseconds is timed on the team
 // and on one thread and runs on one (the team cannot save the serving work
-// of a request), a plan over kTimedBelowFlops keeps its
-// team untimed, and a plan gives the same bits from its first run on,
-// whichever team it keeps.
+// of a request), a plan over kTimedBelowFlops keeps its team untimed, a
+// plan is timed again once it has kept its choice for the interval, and a
+// plan gives the same bits from its first run on, whichever team it keeps.
 #include "engine/exec/team_choice.h"
 
 #include <omp.h>
@@ -19,10 +19,12 @@
 namespace convoy::engine {
 namespace {
 
-std::unique_ptr<Model> Load(const std::string& onnx, int threads, bool served = true) {
+std::unique_ptr<Model> Load(const std::string& onnx, int threads, bool served = true,
+                            double choose_again_after_seconds = 60) {
   ModelOptions options;
   options.num_threads = threads;
   options.served = served;
+  options.choose_team_again_after_seconds = choose_again_after_seconds;
   auto model = Model::LoadFromBytes(onnx, "team.onnx", options);
   EXPECT_TRUE(model.ok()) << model.status();
   return model.ok() ? *std::move(model) : nullptr;
@@ -43,6 +45,22 @@ TEST(TeamChoiceTest, ServingCostCountsRequestsAndBytes) {
   EXPECT_EQ(ServingCost(1, 0), kServingCostPerRequest);
   EXPECT_EQ(ServingCost(27, 0), 27 * kServingCostPerRequest);
   EXPECT_EQ(ServingCost(1, 2'000'000), kServingCostPerRequest + absl::Milliseconds(1));
+}
+
+TEST(TeamChoiceTest, DueForChoiceAfterTheIntervalOrSoonerOnASlowedTeam) {
+  const absl::Duration minute = absl::Seconds(60), ms = absl::Milliseconds(1);
+  // Past the interval, whatever the runs take; never with no interval.
+  EXPECT_TRUE(DueForChoice(minute, minute, false, 4 * ms, 4 * ms));
+  EXPECT_FALSE(DueForChoice(absl::Seconds(59), minute, false, 4 * ms, 40 * ms));
+  EXPECT_FALSE(DueForChoice(absl::Hours(1), absl::ZeroDuration(), true, 4 * ms, 40 * ms));
+  // A team twice as slow as timed: after kSlowTeamGap.
+  EXPECT_TRUE(DueForChoice(kSlowTeamGap, minute, true, 2 * ms, 4 * ms));
+  EXPECT_FALSE(DueForChoice(kSlowTeamGap - ms, minute, true, 2 * ms, 4 * ms));
+  EXPECT_FALSE(DueForChoice(kSlowTeamGap, minute, true, 2 * ms, 3 * ms));
+  // One thread keeps its core through a burst: only the interval.
+  EXPECT_FALSE(DueForChoice(kSlowTeamGap, minute, false, 2 * ms, 40 * ms));
+  // An interval under the gap bounds it.
+  EXPECT_TRUE(DueForChoice(absl::Seconds(2), absl::Seconds(2), true, 2 * ms, 2 * ms));
 }
 
 TEST(TeamChoiceTest, TeamPaysForMoreThanTheServingWorkItDisplaces) {
@@ -116,6 +134,38 @@ TEST(TeamChoiceTest, UnservedAPlanKeepsTheTeamWhereItIsFaster) {
     single = model->plan_cache_stats().single_thread_plans;
   }
   EXPECT_EQ(single, 0);
+}
+
+// Once a plan has kept its choice for choose_team_again_after_seconds, its
+// next run times it both ways again, from the size it kept (one thread
+// here): every run below is past due. Its answers stay those of the plan
+// kept, one thread's each time.
+TEST(TeamChoiceTest, APlanIsChosenForAgainAfterTheInterval) {
+  std::unique_ptr<Model> model = Load(TinyConv(), 2, /*served=*/true, 1e-9);
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->plan_cache_stats().team_choices, 1);  // The load's.
+  const Tensor x = testing::Normal({1, 8, 6, 6}, 6, 0.5f);
+  auto first = model->Run({{"x", x}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  for (int run = 0; run < 3; ++run) {
+    auto again = model->Run({{"x", x}});
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(std::memcmp((*first)[0].raw_data(), (*again)[0].raw_data(), (*first)[0].byte_size()), 0);
+  }
+  EXPECT_EQ(model->plan_cache_stats().team_choices, 5);
+  EXPECT_EQ(model->plan_cache_stats().single_thread_plans, 1);
+}
+
+// With the interval at 0, and within it, a plan is chosen for once.
+TEST(TeamChoiceTest, APlanIsChosenForOnceWithinTheInterval) {
+  for (double after : {0.0, 3600.0}) {
+    std::unique_ptr<Model> model = Load(TinyConv(), 2, /*served=*/true, after);
+    ASSERT_NE(model, nullptr);
+    for (int run = 0; run < 3; ++run) {
+      ASSERT_TRUE(model->Run({{"x", testing::Normal({1, 8, 6, 6}, 7, 0.5f)}}).ok());
+    }
+    EXPECT_EQ(model->plan_cache_stats().team_choices, 1) << after;
+  }
 }
 
 // With num_threads 0 the team is OpenMP's default, one per core.
