@@ -170,6 +170,7 @@ absl::StatusOr<SplitGeometry> ReadSplit(const OpContext& ctx) {
   if (ctx.opset() >= 18 && ctx.attrs().Has("num_outputs")) {
     CONVOY_ASSIGN_OR_RETURN(int64_t parts, ctx.attrs().RequiredInt("num_outputs"));
     if (!g.sizes.empty()) return ctx.Invalid("give split or num_outputs, not both");
+    if (parts < 1) return ctx.Invalid(absl::StrCat("num_outputs is ", parts, "; at least 1"));
     if (parts != outputs) {
       return ctx.Invalid(absl::StrCat("num_outputs is ", parts, " but the node has ", outputs,
                                       " outputs"));

@@ -194,6 +194,7 @@ TEST(SplitOpTest, RefusesSizesThatDoNotFitTheAxis) {
            {13, {}, 3, {}, "does not split into 3 equal parts"},
            {18, {}, 2, {IntAttr("num_outputs", 3)}, "num_outputs is 3 but the node has 2"},
            {18, {4, 4}, 2, {IntAttr("num_outputs", 2)}, "not both"},
+           {18, {}, 2, {IntAttr("num_outputs", 0)}, "num_outputs is 0; at least 1"},
        }) {
     SCOPED_TRACE(bad.message);
     OnnxBuilder b;
