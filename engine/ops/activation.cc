@@ -33,13 +33,11 @@ absl::StatusOr<std::vector<EltwiseStage>> StagesFor(const OpContext& ctx) {
     return std::vector<EltwiseStage>{
         {approximate == "none" ? algorithm::eltwise_gelu_erf : algorithm::eltwise_gelu_tanh}};
   }
-  if (op == "Swish") {  // opset 24: x * sigmoid(alpha * x)
-    CONVOY_ASSIGN_OR_RETURN(float alpha, ctx.attrs().GetFloat("alpha", 1.0f));
-    return std::vector<EltwiseStage>{{algorithm::eltwise_swish, alpha}};
-  }
   if (op != "Clip") {
     float alpha = 0, beta = 0;
-    if (op == "LeakyRelu") {
+    if (op == "Swish") {  // opset 24: x * sigmoid(alpha * x)
+      CONVOY_ASSIGN_OR_RETURN(alpha, ctx.attrs().GetFloat("alpha", 1.0f));
+    } else if (op == "LeakyRelu") {
       CONVOY_ASSIGN_OR_RETURN(alpha, ctx.attrs().GetFloat("alpha", 0.01f));
     } else if (op == "HardSigmoid") {
       CONVOY_ASSIGN_OR_RETURN(alpha, ctx.attrs().GetFloat("alpha", 0.2f));

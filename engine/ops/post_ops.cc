@@ -18,7 +18,7 @@ std::vector<EltwiseStage> EltwiseStages(absl::string_view op, float alpha, float
   if (op == "Sigmoid") return {{algorithm::eltwise_logistic}};
   if (op == "Clip") return {{algorithm::eltwise_clip_v2, alpha, beta}};
   if (op == "HardSwish") return {{algorithm::eltwise_hardswish}};
-  if (op == "Swish") return {{algorithm::eltwise_swish, 1.0f}};
+  if (op == "Swish") return {{algorithm::eltwise_swish, alpha}};
   if (op == "Sqrt") return {{algorithm::eltwise_sqrt}};
   if (op == "HardSigmoid") {
     return {{algorithm::eltwise_linear, alpha, beta}, {algorithm::eltwise_clip_v2, 0.0f, 1.0f}};

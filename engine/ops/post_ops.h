@@ -24,8 +24,8 @@ struct EltwiseStage {
 bool IsFusableActivation(absl::string_view op_type);
 
 // The eltwise stages, applied in order, that compute an activation with
-// parameters `alpha` and `beta` (LeakyRelu's alpha, Clip's min and max,
-// HardSigmoid's alpha and beta; ignored by the others). HardSigmoid,
+// parameters `alpha` and `beta` (LeakyRelu's and Swish's alpha, Clip's min
+// and max, HardSigmoid's alpha and beta; ignored by the others). HardSigmoid,
 // which oneDNN 2.6 lacks, is a linear stage then a clip to [0, 1].
 // REQUIRES: IsFusableActivation(op_type), or op_type is Sqrt.
 std::vector<EltwiseStage> EltwiseStages(absl::string_view op_type, float alpha, float beta);
