@@ -463,7 +463,6 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
   if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
   const std::optional<absl::Duration> on_other = MedianRunTime(*entry.plan, floats);
   int keep = other;
-  entry.timed = on_other ? *on_other : absl::InfiniteDuration();
   if (on_other) {
     int64_t input_bytes = 0;
     for (const Tensor* in : ordered) input_bytes += static_cast<int64_t>(in->byte_size());
@@ -474,11 +473,11 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
     keep = TeamPays(alone, on_team, serving) ? team : 1;
   }
   if (keep != entry.threads) {
-    entry.timed = *as_is;
     entry.plan.reset();
     omp_set_num_threads(keep);
     if (!Compile(entry, key, ordered, output_names, plan_options).ok()) return;
   }
+  entry.timed = keep == current ? *as_is : on_other.value_or(absl::InfiniteDuration());
   MarkSingleThread(key, entry, entry.threads == 1);
 }
 
