@@ -78,9 +78,9 @@ struct ModelOptions {
   bool served = true;
   // How long, in seconds, a timed plan keeps the team it chose before its
   // next run chooses again, timing both sizes anew: the machine's other
-  // load, which decided the choice, comes and goes. A team whose run takes
-  // twice its timed median chooses again after 10 s, or this interval if
-  // shorter (engine/exec/team_choice.h). 0: choose once.
+  // load, which decided the choice, comes and goes. A team whose runs take
+  // twice its timed median, three in a row, chooses again after 10 s, or
+  // this interval if shorter (engine/exec/team_choice.h). 0: choose once.
   double choose_team_again_after_seconds = 60;
   // Largest single value (tensor) a plan may hold, in bytes. A model or an
   // input whose shapes exceed it is refused rather than allocated: shapes

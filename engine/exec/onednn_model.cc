@@ -70,7 +70,8 @@ class OneDnnModel : public Model {
     int threads ABSL_GUARDED_BY(mu) = 1;
     bool team_chosen ABSL_GUARDED_BY(mu) = false;
     absl::Time chosen_at ABSL_GUARDED_BY(mu);  // When ChooseTeam last timed it,
-    absl::Duration timed ABSL_GUARDED_BY(mu);  // and its median on the size kept.
+    absl::Duration timed ABSL_GUARDED_BY(mu);  // and its median on the size kept;
+    int slow_runs ABSL_GUARDED_BY(mu) = 0;     // the last runs in a row SlowRun since.
     // Why the plan could not be compiled: the runs that waited for the
     // compile get the same answer without compiling again.
     absl::Status failure ABSL_GUARDED_BY(mu);
@@ -138,9 +139,9 @@ class OneDnnModel : public Model {
                   const std::vector<const Tensor*>& floats, const std::vector<std::string>& output_names,
                   const PlanOptions& plan_options, int team) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
-  // Whether `entry`'s plan, chosen for before, is due to be chosen for
-  // again after a run that took `run` (DueForChoice).
-  bool ChooseAgain(const CachedPlan& entry, absl::Duration run) const
+  // Counts a run of `entry`'s plan, chosen for before, that took `run`, and
+  // says whether the plan is due to be chosen for again (DueForChoice).
+  bool ChooseAgain(CachedPlan& entry, absl::Duration run) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu);
   // Runs with the plan for these shapes, compiled with `plan_options` if
   // it is not cached.
@@ -443,6 +444,7 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
   entry.team_chosen = true;
   entry.chosen_at = absl::Now();
   entry.timed = absl::InfiniteDuration();  // Until a timing says otherwise.
+  entry.slow_runs = 0;
   if (team == 1 || !WorthTiming(*entry.plan)) return;
   {
     absl::MutexLock lock(&mu_);
@@ -481,11 +483,12 @@ void OneDnnModel::ChooseTeam(CachedPlan& entry, const std::string& key,
   MarkSingleThread(key, entry, entry.threads == 1);
 }
 
-bool OneDnnModel::ChooseAgain(const CachedPlan& entry, absl::Duration run) const {
+bool OneDnnModel::ChooseAgain(CachedPlan& entry, absl::Duration run) const {
+  entry.slow_runs = SlowRun(entry.timed, run) ? entry.slow_runs + 1 : 0;
   return WorthTiming(*entry.plan) &&
          DueForChoice(absl::Now() - entry.chosen_at,
                       absl::Seconds(options_.choose_team_again_after_seconds), entry.threads > 1,
-                      entry.timed, run);
+                      entry.slow_runs);
 }
 
 absl::StatusOr<std::vector<Tensor>> OneDnnModel::RunOrdered(

@@ -32,11 +32,12 @@ absl::Duration ServingCost(int64_t requests, int64_t input_bytes) {
          absl::Seconds(static_cast<double>(input_bytes) / kServingInputBytesPerSecond);
 }
 
-bool DueForChoice(absl::Duration since, absl::Duration interval, bool on_team, absl::Duration timed,
-                  absl::Duration run) {
+bool SlowRun(absl::Duration timed, absl::Duration run) { return run >= kSlowTeamFactor * timed; }
+
+bool DueForChoice(absl::Duration since, absl::Duration interval, bool on_team, int slow_runs) {
   if (interval <= absl::ZeroDuration()) return false;
   if (since >= interval) return true;
-  return on_team && since >= std::min(kSlowTeamGap, interval) && run >= kSlowTeamFactor * timed;
+  return on_team && since >= std::min(kSlowTeamGap, interval) && slow_runs >= kSlowTeamRuns;
 }
 
 bool TeamPays(absl::Duration alone, absl::Duration on_team, absl::Duration serving) {

@@ -15,8 +15,9 @@
 // if it is faster. The machine's other load decides which is faster and
 // comes and goes, so a plan is timed again, both ways, once it has kept its
 // choice for ModelOptions::choose_team_again_after_seconds, and sooner if
-// it kept its team and a run takes twice as long as the team did when timed
-// (a neighbour's burst can make a team ten times slower than one thread).
+// it kept its team and runs take twice as long as the team did when timed,
+// three in a row (a neighbour's burst can make a team ten times slower than
+// one thread; one slow run may be a page fault or a preemption).
 // A rule on the team's efficiency instead (two threads at least 1.6 times
 // as fast as one) flipped from run to run on small CNNs at batch 1, which
 // gain 1.25x to 2x from a second core here depending on what the machine's
@@ -60,9 +61,11 @@ inline constexpr double kServingInputBytesPerSecond = 2e9;
 // 2 cores at 200 GFLOP/s, so timing one costs well under a second.
 inline constexpr int64_t kTimedBelowFlops = 1'000'000'000;
 
-// A team whose run takes this many times its timed median is timed again
-// after kSlowTeamGap, without waiting out the interval.
+// A team whose runs take this many times its timed median, kSlowTeamRuns
+// in a row, is timed again after kSlowTeamGap, without waiting out the
+// interval.
 inline constexpr int kSlowTeamFactor = 2;
+inline constexpr int kSlowTeamRuns = 3;
 inline constexpr absl::Duration kSlowTeamGap = absl::Seconds(10);
 
 // True if `plan` is small enough to be timed (kTimedBelowFlops).
@@ -78,13 +81,16 @@ std::optional<absl::Duration> MedianRunTime(Plan& plan, const std::vector<const 
 // `input_bytes` of inputs in all.
 absl::Duration ServingCost(int64_t requests, int64_t input_bytes);
 
-// Whether a plan chosen for `since` ago, which then took `timed` per run
-// on the size it kept (`on_team` if that is its team), is due to be chosen
-// for again after a run that took `run`: past `interval` (never if it is
-// zero), or, on a team, past the shorter of kSlowTeamGap and `interval`
-// with the run kSlowTeamFactor times as long as timed.
-bool DueForChoice(absl::Duration since, absl::Duration interval, bool on_team, absl::Duration timed,
-                  absl::Duration run);
+// Whether a run that took `run` is slow for a plan that took `timed` per
+// run when its size was chosen: kSlowTeamFactor times as long.
+bool SlowRun(absl::Duration timed, absl::Duration run);
+
+// Whether a plan chosen for `since` ago is due to be chosen for again,
+// `slow_runs` of its last runs in a row slow (SlowRun) on the size it kept
+// (`on_team` if that is its team): past `interval` (never if it is zero),
+// or, on a team, past the shorter of kSlowTeamGap and `interval` after
+// kSlowTeamRuns slow runs.
+bool DueForChoice(absl::Duration since, absl::Duration interval, bool on_team, int slow_runs);
 
 // True if a team taking `on_team` per run pays for itself against one
 // thread taking `alone`, around a run whose requests cost the server

@@ -49,18 +49,21 @@ TEST(TeamChoiceTest, ServingCostCountsRequestsAndBytes) {
 
 TEST(TeamChoiceTest, DueForChoiceAfterTheIntervalOrSoonerOnASlowedTeam) {
   const absl::Duration minute = absl::Seconds(60), ms = absl::Milliseconds(1);
-  // Past the interval, whatever the runs take; never with no interval.
-  EXPECT_TRUE(DueForChoice(minute, minute, false, 4 * ms, 4 * ms));
-  EXPECT_FALSE(DueForChoice(absl::Seconds(59), minute, false, 4 * ms, 40 * ms));
-  EXPECT_FALSE(DueForChoice(absl::Hours(1), absl::ZeroDuration(), true, 4 * ms, 40 * ms));
-  // A team twice as slow as timed: after kSlowTeamGap.
-  EXPECT_TRUE(DueForChoice(kSlowTeamGap, minute, true, 2 * ms, 4 * ms));
-  EXPECT_FALSE(DueForChoice(kSlowTeamGap - ms, minute, true, 2 * ms, 4 * ms));
-  EXPECT_FALSE(DueForChoice(kSlowTeamGap, minute, true, 2 * ms, 3 * ms));
+  EXPECT_TRUE(SlowRun(2 * ms, 4 * ms));
+  EXPECT_FALSE(SlowRun(2 * ms, 3 * ms));
+  EXPECT_FALSE(SlowRun(absl::InfiniteDuration(), absl::Seconds(1)));  // Never timed.
+  // Past the interval, whatever the runs took; never with no interval.
+  EXPECT_TRUE(DueForChoice(minute, minute, false, 0));
+  EXPECT_FALSE(DueForChoice(absl::Seconds(59), minute, false, kSlowTeamRuns));
+  EXPECT_FALSE(DueForChoice(absl::Hours(1), absl::ZeroDuration(), true, kSlowTeamRuns));
+  // A team slow kSlowTeamRuns runs in a row: after kSlowTeamGap.
+  EXPECT_TRUE(DueForChoice(kSlowTeamGap, minute, true, kSlowTeamRuns));
+  EXPECT_FALSE(DueForChoice(kSlowTeamGap - ms, minute, true, kSlowTeamRuns));
+  EXPECT_FALSE(DueForChoice(kSlowTeamGap, minute, true, kSlowTeamRuns - 1));
   // One thread keeps its core through a burst: only the interval.
-  EXPECT_FALSE(DueForChoice(kSlowTeamGap, minute, false, 2 * ms, 40 * ms));
+  EXPECT_FALSE(DueForChoice(kSlowTeamGap, minute, false, kSlowTeamRuns));
   // An interval under the gap bounds it.
-  EXPECT_TRUE(DueForChoice(absl::Seconds(2), absl::Seconds(2), true, 2 * ms, 2 * ms));
+  EXPECT_TRUE(DueForChoice(absl::Seconds(2), absl::Seconds(2), true, 0));
 }
 
 TEST(TeamChoiceTest, TeamPaysForMoreThanTheServingWorkItDisplaces) {
