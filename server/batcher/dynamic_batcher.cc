@@ -88,6 +88,11 @@ struct DynamicBatcher::State {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Why `queued` must not run (deadline passed, cancelled), or OK.
   absl::Status DeadStatus(const QueuedTask& queued, absl::Time now) const;
+  // Whether batches are balanced against the last one (Options::balance).
+  bool Balances() const {
+    return options.balance && options.batching && options.num_workers == 1 &&
+           options.max_queue_delay == absl::ZeroDuration() && options.preferred_batch_sizes.empty();
+  }
   bool IsPreferred(int64_t items) const {
     const std::vector<int64_t>& sizes = options.preferred_batch_sizes;
     return std::find(sizes.begin(), sizes.end(), items) != sizes.end();
@@ -104,6 +109,9 @@ struct DynamicBatcher::State {
   // even when another worker has already taken the tasks.
   uint64_t changes ABSL_GUARDED_BY(mu) = 0;
   bool accepting ABSL_GUARDED_BY(mu) = true;
+  // Items of the batch dispatched last, while the queue has not run dry
+  // since: the requests that batch answers are the ones coming back.
+  int64_t last_items ABSL_GUARDED_BY(mu) = 0;
 };
 
 void DynamicBatcher::State::Run() {
@@ -152,6 +160,8 @@ Work DynamicBatcher::State::TakeWork() {
     const size_t n = TasksToDispatch(now, &wake_at, &work.failures);
     if (n > 0) {
       work.batch = queue.PopFront(n);
+      last_items = 0;
+      for (const QueuedTask& queued : work.batch) last_items += queued.task->size();
       // Under the lock, so that tickets follow the dispatch order.
       if (order != nullptr) work.ticket = order->Take();
       return work;
@@ -161,6 +171,7 @@ Work DynamicBatcher::State::TakeWork() {
       return work;
     }
     if (!work.failures.empty()) return work;  // Report them before idling.
+    if (queue.empty()) last_items = 0;
     const uint64_t seen = changes;
     auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
       return changes != seen || !accepting;
@@ -194,12 +205,24 @@ size_t DynamicBatcher::State::TasksToDispatch(absl::Time now, absl::Time* wake_a
   size_t n = 0;
   size_t preferred = 0;
   int64_t items = 0;
-  bool more = false;  // A live task follows that cannot join.
+  std::vector<int64_t> prefix_items;  // Items of the first 1, 2, ... tasks, when balancing.
+  const int64_t last = last_items;  // Read here: the visitor below runs outside the analysis of `mu`.
+  const bool balance = Balances() && last > 0;
+  int64_t queued_items = 0;  // Counted past the candidate only when balancing.
+  bool more = false;         // A live task follows that cannot join.
   absl::Time oldest = absl::InfiniteFuture();
   std::vector<QueuedTask> dead;
   std::vector<absl::Status> why;
   queue.Walk(
       [&](const QueuedTask& queued) {
+        const int64_t size = queued.task->size();
+        if (more) {
+          // Past the candidate: only counting, and only up to the point
+          // where the balanced batch would be the largest anyway.
+          queued_items += size;
+          return queued_items + last < 2 * options.max_batch_size ? BatchQueue::Step::kNext
+                                                                       : BatchQueue::Step::kStop;
+        }
         absl::Status status = DeadStatus(queued, now);
         if (!status.ok()) {
           why.push_back(std::move(status));
@@ -207,13 +230,14 @@ size_t DynamicBatcher::State::TasksToDispatch(absl::Time now, absl::Time* wake_a
         }
         // The first live task that does not fit still matters: it makes
         // the batch full. Anything after it cannot join the next batch.
-        const int64_t size = queued.task->size();
         if (n > 0 && (!options.batching || items + size > options.max_batch_size)) {
           more = true;
-          return BatchQueue::Step::kStop;
+          queued_items = items + size;
+          return balance ? BatchQueue::Step::kNext : BatchQueue::Step::kStop;
         }
         ++n;
         items += size;
+        if (balance) prefix_items.push_back(items);
         oldest = std::min(oldest, queued.enqueued);
         if (IsPreferred(items)) preferred = n;
         return BatchQueue::Step::kNext;
@@ -221,6 +245,15 @@ size_t DynamicBatcher::State::TasksToDispatch(absl::Time now, absl::Time* wake_a
       &dead);
   for (size_t i = 0; i < dead.size(); ++i) failures->push_back(FailedTask{std::move(dead[i].task), why[i]});
   if (n == 0 || !options.batching) return n;
+  if (!more) queued_items = items;
+  if (balance && queued_items > last) {
+    // More has queued than the batch just run holds: split what is in the
+    // system, these and the requests that batch answered, into two even
+    // halves, so that the batches alternate at equal sizes (Options::balance).
+    const int64_t half = std::min(options.max_batch_size, (queued_items + last + 1) / 2);
+    const auto reaching = std::lower_bound(prefix_items.begin(), prefix_items.end(), half);
+    return std::min(n, static_cast<size_t>(reaching - prefix_items.begin()) + 1);
+  }
   const bool full = items == options.max_batch_size || more;
   // Nothing can arrive once we stop accepting, so waiting would only delay.
   if (full || !accepting) return n;

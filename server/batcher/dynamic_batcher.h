@@ -23,6 +23,24 @@
 //      dispatches the candidate as it is;
 //   4. else waits until that task has waited max_queue_delay or the queue
 //      changes (arrivals, timeouts), and starts again.
+// Balanced batches. Steps 1 to 4 are Triton's; one more applies in its
+// default configuration (one worker, no max_queue_delay, no
+// preferred_batch_sizes), unless Options::balance is off. Under a closed
+// loop, N clients each waiting for its answer before sending again, that
+// configuration settles into alternating batches whose sizes depend on how
+// the load began: 4 and 12 as readily as 8 and 8 for N = 16, since the
+// requests a batch answers come back while the next one runs and form the
+// one after. The small batch then runs too briefly for the big one's
+// requests to arrive and be read, and the cores idle or fight: ResNet-50 at
+// N = 16 lost up to 15% of its throughput that way (docs/BENCHMARKS.md,
+// "Balanced batches"). So when a worker comes back from a batch of p items,
+// the queue has not run dry since it took that batch, and q > p items are
+// queued, it takes the shortest prefix of at least
+// min(max_batch_size, ceil((q + p) / 2)) items instead of all that fit: q
+// and p are then even after one batch. This never delays a task beyond the
+// next batch, and the two batches it makes cost about what the one it
+// split would have, for a model large enough to be worth pipelining.
+//
 // Tasks whose deadline has passed or whose client has cancelled are failed
 // instead of batched; this is checked for the tasks at the head of the queue
 // each time a batch is formed (so a dead task may wait up to max_queue_delay
@@ -138,6 +156,12 @@ class DynamicBatcher {
     bool preserve_ordering = false;
     // false: every batch is exactly one task, dispatched at once.
     bool batching = true;
+    // Balances the batches of a lone worker that never waits (no
+    // max_queue_delay, no preferred_batch_sizes; otherwise ignored): when
+    // more items have queued than the batch just dispatched holds, the next
+    // batch takes only half of both together, rounded up. See "Balanced
+    // batches" above.
+    bool balance = true;
   };
 
   // Runs one batch on a worker thread and takes ownership of its tasks: it

@@ -145,14 +145,86 @@ TEST_F(DynamicBatcherTest, FlushesPartialBatchAfterMaxDelay) {
 }
 
 TEST_F(DynamicBatcherTest, ZeroDelayBatchesTasksThatQueuedWhileBusy) {
+  DynamicBatcher::Options options = Opts(8, absl::ZeroDuration());
+  options.balance = false;  // Triton's rule alone.
   Gate gate;
-  Start(Opts(8, absl::ZeroDuration()), &gate);
+  Start(options, &gate);
   ASSERT_TRUE(Add(0, 1).ok());  // Dispatched at once though far from full.
   ASSERT_TRUE(recorder_.AwaitBatches(1));
   for (int id = 1; id <= 3; ++id) ASSERT_TRUE(Add(id, 2).ok());
   gate.Open();
   ASSERT_TRUE(recorder_.AwaitBatches(2));
   EXPECT_THAT(recorder_.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3)));
+}
+
+TEST_F(DynamicBatcherTest, BalancesTheBatchAfterASmallerOne) {
+  Gate gate;
+  Start(Opts(16, absl::ZeroDuration()), &gate);
+  ASSERT_TRUE(Add(0, 4).ok());
+  ASSERT_TRUE(recorder_.AwaitBatches(1));
+  for (int id = 1; id <= 12; ++id) ASSERT_TRUE(Add(id, 1).ok());
+  gate.Open();
+  // 12 queued after a batch of 4: 8 now, then the other 4 with (in a
+  // closed loop) the 4 answered.
+  ASSERT_TRUE(recorder_.AwaitBatches(3));
+  EXPECT_THAT(recorder_.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8),
+                                               ElementsAre(9, 10, 11, 12)));
+}
+
+TEST_F(DynamicBatcherTest, BalancingTakesWholeTasks) {
+  Gate gate;
+  Start(Opts(16, absl::ZeroDuration()), &gate);
+  ASSERT_TRUE(Add(0, 2).ok());
+  ASSERT_TRUE(recorder_.AwaitBatches(1));
+  // 12 items after 2: half of 14 is 7, and the shortest prefix of whole
+  // tasks that reaches it holds 8.
+  for (int id = 1; id <= 6; ++id) ASSERT_TRUE(Add(id, 2).ok());
+  gate.Open();
+  ASSERT_TRUE(recorder_.AwaitBatches(3));
+  EXPECT_THAT(recorder_.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4), ElementsAre(5, 6)));
+}
+
+TEST_F(DynamicBatcherTest, BalancingCountsTheQueueBeyondOneBatch) {
+  Gate gate;
+  Start(Opts(8, absl::ZeroDuration()), &gate);
+  ASSERT_TRUE(Add(0, 2).ok());
+  ASSERT_TRUE(recorder_.AwaitBatches(1));
+  // 12 items after 2: 7 now (half of 14), although 8 fit.
+  for (int id = 1; id <= 12; ++id) ASSERT_TRUE(Add(id, 1).ok());
+  gate.Open();
+  ASSERT_TRUE(recorder_.AwaitBatches(3));
+  EXPECT_EQ(recorder_.batches()[1].size(), 7u);
+  EXPECT_EQ(recorder_.batches()[2].size(), 5u);
+}
+
+TEST_F(DynamicBatcherTest, NoBalancingWithPreferredSizesOrAQueueDelay) {
+  for (const bool preferred : {true, false}) {
+    DynamicBatcher::Options options = Opts(16, preferred ? absl::ZeroDuration() : absl::Microseconds(1));
+    if (preferred) options.preferred_batch_sizes = {16};
+    Gate gate;
+    Recorder recorder;
+    absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
+        options, &clock_, [&recorder, &gate, first = true](std::vector<QueuedTask> batch, BatchDelivery&) mutable {
+          recorder.OnBatch(batch);
+          if (std::exchange(first, false)) gate.Pass();
+        });
+    ASSERT_TRUE(batcher.ok()) << batcher.status();
+    const absl::Duration delay = options.max_queue_delay;
+    ASSERT_TRUE((*batcher)->Enqueue(std::make_unique<TestTask>(&recorder, 0, 4, absl::InfiniteFuture(), nullptr)).ok());
+    if (!preferred) {
+      ASSERT_TRUE(clock_.BlockUntilWaiterWithDeadline(clock_.Now() + delay));
+      clock_.Advance(delay);
+    }
+    ASSERT_TRUE(recorder.AwaitBatches(1));
+    for (int id = 1; id <= 12; ++id) {
+      ASSERT_TRUE((*batcher)->Enqueue(std::make_unique<TestTask>(&recorder, id, 1, absl::InfiniteFuture(), nullptr)).ok());
+    }
+    clock_.Advance(delay);  // The 12 are due: nothing but balancing could split them.
+    gate.Open();
+    batcher->reset();  // Drains the queue.
+    ASSERT_EQ(recorder.batches().size(), 2u) << "preferred " << preferred;
+    EXPECT_EQ(recorder.batches()[1].size(), 12u) << "preferred " << preferred;
+  }
 }
 
 TEST_F(DynamicBatcherTest, NeverSplitsOrReordersTasks) {
