@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/status_macros.h"
 #include "server/core/inference_task.h"
 
 namespace convoy::server {
@@ -40,10 +41,66 @@ engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index
   return stacked;
 }
 
+// One engine run, with the config's reshapes on the way in and out.
+absl::StatusOr<std::vector<engine::Tensor>> RunOnce(const engine::Model& model, std::vector<engine::NamedTensor> inputs,
+                                                    const engine::RunOptions& options, const TensorReshapes* reshapes) {
+  if (reshapes != nullptr) CONVOY_RETURN_IF_ERROR(reshapes->ToModel(&inputs));
+  absl::StatusOr<std::vector<engine::Tensor>> outputs = model.Run(inputs, options);
+  if (outputs.ok() && reshapes != nullptr) CONVOY_RETURN_IF_ERROR(reshapes->ToConfig(options.output_names, &*outputs));
+  return outputs;
+}
+
+// Rows [begin, begin + count) of a tensor stacked along dimension 0.
+engine::Tensor Rows(const engine::Tensor& stacked, int64_t begin, int64_t count) {
+  engine::Shape shape = stacked.shape();
+  const size_t row_bytes = stacked.byte_size() / static_cast<size_t>(shape[0]);
+  shape[0] = count;
+  engine::Tensor rows(stacked.type(), shape);
+  std::memcpy(rows.raw_data(), static_cast<const unsigned char*>(stacked.raw_data()) + begin * row_bytes,
+              count * row_bytes);
+  return rows;
+}
+
+// The batch as consecutive runs of `runs` items (PlanSizes), their outputs
+// stacked back; NotFound if some output does not have one row per item, so
+// that the caller runs the batch whole instead.
+absl::StatusOr<std::vector<engine::Tensor>> RunInParts(const engine::Model& model,
+                                                       const std::vector<engine::NamedTensor>& inputs,
+                                                       const engine::RunOptions& options,
+                                                       const TensorReshapes* reshapes, const std::vector<int64_t>& runs) {
+  std::vector<std::vector<engine::Tensor>> parts;
+  int64_t begin = 0;
+  for (int64_t count : runs) {
+    std::vector<engine::NamedTensor> rows;
+    for (const engine::NamedTensor& input : inputs) rows.push_back({input.name, Rows(input.tensor, begin, count)});
+    absl::StatusOr<std::vector<engine::Tensor>> outputs = RunOnce(model, std::move(rows), options, reshapes);
+    if (!outputs.ok()) return outputs.status();
+    for (const engine::Tensor& output : *outputs) {
+      if (output.shape().empty() || output.shape()[0] != count) return absl::NotFoundError("no batch dimension");
+    }
+    parts.push_back(*std::move(outputs));
+    begin += count;
+  }
+  std::vector<engine::Tensor> stacked;
+  for (size_t i = 0; i < parts[0].size(); ++i) {
+    engine::Shape shape = parts[0][i].shape();
+    shape[0] = begin;
+    engine::Tensor output(parts[0][i].type(), shape);
+    auto* out = static_cast<unsigned char*>(output.raw_data());
+    for (const std::vector<engine::Tensor>& part : parts) {
+      std::memcpy(out, part[i].raw_data(), part[i].byte_size());
+      out += part[i].byte_size();
+    }
+    stacked.push_back(std::move(output));
+  }
+  return stacked;
+}
+
 }  // namespace
 
 void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> batch, Clock* clock,
-              ModelStatistics* statistics, BatchDelivery& delivery, const TensorReshapes* reshapes) {
+              ModelStatistics* statistics, BatchDelivery& delivery, const TensorReshapes* reshapes,
+              PlanSizes* plan_sizes) {
   const absl::Time batch_started = clock->Now();
   std::vector<InferenceTask*> tasks;
   int64_t total_items = 0;
@@ -63,11 +120,11 @@ void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> 
   options.output_names = OutputUnion(tasks);
 
   const absl::Time compute_started = clock->Now();
-  absl::Status reshaped = reshapes == nullptr ? absl::OkStatus() : reshapes->ToModel(&inputs);
-  absl::StatusOr<std::vector<engine::Tensor>> outputs = reshaped.ok() ? model.Run(inputs, options) : reshaped;
-  if (outputs.ok() && reshapes != nullptr) {
-    if (absl::Status back = reshapes->ToConfig(options.output_names, &*outputs); !back.ok()) outputs = back;
-  }
+  const std::vector<int64_t> runs = plan_sizes == nullptr ? std::vector<int64_t>{total_items}
+                                                          : plan_sizes->Runs(total_items);
+  absl::StatusOr<std::vector<engine::Tensor>> outputs = absl::NotFoundError("not run in parts");
+  if (runs.size() > 1) outputs = RunInParts(model, inputs, options, reshapes, runs);
+  if (absl::IsNotFound(outputs.status())) outputs = RunOnce(model, std::move(inputs), options, reshapes);
   const absl::Time compute_ended = clock->Now();
   if (!outputs.ok()) {
     delivery.Deliver([tasks = std::move(tasks), batch = std::move(batch), status = outputs.status()] {

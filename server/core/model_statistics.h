@@ -6,7 +6,8 @@
 // engine run, output copy); a request charged with its batch's whole compute
 // time, as Triton does. Per execution: one entry per batch size with the
 // same three compute stages. inference_count counts batch items,
-// execution_count engine runs.
+// execution_count batches run (one each, even when it ran in parts:
+// server/core/plan_sizes.h).
 //
 // An optional ModelObserver (set before the model serves) sees every record,
 // so exported metrics agree with these counts.

@@ -301,10 +301,15 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   SingleModel* raw = servable.get();
   Clock* clock = options.clock;
   const TensorReshapes* reshapes = raw->reshapes_.empty() ? nullptr : &raw->reshapes_;
+  const DynamicBatcher::Options batcher_options = BatcherOptionsFromConfig(raw->config(), options.default_max_queue_size);
+  if (batcher_options.batching) {
+    raw->plan_sizes_ = std::make_unique<PlanSizes>(batcher_options.max_batch_size, model_options.prepared_batch_sizes);
+  }
+  PlanSizes* plan_sizes = raw->plan_sizes_.get();
   absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
-      BatcherOptionsFromConfig(raw->config(), options.default_max_queue_size), clock,
-      [raw, clock, reshapes](std::vector<QueuedTask> batch, BatchDelivery& delivery) {
-        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics(), delivery, reshapes);
+      batcher_options, clock, [raw, clock, reshapes, plan_sizes](std::vector<QueuedTask> batch, BatchDelivery& delivery) {
+        RunBatch(*raw->model_, raw->batched(), std::move(batch), clock, &raw->statistics(), delivery, reshapes,
+                 plan_sizes);
       });
   if (!batcher.ok()) {
     return absl::InvalidArgumentError(

@@ -39,6 +39,7 @@
 #include "server/core/inference_request.h"
 #include "server/core/model_observer.h"
 #include "server/core/model_statistics.h"
+#include "server/core/plan_sizes.h"
 #include "server/core/tensor_reshapes.h"
 
 namespace convoy::server {
@@ -141,6 +142,7 @@ class SingleModel final : public ServableModel {
   const std::vector<std::string> config_warnings_;
   const std::vector<std::string> auto_completed_;
   const TensorReshapes reshapes_;
+  std::unique_ptr<PlanSizes> plan_sizes_;    // Set once in Load, for a batching model.
   std::unique_ptr<DynamicBatcher> batcher_;  // Set once in Load; destroyed first.
 };
 
