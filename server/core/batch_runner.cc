@@ -25,20 +25,26 @@ std::vector<std::string> OutputUnion(const std::vector<InferenceTask*>& tasks) {
   return names;
 }
 
-// Input `index` of every task, stacked along dimension 0.
-engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index, int64_t total_items) {
-  const engine::Tensor& first = tasks[0]->request().inputs[index].tensor;
-  if (tasks.size() == 1) return std::move(tasks[0]->request().inputs[index].tensor);
-  engine::Shape shape = first.shape();
-  shape[0] = total_items;
-  engine::Tensor stacked(first.type(), shape);
+// `parts`, of one type and the same dimensions after the first, stacked
+// along dimension 0 into `rows` rows.
+engine::Tensor Stack(const std::vector<const engine::Tensor*>& parts, int64_t rows) {
+  engine::Shape shape = parts[0]->shape();
+  shape[0] = rows;
+  engine::Tensor stacked(parts[0]->type(), shape);
   auto* out = static_cast<unsigned char*>(stacked.raw_data());
-  for (InferenceTask* task : tasks) {
-    const engine::Tensor& part = task->request().inputs[index].tensor;
-    std::memcpy(out, part.raw_data(), part.byte_size());
-    out += part.byte_size();
+  for (const engine::Tensor* part : parts) {
+    std::memcpy(out, part->raw_data(), part->byte_size());
+    out += part->byte_size();
   }
   return stacked;
+}
+
+// Input `index` of every task, stacked along dimension 0.
+engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index, int64_t total_items) {
+  if (tasks.size() == 1) return std::move(tasks[0]->request().inputs[index].tensor);
+  std::vector<const engine::Tensor*> parts;
+  for (InferenceTask* task : tasks) parts.push_back(&task->request().inputs[index].tensor);
+  return Stack(parts, total_items);
 }
 
 // One engine run, with the config's reshapes on the way in and out.
@@ -83,15 +89,9 @@ absl::StatusOr<std::vector<engine::Tensor>> RunInParts(const engine::Model& mode
   }
   std::vector<engine::Tensor> stacked;
   for (size_t i = 0; i < parts[0].size(); ++i) {
-    engine::Shape shape = parts[0][i].shape();
-    shape[0] = begin;
-    engine::Tensor output(parts[0][i].type(), shape);
-    auto* out = static_cast<unsigned char*>(output.raw_data());
-    for (const std::vector<engine::Tensor>& part : parts) {
-      std::memcpy(out, part[i].raw_data(), part[i].byte_size());
-      out += part[i].byte_size();
-    }
-    stacked.push_back(std::move(output));
+    std::vector<const engine::Tensor*> output;
+    for (const std::vector<engine::Tensor>& part : parts) output.push_back(&part[i]);
+    stacked.push_back(Stack(output, begin));
   }
   return stacked;
 }
