@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/core/inference_task.h"
 
@@ -47,12 +48,27 @@ engine::Tensor StackInput(const std::vector<InferenceTask*>& tasks, size_t index
   return Stack(parts, total_items);
 }
 
-// One engine run, with the config's reshapes on the way in and out.
+// One engine run, with the config's reshapes on the way in and out. For a
+// batch (`batched`: inputs stacked along dimension 0), every output must
+// have as many rows as the inputs, since each request's rows are cut from
+// it: an output reduced over the batch, say, would give a request another's
+// rows, or rows past its end, so the run fails naming it instead.
 absl::StatusOr<std::vector<engine::Tensor>> RunOnce(const engine::Model& model, std::vector<engine::NamedTensor> inputs,
-                                                    const engine::RunOptions& options, const TensorReshapes* reshapes) {
+                                                    const engine::RunOptions& options, const TensorReshapes* reshapes,
+                                                    bool batched) {
+  const int64_t rows = batched && !inputs.empty() ? inputs[0].tensor.shape()[0] : 0;
   if (reshapes != nullptr) CONVOY_RETURN_IF_ERROR(reshapes->ToModel(&inputs));
   absl::StatusOr<std::vector<engine::Tensor>> outputs = model.Run(inputs, options);
-  if (outputs.ok() && reshapes != nullptr) CONVOY_RETURN_IF_ERROR(reshapes->ToConfig(options.output_names, &*outputs));
+  if (!outputs.ok()) return outputs;
+  if (reshapes != nullptr) CONVOY_RETURN_IF_ERROR(reshapes->ToConfig(options.output_names, &*outputs));
+  for (size_t i = 0; batched && i < outputs->size(); ++i) {
+    const engine::Shape& shape = (*outputs)[i].shape();
+    if (shape.empty() || shape[0] != rows) {
+      return absl::InternalError(absl::StrCat(
+          "output '", options.output_names[i], "' has shape ", engine::ShapeToString(shape), " for a batch of ",
+          rows, " items: a batching model must give each item its own row along the first dimension"));
+    }
+  }
   return outputs;
 }
 
@@ -68,8 +84,7 @@ engine::Tensor Rows(const engine::Tensor& stacked, int64_t begin, int64_t count)
 }
 
 // The batch as consecutive runs of `runs` items (PlanSizes), their outputs
-// stacked back; NotFound if some output does not have one row per item, so
-// that the caller runs the batch whole instead.
+// stacked back.
 absl::StatusOr<std::vector<engine::Tensor>> RunInParts(const engine::Model& model,
                                                        const std::vector<engine::NamedTensor>& inputs,
                                                        const engine::RunOptions& options,
@@ -79,12 +94,9 @@ absl::StatusOr<std::vector<engine::Tensor>> RunInParts(const engine::Model& mode
   for (int64_t count : runs) {
     std::vector<engine::NamedTensor> rows;
     for (const engine::NamedTensor& input : inputs) rows.push_back({input.name, Rows(input.tensor, begin, count)});
-    absl::StatusOr<std::vector<engine::Tensor>> outputs = RunOnce(model, std::move(rows), options, reshapes);
-    if (!outputs.ok()) return outputs.status();
-    for (const engine::Tensor& output : *outputs) {
-      if (output.shape().empty() || output.shape()[0] != count) return absl::NotFoundError("no batch dimension");
-    }
-    parts.push_back(*std::move(outputs));
+    CONVOY_ASSIGN_OR_RETURN(std::vector<engine::Tensor> outputs,
+                            RunOnce(model, std::move(rows), options, reshapes, /*batched=*/true));
+    parts.push_back(std::move(outputs));
     begin += count;
   }
   std::vector<engine::Tensor> stacked;
@@ -122,9 +134,9 @@ void RunBatch(const engine::Model& model, bool batched, std::vector<QueuedTask> 
   const absl::Time compute_started = clock->Now();
   const std::vector<int64_t> runs = plan_sizes == nullptr ? std::vector<int64_t>{total_items}
                                                           : plan_sizes->Runs(total_items);
-  absl::StatusOr<std::vector<engine::Tensor>> outputs = absl::NotFoundError("not run in parts");
-  if (runs.size() > 1) outputs = RunInParts(model, inputs, options, reshapes, runs);
-  if (absl::IsNotFound(outputs.status())) outputs = RunOnce(model, std::move(inputs), options, reshapes);
+  absl::StatusOr<std::vector<engine::Tensor>> outputs =
+      runs.size() > 1 ? RunInParts(model, inputs, options, reshapes, runs)
+                      : RunOnce(model, std::move(inputs), options, reshapes, batched);
   const absl::Time compute_ended = clock->Now();
   if (!outputs.ok()) {
     delivery.Deliver([tasks = std::move(tasks), batch = std::move(batch), status = outputs.status()] {

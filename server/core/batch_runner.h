@@ -5,11 +5,12 @@
 // for the union of the requested outputs, and completes every request with a
 // shared view of its rows. With `plan_sizes`, a batch of a size the engine
 // has no plan for yet may run instead as several runs of sizes it has
-// (PlanSizes), whose outputs are stacked back; a model whose outputs lack
-// the batch dimension then runs the batch whole after all. An engine error
-// fails every request of the batch with that error. Requests are completed
-// (or failed) through `delivery`, so that a model with preserve_ordering
-// answers in dispatch order.
+// (PlanSizes), whose outputs are stacked back. An engine error fails every
+// request of the batch with that error, and so does, for a batching model,
+// an output without one row per item along its first dimension (one
+// reduced over the batch, say): its rows cannot be cut per request.
+// Requests are completed (or failed) through `delivery`, so that a model
+// with preserve_ordering answers in dispatch order.
 #ifndef CONVOY_SERVER_CORE_BATCH_RUNNER_H_
 #define CONVOY_SERVER_CORE_BATCH_RUNNER_H_
 

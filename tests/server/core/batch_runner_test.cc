@@ -20,6 +20,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 
 TEST(PlanSizesTest, PreparedSizesAndBatchOneRunWhole) {
   PlanSizes sizes(16, {8, 0, 17});  // 0 and 17 are out of range: ignored.
@@ -57,8 +58,8 @@ class RunBatchTest : public ::testing::Test {
     model_ = *std::move(model);
   }
 
-  // Runs the batch and returns each task's "y" rows, flattened; the last
-  // "s", if `outputs` asks for it, goes to sum_.
+  // Runs the batch and returns each task's "y" rows, flattened; the
+  // requests that fail leave theirs empty and their status in failures_.
   std::vector<std::vector<float>> Run(const std::vector<int64_t>& sizes, PlanSizes* plan_sizes,
                                       std::vector<std::string> outputs = {"y"}) {
     std::vector<QueuedTask> batch;
@@ -73,8 +74,10 @@ class RunBatchTest : public ::testing::Test {
       request.inputs.push_back({"x", std::move(x)});
       request.output_names = outputs;
       auto done = [this, &answers, t](absl::Status status, InferenceResult result) {
-        ASSERT_TRUE(status.ok()) << status;
-        if (const engine::Tensor* s = result.Output("s")) sum_ = s->data<float>()[0];
+        if (!status.ok()) {
+          failures_.push_back(status);
+          return;
+        }
         const engine::Tensor& y = *result.Output("y");
         const int64_t row = y.num_elements() / y.shape()[0];
         const float* first = y.data<float>() + result.offset * row;
@@ -89,7 +92,7 @@ class RunBatchTest : public ::testing::Test {
 
   std::unique_ptr<engine::Model> model_;
   ModelStatistics statistics_;
-  float sum_ = 0;
+  std::vector<absl::Status> failures_;
 };
 
 // Executions recorded, from the statistics' proto.
@@ -132,27 +135,36 @@ TEST_F(RunBatchTest, WithoutPlanSizesABatchRunsWhole) {
   EXPECT_EQ(model_->plan_cache_stats().plans, 2);
 }
 
-TEST_F(RunBatchTest, AnOutputWithoutTheBatchDimensionRunsTheBatchWhole) {
-  // y = x * 2 as before, and s = the sum of the whole batch: parts would
-  // each give their own sum, so the batch runs whole.
+TEST_F(RunBatchTest, AnOutputWithoutARowPerItemFailsTheBatchNamingIt) {
+  // y = x * 2, and m = the mean over the batch, [1, 4] at any batch size:
+  // it matches a config at batch 1, but no request's rows can be cut from it.
   engine::testing::OnnxBuilder b;
   b.AddInput("x", {"N", 4});
   b.AddInitializer("scale", engine::testing::Filled({4}, 2.0f));
   b.AddNode("Mul", {"x", "scale"}, {"y"});
-  b.AddNode("ReduceSum", {"y"}, {"s"}).add_attribute()->CopyFrom([] {
-    onnx::AttributeProto keepdims;
-    keepdims.set_name("keepdims");
-    keepdims.set_type(onnx::AttributeProto::INT);
-    keepdims.set_i(0);
-    return keepdims;
-  }());
+  onnx::NodeProto& mean = b.AddNode("ReduceMean", {"y"}, {"m"});
+  onnx::AttributeProto* axes = mean.add_attribute();
+  axes->set_name("axes");
+  axes->set_type(onnx::AttributeProto::INTS);
+  axes->add_ints(0);
   b.AddOutput("y");
-  b.AddOutput("s");
-  Load(b.Serialize(), {1});
-  PlanSizes plan_sizes(16, {1});
-  const std::vector<int64_t> sizes = {2, 1};
-  EXPECT_THAT(Run(sizes, &plan_sizes, {"y", "s"}), ElementsAreArray(Doubled(sizes)));
-  EXPECT_EQ(sum_, 2.0f * (0 + 1 + 2) * 4) << "the whole batch's sum";
+  b.AddOutput("m");
+  Load(b.Serialize(), {1, 4});
+  PlanSizes plan_sizes(16, {1, 4});
+  for (const bool in_parts : {false, true}) {
+    // 2 + 3 items: whole; 2 + 3 + 4 items: a new size, run as 4 + 4 + 1.
+    const std::vector<int64_t> sizes = in_parts ? std::vector<int64_t>{2, 3, 4} : std::vector<int64_t>{2, 3};
+    Run(sizes, &plan_sizes, {"y", "m"});
+    ASSERT_EQ(failures_.size(), sizes.size()) << "in parts: " << in_parts;
+    for (const absl::Status& failure : failures_) {
+      EXPECT_EQ(failure.code(), absl::StatusCode::kInternal);
+      EXPECT_THAT(failure.message(), HasSubstr("output 'm' has shape [1,4] for a batch of"));
+    }
+    failures_.clear();
+  }
+  // Asked only for y, the same batches are answered.
+  EXPECT_THAT(Run({2, 3}, &plan_sizes), ElementsAreArray(Doubled({2, 3})));
+  EXPECT_TRUE(failures_.empty());
 }
 
 }  // namespace
