@@ -47,9 +47,8 @@ done
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
 import sys
 sys.path.insert(0, "tools/lib")
-from results import Runs  # noqa: E402
+from results import Runs, print_ab  # noqa: E402
 runs = Runs(sys.argv[1])
 for kind in ("tensor", "png", "small-cnn"):
-    old, new = runs.median(f"old-{kind}", "requests_per_s"), runs.median(f"new-{kind}", "requests_per_s")
-    print(f"{kind}: old {old:.0f} req/s, new {new:.0f} req/s (medians), new/old {new / old:.3f}")
+    print_ab(runs, f"old-{kind}", f"new-{kind}", what=f"{kind}: ")
 PY
