@@ -52,6 +52,25 @@ class DynamicBatcherTest : public ::testing::Test {
     batcher_ = *std::move(batcher);
   }
 
+  // Starts the batcher, runs a first task (id 0) of `first` items and,
+  // while it runs, queues one task of each of `sizes` items (ids 1, 2, ...),
+  // all due; then lets the first batch end and waits for `batches` batches.
+  void QueueBehindAFirstBatch(const DynamicBatcher::Options& options, int64_t first,
+                              const std::vector<int64_t>& sizes, size_t batches) {
+    const absl::Duration delay = options.max_queue_delay;
+    Start(options, &first_gate_);
+    ASSERT_TRUE(Add(0, first).ok());
+    if (delay > absl::ZeroDuration()) {
+      ASSERT_TRUE(clock_.BlockUntilWaiterWithDeadline(clock_.Now() + delay));
+      clock_.Advance(delay);
+    }
+    ASSERT_TRUE(recorder_.AwaitBatches(1));
+    for (size_t i = 0; i < sizes.size(); ++i) ASSERT_TRUE(Add(static_cast<int>(i) + 1, sizes[i]).ok());
+    clock_.Advance(delay);
+    first_gate_.Open();
+    ASSERT_TRUE(recorder_.AwaitBatches(batches));
+  }
+
   absl::Status Add(int id, int64_t size, absl::Time deadline = absl::InfiniteFuture(),
                    std::shared_ptr<std::atomic<bool>> cancelled = nullptr) {
     return batcher_->Enqueue(
@@ -61,6 +80,7 @@ class DynamicBatcherTest : public ::testing::Test {
   FakeClock clock_;
   const absl::Time t0_ = clock_.Now();
   Recorder recorder_;
+  Gate first_gate_;  // QueueBehindAFirstBatch's; outlives the batcher.
   std::unique_ptr<DynamicBatcher> batcher_;  // Last: destroyed (drained) first.
 };
 
@@ -158,73 +178,41 @@ TEST_F(DynamicBatcherTest, ZeroDelayBatchesTasksThatQueuedWhileBusy) {
 }
 
 TEST_F(DynamicBatcherTest, BalancesTheBatchAfterASmallerOne) {
-  Gate gate;
-  Start(Opts(16, absl::ZeroDuration()), &gate);
-  ASSERT_TRUE(Add(0, 4).ok());
-  ASSERT_TRUE(recorder_.AwaitBatches(1));
-  for (int id = 1; id <= 12; ++id) ASSERT_TRUE(Add(id, 1).ok());
-  gate.Open();
   // 12 queued after a batch of 4: 8 now, then the other 4 with (in a
   // closed loop) the 4 answered.
-  ASSERT_TRUE(recorder_.AwaitBatches(3));
+  QueueBehindAFirstBatch(Opts(16, absl::ZeroDuration()), 4, std::vector<int64_t>(12, 1), 3);
   EXPECT_THAT(recorder_.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8),
                                                ElementsAre(9, 10, 11, 12)));
 }
 
 TEST_F(DynamicBatcherTest, BalancingTakesWholeTasks) {
-  Gate gate;
-  Start(Opts(16, absl::ZeroDuration()), &gate);
-  ASSERT_TRUE(Add(0, 2).ok());
-  ASSERT_TRUE(recorder_.AwaitBatches(1));
   // 12 items after 2: half of 14 is 7, and the shortest prefix of whole
   // tasks that reaches it holds 8.
-  for (int id = 1; id <= 6; ++id) ASSERT_TRUE(Add(id, 2).ok());
-  gate.Open();
-  ASSERT_TRUE(recorder_.AwaitBatches(3));
+  QueueBehindAFirstBatch(Opts(16, absl::ZeroDuration()), 2, std::vector<int64_t>(6, 2), 3);
   EXPECT_THAT(recorder_.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4), ElementsAre(5, 6)));
 }
 
 TEST_F(DynamicBatcherTest, BalancingCountsTheQueueBeyondOneBatch) {
-  Gate gate;
-  Start(Opts(8, absl::ZeroDuration()), &gate);
-  ASSERT_TRUE(Add(0, 2).ok());
-  ASSERT_TRUE(recorder_.AwaitBatches(1));
   // 12 items after 2: 7 now (half of 14), although 8 fit.
-  for (int id = 1; id <= 12; ++id) ASSERT_TRUE(Add(id, 1).ok());
-  gate.Open();
-  ASSERT_TRUE(recorder_.AwaitBatches(3));
+  QueueBehindAFirstBatch(Opts(8, absl::ZeroDuration()), 2, std::vector<int64_t>(12, 1), 3);
   EXPECT_EQ(recorder_.batches()[1].size(), 7u);
   EXPECT_EQ(recorder_.batches()[2].size(), 5u);
 }
 
-TEST_F(DynamicBatcherTest, NoBalancingWithPreferredSizesOrAQueueDelay) {
-  for (const bool preferred : {true, false}) {
-    DynamicBatcher::Options options = Opts(16, preferred ? absl::ZeroDuration() : absl::Microseconds(1));
-    if (preferred) options.preferred_batch_sizes = {16};
-    Gate gate;
-    Recorder recorder;
-    absl::StatusOr<std::unique_ptr<DynamicBatcher>> batcher = DynamicBatcher::Create(
-        options, &clock_, [&recorder, &gate, first = true](std::vector<QueuedTask> batch, BatchDelivery&) mutable {
-          recorder.OnBatch(batch);
-          if (std::exchange(first, false)) gate.Pass();
-        });
-    ASSERT_TRUE(batcher.ok()) << batcher.status();
-    const absl::Duration delay = options.max_queue_delay;
-    ASSERT_TRUE((*batcher)->Enqueue(std::make_unique<TestTask>(&recorder, 0, 4, absl::InfiniteFuture(), nullptr)).ok());
-    if (!preferred) {
-      ASSERT_TRUE(clock_.BlockUntilWaiterWithDeadline(clock_.Now() + delay));
-      clock_.Advance(delay);
-    }
-    ASSERT_TRUE(recorder.AwaitBatches(1));
-    for (int id = 1; id <= 12; ++id) {
-      ASSERT_TRUE((*batcher)->Enqueue(std::make_unique<TestTask>(&recorder, id, 1, absl::InfiniteFuture(), nullptr)).ok());
-    }
-    clock_.Advance(delay);  // The 12 are due: nothing but balancing could split them.
-    gate.Open();
-    batcher->reset();  // Drains the queue.
-    ASSERT_EQ(recorder.batches().size(), 2u) << "preferred " << preferred;
-    EXPECT_EQ(recorder.batches()[1].size(), 12u) << "preferred " << preferred;
-  }
+TEST_F(DynamicBatcherTest, NoBalancingWithAPreferredSize) {
+  DynamicBatcher::Options options = Opts(16, absl::ZeroDuration());
+  options.preferred_batch_sizes = {16};
+  QueueBehindAFirstBatch(options, 4, std::vector<int64_t>(12, 1), 2);
+  batcher_.reset();  // Drains the queue: nothing else may run.
+  EXPECT_EQ(recorder_.batches().size(), 2u);
+  EXPECT_EQ(recorder_.batches()[1].size(), 12u);
+}
+
+TEST_F(DynamicBatcherTest, NoBalancingWithAQueueDelay) {
+  QueueBehindAFirstBatch(Opts(16, absl::Microseconds(1)), 4, std::vector<int64_t>(12, 1), 2);
+  batcher_.reset();
+  EXPECT_EQ(recorder_.batches().size(), 2u);
+  EXPECT_EQ(recorder_.batches()[1].size(), 12u);
 }
 
 TEST_F(DynamicBatcherTest, NeverSplitsOrReordersTasks) {
