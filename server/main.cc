@@ -50,6 +50,9 @@ ABSL_FLAG(int64_t, max_load_file_bytes, int64_t{1} << 30,
           "loaded from files; 0 refuses such loads.");
 ABSL_FLAG(int, repository_poll_secs, 15, "With --model-control-mode=poll: seconds between scans.");
 ABSL_FLAG(int, engine_threads, 0, "oneDNN threads per model instance; 0 = one per core.");
+ABSL_FLAG(double, team_choice_interval_secs, 60,
+          "Seconds a small plan keeps the team size its timing chose before it is timed again, as the "
+          "machine's load changes (each timing holds that plan's requests some 0.1 s); 0 = once.");
 ABSL_FLAG(int64_t, plan_cache_mb, 4096,
           "Activation memory of the compiled plans (one per batch size) of each model version, "
           "in MiB; least recently used plans beyond it are dropped and rebuilt when needed.");
@@ -188,6 +191,10 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   options.models.servable.engine_threads = absl::GetFlag(FLAGS_engine_threads);
   if (options.models.servable.engine_threads < 0) {
     return absl::InvalidArgumentError("--engine-threads must be >= 0");
+  }
+  options.models.servable.team_choice_interval_secs = absl::GetFlag(FLAGS_team_choice_interval_secs);
+  if (!(options.models.servable.team_choice_interval_secs >= 0)) {
+    return absl::InvalidArgumentError("--team-choice-interval-secs must be >= 0 (0: choose once)");
   }
   const int64_t plan_cache_mb = absl::GetFlag(FLAGS_plan_cache_mb);
   if (plan_cache_mb < 1) return absl::InvalidArgumentError("--plan-cache-mb must be >= 1");

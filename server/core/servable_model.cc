@@ -259,6 +259,7 @@ absl::StatusOr<std::shared_ptr<SingleModel>> SingleModel::Load(const std::string
   engine::ModelOptions model_options;
   model_options.num_threads = options.engine_threads;
   model_options.max_plan_cache_bytes = options.plan_cache_bytes;
+  model_options.choose_team_again_after_seconds = options.team_choice_interval_secs;
   model_options.winograd = !config.no_winograd();
   if (!config.precision().empty()) {
     absl::StatusOr<engine::Precision> precision = engine::ParsePrecision(config.precision());

@@ -62,6 +62,9 @@ struct ServableOptions {
   // Activation memory of the compiled plans (one per batch size) of each
   // model version; least recently used plans beyond it are dropped.
   int64_t plan_cache_bytes = int64_t{4} << 30;
+  // Seconds a plan keeps the team size its timing chose before it is timed
+  // again (engine::ModelOptions::choose_team_again_after_seconds); 0: once.
+  double team_choice_interval_secs = 60;
   // Queue bound of models whose config has no dynamic_batching (and so no
   // queue policy); 0 = unbounded. Models with dynamic_batching follow their
   // queue policies, where max_queue_size 0 is unbounded, as in Triton.

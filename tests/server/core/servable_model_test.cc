@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/api/model.h"
@@ -178,6 +179,34 @@ TEST(ServableModelTest, RunsInThePrecisionTheConfigNames) {
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().message(),
             "model 'm': config.pbtxt precision: unknown precision 'fp16'; expected fp32, bf16 or int8");
+}
+
+// --team-choice-interval-secs reaches the engine: a plan is timed again for
+// its team once the interval is over, and never with 0.
+TEST(ServableModelTest, TheTeamChoiceIntervalReachesTheEngine) {
+  TestRepository repository;
+  OnnxBuilder b;
+  b.AddInput("x", {"N", 8, 6, 6});
+  b.AddInitializer("w", engine::testing::Normal({8, 8, 3, 3}, 1, 0.5f));
+  b.AddNode("Conv", {"x", "w"}, {"y"}, {engine::testing::IntsAttr("pads", {1, 1, 1, 1})});
+  b.AddOutput("y");
+  repository.WriteFile("conv/1/model.onnx", b.Serialize());
+  const std::string dir = repository.root() + "/conv";
+  for (const auto& [interval, choices] : {std::pair{1e-9, 4}, std::pair{0.0, 1}}) {
+    absl::StatusOr<repository::ModelConfigFile> file =
+        repository::ReadModelConfig(dir, repository::ConfigCompleteness::kPartial);
+    ASSERT_TRUE(file.ok()) << file.status();
+    ServableOptions options;
+    options.engine_threads = 2;
+    options.team_choice_interval_secs = interval;
+    auto model = SingleModel::Load(dir, 1, *std::move(file), options);
+    ASSERT_TRUE(model.ok()) << model.status();
+    for (int run = 0; run < 3; ++run) {
+      ASSERT_TRUE((*model)->model().Run({{"x", engine::testing::Normal({1, 8, 6, 6}, 2, 0.5f)}}).ok());
+    }
+    // The load's choice, then one a run past the interval.
+    EXPECT_EQ((*model)->model().plan_cache_stats().team_choices, choices) << "interval " << interval;
+  }
 }
 
 TEST(ServableModelTest, NoWinogradKeepsConvolutionsDirect) {
