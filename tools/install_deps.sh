@@ -21,6 +21,8 @@ build=(
   libjpeg62-turbo-dev
   # Unit tests and benchmark helpers; openssl makes the HTTP TLS tests' certificates
   libgtest-dev libgmock-dev googletest libbenchmark-dev openssl
+  # The heap trimmer's tests on the allocators operators preload in place of glibc's
+  libjemalloc2 libtcmalloc-minimal4
 )
 everything=(
   "${build[@]}"

@@ -12,8 +12,36 @@
 #include <malloc.h>
 #endif
 
+// The allocators operators preload in place of glibc's (LD_PRELOAD), found
+// at run time: null unless the process allocates with them.
+extern "C" {
+// jemalloc's control interface.
+int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen) __attribute__((weak));
+// gperftools' tcmalloc.
+void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
+}
+
 namespace convoy::server {
 namespace {
+
+// Returns the free pages the process's allocator keeps; names the allocator.
+const char* ReturnFreePages() {
+  if (mallctl != nullptr) {
+    // Every arena's unused pages (4096 is MALLCTL_ARENAS_ALL).
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+    return "jemalloc";
+  }
+  if (MallocExtension_ReleaseFreeMemory != nullptr) {
+    MallocExtension_ReleaseFreeMemory();
+    return "tcmalloc";
+  }
+#if defined(__GLIBC__)
+  malloc_trim(0);
+  return "glibc";
+#else
+  return "none";
+#endif
+}
 
 // The process's resident bytes, from /proc/self/statm; 0 if unreadable.
 int64_t ResidentBytes() {
@@ -61,14 +89,13 @@ void HeapTrimmer::Loop() {
   }
 }
 
-void HeapTrimmer::TrimHeap() {
-#if defined(__GLIBC__)
+const char* HeapTrimmer::TrimHeap() {
   const int64_t before = ResidentBytes();
-  malloc_trim(0);
+  const char* allocator = ReturnFreePages();
   const int64_t after = ResidentBytes();
   Log(LogLevel::kInfo, "heap_trimmed",
-      {{"rss_before_bytes", absl::StrCat(before)}, {"rss_after_bytes", absl::StrCat(after)}});
-#endif
+      {{"allocator", allocator}, {"rss_before_bytes", absl::StrCat(before)}, {"rss_after_bytes", absl::StrCat(after)}});
+  return allocator;
 }
 
 }  // namespace convoy::server

@@ -13,7 +13,11 @@
 // hold has fallen by at least `min_drop` below its highest point since the
 // last look, it calls malloc_trim(0), which returns every free page of
 // every arena. Steady traffic of small requests never triggers it; a trim
-// costs a few milliseconds of one thread per burst.
+// costs a few milliseconds of one thread per burst. Where an operator
+// preloads jemalloc or gperftools' tcmalloc in place of glibc's malloc (as
+// many do for Triton), malloc_trim would see none of their memory, so the
+// trim asks them instead: jemalloc's "arena.<all>.purge", tcmalloc's
+// MallocExtension_ReleaseFreeMemory.
 //
 //   HeapTrimmer trimmer(&budget, HeapTrimmer::Options{});
 //   ... serve; the destructor stops the thread ...
@@ -39,7 +43,7 @@ class HeapTrimmer {
   struct Options {
     std::chrono::milliseconds period{500};
     int64_t min_drop = int64_t{64} << 20;
-    // What returns the memory; malloc_trim(0) where the C library has it.
+    // What returns the memory; TrimHeap() by default.
     // Tests count calls instead.
     std::function<void()> trim;
     // Whether to start the thread; without it, only Poll() trims.
@@ -55,8 +59,11 @@ class HeapTrimmer {
   // returns whether it did.
   bool Poll();
 
-  // malloc_trim(0), logging the resident memory it returned.
-  static void TrimHeap();
+  // Returns the allocator's free pages (jemalloc's or tcmalloc's where the
+  // process allocates with one, else glibc's malloc_trim), logs the
+  // allocator and the resident memory it returned, and names the allocator:
+  // "jemalloc", "tcmalloc", "glibc" (or "none" without glibc).
+  static const char* TrimHeap();
 
  private:
   void Loop();
