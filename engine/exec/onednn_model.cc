@@ -12,6 +12,7 @@
 #include "dnnl.hpp"
 #include "engine/api/model.h"
 #include "engine/exec/fold_constants.h"
+#include "engine/exec/int8_ranges.h"
 #include "engine/exec/op_registry.h"
 #include "engine/exec/plan_builder.h"
 #include "engine/exec/products.h"
@@ -38,7 +39,10 @@ class OneDnnModel : public Model {
     plan_options_.compute_type = options.precision == Precision::kBfloat16
                                      ? dnnl::memory::data_type::bf16
                                      : dnnl::memory::data_type::f32;
-    if (options.precision == Precision::kInt8) plan_options_.calibration = options.calibration.get();
+    if (options.precision == Precision::kInt8 && options.calibration != nullptr) {
+      int8_ranges_ = PropagateInt8Ranges(graph_, *options.calibration);
+      plan_options_.calibration = &int8_ranges_;
+    }
     for (const TensorInfo& out : outputs_) default_outputs_.push_back(out.name);
   }
 
@@ -151,6 +155,9 @@ class OneDnnModel : public Model {
 
   ir::Graph graph_;  // Validate's plan releases weights' bytes; fixed after.
   const ModelOptions options_;
+  // With Precision::kInt8: the calibration's ranges and those they imply
+  // (int8_ranges.h), which plan_options_ points to.
+  Calibration int8_ranges_;
   PlanOptions plan_options_;
   const absl::flat_hash_set<std::string> fused_away_;  // Values the graph passes removed.
   const dnnl::engine engine_;

@@ -169,6 +169,13 @@ dnnl::memory OpContext::NewOutput(size_t i, const dnnl::memory::desc& desc) {
   return m;
 }
 
+dnnl::memory OpContext::StoredQuantizedInput(size_t i, float* scale) {
+  const LayoutCache::Value& v = builder_.values().at(node_.inputs[i]);
+  if (!v.quantized) return dnnl::memory();
+  *scale = v.scale;
+  return v.quantized;
+}
+
 dnnl::memory OpContext::NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale) {
   dnnl::memory m = builder_.buffers().Allocate(desc);
   if (node_.HasOutput(i)) {

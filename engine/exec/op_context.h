@@ -106,6 +106,10 @@ class OpContext {
   dnnl::memory InputQuantized(size_t i, const dnnl::memory::desc& desc,
                               const std::vector<float>& scales, int mask,
                               const dnnl::memory::desc& view = dnnl::memory::desc());
+  // Input i as its producer stored it in 8 bits (NewQuantizedOutput), its
+  // scale in *scale; a null memory, *scale untouched, where it is stored
+  // otherwise. For operators that pass 8-bit values on (int8_ranges.h).
+  dnnl::memory StoredQuantizedInput(size_t i, float* scale);
   // Allocates the output's memory with `desc` (dims must match the inferred
   // shape, or be its oneDNN form for scalars).
   dnnl::memory NewOutput(size_t i, const dnnl::memory::desc& desc);

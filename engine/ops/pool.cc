@@ -1,10 +1,13 @@
 // MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool as oneDNN
 // pooling_v2 primitives (which support dilation) in the input's layout.
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/padding.h"
+#include "engine/ops/quantize.h"
 #include "engine/ops/window.h"
 
 namespace convoy::engine {
@@ -48,7 +51,13 @@ absl::Status Build(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(int64_t include_pad, ctx.attrs().GetInt("count_include_pad", 0));
   dnnl::algorithm kind = dnnl::algorithm::pooling_max;
   dnnl::memory src;
-  if (IsMax(ctx)) {
+  // Precision::kInt8: a max pool of 8-bit values writes 8 bits at their
+  // scale, where its output has its input's range (int8_ranges.h).
+  std::optional<float> eight_bit_scale;
+  if (IsMax(ctx) && ctx.output_range(0) != nullptr &&
+      (src = InputStoredAs(ctx, 0, *ctx.output_range(0)))) {
+    eight_bit_scale = QuantizeSource(*ctx.output_range(0)).scale;
+  } else if (IsMax(ctx)) {
     src = ctx.Input(0);
   } else if (include_pad == 0 || w.pad_end_effective == w.pad_end) {
     src = ctx.Input(0);
@@ -77,7 +86,8 @@ absl::Status Build(OpContext& ctx) {
       w.OneDnnStrides(), dnnl::memory::dims(w.kernel.begin(), w.kernel.end()),
       w.OneDnnDilations(), w.OneDnnPadBegin(), w.OneDnnPadEnd());
   dnnl::pooling_v2_forward::primitive_desc pd(desc, ctx.engine());
-  dnnl::memory dst = ctx.NewOutput(0, pd.dst_desc());
+  dnnl::memory dst = eight_bit_scale ? ctx.NewQuantizedOutput(0, pd.dst_desc(), *eight_bit_scale)
+                                     : ctx.NewOutput(0, pd.dst_desc());
   std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
   if (pd.workspace_desc().get_size() > 0) {
     args[DNNL_ARG_WORKSPACE] = ctx.NewScratch(pd.workspace_desc());

@@ -12,6 +12,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/padding.h"
+#include "engine/ops/quantize.h"
 
 namespace convoy::engine {
 namespace {
@@ -155,11 +156,29 @@ std::optional<memory::desc> BlockedConcatDesc(const Shape& out, int64_t axis,
   return ChannelBlockedDesc(ToDims(out), inputs[0].data_type(), block);
 }
 
+// Precision::kInt8: the inputs as stored in 8 bits, where every one is, at
+// the scale the output's readers want (int8_ranges.h gives the inputs the
+// output's range); the scale, or nullopt to concatenate real values.
+std::optional<float> EightBitSources(OpContext& ctx, std::vector<memory>* sources) {
+  const ValueRange* range = ctx.output_range(0);
+  if (range == nullptr) return std::nullopt;
+  std::vector<memory> stored;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    stored.push_back(InputStoredAs(ctx, i, *range));
+    if (!stored.back()) return std::nullopt;
+  }
+  *sources = std::move(stored);
+  return QuantizeSource(*range).scale;
+}
+
 absl::Status BuildConcat(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
   std::vector<memory> sources;
   std::vector<memory::desc> descs;
-  for (size_t i = 0; i < ctx.num_inputs(); ++i) sources.push_back(ctx.Input(i));
+  const std::optional<float> eight_bit_scale = EightBitSources(ctx, &sources);
+  if (!eight_bit_scale) {
+    for (size_t i = 0; i < ctx.num_inputs(); ++i) sources.push_back(ctx.Input(i));
+  }
   // oneDNN concatenates one element type; mixed inputs (bfloat16
   // convolutions beside float32 values) all go plain float32.
   const memory::data_type type = sources[0].get_desc().data_type();
@@ -174,7 +193,8 @@ absl::Status BuildConcat(OpContext& ctx) {
   dnnl::concat::primitive_desc pd(
       blocked ? *blocked : AnyDesc(ToDims(ctx.output_shape(0)), descs[0].data_type()),
       static_cast<int>(axis), descs, ctx.engine());
-  const memory dst = ctx.NewOutput(0, pd.dst_desc());
+  const memory dst = eight_bit_scale ? ctx.NewQuantizedOutput(0, pd.dst_desc(), *eight_bit_scale)
+                                     : ctx.NewOutput(0, pd.dst_desc());
   if (std::optional<std::vector<memory::desc>> slices = Slices(dst.get_desc(), axis, descs)) {
     for (size_t i = 0; i < sources.size(); ++i) {
       // The input's producer writes straight into its slice where it can.

@@ -1,0 +1,171 @@
+// The ranges an int8 plan quantizes by (int8_ranges.h): which values take a
+// neighbour's range, and that an inception block then runs on 8 bits from
+// its input's quantization to its output's, computing what float32 does
+// within int8's rounding.
+#include "engine/exec/int8_ranges.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/exec/plan_builder.h"
+#include "engine/onnx/onnx_loader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/engine/testing/onnx_builder.h"
+#include "tests/engine/testing/reference_ops.h"
+
+namespace convoy::engine {
+namespace {
+
+using testing::IntAttr;
+using testing::IntsAttr;
+
+ir::Graph Parse(const testing::OnnxBuilder& b) {
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "block.onnx");
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  return graph.ok() ? *std::move(graph) : ir::Graph();
+}
+
+Calibration Ranges(std::initializer_list<std::pair<const std::string, ValueRange>> ranges) {
+  Calibration calibration;
+  for (const auto& [name, range] : ranges) calibration.ranges[name] = range;
+  return calibration;
+}
+
+// The range a value took, or {-1, -1} for none.
+ValueRange RangeOf(const Calibration& calibration, const std::string& name) {
+  auto it = calibration.ranges.find(name);
+  return it == calibration.ranges.end() ? ValueRange{-1, -1} : it->second;
+}
+
+MATCHER_P2(IsRange, min, max, "") { return arg.min == min && arg.max == max; }
+
+const std::vector<onnx::AttributeProto> kPool3 = {IntsAttr("kernel_shape", {3, 3}),
+                                                  IntsAttr("pads", {1, 1, 1, 1})};
+
+// x → two convolutions → Concat "cat" (calibrated: the next conv reads
+// it), and a max pool of cat before a convolution.
+testing::OnnxBuilder Block() {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 8, 6, 6});
+  b.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
+  b.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
+  b.AddInitializer("w3", testing::Normal({8, 16, 1, 1}, 3, 0.3f));
+  b.AddInitializer("w4", testing::Normal({8, 16, 1, 1}, 4, 0.3f));
+  b.AddNode("Conv", {"x", "w1"}, {"a"});
+  b.AddNode("Conv", {"x", "w2"}, {"b"});
+  b.AddNode("Concat", {"a", "b"}, {"cat"}, {IntAttr("axis", 1)});
+  b.AddNode("Conv", {"cat", "w3"}, {"y"});
+  b.AddNode("MaxPool", {"cat"}, {"pooled"}, kPool3);
+  b.AddNode("Conv", {"pooled", "w4"}, {"z"});
+  b.AddOutput("y");
+  b.AddOutput("z");
+  return b;
+}
+
+TEST(Int8RangesTest, ConcatInputsAndPoolOutputsTakeTheirNeighboursRange) {
+  const Calibration ranges = PropagateInt8Ranges(
+      Parse(Block()), Ranges({{"x", {-1, 1}}, {"cat", {-2, 3}}, {"pooled", {-1, 2.5f}}}));
+  EXPECT_THAT(RangeOf(ranges, "a"), IsRange(-2, 3));
+  EXPECT_THAT(RangeOf(ranges, "b"), IsRange(-2, 3));
+  EXPECT_THAT(RangeOf(ranges, "pooled"), IsRange(-2, 3)) << "the pool's input range holds its outputs";
+  EXPECT_THAT(RangeOf(ranges, "x"), IsRange(-1, 1));
+  EXPECT_THAT(RangeOf(ranges, "y"), IsRange(-1, -1));
+}
+
+TEST(Int8RangesTest, AValueReadOtherwiseOrReturnedKeepsItsRange) {
+  testing::OnnxBuilder b = Block();
+  b.AddNode("Relu", {"a"}, {"r"});  // a read by another operator too
+  b.AddOutput("r");
+  b.AddOutput("pooled");  // returned: float32
+  const Calibration ranges = PropagateInt8Ranges(
+      Parse(b), Ranges({{"x", {-1, 1}}, {"cat", {-2, 3}}, {"pooled", {-1, 2.5f}}, {"b", {0, 1}}}));
+  EXPECT_THAT(RangeOf(ranges, "a"), IsRange(-1, -1));
+  EXPECT_THAT(RangeOf(ranges, "b"), IsRange(0, 1)) << "its own range stays";
+  EXPECT_THAT(RangeOf(ranges, "pooled"), IsRange(-1, 2.5f));
+}
+
+// A ResNet stem: conv → max pool, whose output a block reads as its
+// convolution's input and as its residual. The residual would read 8 bits.
+TEST(Int8RangesTest, APoolReadAsAResidualStaysAsMeasured) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 8, 6, 6});
+  b.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
+  b.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
+  b.AddNode("Conv", {"x", "w1"}, {"c"});
+  b.AddNode("MaxPool", {"c"}, {"p"}, kPool3);
+  b.AddNode("Conv", {"p", "w2"}, {"d"});
+  b.AddNode("Add", {"d", "p"}, {"y"});
+  b.AddOutput("y");
+  const Calibration measured = Ranges({{"x", {-1, 1}}, {"p", {0, 2}}});
+  EXPECT_EQ(PropagateInt8Ranges(Parse(b), measured).ranges.size(), 2u);
+  // Read by the convolution alone, its input takes its range and the pool
+  // keeps 8 bits.
+  testing::OnnxBuilder plain;
+  plain.AddInput("x", {"N", 8, 6, 6});
+  plain.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
+  plain.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
+  plain.AddNode("Conv", {"x", "w1"}, {"c"});
+  plain.AddNode("MaxPool", {"c"}, {"p"}, kPool3);
+  plain.AddNode("Conv", {"p", "w2"}, {"y"});
+  plain.AddOutput("y");
+  const Calibration ranges = PropagateInt8Ranges(Parse(plain), measured);
+  EXPECT_THAT(RangeOf(ranges, "c"), IsRange(0, 2));
+  EXPECT_THAT(RangeOf(ranges, "p"), IsRange(0, 2));
+}
+
+// The block at batch 2, compiled in int8 with the ranges the reference
+// values take: with the propagated ranges, the branches are written in 8
+// bits and concatenated and pooled so, with fewer reorders than with the
+// measured ranges alone (where each branch writes float32 and each reader
+// quantizes it again); both compute the reference within int8's rounding.
+TEST(Int8RangesTest, AnInceptionBlockStaysInEightBits) {
+  const ir::Graph graph = Parse(Block());
+  const Tensor x = testing::Normal({2, 8, 6, 6}, 9, 1.0f);
+  using namespace reference;
+  ConvParams one;
+  const Tensor a = Conv(x, graph.initializers.at("w1"), nullptr, one);
+  const Tensor b = Conv(x, graph.initializers.at("w2"), nullptr, one);
+  const Tensor cat = Concat({a, b}, 1);
+  PoolParams pool;
+  pool.kernel_shape = {3, 3};
+  pool.pads = {1, 1, 1, 1};
+  const Tensor pooled = MaxPool(cat, pool);
+  const Tensor y = Conv(cat, graph.initializers.at("w3"), nullptr, one);
+  const Tensor z = Conv(pooled, graph.initializers.at("w4"), nullptr, one);
+  auto range = [](const Tensor& t) {
+    const float* d = t.data<float>();
+    const auto [lo, hi] = std::minmax_element(d, d + t.num_elements());
+    return ValueRange{*lo, *hi};
+  };
+  const Calibration measured = Ranges({{"x", range(x)}, {"cat", range(cat)}, {"pooled", range(pooled)}});
+  const Calibration propagated = PropagateInt8Ranges(graph, measured);
+  int reorders[2] = {0, 0};
+  for (int variant = 0; variant < 2; ++variant) {
+    PlanOptions options;
+    options.max_value_bytes = int64_t{1} << 30;
+    options.calibration = variant == 0 ? &measured : &propagated;
+    WeightCache weights;
+    absl::StatusOr<std::unique_ptr<Plan>> plan = PlanBuilder::Build(
+        graph, dnnl::engine(dnnl::engine::kind::cpu, 0), {&x}, {"y", "z"}, options, weights);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    reorders[variant] = (*plan)->steps(dnnl::primitive::kind::reorder);
+    absl::StatusOr<std::vector<Tensor>> out = (*plan)->Run({&x});
+    ASSERT_TRUE(out.ok()) << out.status();
+    for (const auto& [got, want] : {std::pair{&(*out)[0], &y}, std::pair{&(*out)[1], &z}}) {
+      float worst = 0, largest = 0;
+      for (int64_t i = 0; i < want->num_elements(); ++i) {
+        worst = std::max(worst, std::fabs(got->data<float>()[i] - want->data<float>()[i]));
+        largest = std::max(largest, std::fabs(want->data<float>()[i]));
+      }
+      EXPECT_LT(worst, 0.05f * largest) << (variant == 0 ? "measured" : "propagated");
+    }
+  }
+  EXPECT_LT(reorders[1], reorders[0]) << "measured ranges alone: " << reorders[0] << " reorders";
+}
+
+}  // namespace
+}  // namespace convoy::engine
