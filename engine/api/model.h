@@ -53,7 +53,9 @@ struct NamedTensor {
 //    where the input goes below zero) scaled by a calibration
 //    (calibration.h), and 8-bit weights scaled per output channel, and
 //    accumulate in int32 (VNNI, or AMX where the CPU has it). A convolution
-//    whose output another int8 convolution reads writes it in 8 bits; other
+//    whose output another int8 convolution reads writes it in 8 bits, and
+//    max pooling and concatenation pass 8-bit values on where their
+//    readers quantize them anyway (engine/exec/int8_ranges.h); other
 //    outputs, and everything else, are float32. A product whose input the
 //    calibration does not cover stays float32.
 enum class Precision { kFloat32, kBfloat16, kInt8 };
