@@ -16,7 +16,8 @@ bool IsMaxPool(const ir::Node& node) {
 
 // Each value's readers: (node, input index) pairs, and a null node for a
 // graph output.
-using Readers = absl::flat_hash_map<std::string, std::vector<std::pair<const ir::Node*, size_t>>>;
+using ReaderList = std::vector<std::pair<const ir::Node*, size_t>>;
+using Readers = absl::flat_hash_map<std::string, ReaderList>;
 
 Readers ReadersOf(const ir::Graph& graph) {
   Readers readers;
@@ -35,9 +36,10 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
   Calibration calibration = measured;
   auto& ranges = calibration.ranges;
   const Readers readers = ReadersOf(graph);
-  auto readers_of = [&](const std::string& name) {
+  const ReaderList none;
+  auto readers_of = [&](const std::string& name) -> const ReaderList& {
     auto it = readers.find(name);
-    return it == readers.end() ? std::vector<std::pair<const ir::Node*, size_t>>() : it->second;
+    return it == readers.end() ? none : it->second;
   };
   // Stored in 8 bits, a value loses nothing for readers that quantize it
   // anyway: an int8 product's data input, a concatenation or max pool
@@ -52,13 +54,15 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
     return true;
   };
   auto read_only_by = [&](const std::string& name, const ir::Node& node) {
-    const auto of = readers_of(name);
+    const ReaderList& of = readers_of(name);
     return of.size() == 1 && of[0].first == &node;
   };
   // A pool's input that only it reads takes its output's range, last pools
   // first so that a chain of them passes it back.
   for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
-    if (!IsMaxPool(*node) || !read_only_by(node->inputs[0], *node) || !read_in_8_bits(node->outputs[0])) continue;
+    if (!IsMaxPool(*node) || !read_only_by(node->inputs[0], *node) || !read_in_8_bits(node->outputs[0])) {
+      continue;
+    }
     auto out = ranges.find(node->outputs[0]);
     if (out != ranges.end()) ranges.try_emplace(node->inputs[0], out->second);
   }

@@ -18,9 +18,10 @@
 //
 // GoogLeNet's inception blocks are all three: four branches concatenated,
 // read by the next block's convolutions, by a max pool before a convolution,
-// and every other block by a max pool before the next. VGG's and ResNet's
-// max pools after a convolution are the first. A value read elsewhere too,
-// or returned, keeps its own range.
+// and every other block by a max pool before the next. VGG's max pools after
+// a convolution are the first. A value read elsewhere too, or returned,
+// keeps its own range: ResNet's first max pool, whose output a residual
+// reads, stays float32.
 #ifndef CONVOY_ENGINE_EXEC_INT8_RANGES_H_
 #define CONVOY_ENGINE_EXEC_INT8_RANGES_H_
 

@@ -54,9 +54,10 @@ absl::Status Build(OpContext& ctx) {
   // Precision::kInt8: a max pool of 8-bit values writes 8 bits at their
   // scale, where its output has its input's range (int8_ranges.h).
   std::optional<float> eight_bit_scale;
-  if (IsMax(ctx) && ctx.output_range(0) != nullptr &&
-      (src = InputStoredAs(ctx, 0, *ctx.output_range(0)))) {
-    eight_bit_scale = QuantizeSource(*ctx.output_range(0)).scale;
+  const ValueRange* out_range = ctx.output_range(0);
+  if (IsMax(ctx) && out_range != nullptr) src = InputStoredAs(ctx, 0, *out_range);
+  if (src) {
+    eight_bit_scale = QuantizeSource(*out_range).scale;
   } else if (IsMax(ctx)) {
     src = ctx.Input(0);
   } else if (include_pad == 0 || w.pad_end_effective == w.pad_end) {
