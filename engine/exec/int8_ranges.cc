@@ -64,13 +64,17 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
       continue;
     }
     auto out = ranges.find(node->outputs[0]);
-    if (out != ranges.end()) ranges.try_emplace(node->inputs[0], out->second);
+    // A copy: inserting may move the map's nodes, and `out` with them.
+    if (out != ranges.end()) ranges.try_emplace(node->inputs[0], ValueRange(out->second));
   }
   // A pool's output takes its input's range.
   for (const ir::Node& node : graph.nodes) {
     if (!IsMaxPool(node) || !read_in_8_bits(node.outputs[0])) continue;
     auto in = ranges.find(node.inputs[0]);
-    if (in != ranges.end()) ranges[node.outputs[0]] = in->second;
+    if (in != ranges.end()) {
+      const ValueRange range = in->second;
+      ranges[node.outputs[0]] = range;
+    }
   }
   // A concatenation's input that only it reads takes its output's range.
   for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
