@@ -88,9 +88,9 @@ TEST(Int8RangesTest, AValueReadOtherwiseOrReturnedKeepsItsRange) {
   EXPECT_THAT(RangeOf(ranges, "pooled"), IsRange(-1, 2.5f));
 }
 
-// A ResNet stem: conv → max pool, whose output a block reads as its
-// convolution's input and as its residual. The residual would read 8 bits.
-TEST(Int8RangesTest, APoolReadAsAResidualStaysAsMeasured) {
+// A stem: conv "c" → max pool "p" → conv "d", and with `residual` p added
+// to d after, as a ResNet block's identity shortcut reads it.
+ir::Graph Stem(bool residual) {
   testing::OnnxBuilder b;
   b.AddInput("x", {"N", 8, 6, 6});
   b.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
@@ -98,21 +98,18 @@ TEST(Int8RangesTest, APoolReadAsAResidualStaysAsMeasured) {
   b.AddNode("Conv", {"x", "w1"}, {"c"});
   b.AddNode("MaxPool", {"c"}, {"p"}, kPool3);
   b.AddNode("Conv", {"p", "w2"}, {"d"});
-  b.AddNode("Add", {"d", "p"}, {"y"});
-  b.AddOutput("y");
+  if (residual) b.AddNode("Add", {"d", "p"}, {"y"});
+  b.AddOutput(residual ? "y" : "d");
+  return Parse(b);
+}
+
+TEST(Int8RangesTest, APoolReadAsAResidualStaysAsMeasured) {
   const Calibration measured = Ranges({{"x", {-1, 1}}, {"p", {0, 2}}});
-  EXPECT_EQ(PropagateInt8Ranges(Parse(b), measured).ranges.size(), 2u);
-  // Read by the convolution alone, its input takes its range and the pool
-  // keeps 8 bits.
-  testing::OnnxBuilder plain;
-  plain.AddInput("x", {"N", 8, 6, 6});
-  plain.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
-  plain.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
-  plain.AddNode("Conv", {"x", "w1"}, {"c"});
-  plain.AddNode("MaxPool", {"c"}, {"p"}, kPool3);
-  plain.AddNode("Conv", {"p", "w2"}, {"y"});
-  plain.AddOutput("y");
-  const Calibration ranges = PropagateInt8Ranges(Parse(plain), measured);
+  // The residual would read 8 bits: nothing changes.
+  EXPECT_EQ(PropagateInt8Ranges(Stem(true), measured).ranges.size(), 2u);
+  // Read by the convolution alone, the pool's input takes its range and
+  // the pool keeps 8 bits.
+  const Calibration ranges = PropagateInt8Ranges(Stem(false), measured);
   EXPECT_THAT(RangeOf(ranges, "c"), IsRange(0, 2));
   EXPECT_THAT(RangeOf(ranges, "p"), IsRange(0, 2));
 }
