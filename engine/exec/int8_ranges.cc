@@ -42,12 +42,13 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
     return it == readers.end() ? none : it->second;
   };
   // Stored in 8 bits, a value loses nothing for readers that quantize it
-  // anyway: an int8 product's data input, a concatenation or max pool
-  // passing 8 bits on. A residual, another operator or a graph output
-  // would read it rounded where it reads it exact now.
+  // anyway: an int8 product's data input (with constant weights), a
+  // concatenation or max pool passing 8 bits on. A residual, another
+  // operator, a product of run-time weights or a graph output would read
+  // it rounded where it reads it exact now.
   auto read_in_8_bits = [&](const std::string& name) {
     for (const auto& [node, index] : readers_of(name)) {
-      const bool quantizes = node != nullptr && ((IsInt8Product(*node) && index == 0) ||
+      const bool quantizes = node != nullptr && (QuantizesInput(graph, *node, index) ||
                                                  node->op_type == "Concat" || IsMaxPool(*node));
       if (!quantizes) return false;
     }

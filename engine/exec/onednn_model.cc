@@ -229,9 +229,7 @@ std::vector<std::string> OneDnnModel::calibrated_values() const {
   std::vector<std::string> names;
   absl::flat_hash_set<std::string> seen;
   for (const ir::Node& node : graph_.nodes) {
-    if (IsInt8Product(node) && node.HasInput(1) &&
-        graph_.initializers.count(node.inputs[1]) > 0 && node.HasInput(0) &&
-        seen.insert(node.inputs[0]).second) {
+    if (QuantizesInput(graph_, node, 0) && seen.insert(node.inputs[0]).second) {
       names.push_back(node.inputs[0]);
     }
   }

@@ -26,4 +26,9 @@ bool IsInt8Product(const ir::Node& node) {
   return product != nullptr && product->int8;
 }
 
+bool QuantizesInput(const ir::Graph& graph, const ir::Node& node, size_t i) {
+  return i == 0 && IsInt8Product(node) && node.HasInput(0) && node.HasInput(1) &&
+         graph.initializers.count(node.inputs[1]) > 0;
+}
+
 }  // namespace convoy::engine

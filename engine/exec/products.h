@@ -3,7 +3,7 @@
 // model's arithmetic goes. Every decision that turns on "is this a
 // product" reads this one list: which weights a plan may release once the
 // WeightCache holds a copy (PlanOptions::release_weights), and which values
-// an int8 model calibrates (Model::calibrated_values).
+// an int8 model calibrates (Model::calibrated_values) and reads in 8 bits.
 //
 // Thread-safety: pure functions.
 #ifndef CONVOY_ENGINE_EXEC_PRODUCTS_H_
@@ -20,6 +20,11 @@ bool IsProduct(const ir::Node& node);
 // weights are constant and their data input calibrated: Conv and Gemm
 // (engine/ops/conv.cc, engine/ops/matmul.cc). MatMul stays float32.
 bool IsInt8Product(const ir::Node& node);
+
+// True where `node` is an int8 product and input `i` its data input, read
+// with constant weights: the values an int8 model calibrates, and reads in
+// 8 bits (engine/exec/int8_ranges.h).
+bool QuantizesInput(const ir::Graph& graph, const ir::Node& node, size_t i);
 
 }  // namespace convoy::engine
 

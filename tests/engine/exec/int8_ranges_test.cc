@@ -88,6 +88,24 @@ TEST(Int8RangesTest, AValueReadOtherwiseOrReturnedKeepsItsRange) {
   EXPECT_THAT(RangeOf(ranges, "pooled"), IsRange(-1, 2.5f));
 }
 
+// A product whose weights come at run time reads float32 (it cannot run in
+// int8), so it would read an 8-bit concatenation rounded.
+TEST(Int8RangesTest, AProductOfRunTimeWeightsReadsRealValues) {
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 8, 6, 6});
+  b.AddInput("w", {8, 16, 1, 1});
+  b.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
+  b.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
+  b.AddNode("Conv", {"x", "w1"}, {"a"});
+  b.AddNode("Conv", {"x", "w2"}, {"b"});
+  b.AddNode("Concat", {"a", "b"}, {"cat"}, {IntAttr("axis", 1)});
+  b.AddNode("Conv", {"cat", "w"}, {"y"});
+  b.AddOutput("y");
+  const Calibration ranges = PropagateInt8Ranges(Parse(b), Ranges({{"x", {-1, 1}}, {"cat", {-2, 3}}}));
+  EXPECT_THAT(RangeOf(ranges, "a"), IsRange(-1, -1));
+  EXPECT_THAT(RangeOf(ranges, "b"), IsRange(-1, -1));
+}
+
 // A stem: conv "c" → max pool "p" → conv "d", and with `residual` p added
 // to d after, as a ResNet block's identity shortcut reads it.
 ir::Graph Stem(bool residual) {
