@@ -6,7 +6,9 @@
 # WARMUP + SECONDS, then the server's CPU time and context switches per
 # request over that load (from /proc, its threads summed) and the batch
 # sizes it ran (ModelStatistics' batch_stats, the commonest first) before it
-# stops. Prints each run and the medians.
+# stops. Prints each run, the medians, and the medians of each round's
+# new/old ratios (a pair run back to back shares the machine's moment, so
+# the paired ratios are steadier than the ratio of medians).
 #
 #   bench/batching_ab.sh OLD_SERVER NEW_SERVER [MODEL] [CONCURRENCY] [ROUNDS] [SECONDS] [WARMUP]
 #       (resnet50, 16, 3 rounds, 10 s, 3 s warm-up; WARMUP 0 measures the
@@ -41,7 +43,8 @@ for round in $(seq "$rounds"); do
     loadgen_record "$work/results.jsonl" "$label" --server "127.0.0.1:$(server_port "$log")" --model "$model" \
       --concurrency "$concurrency" --duration "$seconds" --warmup "$warmup"
     after="$(server_usage "$pid") $(curl -s "$stats")"
-    echo "$round $label: $(/usr/bin/python3 - "$loadgen_result" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
+    echo "$round $label: $(/usr/bin/python3 - "$loadgen_result" "$before" "$after" "$(getconf CLK_TCK)" \
+      "$work/rounds.jsonl" "$round" "$label" <<'PY'
 import json, sys
 result, before, after, ticks = sys.argv[1], sys.argv[2].split(" ", 2), sys.argv[3].split(" ", 2), int(sys.argv[4])
 r = json.loads(result)
@@ -49,6 +52,9 @@ answered = [int(json.loads(s)["model_stats"][0]["inference_stats"]["success"]["c
 requests = max(answered[1] - answered[0], 1)
 cpu_us = (int(after[0]) - int(before[0])) / ticks * 1e6 / requests
 switches = (int(after[1]) - int(before[1])) / requests
+with open(sys.argv[5], "a") as rounds:
+    rounds.write(json.dumps({"round": sys.argv[6], "label": sys.argv[7], "requests_per_s": r["requests_per_s"],
+                             "cpu_us": cpu_us, "switches": switches}) + "\n")
 sizes = sorted(json.loads(after[2])["model_stats"][0]["batch_stats"], key=lambda b: -int(b["compute_infer"]["count"]))
 print("%.1f req/s, p50 %.1f ms, max %.1f ms | server %.1f us CPU, %.2f context switches a request | "
       "batch sizes (runs): %s" % (r["requests_per_s"], r["p50_ms"], r["max_ms"], cpu_us, switches,
@@ -58,9 +64,20 @@ PY
     server_stop "$log"
   done
 done
-/usr/bin/python3 - "$work/results.jsonl" <<'PY'
-import sys
+/usr/bin/python3 - "$work/results.jsonl" "$work/rounds.jsonl" <<'PY'
+import json, statistics, sys
 sys.path.insert(0, "tools/lib")
 from results import Runs, print_ab  # noqa: E402
 print_ab(Runs(sys.argv[1]), "old", "new", digits=1)
+by_round = {}
+for line in open(sys.argv[2]):
+    run = json.loads(line)
+    by_round.setdefault(run["round"], {})[run["label"]] = run
+pairs = [r for r in by_round.values() if len(r) == 2]
+for key, what in (("requests_per_s", "requests/s"), ("cpu_us", "server CPU a request"),
+                  ("switches", "context switches a request")):
+    ratios = [r["new"][key] / r["old"][key] for r in pairs if r["old"][key] > 0]
+    if ratios:
+        print(f"new/old per round, {what}: median {statistics.median(ratios):.3f} "
+              f"({min(ratios):.2f}-{max(ratios):.2f}, {len(ratios)} rounds)")
 PY

@@ -45,7 +45,7 @@ def print_table(header, rows):
         print("| " + " | ".join(row) + " |")
 
 
-def print_ab(runs, old_label, new_label, what="", key="requests_per_s", digits=0):
-    """Prints the medians of key for an A/B's two labels and their ratio."""
-    old, new = runs.median(old_label, key), runs.median(new_label, key)
+def print_ab(runs, old_label, new_label, what="", digits=0):
+    """Prints the median requests/s of an A/B's two labels and their ratio."""
+    old, new = runs.median(old_label, "requests_per_s"), runs.median(new_label, "requests_per_s")
     print(f"{what}old {old:.{digits}f} req/s, new {new:.{digits}f} req/s (medians), new/old {new / old:.3f}")
