@@ -152,8 +152,9 @@ TEST_F(RunBatchTest, AnOutputWithoutARowPerItemFailsTheBatchNamingIt) {
   Load(b.Serialize(), {1, 4});
   PlanSizes plan_sizes(16, {1, 4});
   for (const bool in_parts : {false, true}) {
-    // 2 + 3 items: whole; 2 + 3 + 4 items: a new size, run as 4 + 4 + 1.
-    const std::vector<int64_t> sizes = in_parts ? std::vector<int64_t>{2, 3, 4} : std::vector<int64_t>{2, 3};
+    // 1 + 3 items: a prepared size, run whole; 2 + 3 + 4 items: a new
+    // size, run as 4 + 4 + 1.
+    const std::vector<int64_t> sizes = in_parts ? std::vector<int64_t>{2, 3, 4} : std::vector<int64_t>{1, 3};
     Run(sizes, &plan_sizes, {"y", "m"});
     ASSERT_EQ(failures_.size(), sizes.size()) << "in parts: " << in_parts;
     for (const absl::Status& failure : failures_) {
@@ -163,7 +164,8 @@ TEST_F(RunBatchTest, AnOutputWithoutARowPerItemFailsTheBatchNamingIt) {
     failures_.clear();
   }
   // Asked only for y, the same batches are answered.
-  EXPECT_THAT(Run({2, 3}, &plan_sizes), ElementsAreArray(Doubled({2, 3})));
+  EXPECT_THAT(Run({1, 3}, &plan_sizes), ElementsAreArray(Doubled({1, 3})));
+  EXPECT_THAT(Run({2, 3, 4}, &plan_sizes), ElementsAreArray(Doubled({2, 3, 4})));
   EXPECT_TRUE(failures_.empty());
 }
 
