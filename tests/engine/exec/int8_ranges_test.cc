@@ -46,18 +46,24 @@ MATCHER_P2(IsRange, min, max, "") { return arg.min == min && arg.max == max; }
 const std::vector<onnx::AttributeProto> kPool3 = {IntsAttr("kernel_shape", {3, 3}),
                                                   IntsAttr("pads", {1, 1, 1, 1})};
 
-// x → two convolutions → Concat "cat" (calibrated: the next conv reads
-// it), and a max pool of cat before a convolution.
-testing::OnnxBuilder Block() {
+// x [N, 8, 6, 6] → two 1x1 convolutions "a" and "b" → Concat "cat".
+testing::OnnxBuilder Branches() {
   testing::OnnxBuilder b;
   b.AddInput("x", {"N", 8, 6, 6});
   b.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
   b.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
-  b.AddInitializer("w3", testing::Normal({8, 16, 1, 1}, 3, 0.3f));
-  b.AddInitializer("w4", testing::Normal({8, 16, 1, 1}, 4, 0.3f));
   b.AddNode("Conv", {"x", "w1"}, {"a"});
   b.AddNode("Conv", {"x", "w2"}, {"b"});
   b.AddNode("Concat", {"a", "b"}, {"cat"}, {IntAttr("axis", 1)});
+  return b;
+}
+
+// Branches, with cat read by a convolution "y" (so calibrated) and by a
+// max pool before another, "z".
+testing::OnnxBuilder Block() {
+  testing::OnnxBuilder b = Branches();
+  b.AddInitializer("w3", testing::Normal({8, 16, 1, 1}, 3, 0.3f));
+  b.AddInitializer("w4", testing::Normal({8, 16, 1, 1}, 4, 0.3f));
   b.AddNode("Conv", {"cat", "w3"}, {"y"});
   b.AddNode("MaxPool", {"cat"}, {"pooled"}, kPool3);
   b.AddNode("Conv", {"pooled", "w4"}, {"z"});
@@ -91,14 +97,8 @@ TEST(Int8RangesTest, AValueReadOtherwiseOrReturnedKeepsItsRange) {
 // A product whose weights come at run time reads float32 (it cannot run in
 // int8), so it would read an 8-bit concatenation rounded.
 TEST(Int8RangesTest, AProductOfRunTimeWeightsReadsRealValues) {
-  testing::OnnxBuilder b;
-  b.AddInput("x", {"N", 8, 6, 6});
+  testing::OnnxBuilder b = Branches();
   b.AddInput("w", {8, 16, 1, 1});
-  b.AddInitializer("w1", testing::Normal({8, 8, 1, 1}, 1, 0.3f));
-  b.AddInitializer("w2", testing::Normal({8, 8, 1, 1}, 2, 0.3f));
-  b.AddNode("Conv", {"x", "w1"}, {"a"});
-  b.AddNode("Conv", {"x", "w2"}, {"b"});
-  b.AddNode("Concat", {"a", "b"}, {"cat"}, {IntAttr("axis", 1)});
   b.AddNode("Conv", {"cat", "w"}, {"y"});
   b.AddOutput("y");
   const Calibration ranges = PropagateInt8Ranges(Parse(b), Ranges({{"x", {-1, 1}}, {"cat", {-2, 3}}}));
