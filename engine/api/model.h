@@ -164,8 +164,9 @@ class Model {
   virtual const std::vector<TensorInfo>& inputs() const = 0;
   virtual const std::vector<TensorInfo>& outputs() const = 0;
   // The values whose ranges Precision::kInt8 needs: the data inputs of the
-  // convolutions and Gemms with constant weights, as the graph has them
-  // once optimised (ModelOptions::optimize). Calibrator records them.
+  // convolutions and Gemms with constant weights, and the residuals fused
+  // into those convolutions, as the graph has them once optimised
+  // (ModelOptions::optimize). Calibrator records them.
   virtual std::vector<std::string> calibrated_values() const = 0;
 
   // A snapshot of the plan cache, for tests and monitoring.

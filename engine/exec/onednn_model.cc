@@ -229,8 +229,9 @@ std::vector<std::string> OneDnnModel::calibrated_values() const {
   std::vector<std::string> names;
   absl::flat_hash_set<std::string> seen;
   for (const ir::Node& node : graph_.nodes) {
-    if (QuantizesInput(graph_, node, 0) && seen.insert(node.inputs[0]).second) {
-      names.push_back(node.inputs[0]);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const bool quantized = QuantizesInput(graph_, node, i) || QuantizesResidual(graph_, node, i);
+      if (quantized && seen.insert(node.inputs[i]).second) names.push_back(node.inputs[i]);
     }
   }
   return names;

@@ -169,7 +169,7 @@ dnnl::memory OpContext::NewOutput(size_t i, const dnnl::memory::desc& desc) {
   return m;
 }
 
-dnnl::memory OpContext::StoredQuantizedInput(size_t i, float* scale) {
+dnnl::memory OpContext::StoredQuantizedInput(size_t i, float* scale) const {
   const LayoutCache::Value& v = builder_.values().at(node_.inputs[i]);
   if (!v.quantized) return dnnl::memory();
   *scale = v.scale;
@@ -178,11 +178,29 @@ dnnl::memory OpContext::StoredQuantizedInput(size_t i, float* scale) {
 
 dnnl::memory OpContext::NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale) {
   dnnl::memory m = builder_.buffers().Allocate(desc);
-  if (node_.HasOutput(i)) {
-    LayoutCache::Value& v = builder_.values().at(node_.outputs[i]);
-    v.quantized = m;
-    v.scale = scale;
+  BindQuantizedOutput(i, m, scale);
+  return m;
+}
+
+void OpContext::BindQuantizedOutput(size_t i, const dnnl::memory& memory, float scale) {
+  if (!node_.HasOutput(i)) return;
+  LayoutCache::Value& v = builder_.values().at(node_.outputs[i]);
+  v.quantized = memory;
+  v.scale = scale;
+}
+
+dnnl::memory OpContext::NewQuantizedOutputHolding(size_t i, size_t in,
+                                                  const dnnl::memory::desc& desc, float scale,
+                                                  dnnl::memory::data_type held_type,
+                                                  float held_scale) {
+  const dnnl::memory::desc held_desc = WithType(desc, held_type);
+  dnnl::memory held = builder_.TakeOverQuantized(node_, node_.inputs[in], held_desc, held_scale);
+  if (!held) {
+    held = builder_.buffers().Allocate(held_desc);
+    CopyInputInto(in, held, held_scale);
   }
+  dnnl::memory m = held_type == desc.data_type() ? held : Alias(held, desc);
+  BindQuantizedOutput(i, m, scale);
   return m;
 }
 

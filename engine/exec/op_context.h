@@ -109,7 +109,7 @@ class OpContext {
   // Input i as its producer stored it in 8 bits (NewQuantizedOutput), its
   // scale in *scale; a null memory, *scale untouched, where it is stored
   // otherwise. For operators that pass 8-bit values on (int8_ranges.h).
-  dnnl::memory StoredQuantizedInput(size_t i, float* scale);
+  dnnl::memory StoredQuantizedInput(size_t i, float* scale) const;
   // Allocates the output's memory with `desc` (dims must match the inferred
   // shape, or be its oneDNN form for scalars).
   dnnl::memory NewOutput(size_t i, const dnnl::memory::desc& desc);
@@ -117,6 +117,15 @@ class OpContext {
   // type of `desc`, for int8 convolutions to read (InputQuantized with the
   // same scale); anything else reading it gets float32, converted once.
   dnnl::memory NewQuantizedOutput(size_t i, const dnnl::memory::desc& desc, float scale);
+  // NewQuantizedOutput(i, desc, scale), holding input `in` (of the output's
+  // dims) when the node's steps start, as round(value × held_scale) in
+  // `held_type`, a type of desc's size: the 8 bits the input is stored in
+  // where they are held so (StoredQuantizedInput), this node may write
+  // over them and they have desc's layout; else a new buffer and a step
+  // copying the input into it. For an int8 convolution's sum post-op.
+  dnnl::memory NewQuantizedOutputHolding(size_t i, size_t in, const dnnl::memory::desc& desc,
+                                         float scale, dnnl::memory::data_type held_type,
+                                         float held_scale);
   // A step writing input i into `dst` (of the input's dims) multiplied by
   // `scale`: 1 for a float32 `dst`, the integer type's scale otherwise.
   void CopyInputInto(size_t i, const dnnl::memory& dst, float scale = 1.0f);
@@ -156,6 +165,9 @@ class OpContext {
   void RunNow(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
 
  private:
+  // Makes `memory` output i's 8-bit memory, stored at `scale`.
+  void BindQuantizedOutput(size_t i, const dnnl::memory& memory, float scale);
+
   PlanBuilder& builder_;
   const ir::Node& node_;
 };

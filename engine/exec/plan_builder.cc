@@ -103,21 +103,38 @@ dnnl::memory PlanBuilder::TakeOver(const ir::Node& node, const std::string& name
                                    const dnnl::memory::desc& desc) {
   const LayoutCache::Value& v = values_.at(name);
   if (v.constant != nullptr || v.quantized || !v.memory || v.memory.get_desc() != desc ||
-      last_reader_.at(name) != compiled_ ||
-      std::count(node.inputs.begin(), node.inputs.end(), name) != 1) {
+      !MayWriteOver(node, name, v.memory)) {
     return dnnl::memory();
   }
-  if (!buffers_.Holds(v.memory)) return dnnl::memory();
+  return v.memory;
+}
+
+dnnl::memory PlanBuilder::TakeOverQuantized(const ir::Node& node, const std::string& name,
+                                            const dnnl::memory::desc& desc, float scale) {
+  const LayoutCache::Value& v = values_.at(name);
+  if (!v.quantized || v.quantized.get_desc() != desc || v.scale != scale ||
+      !MayWriteOver(node, name, v.quantized)) {
+    return dnnl::memory();
+  }
+  return v.quantized;
+}
+
+bool PlanBuilder::MayWriteOver(const ir::Node& node, const std::string& name,
+                               const dnnl::memory& memory) const {
+  if (last_reader_.at(name) != compiled_ ||
+      std::count(node.inputs.begin(), node.inputs.end(), name) != 1 || !buffers_.Holds(memory)) {
+    return false;
+  }
   // No other value still to be read may live in the same bytes (a
   // reshape's view of it, or the value it is a view of).
   for (const auto& [other, reader] : last_reader_) {
     const LayoutCache::Value* w = values_.Find(other);
     if (other == name || reader < compiled_ || w == nullptr) continue;
-    if (buffers_.ShareRoom(w->memory, v.memory) || buffers_.ShareRoom(w->quantized, v.memory)) {
-      return dnnl::memory();
+    if (buffers_.ShareRoom(w->memory, memory) || buffers_.ShareRoom(w->quantized, memory)) {
+      return false;
     }
   }
-  return v.memory;
+  return true;
 }
 
 absl::Status PlanBuilder::CompileNode(const ir::Node& node) {

@@ -88,8 +88,16 @@ class PlanBuilder {
   // Else null memory.
   dnnl::memory TakeOver(const ir::Node& node, const std::string& name,
                         const dnnl::memory::desc& desc);
+  // The same for the value's 8-bit memory (LayoutCache::Value::quantized),
+  // where it has layout and type `desc` and scale `scale`.
+  dnnl::memory TakeOverQuantized(const ir::Node& node, const std::string& name,
+                                 const dnnl::memory::desc& desc, float scale);
 
  private:
+  // Whether `node` may write over `memory`, the run-time memory value
+  // `name` is stored in (TakeOver's conditions but the layout).
+  bool MayWriteOver(const ir::Node& node, const std::string& name,
+                    const dnnl::memory& memory) const;
   PlanBuilder(const ir::Graph& graph, const dnnl::engine& engine, const PlanOptions& options,
               WeightCache& weights);
 

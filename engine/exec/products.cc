@@ -31,4 +31,8 @@ bool QuantizesInput(const ir::Graph& graph, const ir::Node& node, size_t i) {
          graph.initializers.count(node.inputs[1]) > 0;
 }
 
+bool QuantizesResidual(const ir::Graph& graph, const ir::Node& node, size_t i) {
+  return i == 3 && node.op_type == "Conv" && node.HasInput(3) && QuantizesInput(graph, node, 0);
+}
+
 }  // namespace convoy::engine

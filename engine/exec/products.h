@@ -26,6 +26,12 @@ bool IsInt8Product(const ir::Node& node);
 // 8 bits (engine/exec/int8_ranges.h).
 bool QuantizesInput(const ir::Graph& graph, const ir::Node& node, size_t i);
 
+// True where `node` is a Conv that QuantizesInput 0 and input `i` the
+// residual fused into it (input 3, engine/passes/graph_passes.h): an int8
+// model calibrates it too, and holds it in 8 bits in the convolution's
+// output where that is stored in 8 bits (engine/ops/conv.cc).
+bool QuantizesResidual(const ir::Graph& graph, const ir::Node& node, size_t i);
+
 }  // namespace convoy::engine
 
 #endif  // CONVOY_ENGINE_EXEC_PRODUCTS_H_

@@ -125,7 +125,24 @@ struct Int8Conv {
   // Set when the output is calibrated too (another int8 convolution reads
   // it): it is then written in 8 bits, scaled as that reader wants it.
   std::optional<SourceQuantization> output;
+  // With an 8-bit output and a fused residual: how the destination holds
+  // the residual before the sum post-op adds the convolution to it. An
+  // 8-bit type of its own (a signed projection shortcut under a u8
+  // output) at a scale of its own, so that a residual stored in 8 bits is
+  // written over where it lies rather than copied and rescaled.
+  std::optional<SourceQuantization> residual;
 };
+
+// How input 3, the residual, is held in 8 bits: as its producer stored it,
+// else as its calibrated range quantizes it; nullopt without either.
+std::optional<SourceQuantization> HeldResidual(const OpContext& ctx) {
+  float scale = 0;
+  if (const dnnl::memory stored = ctx.StoredQuantizedInput(3, &scale)) {
+    return SourceQuantization{stored.get_desc().data_type(), scale};
+  }
+  if (const ValueRange* range = ctx.input_range(3)) return QuantizeSource(*range);
+  return std::nullopt;
+}
 
 std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
   const ValueRange* range = ctx.input_range(0);
@@ -135,17 +152,11 @@ std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
     return std::nullopt;
   }
   if (HasResidual(ctx) && ctx.input_shape(3) != ctx.output_shape(0)) return std::nullopt;
-  Int8Conv int8{QuantizeSource(*range), WeightScales(*weights), std::nullopt};
+  Int8Conv int8{QuantizeSource(*range), WeightScales(*weights), std::nullopt, std::nullopt};
   if (const ValueRange* out = ctx.output_range(0)) {
-    // A fused residual is first copied into the destination, which must
-    // hold it: a u8 one only a residual calibrated never below zero.
-    const SourceQuantization output = QuantizeSource(*out);
-    const ValueRange* residual = HasResidual(ctx) ? ctx.input_range(3) : nullptr;
-    if (!HasResidual(ctx) ||
-        (residual != nullptr &&
-         (output.type == dnnl::memory::data_type::s8 || residual->min >= 0))) {
-      int8.output = output;
-    }
+    // An 8-bit destination must hold the fused residual in 8 bits too.
+    if (HasResidual(ctx)) int8.residual = HeldResidual(ctx);
+    if (!HasResidual(ctx) || int8.residual) int8.output = QuantizeSource(*out);
   }
   return int8;
 }
@@ -228,7 +239,7 @@ struct ConvParts {
 // post_ops(output_scale * (acc + bias)) and rounds it into the destination.
 // The output's own scale joins the output scales when the activation
 // commutes with scaling; otherwise the post-ops run on real values (the sum
-// reads the stored residual back with 1 / dst_scale) and the activation
+// reads the held residual back with 1 / its scale) and the activation
 // applies dst_scale.
 absl::StatusOr<ConvParts> Parts(const OpContext& ctx, const std::optional<Int8Conv>& int8,
                                 bool sum, bool silu_after) {
@@ -241,8 +252,16 @@ absl::StatusOr<ConvParts> Parts(const OpContext& ctx, const std::optional<Int8Co
   parts.dst_scale = int8 && int8->output ? int8->output->scale : 1.0f;
   const bool scale_first = FusedActivationCommutesWithScale(ctx);
   dnnl::post_ops post_ops;
-  // dst += conv(x), dst holding the residual.
-  if (sum) post_ops.append_sum(scale_first ? 1.0f : 1.0f / parts.dst_scale);
+  // dst += conv(x), dst holding the residual: at dst_scale and in dst's
+  // type, unless an int8 destination holds it at a scale and type of its own.
+  if (sum) {
+    const bool own = int8 && int8->residual;
+    const float held_scale = own ? int8->residual->scale : parts.dst_scale;
+    const dnnl::memory::data_type held_type =
+        own && int8->residual->type != parts.dst_type ? int8->residual->type
+                                                      : dnnl::memory::data_type::undef;
+    post_ops.append_sum((scale_first ? parts.dst_scale : 1.0f) / held_scale, held_type);
+  }
   if (!silu_after) {
     CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, post_ops, scale_first ? 1.0f : parts.dst_scale));
   }
@@ -319,9 +338,11 @@ absl::Status Build(OpContext& ctx) {
   // convolution to it in the same pass over memory. The convolution writes
   // over the residual's own buffer where nothing reads it later.
   std::unordered_map<int, dnnl::memory> args;
-  if (int8 && int8->output) {
+  if (int8 && int8->output && sum) {
+    args[DNNL_ARG_DST] = ctx.NewQuantizedOutputHolding(
+        0, 3, pd.dst_desc(), parts.dst_scale, int8->residual->type, int8->residual->scale);
+  } else if (int8 && int8->output) {
     args[DNNL_ARG_DST] = ctx.NewQuantizedOutput(0, pd.dst_desc(), parts.dst_scale);
-    if (sum) ctx.CopyInputInto(3, args[DNNL_ARG_DST], parts.dst_scale);
   } else if (sum) {
     args[DNNL_ARG_DST] = ctx.NewOutputHolding(0, 3, pd.dst_desc());
   } else {

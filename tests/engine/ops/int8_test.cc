@@ -1,8 +1,8 @@
 // Precision::kInt8: convolutions calibrated by Calibrator run on 8-bit
 // integers and stay within quantization error of the float32 reference,
 // in every arrangement the int8 plan treats apart (u8 and s8 inputs, 8-bit
-// outputs read by the next int8 convolution, residuals that do or do not
-// fit an 8-bit destination, grouped weights, values read by float32
+// outputs read by the next int8 convolution, signed and unsigned
+// residuals, grouped weights, values read by float32
 // operators); and a model without a usable calibration is refused.
 #include <algorithm>
 #include <cmath>
@@ -105,8 +105,8 @@ TEST(Int8Test, GroupedAndUnactivatedConvolutions) {
 
 TEST(Int8Test, ResidualBlocksWithSignedAndNonNegativeResiduals) {
   // ResNet's two blocks: one whose residual is a projection (a conv
-  // without ReLU, below zero too, which an 8-bit unsigned destination
-  // cannot hold), one whose residual is the block's ReLU'd input.
+  // without ReLU, below zero too, held in s8 under the block's u8
+  // output), one whose residual is the block's ReLU'd input.
   ReferenceNet net(33033, {1, 16, 8, 8});
   const std::string stem = net.Relu(net.Conv("x", 16, {3, 3}, Padded(1)));
   const std::string projection = net.Conv(stem, 32, {1, 1});
