@@ -9,6 +9,11 @@ speed-ups (OLD's p50 over NEW's), with every round's speed-up: ratios taken
 side by side, which the machine's noise moves less than absolute times.
 
     bench/engine_ab.py OLD NEW squeezenet1_1:1,mobilenet_v2:1 [--rounds 5] [--runs 100]
+        [--precision fp32|bf16|int8]
+
+With --precision int8 each binary runs on a calibration its own build makes
+(the convoy-calibrate beside it, on the zoo's calibration samples, into a
+temporary copy of the model), since what a build calibrates may differ.
 
 OLD is typically an earlier commit's build in a git worktree:
     git worktree add /tmp/old REV && cmake -S /tmp/old -B /tmp/old/build -G Ninja \\
@@ -30,13 +35,29 @@ import zoo_models
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def p50(binary: str, model_path: str, input_path: str, runs: int) -> float:
+def p50(binary: str, model_path: str, input_path: str, runs: int, precision: str) -> float:
     done = subprocess.run([binary, model_path, "--input", input_path, "--bench", str(runs),
-                           "--warmup", "2", "--threads", "2", "--bench-json"],
+                           "--warmup", "2", "--threads", "2", "--precision", precision,
+                           "--bench-json"],
                           capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"{binary} {model_path} failed: {done.stderr.strip()}")
     return statistics.median(json.loads(done.stdout.strip().splitlines()[-1])["latencies_ms"])
+
+
+def calibrated_copy(work: str, binary: str, path: str, samples: str) -> str:
+    """A link to the model at `path` in a folder of `binary`'s own, with the
+    calibration the convoy-calibrate of its build writes beside it."""
+    folder = tempfile.mkdtemp(dir=work)
+    copy = os.path.join(folder, "model.onnx")
+    os.symlink(os.path.abspath(path), copy)
+    calibrate = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(binary))),
+                             "convoy_calibrate", "convoy-calibrate")
+    done = subprocess.run([calibrate, "--model", copy, "--samples", samples],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{calibrate} on {path} failed: {done.stderr.strip()}")
+    return copy
 
 
 def main() -> None:
@@ -47,6 +68,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--zoo", default=os.path.join(ROOT, "zoo"))
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     args = parser.parse_args()
     cells = []
     for cell in args.cells.split(","):
@@ -56,12 +78,17 @@ def main() -> None:
         for model, batch in cells:
             path = zoo_models.model_path(args.zoo, model)
             input_path = engine_bench.write_input(work, model, batch, engine_bench.image_shape(path))
+            models = {binary: path for binary in (args.old, args.new)}
+            if args.precision == "int8":
+                samples = zoo_models.calibration_dir(args.zoo, model)
+                models = {binary: calibrated_copy(work, binary, path, samples) for binary in models}
             times = {args.old: [], args.new: []}
             ratios = []
             for r in range(args.rounds):
                 order = [args.old, args.new] if r % 2 == 0 else [args.new, args.old]
                 for binary in order:
-                    times[binary].append(p50(binary, path, input_path, args.runs))
+                    times[binary].append(
+                        p50(binary, models[binary], input_path, args.runs, args.precision))
                 ratios.append(times[args.old][-1] / times[args.new][-1])
             print(f"{model} batch {batch}: old {statistics.median(times[args.old]):.2f} ms, "
                   f"new {statistics.median(times[args.new]):.2f} ms, "
