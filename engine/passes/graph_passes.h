@@ -33,6 +33,14 @@ inline constexpr char kSumAttr[] = "convoy.sum";
 // Identity, inference-mode Dropout and Pad by zero forward their input.
 absl::Status RemoveIdentities(ir::Graph& graph);
 
+// Pad by zeros (constant mode, spatial axes only) → AveragePool without pads
+// of its own becomes the AveragePool with those pads, counted in the
+// divisor (count_include_pad): PyTorch exports avg_pool2d(padding=p) so
+// (Inception v3's pool branches). The pool then pads as it averages, in
+// the layout and precision its input has, where the Pad ran on a plain
+// float32 copy.
+absl::Status FoldPadIntoAveragePool(ir::Graph& graph);
+
 // A layer normalization spelled out (ReduceMean, Sub, Pow, ReduceMean, Add,
 // Sqrt, Div, then Mul by a constant scale and, optionally, Add of a constant
 // bias; PyTorch's export below opset 17) over the last axes becomes one

@@ -23,7 +23,7 @@ absl::Status OptimizeGraph(ir::Graph& graph) {
   // becomes Conv(+sum+Relu) only once BN is gone; the residual Add before
   // the activation that follows it.
   for (absl::Status (*pass)(ir::Graph&) :
-       {RemoveIdentities, FuseLayerNorm, FuseGelu, FoldBatchNormIntoConv, FuseResidualAdd,
+       {RemoveIdentities, FoldPadIntoAveragePool, FuseLayerNorm, FuseGelu, FoldBatchNormIntoConv, FuseResidualAdd,
         FuseGatedActivations, FuseActivations, NestGrowingConcats}) {
     if (absl::Status s = pass(graph); !s.ok()) return s;
   }

@@ -22,6 +22,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::FloatAttr;
+using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OnnxBuilder;
 
@@ -460,6 +461,58 @@ TEST(RemoveIdentitiesTest, ForwardsPadByZeroButKeepsARealPad) {
   EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "AveragePool", "Pad"));
   EXPECT_EQ(graph.nodes[1].inputs[0], "c");
   ExpectSameOutputs(b, {2, 3, 6, 6});
+}
+
+// Conv → Pad by zeros on the spatial axes → AveragePool without pads, as
+// PyTorch exports avg_pool2d(padding=1) (`pads`: the Pad's 8 values; `pool`:
+// the pool's extra attributes).
+OnnxBuilder PaddedAveragePool(std::mt19937& rng, const std::vector<int64_t>& pads,
+                              std::vector<onnx::AttributeProto> pool = {}) {
+  OnnxBuilder b = WithConv(rng);
+  b.AddInitializer("pads", Tensor::FromInt64s({8}, pads));
+  b.AddNode("Pad", {"c", "pads"}, {"p"});
+  pool.push_back(IntsAttr("kernel_shape", {3, 3}));
+  b.AddNode("AveragePool", {"p"}, {"y"}, pool);
+  b.AddOutput("y");
+  return b;
+}
+
+TEST(FoldPadIntoAveragePoolTest, APadByZerosBecomesThePoolsCountedPads) {
+  std::mt19937 rng(21);
+  for (const std::vector<int64_t>& pads :
+       {std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}, std::vector<int64_t>{0, 0, 2, 0, 0, 0, 1, 3}}) {
+    const OnnxBuilder b = PaddedAveragePool(rng, pads, {IntsAttr("strides", {2, 1})});
+    ir::Graph graph = Parse(b);
+    ASSERT_TRUE(FoldPadIntoAveragePool(graph).ok());
+    ASSERT_THAT(OpTypes(graph), ElementsAre("Conv", "AveragePool"));
+    EXPECT_EQ(graph.nodes[1].inputs[0], "c");
+    EXPECT_EQ(*graph.nodes[1].attributes.GetInts("pads", {}),
+              std::vector<int64_t>({pads[2], pads[3], pads[6], pads[7]}));
+    EXPECT_EQ(*graph.nodes[1].attributes.GetInt("count_include_pad", 0), 1);
+    ExpectSameOutputs(b, {2, 3, 6, 6});
+  }
+}
+
+TEST(FoldPadIntoAveragePoolTest, DeclinesWhatPaddingThePoolWouldChange) {
+  std::mt19937 rng(22);
+  const std::vector<int64_t> one = {0, 0, 1, 1, 0, 0, 1, 1};
+  std::vector<OnnxBuilder> cases;
+  cases.push_back(PaddedAveragePool(rng, {0, 1, 1, 1, 0, 0, 1, 1}));  // pads a channel
+  cases.push_back(PaddedAveragePool(rng, one, {IntAttr("ceil_mode", 1)}));
+  cases.push_back(PaddedAveragePool(rng, one, {IntsAttr("pads", {1, 1, 1, 1})}));
+  cases.push_back(PaddedAveragePool(rng, one));
+  cases.back().AddInitializer("one", Tensor::FromFloats({}, {1.0f}));  // pads by ones
+  cases.back().proto().mutable_graph()->mutable_node(1)->add_input("one");
+  cases.push_back(PaddedAveragePool(rng, one));
+  cases.back().proto().mutable_graph()->mutable_node(1)->add_attribute()->CopyFrom(
+      testing::StringAttr("mode", "reflect"));
+  cases.push_back(PaddedAveragePool(rng, one));
+  cases.back().AddOutput("p");  // the padded value is returned too
+  for (size_t i = 0; i < cases.size(); ++i) {
+    ir::Graph graph = Parse(cases[i]);
+    ASSERT_TRUE(FoldPadIntoAveragePool(graph).ok());
+    EXPECT_THAT(OpTypes(graph), ElementsAre("Conv", "Pad", "AveragePool")) << "case " << i;
+  }
 }
 
 TEST(OptimizeGraphTest, ConvBatchNormDropoutReluBecomesOneConvAndDropsDeadWeights) {
