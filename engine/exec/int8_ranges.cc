@@ -41,15 +41,22 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
     auto it = readers.find(name);
     return it == readers.end() ? none : it->second;
   };
+  // An average pool whose output has a range averages 8 bits, rescaled
+  // into that range (engine/ops/pool.cc).
+  auto averages_in_8_bits = [&](const ir::Node& node) {
+    return node.op_type == "AveragePool" && node.HasOutput(0) && ranges.contains(node.outputs[0]);
+  };
   // Stored in 8 bits, a value loses nothing for readers that quantize it
   // anyway: an int8 product's data input (with constant weights), a
-  // concatenation or max pool passing 8 bits on. A residual, another
+  // concatenation or max pool passing 8 bits on; an average pool averages
+  // the rounded values, within a rounding of the exact average. A residual, another
   // operator, a product of run-time weights or a graph output would read
   // it rounded where it reads it exact now.
   auto read_in_8_bits = [&](const std::string& name) {
     for (const auto& [node, index] : readers_of(name)) {
       const bool quantizes = node != nullptr && (QuantizesInput(graph, *node, index) ||
-                                                 node->op_type == "Concat" || IsMaxPool(*node));
+                                                 node->op_type == "Concat" || IsMaxPool(*node) ||
+                                                 averages_in_8_bits(*node));
       if (!quantizes) return false;
     }
     return true;

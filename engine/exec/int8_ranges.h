@@ -15,6 +15,12 @@
 //    reads and that has no range, takes the output's, which holds its
 //    values: its producer writes it in 8 bits at the scale the
 //    concatenation's readers want, and the concatenation copies 8 bits.
+//    An input stored in 8 bits at a scale of its own (a max pool's output,
+//    at its input's) is rescaled on its way into the output.
+//  - An AveragePool whose output has a range reads its input in 8 bits, so
+//    it counts among the readers above that quantize a value anyway, and
+//    rescales the average into its output's range (Inception v3 averages
+//    each block's input for one of its branches).
 //
 // GoogLeNet's inception blocks are all three: four branches concatenated,
 // read by the next block's convolutions, by a max pool before a convolution,

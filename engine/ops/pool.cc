@@ -46,54 +46,90 @@ absl::Status Infer(OpContext& ctx) {
   return absl::OkStatus();
 }
 
+// Precision::kInt8: a pool whose input is stored in 8 bits and whose
+// output has a range (int8_ranges.h) reads those 8 bits and writes its
+// output in 8 bits as its range quantizes it. A max pool's output takes its
+// input's range, so it keeps the scale; an average pool's is measured, and
+// an eltwise post-op rescales the average into it.
+struct EightBitPool {
+  dnnl::memory src;
+  SourceQuantization out;
+  float factor;  // The output's scale over the input's.
+};
+
+std::optional<EightBitPool> EightBitInput(OpContext& ctx) {
+  const ValueRange* out_range = ctx.output_range(0);
+  if (out_range == nullptr) return std::nullopt;
+  float scale = 0;
+  const dnnl::memory src = ctx.StoredQuantizedInput(0, &scale);
+  if (!src) return std::nullopt;
+  const SourceQuantization out = QuantizeSource(*out_range);
+  return EightBitPool{src, out, out.scale / scale};
+}
+
+// Adds the pooling of `src` with window `w`, in 8 bits where `eight_bit`
+// is set; false, adding nothing, where oneDNN has no kernel for that.
+bool AddPool(OpContext& ctx, const Window& w, dnnl::algorithm kind, const dnnl::memory& src,
+             const std::optional<EightBitPool>& eight_bit) {
+  dnnl::primitive_attr attr;
+  if (eight_bit && eight_bit->factor != 1) {
+    dnnl::post_ops rescale;
+    rescale.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, eight_bit->factor, 0.0f);
+    attr.set_post_ops(rescale);
+  }
+  const dnnl::memory::data_type dst_type =
+      eight_bit ? eight_bit->out.type : src.get_desc().data_type();
+  dnnl::pooling_v2_forward::desc desc(
+      dnnl::prop_kind::forward_inference, kind, src.get_desc(),
+      AnyDesc(ToDims(ctx.output_shape(0)), dst_type), w.OneDnnStrides(),
+      dnnl::memory::dims(w.kernel.begin(), w.kernel.end()), w.OneDnnDilations(),
+      w.OneDnnPadBegin(), w.OneDnnPadEnd());
+  std::optional<dnnl::pooling_v2_forward::primitive_desc> pd;
+  try {
+    pd.emplace(desc, attr, ctx.engine());
+  } catch (const dnnl::error&) {
+    if (eight_bit) return false;
+    throw;
+  }
+  const dnnl::memory dst = eight_bit ? ctx.NewQuantizedOutput(0, pd->dst_desc(), eight_bit->out.scale)
+                                     : ctx.NewOutput(0, pd->dst_desc());
+  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+  if (pd->workspace_desc().get_size() > 0) {
+    args[DNNL_ARG_WORKSPACE] = ctx.NewScratch(pd->workspace_desc());
+  }
+  ctx.AddPrimitive(dnnl::pooling_v2_forward(*pd), std::move(args));
+  return true;
+}
+
 absl::Status Build(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(Window w, PoolWindow(ctx));
   CONVOY_ASSIGN_OR_RETURN(int64_t include_pad, ctx.attrs().GetInt("count_include_pad", 0));
   dnnl::algorithm kind = dnnl::algorithm::pooling_max;
-  dnnl::memory src;
-  // Precision::kInt8: a max pool of 8-bit values writes 8 bits at their
-  // scale, where its output has its input's range (int8_ranges.h).
-  std::optional<float> eight_bit_scale;
-  const ValueRange* out_range = ctx.output_range(0);
-  if (IsMax(ctx) && out_range != nullptr) src = InputStoredAs(ctx, 0, *out_range);
-  if (src) {
-    eight_bit_scale = QuantizeSource(*out_range).scale;
-  } else if (IsMax(ctx)) {
-    src = ctx.Input(0);
-  } else if (include_pad == 0 || w.pad_end_effective == w.pad_end) {
-    src = ctx.Input(0);
-    kind = include_pad ? dnnl::algorithm::pooling_avg_include_padding
-                       : dnnl::algorithm::pooling_avg_exclude_padding;
-  } else if (!w.HasPadding()) {
-    src = ctx.Input(0);  // The only padding is the overhang, which never counts.
-    kind = dnnl::algorithm::pooling_avg_exclude_padding;
-  } else {
-    // Explicit pads count in the divisor but the ceil-mode overhang does
-    // not; pad explicitly, then exclude only the overhang.
-    std::vector<int64_t> begin = {0, 0}, end = {0, 0};
-    begin.insert(begin.end(), w.pad_begin.begin(), w.pad_begin.end());
-    end.insert(end.end(), w.pad_end.begin(), w.pad_end.end());
-    src = PadConstant(ctx, 0, begin, end, 0.0f);
-    for (size_t i = 0; i < w.pad_begin.size(); ++i) {
-      w.pad_end_effective[i] -= w.pad_end[i];
-      w.pad_begin[i] = 0;
-    }
-    kind = dnnl::algorithm::pooling_avg_exclude_padding;
+  bool pad_first = false;
+  if (!IsMax(ctx)) {
+    // With count_include_pad, explicit pads count in the divisor but the
+    // ceil-mode overhang does not: where there are both, the input is
+    // padded explicitly below and only the overhang excluded.
+    const bool overhang = w.pad_end_effective != w.pad_end;
+    kind = include_pad && !overhang ? dnnl::algorithm::pooling_avg_include_padding
+                                    : dnnl::algorithm::pooling_avg_exclude_padding;
+    pad_first = include_pad && overhang && w.HasPadding();
   }
-  Shape out_shape = ctx.output_shape(0);
-  dnnl::pooling_v2_forward::desc desc(
-      dnnl::prop_kind::forward_inference, kind, src.get_desc(),
-      AnyDesc(ToDims(out_shape), src.get_desc().data_type()),
-      w.OneDnnStrides(), dnnl::memory::dims(w.kernel.begin(), w.kernel.end()),
-      w.OneDnnDilations(), w.OneDnnPadBegin(), w.OneDnnPadEnd());
-  dnnl::pooling_v2_forward::primitive_desc pd(desc, ctx.engine());
-  dnnl::memory dst = eight_bit_scale ? ctx.NewQuantizedOutput(0, pd.dst_desc(), *eight_bit_scale)
-                                     : ctx.NewOutput(0, pd.dst_desc());
-  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-  if (pd.workspace_desc().get_size() > 0) {
-    args[DNNL_ARG_WORKSPACE] = ctx.NewScratch(pd.workspace_desc());
+  if (!pad_first) {
+    const std::optional<EightBitPool> eight_bit = EightBitInput(ctx);
+    if (eight_bit && AddPool(ctx, w, kind, eight_bit->src, eight_bit)) return absl::OkStatus();
+    AddPool(ctx, w, kind, ctx.Input(0), std::nullopt);
+    return absl::OkStatus();
   }
-  ctx.AddPrimitive(dnnl::pooling_v2_forward(pd), std::move(args));
+  std::vector<int64_t> begin = {0, 0}, end = {0, 0};
+  begin.insert(begin.end(), w.pad_begin.begin(), w.pad_begin.end());
+  end.insert(end.end(), w.pad_end.begin(), w.pad_end.end());
+  const dnnl::memory padded = PadConstant(ctx, 0, begin, end, 0.0f);
+  for (size_t i = 0; i < w.pad_begin.size(); ++i) {
+    w.pad_end_effective[i] -= w.pad_end[i];
+    w.pad_begin[i] = 0;
+  }
+  AddPool(ctx, w, kind, padded, std::nullopt);
   return absl::OkStatus();
 }
 

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/exec/op_context.h"
-
 namespace convoy::engine {
 namespace {
 
@@ -18,14 +16,6 @@ SourceQuantization QuantizeSource(const ValueRange& range) {
   if (range.min >= 0) return {dnnl::memory::data_type::u8, ScaleFor(range.max, 255)};
   return {dnnl::memory::data_type::s8,
           ScaleFor(std::max(std::fabs(range.min), std::fabs(range.max)), 127)};
-}
-
-dnnl::memory InputStoredAs(OpContext& ctx, size_t i, const ValueRange& range) {
-  const SourceQuantization wanted = QuantizeSource(range);
-  float scale = 0;
-  const dnnl::memory stored = ctx.StoredQuantizedInput(i, &scale);
-  if (!stored || scale != wanted.scale || stored.get_desc().data_type() != wanted.type) return dnnl::memory();
-  return stored;
 }
 
 std::vector<float> WeightScales(const Tensor& weights, int axis) {

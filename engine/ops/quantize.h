@@ -16,8 +16,6 @@
 
 namespace convoy::engine {
 
-class OpContext;
-
 struct SourceQuantization {
   // u8 for a range that never goes below zero (the input of a ReLU'd
   // layer), which keeps all 8 bits for its magnitude; s8 otherwise.
@@ -25,12 +23,6 @@ struct SourceQuantization {
   float scale;  // s_x: the range's largest magnitude maps to 255 or 127.
 };
 SourceQuantization QuantizeSource(const ValueRange& range);
-
-// Input i of the node being compiled, where its producer stored it in 8
-// bits exactly as `range` quantizes (QuantizeSource's type and scale); a
-// null memory otherwise. Max pooling and concatenation pass such values on
-// in 8 bits (engine/exec/int8_ranges.h).
-dnnl::memory InputStoredAs(OpContext& ctx, size_t i, const ValueRange& range);
 
 // s_w: one scale per index of `weights`' dimension `axis` (the output
 // channel: 0 for convolution weights, 0 or 1 for a matrix), mapping the

@@ -156,58 +156,92 @@ std::optional<memory::desc> BlockedConcatDesc(const Shape& out, int64_t axis,
   return ChannelBlockedDesc(ToDims(out), inputs[0].data_type(), block);
 }
 
-// Precision::kInt8: the inputs as stored in 8 bits, where every one is, at
-// the scale the output's readers want (int8_ranges.h gives the inputs the
-// output's range); the scale, or nullopt to concatenate real values.
-std::optional<float> EightBitSources(OpContext& ctx, std::vector<memory>* sources) {
+// Precision::kInt8: where every input is stored in 8 bits and the output
+// has a range (int8_ranges.h gives it to the inputs only the concatenation
+// reads), the output is stored in 8 bits too, as that range quantizes it;
+// `sources` are the inputs as stored and `factors` the output's scale over
+// each one's: 1 but for an input stored at a scale of its own (a max pool's
+// output keeps its input's), which is rescaled on its way into the output.
+std::optional<SourceQuantization> EightBitSources(OpContext& ctx, std::vector<memory>* sources,
+                                                  std::vector<float>* factors) {
   const ValueRange* range = ctx.output_range(0);
   if (range == nullptr) return std::nullopt;
+  const SourceQuantization out = QuantizeSource(*range);
   std::vector<memory> stored;
+  std::vector<float> scales;
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
-    stored.push_back(InputStoredAs(ctx, i, *range));
+    float scale = 0;
+    stored.push_back(ctx.StoredQuantizedInput(i, &scale));
     if (!stored.back()) return std::nullopt;
+    scales.push_back(out.scale / scale);
   }
   *sources = std::move(stored);
-  return QuantizeSource(*range).scale;
+  *factors = std::move(scales);
+  return out;
+}
+
+// Whether `source` enters the output as it is: the output's type, and a
+// factor of 1.
+bool AsStored(const memory& source, memory::data_type type, float factor) {
+  return source.get_desc().data_type() == type && factor == 1;
+}
+
+// A step writing `source` into `dst` multiplied by `factor`.
+void AddCopy(OpContext& ctx, const memory& source, const memory& dst, float factor) {
+  dnnl::primitive_attr attr;
+  if (factor != 1) attr.set_output_scales(0, {factor});
+  ctx.AddPrimitive(dnnl::reorder(dnnl::reorder::primitive_desc(source, dst, attr)),
+                   {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, dst}});
 }
 
 absl::Status BuildConcat(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(int64_t axis, ConcatAxis(ctx));
   std::vector<memory> sources;
-  std::vector<memory::desc> descs;
-  const std::optional<float> eight_bit_scale = EightBitSources(ctx, &sources);
-  if (!eight_bit_scale) {
+  std::vector<float> factors;
+  const std::optional<SourceQuantization> eight_bit = EightBitSources(ctx, &sources, &factors);
+  if (!eight_bit) {
     for (size_t i = 0; i < ctx.num_inputs(); ++i) sources.push_back(ctx.Input(i));
+    factors.assign(sources.size(), 1.0f);
   }
   // oneDNN concatenates one element type; mixed inputs (bfloat16
   // convolutions beside float32 values) all go plain float32.
-  const memory::data_type type = sources[0].get_desc().data_type();
+  memory::data_type type = eight_bit ? eight_bit->type : sources[0].get_desc().data_type();
   for (const memory& m : sources) {
-    if (m.get_desc().data_type() != type) {
+    if (!eight_bit && m.get_desc().data_type() != type) {
       for (size_t i = 0; i < sources.size(); ++i) sources[i] = ctx.InputPlain(i);
+      type = memory::data_type::f32;
       break;
     }
   }
-  for (const memory& m : sources) descs.push_back(m.get_desc());
+  std::vector<memory::desc> descs;
+  for (const memory& m : sources) descs.push_back(WithType(m.get_desc(), type));
   const std::optional<memory::desc> blocked = BlockedConcatDesc(ctx.output_shape(0), axis, descs);
   dnnl::concat::primitive_desc pd(
-      blocked ? *blocked : AnyDesc(ToDims(ctx.output_shape(0)), descs[0].data_type()),
+      blocked ? *blocked : AnyDesc(ToDims(ctx.output_shape(0)), type),
       static_cast<int>(axis), descs, ctx.engine());
-  const memory dst = eight_bit_scale ? ctx.NewQuantizedOutput(0, pd.dst_desc(), *eight_bit_scale)
-                                     : ctx.NewOutput(0, pd.dst_desc());
+  const memory dst = eight_bit ? ctx.NewQuantizedOutput(0, pd.dst_desc(), eight_bit->scale)
+                               : ctx.NewOutput(0, pd.dst_desc());
   if (std::optional<std::vector<memory::desc>> slices = Slices(dst.get_desc(), axis, descs)) {
     for (size_t i = 0; i < sources.size(); ++i) {
       // The input's producer writes straight into its slice where it can.
       const std::optional<int64_t> offset = SameLayoutOffset(descs[i], (*slices)[i]);
-      if (offset && ctx.PlaceInside(sources[i], dst, *offset)) continue;
-      const memory slice = ctx.Alias(dst, (*slices)[i]);
-      ctx.AddPrimitive(dnnl::reorder(sources[i], slice),
-                       {{DNNL_ARG_FROM, sources[i]}, {DNNL_ARG_TO, slice}});
+      if (offset && AsStored(sources[i], type, factors[i]) &&
+          ctx.PlaceInside(sources[i], dst, *offset)) {
+        continue;
+      }
+      AddCopy(ctx, sources[i], ctx.Alias(dst, (*slices)[i]), factors[i]);
     }
     return absl::OkStatus();
   }
   std::unordered_map<int, memory> args = {{DNNL_ARG_DST, dst}};
-  for (size_t i = 0; i < sources.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + int(i)] = sources[i];
+  for (size_t i = 0; i < sources.size(); ++i) {
+    memory source = sources[i];
+    if (!AsStored(source, type, factors[i])) {
+      source = ctx.NewScratch(descs[i]);
+      AddCopy(ctx, sources[i], source, factors[i]);
+    }
+    args[DNNL_ARG_MULTIPLE_SRC + int(i)] = source;
+  }
   ctx.AddPrimitive(dnnl::concat(pd), std::move(args));
   return absl::OkStatus();
 }
