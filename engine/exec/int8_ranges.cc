@@ -49,9 +49,9 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
   // Stored in 8 bits, a value loses nothing for readers that quantize it
   // anyway: an int8 product's data input (with constant weights), a
   // concatenation or max pool passing 8 bits on; an average pool averages
-  // the rounded values, within a rounding of the exact average. A residual, another
-  // operator, a product of run-time weights or a graph output would read
-  // it rounded where it reads it exact now.
+  // the rounded values, within a rounding of the exact average. A
+  // residual, another operator, a product of run-time weights or a graph
+  // output would read it rounded where it reads it exact now.
   auto read_in_8_bits = [&](const std::string& name) {
     for (const auto& [node, index] : readers_of(name)) {
       const bool quantizes = node != nullptr && (QuantizesInput(graph, *node, index) ||

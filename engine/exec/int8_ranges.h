@@ -1,7 +1,7 @@
 // The ranges an int8 plan quantizes by (Precision::kInt8): the calibration's,
-// measured at the inputs of convolutions and Gemms, and those they imply for
-// values between, so that 8-bit values cross max pooling and concatenation
-// without a float32 copy:
+// measured at the inputs of convolutions and Gemms (and their residuals),
+// and those they imply for values between, so that 8-bit values cross
+// pooling and concatenation without a float32 copy:
 //
 //  - A MaxPool's input that only the pool reads, and that has no range,
 //    takes the output's: its producer (an int8 convolution) then writes it

@@ -91,8 +91,9 @@ bool AddPool(OpContext& ctx, const Window& w, dnnl::algorithm kind, const dnnl::
     if (eight_bit) return false;
     throw;
   }
-  const dnnl::memory dst = eight_bit ? ctx.NewQuantizedOutput(0, pd->dst_desc(), eight_bit->out.scale)
-                                     : ctx.NewOutput(0, pd->dst_desc());
+  const dnnl::memory dst = eight_bit
+                               ? ctx.NewQuantizedOutput(0, pd->dst_desc(), eight_bit->out.scale)
+                               : ctx.NewOutput(0, pd->dst_desc());
   std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
   if (pd->workspace_desc().get_size() > 0) {
     args[DNNL_ARG_WORKSPACE] = ctx.NewScratch(pd->workspace_desc());

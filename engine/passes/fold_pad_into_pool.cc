@@ -15,7 +15,9 @@ namespace {
 // pads not known at load.
 std::optional<std::vector<int64_t>> ZeroPads(const ir::Graph& graph, const ir::Node& pad) {
   absl::StatusOr<std::string> mode = pad.attributes.GetString("mode", "constant");
-  if (!mode.ok() || *mode != "constant" || !pad.HasInput(0) || !pad.HasOutput(0)) return std::nullopt;
+  if (!mode.ok() || *mode != "constant" || !pad.HasInput(0) || !pad.HasOutput(0)) {
+    return std::nullopt;
+  }
   if (graph.opset < 11) {  // Pads and value as attributes.
     absl::StatusOr<std::vector<int64_t>> pads = pad.attributes.GetInts("pads", {});
     absl::StatusOr<float> value = pad.attributes.GetFloat("value", 0.0f);

@@ -177,7 +177,8 @@ TEST_P(InceptionBlockTest, StaysInEightBits) {
   const Tensor pooled = average ? AveragePool(cat, pool) : MaxPool(cat, pool);
   const Tensor y = Conv(cat, graph.initializers.at("w3"), nullptr, one);
   const Tensor z = Conv(pooled, graph.initializers.at("w4"), nullptr, one);
-  const Calibration measured = Ranges({{"x", RangeOf(x)}, {"cat", RangeOf(cat)}, {"pooled", RangeOf(pooled)}});
+  const Calibration measured =
+      Ranges({{"x", RangeOf(x)}, {"cat", RangeOf(cat)}, {"pooled", RangeOf(pooled)}});
   const Calibration propagated = PropagateInt8Ranges(graph, measured);
   int reorders[2] = {0, 0};
   for (int variant = 0; variant < 2; ++variant) {
@@ -228,7 +229,8 @@ TEST(Int8RangesTest, AConcatenationRescalesAnInputStoredAtAnotherScale) {
   pool.pads = {1, 1, 1, 1};
   const Tensor c = Conv(x, graph.initializers.at("w1"), nullptr, one);
   const Tensor d = Conv(c, graph.initializers.at("w2"), nullptr, one);
-  const Tensor cat = Concat({MaxPool(c, pool), Conv(x, graph.initializers.at("w3"), nullptr, one)}, 1);
+  const Tensor e = Conv(x, graph.initializers.at("w3"), nullptr, one);
+  const Tensor cat = Concat({MaxPool(c, pool), e}, 1);
   const Tensor y = Conv(cat, graph.initializers.at("w4"), nullptr, one);
   const Calibration ranges = PropagateInt8Ranges(
       graph, Ranges({{"x", RangeOf(x)}, {"c", RangeOf(c)}, {"cat", RangeOf(cat)}}));

@@ -67,7 +67,8 @@ testing::OnnxBuilder Blocks() {
 
 // The float32 model's calibration on `x`.
 Calibration Calibrate(const testing::OnnxBuilder& b, const Tensor& x) {
-  absl::StatusOr<std::unique_ptr<Model>> fp32 = Model::LoadFromBytes(b.Serialize(), "block.onnx", {});
+  absl::StatusOr<std::unique_ptr<Model>> fp32 =
+      Model::LoadFromBytes(b.Serialize(), "block.onnx", {});
   EXPECT_TRUE(fp32.ok()) << fp32.status();
   if (!fp32.ok()) return {};
   Calibrator calibrator(**fp32);
@@ -103,9 +104,10 @@ Compiled CompileAndRun(const testing::OnnxBuilder& b, const Calibration& calibra
 }
 
 // What the float32 model computes for `outputs`.
-std::vector<Tensor> Reference(const testing::OnnxBuilder& b, const std::vector<std::string>& outputs,
-                              const Tensor& x) {
-  absl::StatusOr<std::unique_ptr<Model>> fp32 = Model::LoadFromBytes(b.Serialize(), "block.onnx", {});
+std::vector<Tensor> Reference(const testing::OnnxBuilder& b,
+                              const std::vector<std::string>& outputs, const Tensor& x) {
+  absl::StatusOr<std::unique_ptr<Model>> fp32 =
+      Model::LoadFromBytes(b.Serialize(), "block.onnx", {});
   EXPECT_TRUE(fp32.ok()) << fp32.status();
   if (!fp32.ok()) return {};
   absl::StatusOr<std::vector<Tensor>> out = (*fp32)->Run({{"x", x}}, {outputs});
