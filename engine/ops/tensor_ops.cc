@@ -203,15 +203,16 @@ absl::Status BuildConcat(OpContext& ctx) {
     for (size_t i = 0; i < ctx.num_inputs(); ++i) sources.push_back(ctx.Input(i));
     factors.assign(sources.size(), 1.0f);
   }
-  // oneDNN concatenates one element type; mixed inputs (bfloat16
+  // oneDNN concatenates one element type: 8-bit inputs of the other one
+  // are converted on their way in (AddCopy); other mixed inputs (bfloat16
   // convolutions beside float32 values) all go plain float32.
   memory::data_type type = eight_bit ? eight_bit->type : sources[0].get_desc().data_type();
-  for (const memory& m : sources) {
-    if (!eight_bit && m.get_desc().data_type() != type) {
-      for (size_t i = 0; i < sources.size(); ++i) sources[i] = ctx.InputPlain(i);
-      type = memory::data_type::f32;
-      break;
-    }
+  const bool mixed = std::any_of(sources.begin(), sources.end(), [&](const memory& m) {
+    return m.get_desc().data_type() != type;
+  });
+  if (!eight_bit && mixed) {
+    for (size_t i = 0; i < sources.size(); ++i) sources[i] = ctx.InputPlain(i);
+    type = memory::data_type::f32;
   }
   std::vector<memory::desc> descs;
   for (const memory& m : sources) descs.push_back(WithType(m.get_desc(), type));
