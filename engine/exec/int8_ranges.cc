@@ -68,12 +68,16 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
   // A pool's input that only it reads takes its output's range, last pools
   // first so that a chain of them passes it back.
   for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
-    if (!IsMaxPool(*node) || !read_only_by(node->inputs[0], *node) || !read_in_8_bits(node->outputs[0])) {
+    if (!IsMaxPool(*node) || !read_only_by(node->inputs[0], *node) ||
+        !read_in_8_bits(node->outputs[0])) {
       continue;
     }
     auto out = ranges.find(node->outputs[0]);
-    // A copy: inserting may move the map's nodes, and `out` with them.
-    if (out != ranges.end()) ranges.try_emplace(node->inputs[0], ValueRange(out->second));
+    if (out == ranges.end()) continue;
+    // Copies, here and below: inserting may move the map's nodes, and
+    // `out` with them.
+    const ValueRange range = out->second;
+    ranges.try_emplace(node->inputs[0], range);
   }
   // A pool's output takes its input's range.
   for (const ir::Node& node : graph.nodes) {
@@ -86,7 +90,9 @@ Calibration PropagateInt8Ranges(const ir::Graph& graph, const Calibration& measu
   }
   // A concatenation's input that only it reads takes its output's range.
   for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
-    if (node->op_type != "Concat" || !node->HasOutput(0) || !read_in_8_bits(node->outputs[0])) continue;
+    if (node->op_type != "Concat" || !node->HasOutput(0) || !read_in_8_bits(node->outputs[0])) {
+      continue;
+    }
     auto out = ranges.find(node->outputs[0]);
     if (out == ranges.end()) continue;
     const ValueRange range = out->second;
