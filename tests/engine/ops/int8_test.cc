@@ -162,9 +162,35 @@ TEST(Int8Test, EightBitValuesReadByFloatOperatorsAndRequestedAsOutputs) {
   ExpectCloseToReference(net, {3, 4, 9, 9}, 3e-2f, 4);
 }
 
-TEST(Int8Test, EveryBatchSizeUsesTheSameScales) {
+// Every path an 8-bit value takes between convolutions: a projection
+// block (its s8 shortcut held under a u8 output), an identity block (its
+// residual written over where it lies), a Pad + AveragePool branch (folded
+// into one pool averaging 8 bits) and a max pool branch (rescaled into the
+// concatenation).
+ReferenceNet EightBitPaths() {
   ReferenceNet net(35035, {1, 3, 8, 8});
-  net.Output(net.Relu(net.Conv(net.Relu(net.Conv("x", 8, {3, 3}, Padded(1))), 8, {3, 3})));
+  const std::string stem = net.Relu(net.Conv("x", 8, {3, 3}, Padded(1)));
+  const std::string projection = net.Conv(stem, 16, {1, 1});
+  std::string y = net.Relu(net.Add(net.Conv(net.Relu(net.Conv(stem, 16, {3, 3}, Padded(1))), 16,
+                                            {3, 3}, Padded(1)),
+                                   projection));
+  y = net.Relu(net.Add(net.Conv(net.Relu(net.Conv(y, 16, {1, 1})), 16, {1, 1}), y));
+  const std::string averaged =
+      net.Conv(net.AveragePool(net.Pad(y, {0, 0, 1, 1, 0, 0, 1, 1}, 0.0f), PoolWindow(3, 1, 0)), 8,
+               {1, 1});
+  const std::string pooled = net.MaxPool(y, PoolWindow(3, 1, 1));
+  net.Output(net.Relu(net.Conv(net.Concat({averaged, pooled, net.Conv(y, 8, {1, 1})}), 8, {1, 1})));
+  return net;
+}
+
+TEST(Int8Test, EightBitPathsStayWithinQuantizationError) {
+  ExpectCloseToReference(EightBitPaths(), {2, 3, 8, 8}, 5e-2f, 7);
+}
+
+// A row's answer is the same alone as among others: the scales come from
+// the calibration, never from the batch, on every 8-bit path.
+TEST(Int8Test, EveryBatchSizeUsesTheSameScales) {
+  const ReferenceNet net = EightBitPaths();
   std::mt19937 rng(5);
   absl::StatusOr<std::unique_ptr<Model>> model = LoadInt8(net, {Random(rng, {8, 3, 8, 8})});
   ASSERT_TRUE(model.ok()) << model.status();
