@@ -9,6 +9,9 @@ round: how far the noise moves it); its GFLOP/s is model FLOPs per
 image (bench/model_flops.py) times its median images/s, and its fraction of
 peak divides that by the oneDNN peak of its precision: the median across
 rounds of each round's median per-iteration GFLOP/s from onednn-peak.
+Where Convoy runs in more than one precision, each other precision is also
+compared with its fp32, round by round (the median of the rounds' ratios,
+and their spread).
 Failed runs are left out of every statistic and listed at the end.
 """
 
@@ -86,10 +89,12 @@ def summarize(runs: List[Dict], peaks: List[Dict], flops: Dict[str, Optional[int
                 # Round by round, against the same peer in the same round.
                 mine = row[name]["by_round_median_ips"]
                 theirs = row[best_peer]["by_round_median_ips"] if best_peer else {}
+                fp32 = row.get("convoy-fp32", {}).get("by_round_median_ips", {})
                 convoy[model][str(batch)][name] = {
                     "best_peer": best_peer,
                     "ratio_to_best_peer": ips / peers[best_peer] if ips and best_peer else None,
                     "ratio_per_round": [mine[k] / theirs[k] for k in sorted(mine) if k in theirs],
+                    "ratio_to_fp32_per_round": [mine[k] / fp32[k] for k in sorted(mine) if k in fp32],
                     "gflops": gflops,
                     "fraction_of_peak": gflops / ceiling if gflops and ceiling else None,
                 }
@@ -135,6 +140,24 @@ def _throughput(summary: Dict, batch: int) -> List[str]:
     return [f"### Batch {batch}: images/s, median of rounds (best run)", ""] + _table(header, rows)
 
 
+def _against_fp32(summary: Dict) -> List[str]:
+    """Each reduced precision of Convoy against its own fp32, round by round."""
+    others = [n for n in summary["runners"] if n.startswith("convoy") and n != "convoy-fp32"]
+    if not others or "convoy-fp32" not in summary["runners"]:
+        return []
+    rows = []
+    for model in summary["models"]:
+        for batch in summary["batches"]:
+            row = [model, str(batch)]
+            for name in others:
+                rounds = summary["convoy"][model][str(batch)][name]["ratio_to_fp32_per_round"]
+                row.append(f"{statistics.median(rounds):.2f} ({min(rounds):.2f}–{max(rounds):.2f})"
+                           if rounds else "—")
+            rows.append(row)
+    return ["### Against convoy-fp32: images/s ratio, median of rounds (spread)", ""] + _table(
+        ["model", "batch"] + [f"{name} / convoy-fp32" for name in others], rows)
+
+
 def _per_runner(summary: Dict, title: str, note: str, batches: List[int], value) -> List[str]:
     runners = summary["runners"]
     rows = [[model, str(batch)] + [value(summary["cells"][model][str(batch)][name])
@@ -172,6 +195,8 @@ def markdown(summary: Dict, args) -> str:
              f">= {args.min_runs} runs per process, {args.threads} threads", ""]
     for batch in summary["batches"]:
         lines += _throughput(summary, batch) + [""]
+    against = _against_fp32(summary)
+    lines += against + ([""] if against else [])
     lines += [PEAK_NOTE, ""]
     peak = _peak_lines(summary)
     lines += peak + ([""] if peak else [])
