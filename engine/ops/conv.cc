@@ -3,7 +3,8 @@
 // in float32, bfloat16 or, calibrated, int8 (quantize.h). Float32 3x3
 // convolutions run Winograd kernels where oneDNN has them, the convolutions
 // after them read their blocked output as it is, and the first layers of
-// small networks a kernel for plain sources (docs/ENGINE.md, Plans).
+// small networks a kernel for plain sources, or to few channels one of
+// Convoy's own (narrow_conv.h; docs/ENGINE.md, Plans).
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/exec/dnnl_util.h"
 #include "engine/exec/op_registry.h"
+#include "engine/ops/narrow_conv.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/post_ops.h"
 #include "engine/ops/quantize.h"
@@ -162,7 +164,7 @@ std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
 }
 
 // A 2-D convolution from fewer than 16 channels to at most 16 (LeNet-5's
-// two); in float32 and ungrouped, oneDNN has a kernel for such a layer that
+// second, and its first where NarrowConv does not apply); in float32 and ungrouped, oneDNN has a kernel for such a layer that
 // reads its source plain (nchw) and writes 16-channel blocks, faster than
 // its channels-last kernel for so few channels. With more output channels
 // (a 224-pixel network's first layer, 3 to 64) the blocked output must be
@@ -170,6 +172,67 @@ std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
 // plain source saved: ResNet-18 at batch 1 was slower.
 bool FewChannelsInAndOut(const OpContext& ctx) {
   return ctx.input_rank(0) == 4 && ctx.input_shape(0)[1] < 16 && ctx.output_shape(0)[1] <= 16;
+}
+
+// A float32 2-D convolution to at most 8 channels from fewer than 16, stride
+// 1, undilated, ungrouped, with constant weights and output rows of at
+// least a vector (16 pixels), on an AVX-512 processor: it runs NarrowConv
+// (narrow_conv.h), which computes only the channels there are. LeNet-5's
+// first convolution (1 to 6 channels) took 6.4 us an image in oneDNN's
+// kernel, its activation included (docs/ENGINE.md, Plans).
+bool NarrowConvApplies(const OpContext& ctx, const ConvGeometry& g,
+                       const std::optional<Int8Conv>& int8) {
+  auto constant = [&](size_t i) {
+    const Tensor* value = ctx.constant_input(i);
+    return value != nullptr && value->has_bytes() && value->type() == DataType::kFloat32;
+  };
+  const Shape& out = ctx.output_shape(0);
+  return NarrowConvIsFaster() && !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 &&
+         ctx.input_rank(0) == 4 && g.groups == 1 && !HasResidual(ctx) &&
+         g.window.strides == std::vector<int64_t>{1, 1} &&
+         g.window.dilations == std::vector<int64_t>{1, 1} && ctx.input_shape(0)[1] < 16 &&
+         out[1] <= kNarrowConvMaxOutChannels && out[3] >= 16 && constant(1) &&
+         (!ctx.has_input(2) || constant(2));
+}
+
+// The convolution as NarrowConv, from and to plain layouts, then the fused
+// activation in place, one oneDNN eltwise stage after another.
+absl::Status BuildNarrow(OpContext& ctx, const Window& window) {
+  const Shape& x = ctx.input_shape(0);
+  const Shape& out = ctx.output_shape(0);
+  const NarrowConvGeometry g{x[0],   x[1],   x[2],   x[3], out[1], out[2], out[3],
+                             window.kernel[0], window.kernel[1], window.pad_begin[0],
+                             window.pad_begin[1]};
+  const std::vector<float> weights = NarrowConvWeights(g, ctx.constant_input(1)->data<float>());
+  const dnnl::memory w =
+      ctx.NewConstant(PlainDesc({static_cast<int64_t>(weights.size())}), weights);
+  const dnnl::memory src = ctx.InputAs(0, PlainDesc(x));
+  const dnnl::memory scratch = ctx.NewScratch(PlainDesc({NarrowConvScratchElements(g)}));
+  const dnnl::memory dst = ctx.NewOutput(0, PlainDesc(out));
+  const dnnl::memory bias = ctx.has_input(2) ? ctx.InputAs(2, PlainDesc(ctx.input_shape(2)))
+                                             : dnnl::memory();
+  std::vector<dnnl::memory> touches = {src, w, scratch, dst};
+  if (bias) touches.push_back(bias);
+  ctx.AddStep(
+      [g, src, w, bias, scratch, dst] {
+        NarrowConv(g, static_cast<const float*>(src.get_data_handle()),
+                   static_cast<const float*>(w.get_data_handle()),
+                   bias ? static_cast<const float*>(bias.get_data_handle()) : nullptr,
+                   static_cast<float*>(scratch.get_data_handle()),
+                   static_cast<float*>(dst.get_data_handle()));
+      },
+      std::move(touches));
+  dnnl::post_ops activation;
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, activation));
+  for (int k = 0; k < activation.len(); ++k) {
+    float scale = 1, alpha = 0, beta = 0;
+    dnnl::algorithm kind;
+    activation.get_params_eltwise(k, scale, kind, alpha, beta);
+    dnnl::eltwise_forward::primitive_desc pd(
+        {dnnl::prop_kind::forward_inference, kind, PlainDesc(out), alpha, beta}, ctx.engine());
+    ctx.AddPrimitive(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});
+  }
+  return absl::OkStatus();
 }
 
 // A 3x3 convolution with stride 1, undilated, in a model that allows it
@@ -292,6 +355,7 @@ absl::Status Build(OpContext& ctx) {
       has_bias ? PlainDesc(ctx.input_shape(2)) : dnnl::memory::desc();
   const bool sum = HasResidual(ctx) && ctx.input_shape(3) == ctx.output_shape(0);
   const std::optional<Int8Conv> int8 = Int8ConvOf(ctx);
+  if (NarrowConvApplies(ctx, g, int8)) return BuildNarrow(ctx, g.window);
   const bool silu_after = SiluAfter(ctx, int8);
   CONVOY_ASSIGN_OR_RETURN(ConvParts parts, Parts(ctx, int8, sum, silu_after));
   auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src,

@@ -1,5 +1,6 @@
 // MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool as oneDNN
-// pooling_v2 primitives (which support dilation) in the input's layout.
+// pooling_v2 primitives (which support dilation) in the input's layout, or
+// a 2x2 pool of a plain input as PlainPool2x2 (plain_pool.h).
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,7 @@
 #include "engine/exec/op_registry.h"
 #include "engine/ops/op_util.h"
 #include "engine/ops/padding.h"
+#include "engine/ops/plain_pool.h"
 #include "engine/ops/quantize.h"
 #include "engine/ops/window.h"
 
@@ -102,6 +104,29 @@ bool AddPool(OpContext& ctx, const Window& w, dnnl::algorithm kind, const dnnl::
   return true;
 }
 
+// A float32 2x2 pool with stride 2, unpadded and undilated, of an input
+// stored plain (nchw), on a processor where PlainPool2x2 is faster: it runs
+// there, its output plain too.
+bool AddPlainPool(OpContext& ctx, const Window& w, dnnl::algorithm kind) {
+  const Shape& x = ctx.input_shape(0);
+  const dnnl::memory src = ctx.Input(0);
+  const std::vector<int64_t> two = {2, 2};
+  if (!PlainPool2x2IsFaster() || x.size() != 4 || src.get_desc() != PlainDesc(x) ||
+      w.kernel != two || w.strides != two || w.dilations != std::vector<int64_t>{1, 1} ||
+      w.HasPadding() || w.pad_end_effective != std::vector<int64_t>{0, 0}) {
+    return false;
+  }
+  const dnnl::memory dst = ctx.NewOutput(0, PlainDesc(ctx.output_shape(0)));
+  const bool max = kind == dnnl::algorithm::pooling_max;
+  ctx.AddStep(
+      [src, dst, max, planes = x[0] * x[1], height = x[2], width = x[3]] {
+        PlainPool2x2(max, planes, height, width, static_cast<const float*>(src.get_data_handle()),
+                     static_cast<float*>(dst.get_data_handle()));
+      },
+      {src, dst});
+  return true;
+}
+
 absl::Status Build(OpContext& ctx) {
   CONVOY_ASSIGN_OR_RETURN(Window w, PoolWindow(ctx));
   CONVOY_ASSIGN_OR_RETURN(int64_t include_pad, ctx.attrs().GetInt("count_include_pad", 0));
@@ -119,6 +144,7 @@ absl::Status Build(OpContext& ctx) {
   if (!pad_first) {
     const std::optional<EightBitPool> eight_bit = EightBitInput(ctx);
     if (eight_bit && AddPool(ctx, w, kind, eight_bit->src, eight_bit)) return absl::OkStatus();
+    if (AddPlainPool(ctx, w, kind)) return absl::OkStatus();
     AddPool(ctx, w, kind, ctx.Input(0), std::nullopt);
     return absl::OkStatus();
   }

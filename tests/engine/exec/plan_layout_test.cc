@@ -2,8 +2,9 @@
 // read its 16-channel blocks as they are, a Concat of blocked branches
 // copies each into its slice of the output (at batch 1, has them written
 // there, growing DenseNet concatenations too), residuals are overwritten in
-// place, a one-row Gemm streams large weights through its own kernel; all
-// compute what the reference computes.
+// place, a one-row Gemm streams large weights through its own kernel, and a
+// first layer of few channels and its pool run Convoy's own kernels on
+// plain layouts; all compute what the reference computes.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "engine/exec/plan_builder.h"
+#include "engine/ops/narrow_conv.h"
+#include "engine/ops/plain_pool.h"
 #include "engine/passes/graph_passes.h"
 #include "engine/onnx/onnx_loader.h"
 #include "gtest/gtest.h"
@@ -506,6 +509,53 @@ TEST(PlanLayoutTest, OneRowOfLargeGemmWeightsStreamsThroughItsOwnStep) {
       const Tensor expected = reference::Relu(reference::Gemm(x, b, &c, gemm));
       EXPECT_LT(MaxDifference((*y)[0], expected), 1e-4) << where;
     }
+  }
+}
+
+// LeNet-5's first layers: a Conv from 1 to 6 channels with a Tanh fused
+// into it, a 2x2 AveragePool, a Conv to 16 channels. On a processor with
+// AVX-512 the first two run Convoy's own kernels, writing plain layouts:
+// the Tanh is one oneDNN step after the convolution, no reorder runs, and
+// the only oneDNN convolution is the second, reading the pool's output as
+// it is. Elsewhere oneDNN runs all three.
+TEST(PlanLayoutTest, AFirstLayerOfFewChannelsAndItsPoolRunOnPlainLayouts) {
+  const Tensor w1 = Weights(6, 1, 5, 140), w2 = Weights(16, 6, 5, 141);
+  const Tensor b1 = testing::Normal({6}, 142, 0.1f);
+  testing::OnnxBuilder b;
+  b.AddInput("x", {"N", 1, 32, 32});
+  b.AddInitializer("w1", w1);
+  b.AddInitializer("b1", b1);
+  b.AddInitializer("w2", w2);
+  b.AddNode("Conv", {"x", "w1", "b1"}, {"c1"});
+  b.AddNode("Tanh", {"c1"}, {"t1"});
+  b.AddNode("AveragePool", {"t1"}, {"p1"},
+            {testing::IntsAttr("kernel_shape", {2, 2}), testing::IntsAttr("strides", {2, 2})});
+  b.AddNode("Conv", {"p1", "w2"}, {"y"});
+  b.AddOutput("y");
+  absl::StatusOr<ir::Graph> graph = ParseOnnxModel(b.Serialize(), "lenet.onnx");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  ASSERT_TRUE(OptimizeGraph(*graph).ok());
+  const bool own = NarrowConvIsFaster() && PlainPool2x2IsFaster();
+  for (int64_t batch : {1, 5}) {
+    WeightCache weights;
+    const Tensor x = testing::Normal({batch, 1, 32, 32}, 143, 1.0f);
+    absl::StatusOr<std::unique_ptr<Plan>> plan = Compile(*graph, x, {"y"}, weights);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    if (own) {
+      EXPECT_EQ((*plan)->cpu_steps(), 2) << "batch " << batch;
+      EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::convolution), 1) << "batch " << batch;
+      EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::eltwise), 1) << "batch " << batch;
+      EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::pooling_v2), 0) << "batch " << batch;
+      EXPECT_EQ((*plan)->steps(dnnl::primitive::kind::reorder), 0) << "batch " << batch;
+    }
+    absl::StatusOr<std::vector<Tensor>> y = (*plan)->Run({&x});
+    ASSERT_TRUE(y.ok()) << y.status();
+    reference::PoolParams pool;
+    pool.kernel_shape = pool.strides = {2, 2};
+    const Tensor expected = reference::Conv(
+        reference::AveragePool(reference::Tanh(reference::Conv(x, w1, &b1, {})), pool), w2,
+        nullptr, {});
+    EXPECT_LT(MaxDifference((*y)[0], expected), 1e-5) << "batch " << batch;
   }
 }
 

@@ -126,6 +126,27 @@ TEST(ChainTest, NormalisationsAndPoolsOnConvOutputsMatchReference) {
   ExpectAllMatch(*out, net.Reference(x), net.outputs());
 }
 
+TEST(ChainTest, FewChannelLayersOnPlainLayoutsMatchReference) {
+  // LeNet-style, where a processor with AVX-512 runs Convoy's own kernels
+  // (narrow_conv.h, plain_pool.h): a Conv from 1 to 6 channels, padded, with
+  // its Relu after it, then a 2x2 AveragePool of its plain output and a
+  // Conv from that; a Conv to 3 channels and a 2x2 MaxPool of an odd width.
+  ReferenceNet net(27027, {1, 1, 28, 29});
+  const std::string c1 = net.Relu(net.Conv("x", 6, {5, 5}, Padded(2)));
+  const std::string p1 = net.AveragePool(c1, PoolWindow(2, 2, 0));
+  net.Output(c1);
+  net.Output(p1);
+  net.Output(net.MaxPool(net.Relu(net.Conv(p1, 16, {5, 5})), PoolWindow(2, 2, 0)));
+  net.Output(net.MaxPool(net.Conv("x", 3, {3, 3}, Padded(1)), PoolWindow(2, 2, 0)));
+  std::mt19937 rng(7);
+  for (int64_t batch : {1, 3}) {
+    const Tensor x = Random(rng, {batch, 1, 28, 29});
+    auto out = LoadAndRun(net, x);
+    ASSERT_TRUE(out.ok()) << out.status();
+    ExpectAllMatch(*out, net.Reference(x), net.outputs());
+  }
+}
+
 TEST(ChainTest, PadAndArithmeticBetweenConvsMatchReference) {
   ReferenceNet net(26026, {1, 6, 8, 7});
   const std::string c1 = net.Conv("x", 16, {3, 3});

@@ -1,0 +1,195 @@
+#include "engine/ops/narrow_conv.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "engine/ops/vector_isa.h"
+
+namespace convoy::engine {
+namespace {
+
+constexpr int64_t kLanes = 16;
+using Floats16 = float __attribute__((vector_size(kLanes * sizeof(float))));
+
+// The zero-padded input: each image's planes of `height` rows of `width`
+// floats. A row holds the output's width rounded up to whole vectors plus
+// the kernel's overhang, so that every vector load stays inside it.
+struct PaddedPlanes {
+  int64_t height, width;
+};
+
+PaddedPlanes Padded(const NarrowConvGeometry& g) {
+  const int64_t vectors = (g.out_width + kLanes - 1) / kLanes;
+  return {g.out_height + g.kernel_height - 1, vectors * kLanes + g.kernel_width - 1};
+}
+
+// Output pixels [j, j + 16 · kVectors) of row i of one image, all kOut
+// channels: for each input value under the kernel, one load serves every
+// output channel and each weight kVectors vectors. In the vectors of the
+// instruction set of the function it is inlined into.
+template <int kOut, int kVectors>
+inline __attribute__((always_inline)) void Pixels(const NarrowConvGeometry& g,
+                                                  PaddedPlanes padded, const float* image,
+                                                  const float* weights, const float* bias,
+                                                  int64_t i, int64_t j, float* y) {
+  Floats16 sum[kVectors][kOut];
+#pragma GCC unroll 8
+  for (int o = 0; o < kOut; ++o) {
+    for (int v = 0; v < kVectors; ++v) sum[v][o] = Floats16{} + (bias != nullptr ? bias[o] : 0.0f);
+  }
+  const float* w = weights;
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    for (int64_t p = 0; p < g.kernel_height; ++p) {
+      const float* row = image + (c * padded.height + i + p) * padded.width + j;
+      for (int64_t q = 0; q < g.kernel_width; ++q, w += kOut) {
+        Floats16 x[kVectors];
+        std::memcpy(&x, row + q, sizeof(x));
+#pragma GCC unroll 8
+        for (int o = 0; o < kOut; ++o) {
+          for (int v = 0; v < kVectors; ++v) sum[v][o] += w[o] * x[v];
+        }
+      }
+    }
+  }
+  for (int v = 0; v < kVectors; ++v) {
+    const int64_t lanes = std::min(kLanes, g.out_width - j - v * kLanes);
+#pragma GCC unroll 8
+    for (int o = 0; o < kOut; ++o) {
+      float* out = y + (o * g.out_height + i) * g.out_width + j + v * kLanes;
+      const Floats16 value = sum[v][o];  // A copy, so that `sum` stays in registers.
+      if (lanes == kLanes) {
+        std::memcpy(out, &value, sizeof(value));
+      } else {
+        std::memcpy(out, &value, lanes * sizeof(float));
+      }
+    }
+  }
+}
+
+// Output row i of one image: two vectors at a time while more than one
+// remains, then one.
+template <int kOut>
+inline __attribute__((always_inline)) void Row(const NarrowConvGeometry& g, PaddedPlanes padded,
+                                               const float* image, const float* weights,
+                                               const float* bias, int64_t i, float* y) {
+  int64_t j = 0;
+  for (; j + kLanes < g.out_width; j += 2 * kLanes) {
+    Pixels<kOut, 2>(g, padded, image, weights, bias, i, j, y);
+  }
+  if (j < g.out_width) Pixels<kOut, 1>(g, padded, image, weights, bias, i, j, y);
+}
+
+using RowFunction = void (*)(const NarrowConvGeometry&, PaddedPlanes, const float*, const float*,
+                             const float*, int64_t, float*);
+
+template <int kOut>
+__attribute__((target("avx512f"))) void RowAvx512(const NarrowConvGeometry& g, PaddedPlanes padded,
+                                                  const float* image, const float* weights,
+                                                  const float* bias, int64_t i, float* y) {
+  Row<kOut>(g, padded, image, weights, bias, i, y);
+}
+
+template <int kOut>
+__attribute__((target("avx2,fma"))) void RowAvx2(const NarrowConvGeometry& g, PaddedPlanes padded,
+                                                 const float* image, const float* weights,
+                                                 const float* bias, int64_t i, float* y) {
+  Row<kOut>(g, padded, image, weights, bias, i, y);
+}
+
+template <int kOut>
+void RowBaseline(const NarrowConvGeometry& g, PaddedPlanes padded, const float* image,
+                 const float* weights, const float* bias, int64_t i, float* y) {
+  Row<kOut>(g, padded, image, weights, bias, i, y);
+}
+
+// The row kernels for 1 to kNarrowConvMaxOutChannels output channels.
+template <template <int> class Pick, size_t... k>
+constexpr std::array<RowFunction, sizeof...(k)> Kernels(std::index_sequence<k...>) {
+  return {Pick<static_cast<int>(k) + 1>::kFunction...};
+}
+template <int kOut> struct PickAvx512 { static constexpr RowFunction kFunction = RowAvx512<kOut>; };
+template <int kOut> struct PickAvx2 { static constexpr RowFunction kFunction = RowAvx2<kOut>; };
+template <int kOut> struct PickBaseline { static constexpr RowFunction kFunction = RowBaseline<kOut>; };
+
+using RowKernels = std::array<RowFunction, kNarrowConvMaxOutChannels>;
+
+// One version per instruction set, chosen at run time (vector_isa.h).
+const RowKernels& WidestRowKernels() {
+  constexpr auto kChannels = std::make_index_sequence<kNarrowConvMaxOutChannels>();
+  static constexpr RowKernels kAvx512 = Kernels<PickAvx512>(kChannels);
+  static constexpr RowKernels kAvx2 = Kernels<PickAvx2>(kChannels);
+  static constexpr RowKernels kBaseline = Kernels<PickBaseline>(kChannels);
+  switch (WidestVectorIsa()) {
+    case VectorIsa::kAvx512: return kAvx512;
+    case VectorIsa::kAvx2: return kAvx2;
+    case VectorIsa::kBaseline: break;
+  }
+  return kBaseline;
+}
+
+// Copies plane `plane` (image n, channel c) of x into its padded place.
+void PadPlane(const NarrowConvGeometry& g, PaddedPlanes padded, const float* x, int64_t plane,
+              float* scratch) {
+  const float* in = x + plane * g.in_height * g.in_width;
+  float* out = scratch + plane * padded.height * padded.width;
+  const int64_t width = std::min(g.in_width, padded.width - g.pad_left);
+  for (int64_t r = 0; r < padded.height; ++r, out += padded.width) {
+    const int64_t source_row = r - g.pad_top;
+    std::fill_n(out, padded.width, 0.0f);
+    if (source_row < 0 || source_row >= g.in_height || width <= 0) continue;
+    std::memcpy(out + g.pad_left, in + source_row * g.in_width, width * sizeof(float));
+  }
+}
+
+}  // namespace
+
+bool NarrowConvIsFaster() { return WidestVectorIsa() == VectorIsa::kAvx512; }
+
+int64_t NarrowConvScratchElements(const NarrowConvGeometry& g) {
+  const PaddedPlanes padded = Padded(g);
+  return g.batch * g.in_channels * padded.height * padded.width;
+}
+
+std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* weights) {
+  const int64_t taps = g.in_channels * g.kernel_height * g.kernel_width;
+  std::vector<float> rearranged(taps * g.out_channels);
+  for (int64_t o = 0; o < g.out_channels; ++o) {
+    for (int64_t t = 0; t < taps; ++t) rearranged[t * g.out_channels + o] = weights[o * taps + t];
+  }
+  return rearranged;
+}
+
+void NarrowConv(const NarrowConvGeometry& g, const float* x, const float* weights,
+                const float* bias, float* scratch, float* y) {
+  static const RowKernels& kernels = WidestRowKernels();
+  const RowFunction row = kernels[g.out_channels - 1];
+  const PaddedPlanes padded = Padded(g);
+  const int64_t planes = g.batch * g.in_channels;
+  const int64_t rows = g.batch * g.out_height;
+  const int64_t image_in = g.in_channels * padded.height * padded.width;
+  const int64_t image_out = g.out_channels * g.out_height * g.out_width;
+  auto compute = [&](int64_t r) {
+    const int64_t n = r / g.out_height;
+    row(g, padded, scratch + n * image_in, weights, bias, r % g.out_height, y + n * image_out);
+  };
+  // On one thread without entering a parallel region, which costs more
+  // than LeNet-5's first layer at batch 1 (a few microseconds).
+  if (omp_get_max_threads() == 1) {
+    for (int64_t plane = 0; plane < planes; ++plane) PadPlane(g, padded, x, plane, scratch);
+    for (int64_t r = 0; r < rows; ++r) compute(r);
+    return;
+  }
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (int64_t plane = 0; plane < planes; ++plane) PadPlane(g, padded, x, plane, scratch);
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) compute(r);
+  }
+}
+
+}  // namespace convoy::engine

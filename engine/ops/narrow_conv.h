@@ -1,0 +1,50 @@
+// A float32 2-D convolution to few output channels (at most 8), stride 1,
+// over plain layouts (nchw in and out), vectorised along each output row:
+// how a network's first layer of a few channels runs on an AVX-512
+// processor (engine/ops/conv.cc). oneDNN's kernels for such a layer
+// vectorise over output channels in blocks of 16, so LeNet-5's first
+// convolution (1 to 6 channels) computes and stores 16 channels to keep 6,
+// and the layers after it (its activation, pooling) work on the padding
+// too (docs/ENGINE.md, "Plans").
+#ifndef CONVOY_ENGINE_OPS_NARROW_CONV_H_
+#define CONVOY_ENGINE_OPS_NARROW_CONV_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace convoy::engine {
+
+inline constexpr int64_t kNarrowConvMaxOutChannels = 8;
+
+struct NarrowConvGeometry {
+  int64_t batch = 1;
+  int64_t in_channels = 1, in_height = 1, in_width = 1;
+  int64_t out_channels = 1, out_height = 1, out_width = 1;
+  int64_t kernel_height = 1, kernel_width = 1;
+  int64_t pad_top = 0, pad_left = 0;  // The bottom and right follow from the output's size.
+};
+
+// True if this processor has AVX-512, where NarrowConv beats oneDNN's
+// kernels (measured; other processors keep oneDNN's).
+bool NarrowConvIsFaster();
+
+// The float32 elements of the zero-padded copy of the input that NarrowConv
+// works on: its scratch buffer.
+int64_t NarrowConvScratchElements(const NarrowConvGeometry& g);
+
+// Weights [out][in][kh][kw] (ONNX's order) rearranged as NarrowConv reads
+// them, [in][kh][kw][out].
+std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* weights);
+
+// y[n][o][i][j] = bias[o] + Σ_{c,p,q} w[o][c][p][q] · x[n][c][i+p-pad_top][j+q-pad_left],
+// x read as zero outside the image, on the calling thread's OpenMP team.
+// `weights` from NarrowConvWeights, `bias` null for none, `scratch`
+// NarrowConvScratchElements(g) floats.
+// REQUIRES: 1 <= out_channels <= kNarrowConvMaxOutChannels, and the
+// output's size is what the padded input and kernel give at stride 1.
+void NarrowConv(const NarrowConvGeometry& g, const float* x, const float* weights,
+                const float* bias, float* scratch, float* y);
+
+}  // namespace convoy::engine
+
+#endif  // CONVOY_ENGINE_OPS_NARROW_CONV_H_
