@@ -9,7 +9,10 @@ speed-ups (OLD's p50 over NEW's), with every round's speed-up: ratios taken
 side by side, which the machine's noise moves less than absolute times.
 
     bench/engine_ab.py OLD NEW squeezenet1_1:1,mobilenet_v2:1 [--rounds 5] [--runs 100]
-        [--precision fp32|bf16|int8]
+        [--precision fp32|bf16|int8] [--served]
+
+With --served each binary chooses its plans' threads as convoy-server does
+(convoy-infer --served: a team only where it pays for its serving work).
 
 With --precision int8 each binary runs on a calibration its own build makes
 (the convoy-calibrate beside it, on the zoo's calibration samples, into a
@@ -35,10 +38,11 @@ import zoo_models
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def p50(binary: str, model_path: str, input_path: str, runs: int, precision: str) -> float:
+def p50(binary: str, model_path: str, input_path: str, runs: int, precision: str,
+        served: bool) -> float:
     done = subprocess.run([binary, model_path, "--input", input_path, "--bench", str(runs),
                            "--warmup", "2", "--threads", "2", "--precision", precision,
-                           "--bench-json"],
+                           "--bench-json"] + (["--served"] if served else []),
                           capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"{binary} {model_path} failed: {done.stderr.strip()}")
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--zoo", default=os.path.join(ROOT, "zoo"))
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
+    parser.add_argument("--served", action="store_true")
     args = parser.parse_args()
     cells = []
     for cell in args.cells.split(","):
@@ -88,7 +93,7 @@ def main() -> None:
                 order = [args.old, args.new] if r % 2 == 0 else [args.new, args.old]
                 for binary in order:
                     times[binary].append(
-                        p50(binary, models[binary], input_path, args.runs, args.precision))
+                        p50(binary, models[binary], input_path, args.runs, args.precision, args.served))
                 ratios.append(times[args.old][-1] / times[args.new][-1])
             print(f"{model} batch {batch}: old {statistics.median(times[args.old]):.2f} ms, "
                   f"new {statistics.median(times[args.new]):.2f} ms, "

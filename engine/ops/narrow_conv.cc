@@ -39,6 +39,7 @@ inline __attribute__((always_inline)) void Pixels(const NarrowConvGeometry& g,
   Floats16 sum[kVectors][kOut];
 #pragma GCC unroll 8
   for (int o = 0; o < kOut; ++o) {
+#pragma GCC unroll 2
     for (int v = 0; v < kVectors; ++v) sum[v][o] = Floats16{} + (bias != nullptr ? bias[o] : 0.0f);
   }
   const float* w = weights;
@@ -50,11 +51,13 @@ inline __attribute__((always_inline)) void Pixels(const NarrowConvGeometry& g,
         std::memcpy(&x, row + q, sizeof(x));
 #pragma GCC unroll 8
         for (int o = 0; o < kOut; ++o) {
+#pragma GCC unroll 2
           for (int v = 0; v < kVectors; ++v) sum[v][o] += w[o] * x[v];
         }
       }
     }
   }
+#pragma GCC unroll 2
   for (int v = 0; v < kVectors; ++v) {
     const int64_t lanes = std::min(kLanes, g.out_width - j - v * kLanes);
 #pragma GCC unroll 8
