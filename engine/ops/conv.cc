@@ -164,9 +164,10 @@ std::optional<Int8Conv> Int8ConvOf(const OpContext& ctx) {
 }
 
 // A 2-D convolution from fewer than 16 channels to at most 16 (LeNet-5's
-// second, and its first where NarrowConv does not apply); in float32 and ungrouped, oneDNN has a kernel for such a layer that
-// reads its source plain (nchw) and writes 16-channel blocks, faster than
-// its channels-last kernel for so few channels. With more output channels
+// second, and its first where NarrowConv does not apply); in float32 and
+// ungrouped, oneDNN has a kernel for such a layer that reads its source
+// plain (nchw) and writes 16-channel blocks, faster than its channels-last
+// kernel for so few channels. With more output channels
 // (a 224-pixel network's first layer, 3 to 64) the blocked output must be
 // reordered for the channels-last layers after it, which costs what the
 // plain source saved: ResNet-18 at batch 1 was slower.

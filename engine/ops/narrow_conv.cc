@@ -114,9 +114,18 @@ template <template <int> class Pick, size_t... k>
 constexpr std::array<RowFunction, sizeof...(k)> Kernels(std::index_sequence<k...>) {
   return {Pick<static_cast<int>(k) + 1>::kFunction...};
 }
-template <int kOut> struct PickAvx512 { static constexpr RowFunction kFunction = RowAvx512<kOut>; };
-template <int kOut> struct PickAvx2 { static constexpr RowFunction kFunction = RowAvx2<kOut>; };
-template <int kOut> struct PickBaseline { static constexpr RowFunction kFunction = RowBaseline<kOut>; };
+template <int kOut>
+struct PickAvx512 {
+  static constexpr RowFunction kFunction = RowAvx512<kOut>;
+};
+template <int kOut>
+struct PickAvx2 {
+  static constexpr RowFunction kFunction = RowAvx2<kOut>;
+};
+template <int kOut>
+struct PickBaseline {
+  static constexpr RowFunction kFunction = RowBaseline<kOut>;
+};
 
 using RowKernels = std::array<RowFunction, kNarrowConvMaxOutChannels>;
 

@@ -31,8 +31,10 @@ inline __attribute__((always_inline)) void Load(const float* row, int64_t count,
     std::memcpy(&a, part, sizeof(a));
     std::memcpy(&b, part + kLanes, sizeof(b));
   }
-  pair.even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  pair.odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  pair.even =
+      __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  pair.odd =
+      __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
 // a = max(a, b), lane by lane.

@@ -21,7 +21,9 @@ namespace {
 
 std::vector<float> Values(int64_t n, int seed) {
   std::vector<float> v(n);
-  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * 37 + seed * 11) % 101) / 50.0f - 1.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    v[i] = static_cast<float>((i * 37 + seed * 11) % 101) / 50.0f - 1.0f;
+  }
   return v;
 }
 
@@ -39,8 +41,8 @@ std::vector<double> Reference(const NarrowConvGeometry& g, const std::vector<flo
               for (int64_t q = 0; q < g.kernel_width; ++q) {
                 const int64_t r = i + p - g.pad_top, s = j + q - g.pad_left;
                 if (r < 0 || r >= g.in_height || s < 0 || s >= g.in_width) continue;
-                sum += static_cast<double>(
-                           w[((o * g.in_channels + c) * g.kernel_height + p) * g.kernel_width + q]) *
+                const int64_t tap = (o * g.in_channels + c) * g.kernel_height + p;
+                sum += static_cast<double>(w[tap * g.kernel_width + q]) *
                        x[((n * g.in_channels + c) * g.in_height + r) * g.in_width + s];
               }
           y[((n * g.out_channels + o) * g.out_height + i) * g.out_width + j] = sum;
@@ -52,11 +54,11 @@ void ExpectMatches(NarrowConvGeometry g, int64_t pad_bottom, int64_t pad_right, 
                    int threads) {
   g.out_height = g.in_height + g.pad_top + pad_bottom - g.kernel_height + 1;
   g.out_width = g.in_width + g.pad_left + pad_right - g.kernel_width + 1;
-  const std::string where =
-      absl::StrCat("out ", g.out_channels, " in ", g.in_channels, " kernel ", g.kernel_height, "x",
-                   g.kernel_width, " input ", g.in_height, "x", g.in_width, " pads ", g.pad_top, ",",
-                   g.pad_left, ",", pad_bottom, ",", pad_right, " batch ", g.batch, " threads ",
-                   threads, with_bias ? " bias" : "");
+  const std::string where = absl::StrCat(
+      "out ", g.out_channels, " in ", g.in_channels, " kernel ", g.kernel_height, "x",
+      g.kernel_width, " input ", g.in_height, "x", g.in_width, " pads ", g.pad_top, ",", g.pad_left,
+      ",", pad_bottom, ",", pad_right, " batch ", g.batch, " threads ", threads,
+      with_bias ? " bias" : "");
   const std::vector<float> x = Values(g.batch * g.in_channels * g.in_height * g.in_width, 1);
   const std::vector<float> w =
       Values(g.out_channels * g.in_channels * g.kernel_height * g.kernel_width, 2);
