@@ -196,14 +196,32 @@ bool NarrowConvApplies(const OpContext& ctx, const ConvGeometry& g,
          (!ctx.has_input(2) || constant(2));
 }
 
-// The convolution as NarrowConv, from and to plain layouts, then the fused
-// activation in place, one oneDNN eltwise stage after another.
+// The activation a single eltwise stage computes, where NarrowConv can
+// apply it as it stores its output; kNone for any other.
+NarrowConvActivation InKernel(const dnnl::post_ops& stages) {
+  NarrowConvActivation activation;
+  if (stages.len() != 1) return activation;
+  float scale = 1;
+  dnnl::algorithm kind;
+  stages.get_params_eltwise(0, scale, kind, activation.alpha, activation.beta);
+  if (kind == dnnl::algorithm::eltwise_relu) activation.kind = NarrowConvActivation::kRelu;
+  if (kind == dnnl::algorithm::eltwise_clip_v2) activation.kind = NarrowConvActivation::kClip;
+  if (kind == dnnl::algorithm::eltwise_tanh) activation.kind = NarrowConvActivation::kTanh;
+  return activation;
+}
+
+// The convolution as NarrowConv, from and to plain layouts, with its fused
+// activation: in the kernel (Relu, LeakyRelu, Clip, Tanh), else in place
+// after it, one oneDNN eltwise stage after another.
 absl::Status BuildNarrow(OpContext& ctx, const Window& window) {
   const Shape& x = ctx.input_shape(0);
   const Shape& out = ctx.output_shape(0);
   const NarrowConvGeometry g{x[0],   x[1],   x[2],   x[3], out[1], out[2], out[3],
                              window.kernel[0], window.kernel[1], window.pad_begin[0],
                              window.pad_begin[1]};
+  dnnl::post_ops stages;
+  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, stages));
+  const NarrowConvActivation activation = InKernel(stages);
   const std::vector<float> weights = NarrowConvWeights(g, ctx.constant_input(1)->data<float>());
   const dnnl::memory w =
       ctx.NewConstant(PlainDesc({static_cast<int64_t>(weights.size())}), weights);
@@ -215,20 +233,19 @@ absl::Status BuildNarrow(OpContext& ctx, const Window& window) {
   std::vector<dnnl::memory> touches = {src, w, scratch, dst};
   if (bias) touches.push_back(bias);
   ctx.AddStep(
-      [g, src, w, bias, scratch, dst] {
-        NarrowConv(g, static_cast<const float*>(src.get_data_handle()),
+      [g, activation, src, w, bias, scratch, dst] {
+        NarrowConv(g, activation, static_cast<const float*>(src.get_data_handle()),
                    static_cast<const float*>(w.get_data_handle()),
                    bias ? static_cast<const float*>(bias.get_data_handle()) : nullptr,
                    static_cast<float*>(scratch.get_data_handle()),
                    static_cast<float*>(dst.get_data_handle()));
       },
       std::move(touches));
-  dnnl::post_ops activation;
-  CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, activation));
-  for (int k = 0; k < activation.len(); ++k) {
+  if (activation.kind != NarrowConvActivation::kNone) return absl::OkStatus();
+  for (int k = 0; k < stages.len(); ++k) {
     float scale = 1, alpha = 0, beta = 0;
     dnnl::algorithm kind;
-    activation.get_params_eltwise(k, scale, kind, alpha, beta);
+    stages.get_params_eltwise(k, scale, kind, alpha, beta);
     dnnl::eltwise_forward::primitive_desc pd(
         {dnnl::prop_kind::forward_inference, kind, PlainDesc(out), alpha, beta}, ctx.engine());
     ctx.AddPrimitive(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});

@@ -27,25 +27,66 @@ PaddedPlanes Padded(const NarrowConvGeometry& g) {
   return {g.out_height + g.kernel_height - 1, vectors * kLanes + g.kernel_width - 1};
 }
 
+// What every output row of one call shares.
+struct Job {
+  NarrowConvGeometry g;
+  PaddedPlanes padded;
+  NarrowConvActivation activation;
+  const float* weights;  // [in][kh][kw][out]
+  const float* bias;     // Null for none.
+};
+
+// tanh(x) as x · P(x²) / Q(x²), the rational minimax approximation that
+// Eigen's and tract's float tanh use (degree 13 over degree 6), with x
+// clamped to [-9, 9], past which tanh is ±1 in float32. A NaN stays NaN.
+inline __attribute__((always_inline)) void Tanh(Floats16& x) {
+  const Floats16 zero = {};
+  x = x < -9.0f ? zero - 9.0f : x;
+  x = x > 9.0f ? zero + 9.0f : x;
+  const Floats16 x2 = x * x;
+  Floats16 p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
+  p = p * x2 + -8.60467152213735e-11f;
+  p = p * x2 + 5.12229709037114e-08f;
+  p = p * x2 + 1.48572235717979e-05f;
+  p = p * x2 + 6.37261928875436e-04f;
+  p = p * x2 + 4.89352455891786e-03f;
+  Floats16 q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
+  q = q * x2 + 2.26843463243900e-03f;
+  q = q * x2 + 4.89352518554385e-03f;
+  x = x * p / q;
+}
+
+inline __attribute__((always_inline)) void Activate(const NarrowConvActivation& a, Floats16& x) {
+  switch (a.kind) {
+    case NarrowConvActivation::kNone: return;
+    case NarrowConvActivation::kRelu: x = x > 0.0f ? x : x * a.alpha; return;
+    case NarrowConvActivation::kClip:
+      x = x < a.alpha ? Floats16{} + a.alpha : x;
+      x = x > a.beta ? Floats16{} + a.beta : x;
+      return;
+    case NarrowConvActivation::kTanh: Tanh(x); return;
+  }
+}
+
 // Output pixels [j, j + 16 · kVectors) of row i of one image, all kOut
 // channels: for each input value under the kernel, one load serves every
 // output channel and each weight kVectors vectors. In the vectors of the
 // instruction set of the function it is inlined into.
 template <int kOut, int kVectors>
-inline __attribute__((always_inline)) void Pixels(const NarrowConvGeometry& g,
-                                                  PaddedPlanes padded, const float* image,
-                                                  const float* weights, const float* bias,
-                                                  int64_t i, int64_t j, float* y) {
+inline __attribute__((always_inline)) void Pixels(const Job& job, const float* image, int64_t i,
+                                                  int64_t j, float* y) {
+  const NarrowConvGeometry& g = job.g;
   Floats16 sum[kVectors][kOut];
 #pragma GCC unroll 8
   for (int o = 0; o < kOut; ++o) {
+    const float bias = job.bias != nullptr ? job.bias[o] : 0.0f;
 #pragma GCC unroll 2
-    for (int v = 0; v < kVectors; ++v) sum[v][o] = Floats16{} + (bias != nullptr ? bias[o] : 0.0f);
+    for (int v = 0; v < kVectors; ++v) sum[v][o] = Floats16{} + bias;
   }
-  const float* w = weights;
+  const float* w = job.weights;
   for (int64_t c = 0; c < g.in_channels; ++c) {
     for (int64_t p = 0; p < g.kernel_height; ++p) {
-      const float* row = image + (c * padded.height + i + p) * padded.width + j;
+      const float* row = image + (c * job.padded.height + i + p) * job.padded.width + j;
       for (int64_t q = 0; q < g.kernel_width; ++q, w += kOut) {
         Floats16 x[kVectors];
         std::memcpy(&x, row + q, sizeof(x));
@@ -63,7 +104,8 @@ inline __attribute__((always_inline)) void Pixels(const NarrowConvGeometry& g,
 #pragma GCC unroll 8
     for (int o = 0; o < kOut; ++o) {
       float* out = y + (o * g.out_height + i) * g.out_width + j + v * kLanes;
-      const Floats16 value = sum[v][o];  // A copy, so that `sum` stays in registers.
+      Floats16 value = sum[v][o];  // A copy, so that `sum` stays in registers.
+      Activate(job.activation, value);
       if (lanes == kLanes) {
         std::memcpy(out, &value, sizeof(value));
       } else {
@@ -76,37 +118,30 @@ inline __attribute__((always_inline)) void Pixels(const NarrowConvGeometry& g,
 // Output row i of one image: two vectors at a time while more than one
 // remains, then one.
 template <int kOut>
-inline __attribute__((always_inline)) void Row(const NarrowConvGeometry& g, PaddedPlanes padded,
-                                               const float* image, const float* weights,
-                                               const float* bias, int64_t i, float* y) {
+inline __attribute__((always_inline)) void Row(const Job& job, const float* image, int64_t i,
+                                               float* y) {
   int64_t j = 0;
-  for (; j + kLanes < g.out_width; j += 2 * kLanes) {
-    Pixels<kOut, 2>(g, padded, image, weights, bias, i, j, y);
-  }
-  if (j < g.out_width) Pixels<kOut, 1>(g, padded, image, weights, bias, i, j, y);
+  for (; j + kLanes < job.g.out_width; j += 2 * kLanes) Pixels<kOut, 2>(job, image, i, j, y);
+  if (j < job.g.out_width) Pixels<kOut, 1>(job, image, i, j, y);
 }
 
-using RowFunction = void (*)(const NarrowConvGeometry&, PaddedPlanes, const float*, const float*,
-                             const float*, int64_t, float*);
+using RowFunction = void (*)(const Job&, const float*, int64_t, float*);
 
 template <int kOut>
-__attribute__((target("avx512f"))) void RowAvx512(const NarrowConvGeometry& g, PaddedPlanes padded,
-                                                  const float* image, const float* weights,
-                                                  const float* bias, int64_t i, float* y) {
-  Row<kOut>(g, padded, image, weights, bias, i, y);
+__attribute__((target("avx512f"))) void RowAvx512(const Job& job, const float* image, int64_t i,
+                                                  float* y) {
+  Row<kOut>(job, image, i, y);
 }
 
 template <int kOut>
-__attribute__((target("avx2,fma"))) void RowAvx2(const NarrowConvGeometry& g, PaddedPlanes padded,
-                                                 const float* image, const float* weights,
-                                                 const float* bias, int64_t i, float* y) {
-  Row<kOut>(g, padded, image, weights, bias, i, y);
+__attribute__((target("avx2,fma"))) void RowAvx2(const Job& job, const float* image, int64_t i,
+                                                 float* y) {
+  Row<kOut>(job, image, i, y);
 }
 
 template <int kOut>
-void RowBaseline(const NarrowConvGeometry& g, PaddedPlanes padded, const float* image,
-                 const float* weights, const float* bias, int64_t i, float* y) {
-  Row<kOut>(g, padded, image, weights, bias, i, y);
+void RowBaseline(const Job& job, const float* image, int64_t i, float* y) {
+  Row<kOut>(job, image, i, y);
 }
 
 // The row kernels for 1 to kNarrowConvMaxOutChannels output channels.
@@ -175,18 +210,19 @@ std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* w
   return rearranged;
 }
 
-void NarrowConv(const NarrowConvGeometry& g, const float* x, const float* weights,
-                const float* bias, float* scratch, float* y) {
+void NarrowConv(const NarrowConvGeometry& g, NarrowConvActivation activation, const float* x,
+                const float* weights, const float* bias, float* scratch, float* y) {
   static const RowKernels& kernels = WidestRowKernels();
   const RowFunction row = kernels[g.out_channels - 1];
-  const PaddedPlanes padded = Padded(g);
+  const Job job{g, Padded(g), activation, weights, bias};
+  const PaddedPlanes padded = job.padded;
   const int64_t planes = g.batch * g.in_channels;
   const int64_t rows = g.batch * g.out_height;
   const int64_t image_in = g.in_channels * padded.height * padded.width;
   const int64_t image_out = g.out_channels * g.out_height * g.out_width;
   auto compute = [&](int64_t r) {
     const int64_t n = r / g.out_height;
-    row(g, padded, scratch + n * image_in, weights, bias, r % g.out_height, y + n * image_out);
+    row(job, scratch + n * image_in, r % g.out_height, y + n * image_out);
   };
   // On one thread without entering a parallel region, which costs more
   // than LeNet-5's first layer at batch 1 (a few microseconds).

@@ -24,6 +24,15 @@ struct NarrowConvGeometry {
   int64_t pad_top = 0, pad_left = 0;  // The bottom and right follow from the output's size.
 };
 
+// The activation NarrowConv applies to each output as it stores it.
+struct NarrowConvActivation {
+  enum Kind { kNone, kRelu, kClip, kTanh };
+  Kind kind = kNone;
+  // kRelu: the slope below zero (0 for Relu, LeakyRelu's alpha); kClip:
+  // the bounds [alpha, beta]. A NaN stays NaN.
+  float alpha = 0, beta = 0;
+};
+
 // True if this processor has AVX-512, where NarrowConv beats oneDNN's
 // kernels (measured; other processors keep oneDNN's).
 bool NarrowConvIsFaster();
@@ -36,14 +45,15 @@ int64_t NarrowConvScratchElements(const NarrowConvGeometry& g);
 // them, [in][kh][kw][out].
 std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* weights);
 
-// y[n][o][i][j] = bias[o] + Σ_{c,p,q} w[o][c][p][q] · x[n][c][i+p-pad_top][j+q-pad_left],
-// x read as zero outside the image, on the calling thread's OpenMP team.
+// y[n][o][i][j] = f(bias[o] + Σ_{c,p,q} w[o][c][p][q] · x[n][c][i+p-pad_top][j+q-pad_left]),
+// x read as zero outside the image, f the activation (tanh within 1 float32
+// ulp of the exact value, or 3e-7 of it), on the calling thread's OpenMP team.
 // `weights` from NarrowConvWeights, `bias` null for none, `scratch`
 // NarrowConvScratchElements(g) floats.
 // REQUIRES: 1 <= out_channels <= kNarrowConvMaxOutChannels, and the
 // output's size is what the padded input and kernel give at stride 1.
-void NarrowConv(const NarrowConvGeometry& g, const float* x, const float* weights,
-                const float* bias, float* scratch, float* y);
+void NarrowConv(const NarrowConvGeometry& g, NarrowConvActivation activation, const float* x,
+                const float* weights, const float* bias, float* scratch, float* y);
 
 }  // namespace convoy::engine
 

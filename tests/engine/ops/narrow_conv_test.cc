@@ -1,7 +1,7 @@
 // NarrowConv and PlainPool2x2 against plain loops in double precision: every
 // output-channel count, kernels with and without padding (asymmetric too),
 // widths that end on a whole vector, a pair of vectors or part of one, on
-// one thread and on a team, with a guard after the output.
+// one thread and on a team, each activation, with a guard after the output.
 #include "engine/ops/narrow_conv.h"
 
 #include <omp.h>
@@ -50,15 +50,25 @@ std::vector<double> Reference(const NarrowConvGeometry& g, const std::vector<flo
   return y;
 }
 
+double Activated(const NarrowConvActivation& a, double x) {
+  switch (a.kind) {
+    case NarrowConvActivation::kNone: return x;
+    case NarrowConvActivation::kRelu: return x > 0 ? x : a.alpha * x;
+    case NarrowConvActivation::kClip: return std::min<double>(std::max<double>(x, a.alpha), a.beta);
+    case NarrowConvActivation::kTanh: return std::tanh(x);
+  }
+  return x;
+}
+
 void ExpectMatches(NarrowConvGeometry g, int64_t pad_bottom, int64_t pad_right, bool with_bias,
-                   int threads) {
+                   int threads, NarrowConvActivation activation = {}) {
   g.out_height = g.in_height + g.pad_top + pad_bottom - g.kernel_height + 1;
   g.out_width = g.in_width + g.pad_left + pad_right - g.kernel_width + 1;
   const std::string where = absl::StrCat(
       "out ", g.out_channels, " in ", g.in_channels, " kernel ", g.kernel_height, "x",
       g.kernel_width, " input ", g.in_height, "x", g.in_width, " pads ", g.pad_top, ",", g.pad_left,
       ",", pad_bottom, ",", pad_right, " batch ", g.batch, " threads ", threads,
-      with_bias ? " bias" : "");
+      with_bias ? " bias" : "", " activation ", activation.kind);
   const std::vector<float> x = Values(g.batch * g.in_channels * g.in_height * g.in_width, 1);
   const std::vector<float> w =
       Values(g.out_channels * g.in_channels * g.kernel_height * g.kernel_width, 2);
@@ -70,12 +80,12 @@ void ExpectMatches(NarrowConvGeometry g, int64_t pad_bottom, int64_t pad_right, 
   y.back() = -7.0f;
   const int before = omp_get_max_threads();
   omp_set_num_threads(threads);
-  NarrowConv(g, x.data(), rearranged.data(), with_bias ? bias.data() : nullptr, scratch.data(),
-             y.data());
+  NarrowConv(g, activation, x.data(), rearranged.data(), with_bias ? bias.data() : nullptr,
+             scratch.data(), y.data());
   omp_set_num_threads(before);
   const std::vector<double> want = Reference(g, x, w, with_bias ? bias.data() : nullptr);
   for (int64_t k = 0; k < out_elements; ++k) {
-    ASSERT_NEAR(y[k], want[k], 1e-5) << where << " at " << k;
+    ASSERT_NEAR(y[k], Activated(activation, want[k]), 1e-5) << where << " at " << k;
   }
   EXPECT_EQ(y.back(), -7.0f) << where;
 }
@@ -126,6 +136,47 @@ TEST(NarrowConvTest, ReadsZerosInThePadding) {
   g.pad_top = 0;
   g.pad_left = 3;
   ExpectMatches(g, 0, 3, /*with_bias=*/false, 2);  // A non-square kernel.
+}
+
+TEST(NarrowConvTest, AppliesItsActivationAsItStores) {
+  NarrowConvGeometry g;
+  g.batch = 2;
+  g.in_channels = 1;
+  g.in_height = g.in_width = 32;
+  g.out_channels = 6;
+  g.kernel_height = g.kernel_width = 5;
+  using A = NarrowConvActivation;
+  for (const A& activation : {A{A::kRelu, 0, 0}, A{A::kRelu, 0.1f, 0}, A{A::kClip, -0.5f, 0.7f},
+                              A{A::kTanh, 0, 0}}) {
+    for (int threads : {1, 2}) ExpectMatches(g, 0, 0, /*with_bias=*/true, threads, activation);
+  }
+}
+
+// y = tanh(x) through a 1x1 convolution of weight 1: within 1 ulp of the
+// exact value, or 3e-7 of it (near ±1, where the rational approximation is
+// up to 2.2e-7 off), from 0 to past where tanh rounds to 1, and ±1 at the
+// infinities, NaN for NaN.
+TEST(NarrowConvTest, ItsTanhIsWithinOneUlpOr3e7) {
+  std::vector<float> x;
+  for (float v = -12.0f; v <= 12.0f; v += 0.000731f) x.push_back(v);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-20f, 4e-4f, 9.0f, -9.0f, 3e38f, inf, -inf}) x.push_back(v);
+  while (x.size() % 16 != 0) x.push_back(0.5f);
+  x.push_back(std::nanf(""));
+  NarrowConvGeometry g;
+  g.in_height = g.out_height = 1;
+  g.in_width = g.out_width = static_cast<int64_t>(x.size());
+  const float one = 1.0f;
+  std::vector<float> scratch(NarrowConvScratchElements(g)), y(x.size());
+  NarrowConv(g, {NarrowConvActivation::kTanh, 0, 0}, x.data(), &one, nullptr, scratch.data(),
+             y.data());
+  for (size_t i = 0; i + 1 < x.size(); ++i) {
+    const double want = std::tanh(static_cast<double>(x[i]));
+    const float exact = static_cast<float>(want);
+    const double ulp = std::fabs(std::nextafter(exact, 0.0f) - exact);
+    EXPECT_LE(std::fabs(y[i] - want), std::max(ulp, 3e-7)) << "x " << x[i];
+  }
+  EXPECT_TRUE(std::isnan(y.back()));
 }
 
 std::vector<float> PoolReference(bool max, int64_t planes, int64_t height, int64_t width,
