@@ -40,19 +40,12 @@ void SumBlockBaseline(const float* x, const UnalignedFloats16* w, int64_t k, flo
 
 using SumBlockFunction = void (*)(const float*, const UnalignedFloats16*, int64_t, float, float*);
 
-SumBlockFunction WidestSumBlock() {
-  switch (WidestVectorIsa()) {
-    case VectorIsa::kAvx512: return SumBlockAvx512;
-    case VectorIsa::kAvx2: return SumBlockAvx2;
-    case VectorIsa::kBaseline: break;
-  }
-  return SumBlockBaseline;
-}
-
 }  // namespace
 
 void BlockedGemv(const float* x, const float* w, int64_t k, int64_t n, float factor, float* y) {
-  static const SumBlockFunction sum_block = WidestSumBlock();
+  // One version per instruction set, chosen at run time (vector_isa.h).
+  static const SumBlockFunction sum_block =
+      ForWidestIsa<SumBlockFunction>(SumBlockAvx512, SumBlockAvx2, SumBlockBaseline);
   const int64_t blocks = (n + kGemvBlock - 1) / kGemvBlock;
   const auto* columns = reinterpret_cast<const UnalignedFloats16*>(w);
 #pragma omp parallel for schedule(dynamic)

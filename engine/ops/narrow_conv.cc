@@ -164,19 +164,10 @@ struct PickBaseline {
 
 using RowKernels = std::array<RowFunction, kNarrowConvMaxOutChannels>;
 
-// One version per instruction set, chosen at run time (vector_isa.h).
-const RowKernels& WidestRowKernels() {
-  constexpr auto kChannels = std::make_index_sequence<kNarrowConvMaxOutChannels>();
-  static constexpr RowKernels kAvx512 = Kernels<PickAvx512>(kChannels);
-  static constexpr RowKernels kAvx2 = Kernels<PickAvx2>(kChannels);
-  static constexpr RowKernels kBaseline = Kernels<PickBaseline>(kChannels);
-  switch (WidestVectorIsa()) {
-    case VectorIsa::kAvx512: return kAvx512;
-    case VectorIsa::kAvx2: return kAvx2;
-    case VectorIsa::kBaseline: break;
-  }
-  return kBaseline;
-}
+constexpr auto kChannels = std::make_index_sequence<kNarrowConvMaxOutChannels>();
+constexpr RowKernels kAvx512Kernels = Kernels<PickAvx512>(kChannels);
+constexpr RowKernels kAvx2Kernels = Kernels<PickAvx2>(kChannels);
+constexpr RowKernels kBaselineKernels = Kernels<PickBaseline>(kChannels);
 
 // Copies plane `plane` (image n, channel c) of x into its padded place.
 void PadPlane(const NarrowConvGeometry& g, PaddedPlanes padded, const float* x, int64_t plane,
@@ -212,7 +203,9 @@ std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* w
 
 void NarrowConv(const NarrowConvGeometry& g, NarrowConvActivation activation, const float* x,
                 const float* weights, const float* bias, float* scratch, float* y) {
-  static const RowKernels& kernels = WidestRowKernels();
+  // One version per instruction set, chosen at run time (vector_isa.h).
+  static const RowKernels& kernels =
+      ForWidestIsa(kAvx512Kernels, kAvx2Kernels, kBaselineKernels);
   const RowFunction row = kernels[g.out_channels - 1];
   const Job job{g, Padded(g), activation, weights, bias};
   const PaddedPlanes padded = job.padded;

@@ -85,15 +85,6 @@ void RowBaseline(bool max, int64_t in_height, int64_t in_width, const float* x, 
   Row(max, in_height, in_width, x, r, y);
 }
 
-// One version per instruction set, chosen at run time (vector_isa.h).
-RowFunction WidestRow() {
-  switch (WidestVectorIsa()) {
-    case VectorIsa::kAvx512: return RowAvx512;
-    case VectorIsa::kAvx2: return RowAvx2;
-    case VectorIsa::kBaseline: break;
-  }
-  return RowBaseline;
-}
 
 }  // namespace
 
@@ -101,7 +92,8 @@ bool PlainPool2x2IsFaster() { return WidestVectorIsa() == VectorIsa::kAvx512; }
 
 void PlainPool2x2(bool max, int64_t planes, int64_t in_height, int64_t in_width, const float* x,
                   float* y) {
-  static const RowFunction row = WidestRow();
+  // One version per instruction set, chosen at run time (vector_isa.h).
+  static const RowFunction row = ForWidestIsa<RowFunction>(RowAvx512, RowAvx2, RowBaseline);
   const int64_t rows = planes * (in_height / 2);
   // On one thread without entering a parallel region, which costs more
   // than a small pool.

@@ -69,21 +69,14 @@ void SiluSpanBaseline(float* data, int64_t n) { SiluSpan(data, n); }
 
 using SiluSpanFunction = void (*)(float*, int64_t);
 
-SiluSpanFunction WidestSiluSpan() {
-  switch (WidestVectorIsa()) {
-    case VectorIsa::kAvx512: return SiluSpanAvx512;
-    case VectorIsa::kAvx2: return SiluSpanAvx2;
-    case VectorIsa::kBaseline: break;
-  }
-  return SiluSpanBaseline;
-}
-
 }  // namespace
 
 bool SiluInPlaceIsFaster() { return WidestVectorIsa() == VectorIsa::kAvx512; }
 
 void SiluInPlace(float* data, int64_t n) {
-  static const SiluSpanFunction silu_span = WidestSiluSpan();
+  // One version per instruction set, chosen at run time (vector_isa.h).
+  static const SiluSpanFunction silu_span =
+      ForWidestIsa<SiluSpanFunction>(SiluSpanAvx512, SiluSpanAvx2, SiluSpanBaseline);
   // Chunks of 64 KB: as many as it takes to keep every thread busy, few
   // enough that starting one costs nothing.
   constexpr int64_t kChunk = 16384;
