@@ -176,24 +176,19 @@ bool FewChannelsInAndOut(const OpContext& ctx) {
 }
 
 // A float32 2-D convolution to at most 8 channels from fewer than 16, stride
-// 1, undilated, ungrouped, with constant weights and output rows of at
-// least a vector (16 pixels), on an AVX-512 processor: it runs NarrowConv
-// (narrow_conv.h), which computes only the channels there are. LeNet-5's
-// first convolution (1 to 6 channels) took 6.4 us an image in oneDNN's
-// kernel, its activation included (docs/ENGINE.md, Plans).
+// 1, undilated, ungrouped, with output rows of at least a vector (16
+// pixels), on an AVX-512 processor: it runs NarrowConv (narrow_conv.h),
+// which computes only the channels there are. LeNet-5's first convolution
+// (1 to 6 channels) took 6.4 us an image in oneDNN's kernel, its activation
+// included (docs/ENGINE.md, Plans).
 bool NarrowConvApplies(const OpContext& ctx, const ConvGeometry& g,
                        const std::optional<Int8Conv>& int8) {
-  auto constant = [&](size_t i) {
-    const Tensor* value = ctx.constant_input(i);
-    return value != nullptr && value->has_bytes() && value->type() == DataType::kFloat32;
-  };
   const Shape& out = ctx.output_shape(0);
   return NarrowConvIsFaster() && !int8 && ctx.compute_type() == dnnl::memory::data_type::f32 &&
          ctx.input_rank(0) == 4 && g.groups == 1 && !HasResidual(ctx) &&
          g.window.strides == std::vector<int64_t>{1, 1} &&
          g.window.dilations == std::vector<int64_t>{1, 1} && ctx.input_shape(0)[1] < 16 &&
-         out[1] <= kNarrowConvMaxOutChannels && out[3] >= 16 && constant(1) &&
-         (!ctx.has_input(2) || constant(2));
+         out[1] <= kNarrowConvMaxOutChannels && out[3] >= 16;
 }
 
 // The activation a single eltwise stage computes, where NarrowConv can
@@ -222,9 +217,10 @@ absl::Status BuildNarrow(OpContext& ctx, const Window& window) {
   dnnl::post_ops stages;
   CONVOY_RETURN_IF_ERROR(AppendFusedActivation(ctx, stages));
   const NarrowConvActivation activation = InKernel(stages);
-  const std::vector<float> weights = NarrowConvWeights(g, ctx.constant_input(1)->data<float>());
-  const dnnl::memory w =
-      ctx.NewConstant(PlainDesc({static_cast<int64_t>(weights.size())}), weights);
+  // [in][kh][kw][out], reordered once and shared by every plan (WeightCache).
+  const dnnl::memory w = ctx.InputAs(
+      1, dnnl::memory::desc(ToDims(ctx.input_shape(1)), dnnl::memory::data_type::f32,
+                            dnnl::memory::format_tag::bcda));
   const dnnl::memory src = ctx.InputAs(0, PlainDesc(x));
   const dnnl::memory scratch = ctx.NewScratch(PlainDesc({NarrowConvScratchElements(g)}));
   const dnnl::memory dst = ctx.NewOutput(0, PlainDesc(out));

@@ -192,15 +192,6 @@ int64_t NarrowConvScratchElements(const NarrowConvGeometry& g) {
   return g.batch * g.in_channels * padded.height * padded.width;
 }
 
-std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* weights) {
-  const int64_t taps = g.in_channels * g.kernel_height * g.kernel_width;
-  std::vector<float> rearranged(taps * g.out_channels);
-  for (int64_t o = 0; o < g.out_channels; ++o) {
-    for (int64_t t = 0; t < taps; ++t) rearranged[t * g.out_channels + o] = weights[o * taps + t];
-  }
-  return rearranged;
-}
-
 void NarrowConv(const NarrowConvGeometry& g, NarrowConvActivation activation, const float* x,
                 const float* weights, const float* bias, float* scratch, float* y) {
   // One version per instruction set, chosen at run time (vector_isa.h).

@@ -10,7 +10,6 @@
 #define CONVOY_ENGINE_OPS_NARROW_CONV_H_
 
 #include <cstdint>
-#include <vector>
 
 namespace convoy::engine {
 
@@ -41,14 +40,11 @@ bool NarrowConvIsFaster();
 // works on: its scratch buffer.
 int64_t NarrowConvScratchElements(const NarrowConvGeometry& g);
 
-// Weights [out][in][kh][kw] (ONNX's order) rearranged as NarrowConv reads
-// them, [in][kh][kw][out].
-std::vector<float> NarrowConvWeights(const NarrowConvGeometry& g, const float* weights);
-
 // y[n][o][i][j] = f(bias[o] + Σ_{c,p,q} w[o][c][p][q] · x[n][c][i+p-pad_top][j+q-pad_left]),
 // x read as zero outside the image, f the activation (tanh within 1 float32
 // ulp of the exact value, or 3e-7 of it), on the calling thread's OpenMP team.
-// `weights` from NarrowConvWeights, `bias` null for none, `scratch`
+// `weights` in the order [in][kh][kw][out] (oneDNN's bcda of ONNX's
+// [out][in][kh][kw]), `bias` null for none, `scratch`
 // NarrowConvScratchElements(g) floats.
 // REQUIRES: 1 <= out_channels <= kNarrowConvMaxOutChannels, and the
 // output's size is what the padded input and kernel give at stride 1.

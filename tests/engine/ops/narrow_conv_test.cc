@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -25,6 +26,16 @@ std::vector<float> Values(int64_t n, int seed) {
     v[i] = static_cast<float>((i * 37 + seed * 11) % 101) / 50.0f - 1.0f;
   }
   return v;
+}
+
+// ONNX's weights [out][in][kh][kw] in the order NarrowConv reads, [in][kh][kw][out].
+std::vector<float> InChannelKernelOut(const NarrowConvGeometry& g, const std::vector<float>& w) {
+  const int64_t taps = g.in_channels * g.kernel_height * g.kernel_width;
+  std::vector<float> out(w.size());
+  for (int64_t o = 0; o < g.out_channels; ++o) {
+    for (int64_t t = 0; t < taps; ++t) out[t * g.out_channels + o] = w[o * taps + t];
+  }
+  return out;
 }
 
 // The convolution as ONNX defines it, in double precision.
@@ -73,7 +84,7 @@ void ExpectMatches(NarrowConvGeometry g, int64_t pad_bottom, int64_t pad_right, 
   const std::vector<float> w =
       Values(g.out_channels * g.in_channels * g.kernel_height * g.kernel_width, 2);
   const std::vector<float> bias = Values(g.out_channels, 3);
-  const std::vector<float> rearranged = NarrowConvWeights(g, w.data());
+  const std::vector<float> rearranged = InChannelKernelOut(g, w);
   std::vector<float> scratch(NarrowConvScratchElements(g), std::nanf(""));  // Must all be written.
   const int64_t out_elements = g.batch * g.out_channels * g.out_height * g.out_width;
   std::vector<float> y(out_elements + 1, std::nanf(""));
@@ -177,6 +188,42 @@ TEST(NarrowConvTest, ItsTanhIsWithinOneUlpOr3e7) {
     EXPECT_LE(std::fabs(y[i] - want), std::max(ulp, 3e-7)) << "x " << x[i];
   }
   EXPECT_TRUE(std::isnan(y.back()));
+}
+
+// An image's output is the same, bit for bit, alone and in a batch, on one
+// thread or a team: a request's answer cannot depend on its neighbours.
+TEST(NarrowConvTest, AnImageAloneAndInABatchGivesTheSameBits) {
+  NarrowConvGeometry g;
+  g.batch = 3;
+  g.in_channels = 2;
+  g.in_height = g.in_width = 30;
+  g.out_channels = 5;
+  g.out_height = g.out_width = 30;
+  g.kernel_height = g.kernel_width = 5;
+  g.pad_top = g.pad_left = 2;
+  const std::vector<float> x = Values(g.batch * g.in_channels * 30 * 30, 5);
+  const std::vector<float> w = InChannelKernelOut(g, Values(5 * 2 * 25, 6));
+  const std::vector<float> bias = Values(5, 7);
+  const int64_t image_out = g.out_channels * 30 * 30;
+  const int before = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    std::vector<float> scratch(NarrowConvScratchElements(g)), batch(g.batch * image_out);
+    NarrowConv(g, {NarrowConvActivation::kTanh, 0, 0}, x.data(), w.data(), bias.data(),
+               scratch.data(), batch.data());
+    NarrowConvGeometry one = g;
+    one.batch = 1;
+    for (int64_t n = 0; n < g.batch; ++n) {
+      std::vector<float> alone_scratch(NarrowConvScratchElements(one)), alone(image_out);
+      NarrowConv(one, {NarrowConvActivation::kTanh, 0, 0},
+                 x.data() + n * g.in_channels * 30 * 30, w.data(), bias.data(),
+                 alone_scratch.data(), alone.data());
+      EXPECT_EQ(0, std::memcmp(alone.data(), batch.data() + n * image_out,
+                               image_out * sizeof(float)))
+          << "image " << n << " threads " << threads;
+    }
+  }
+  omp_set_num_threads(before);
 }
 
 std::vector<float> PoolReference(bool max, int64_t planes, int64_t height, int64_t width,
