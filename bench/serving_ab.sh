@@ -5,7 +5,8 @@
 # in turn, ROUNDS interleaved rounds of SECONDS each: lenet5 FP32 tensors at
 # concurrency 64, Fashion-MNIST PNGs (one per request) to lenet5-fmnist at
 # concurrency 16, and small-cnn (no dynamic batching) at concurrency 64.
-# Prints each run's requests/s and the medians.
+# Prints each run, the medians, each round's new/old requests/s, and the
+# server's compute per item old and new.
 #
 #   bench/serving_ab.sh OLD_SERVER NEW_SERVER [ROUNDS] [SECONDS]   (3 rounds of 6 s)
 #
@@ -47,8 +48,9 @@ done
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
 import sys
 sys.path.insert(0, "tools/lib")
-from results import Runs, print_ab  # noqa: E402
+from results import Runs, print_ab, print_paired  # noqa: E402
 runs = Runs(sys.argv[1])
 for kind in ("tensor", "png", "small-cnn"):
     print_ab(runs, f"old-{kind}", f"new-{kind}", what=f"{kind}: ")
+    print_paired(runs, f"old-{kind}", f"new-{kind}", what=f"{kind}: ")
 PY

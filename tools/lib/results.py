@@ -49,3 +49,24 @@ def print_ab(runs, old_label, new_label, what="", digits=0):
     """Prints the median requests/s of an A/B's two labels and their ratio."""
     old, new = runs.median(old_label, "requests_per_s"), runs.median(new_label, "requests_per_s")
     print(f"{what}old {old:.{digits}f} req/s, new {new:.{digits}f} req/s (medians), new/old {new / old:.3f}")
+
+
+def print_paired(runs, old_label, new_label, what=""):
+    """Prints an A/B run in turn, round by round (the n-th result of each label
+    is round n): each round's new/old requests/s, their median and spread, and
+    the server's compute per item (compute per run over the batch it formed)
+    old and new, medians, and their ratio. A pair run back to back shares the
+    machine's moment, so the paired ratios are steadier than the medians'."""
+    pairs = list(zip(runs.results(old_label), runs.results(new_label)))
+    ratios = [new["requests_per_s"] / old["requests_per_s"] for old, new in pairs]
+    if not ratios:
+        return
+    print(f"{what}new/old requests/s per round {', '.join(f'{r:.2f}' for r in ratios)}: "
+          f"median {statistics.median(ratios):.3f}")
+    per_item = [[r["server_compute_us"] / r["server_batch_size"] for r in runs.results(label)
+                 if r.get("server_batch_size")] for label in (old_label, new_label)]
+    if all(per_item):
+        old, new = (statistics.median(values) for values in per_item)
+        print(f"{what}compute per item in the server, old {old:.1f} us, new {new:.1f} us "
+              f"(medians), new/old {new / old:.3f}")
+
