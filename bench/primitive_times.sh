@@ -37,6 +37,6 @@ ONEDNN_VERBOSE=1 "$infer" "$model" --input "$input" --bench "$runs" --warmup 1 -
       for (i = n - p * runs + 1; i <= n; i++) {
         ms[key[i]] += time[i] / runs; count[key[i]] += 1 / runs; all += time[i] / runs
       }
-      for (k in ms) printf "%9.2f ms %5d x %s\n", ms[k], int(count[k] + 0.5), k
-      printf "%9.2f ms in %d primitives per run\n", all, p
+      for (k in ms) printf "%9.3f ms %5d x %s\n", ms[k], int(count[k] + 0.5), k
+      printf "%9.3f ms in %d primitives per run\n", all, p
     }' | sort -rn

@@ -179,7 +179,7 @@ bool FewChannelsInAndOut(const OpContext& ctx) {
 // 1, undilated, ungrouped, with output rows of at least a vector (16
 // pixels), on an AVX-512 processor: it runs NarrowConv (narrow_conv.h),
 // which computes only the channels there are. LeNet-5's first convolution
-// (1 to 6 channels) took 6.4 us an image in oneDNN's kernel, its activation
+// (1 to 6 channels) took 6.7 us an image in oneDNN's kernel, its activation
 // included (docs/ENGINE.md, Plans).
 bool NarrowConvApplies(const OpContext& ctx, const ConvGeometry& g,
                        const std::optional<Int8Conv>& int8) {

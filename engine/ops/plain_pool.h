@@ -1,9 +1,8 @@
 // A 2x2 pooling with stride 2 (max or average, no padding) over a float32
 // buffer in the plain layout (nchw), vectorised along each output row: how
 // such a pool runs on an AVX-512 processor where its input is plain, as
-// NarrowConv writes it (engine/ops/pool.cc). oneDNN 2.6's pooling for plain
-// layouts took 2.5 us an image on LeNet-5's first pool (6 channels of 28x28)
-// where its kernel for 16-channel blocks took 0.9 (docs/ENGINE.md, "Plans").
+// NarrowConv writes it (engine/ops/pool.cc), where oneDNN 2.6 has a slower
+// kernel for plain layouts than for blocked ones (docs/ENGINE.md, "Plans").
 #ifndef CONVOY_ENGINE_OPS_PLAIN_POOL_H_
 #define CONVOY_ENGINE_OPS_PLAIN_POOL_H_
 
