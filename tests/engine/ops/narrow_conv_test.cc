@@ -101,15 +101,20 @@ void ExpectMatches(NarrowConvGeometry g, int64_t pad_bottom, int64_t pad_right, 
   EXPECT_EQ(y.back(), -7.0f) << where;
 }
 
+// LeNet-5's first layer, 5x5 from one 32x32 channel, to `out` channels.
+NarrowConvGeometry LeNetFirstLayer(int64_t out) {
+  NarrowConvGeometry g;
+  g.batch = 2;
+  g.in_channels = 1;
+  g.in_height = g.in_width = 32;
+  g.out_channels = out;
+  g.kernel_height = g.kernel_width = 5;
+  return g;
+}
+
 TEST(NarrowConvTest, MatchesTheDefinitionForEveryChannelCount) {
   for (int64_t out = 1; out <= kNarrowConvMaxOutChannels; ++out) {
-    NarrowConvGeometry g;
-    g.batch = 2;
-    g.in_channels = 1;
-    g.in_height = g.in_width = 32;
-    g.out_channels = out;
-    g.kernel_height = g.kernel_width = 5;
-    ExpectMatches(g, 0, 0, /*with_bias=*/true, 1);
+    ExpectMatches(LeNetFirstLayer(out), 0, 0, /*with_bias=*/true, 1);
   }
 }
 
@@ -150,12 +155,7 @@ TEST(NarrowConvTest, ReadsZerosInThePadding) {
 }
 
 TEST(NarrowConvTest, AppliesItsActivationAsItStores) {
-  NarrowConvGeometry g;
-  g.batch = 2;
-  g.in_channels = 1;
-  g.in_height = g.in_width = 32;
-  g.out_channels = 6;
-  g.kernel_height = g.kernel_width = 5;
+  const NarrowConvGeometry g = LeNetFirstLayer(6);
   using A = NarrowConvActivation;
   for (const A& activation : {A{A::kRelu, 0, 0}, A{A::kRelu, 0.1f, 0}, A{A::kClip, -0.5f, 0.7f},
                               A{A::kTanh, 0, 0}}) {
