@@ -9,7 +9,14 @@ speed-ups (OLD's p50 over NEW's), with every round's speed-up: ratios taken
 side by side, which the machine's noise moves less than absolute times.
 
     bench/engine_ab.py OLD NEW squeezenet1_1:1,mobilenet_v2:1 [--rounds 5] [--runs 100]
-        [--precision fp32|bf16|int8] [--served]
+        [--precision fp32|bf16|int8] [--served] [--cpu N]
+
+With --cpu N both binaries run on processor N alone, on one thread. On a
+shared machine the two vCPUs can differ in pace by half for minutes at a
+time, so which one each process happens to get decides a round's ratio
+(rounds then split into two clusters, near 0.85 and 1.3); pinned, rounds
+agree to a few percent. For plans that run on one thread anyway (the
+small networks, with --served).
 
 With --served each binary chooses its plans' threads as convoy-server does
 (convoy-infer --served: a team only where it pays for its serving work).
@@ -39,11 +46,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def p50(binary: str, model_path: str, input_path: str, runs: int, precision: str,
-        served: bool) -> float:
+        served: bool, cpu: int | None) -> float:
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
     done = subprocess.run([binary, model_path, "--input", input_path, "--bench", str(runs),
-                           "--warmup", "2", "--threads", "2", "--precision", precision,
+                           "--warmup", "2", "--threads", "2" if cpu is None else "1",
+                           "--precision", precision,
                            "--bench-json"] + (["--served"] if served else []),
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, preexec_fn=pin)
     if done.returncode != 0:
         sys.exit(f"{binary} {model_path} failed: {done.stderr.strip()}")
     return statistics.median(json.loads(done.stdout.strip().splitlines()[-1])["latencies_ms"])
@@ -74,6 +83,7 @@ def main() -> None:
     parser.add_argument("--zoo", default=os.path.join(ROOT, "zoo"))
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     parser.add_argument("--served", action="store_true")
+    parser.add_argument("--cpu", type=int, help="run both on this processor alone, one thread")
     args = parser.parse_args()
     cells = []
     for cell in args.cells.split(","):
@@ -93,10 +103,11 @@ def main() -> None:
                 order = [args.old, args.new] if r % 2 == 0 else [args.new, args.old]
                 for binary in order:
                     times[binary].append(
-                        p50(binary, models[binary], input_path, args.runs, args.precision, args.served))
+                        p50(binary, models[binary], input_path, args.runs, args.precision, args.served,
+                            args.cpu))
                 ratios.append(times[args.old][-1] / times[args.new][-1])
-            print(f"{model} batch {batch}: old {statistics.median(times[args.old]):.2f} ms, "
-                  f"new {statistics.median(times[args.new]):.2f} ms, "
+            print(f"{model} batch {batch}: old {statistics.median(times[args.old]):.4g} ms, "
+                  f"new {statistics.median(times[args.new]):.4g} ms, "
                   f"speed-up {statistics.median(ratios):.3f} "
                   f"(rounds {', '.join(f'{x:.3f}' for x in ratios)})", flush=True)
 

@@ -70,12 +70,17 @@ inline __attribute__((always_inline)) void Activate(const NarrowConvActivation& 
 
 // Output pixels [j, j + 16 · kVectors) of row i of one image, all kOut
 // channels: for each input value under the kernel, one load serves every
-// output channel and each weight kVectors vectors. In the vectors of the
-// instruction set of the function it is inlined into.
+// output channel and each weight kVectors vectors. A vector that would
+// pass the row's end is moved back to end with it (rows hold at least 16
+// pixels): the pixels it shares with the one before are computed twice, the
+// same way, and every store is whole. In the vectors of the instruction set
+// of the function it is inlined into.
 template <int kOut, int kVectors>
 inline __attribute__((always_inline)) void Pixels(const Job& job, const float* image, int64_t i,
                                                   int64_t j, float* y) {
   const NarrowConvGeometry& g = job.g;
+  int64_t start[kVectors];
+  for (int v = 0; v < kVectors; ++v) start[v] = std::min(j + v * kLanes, g.out_width - kLanes);
   Floats16 sum[kVectors][kOut];
 #pragma GCC unroll 8
   for (int o = 0; o < kOut; ++o) {
@@ -86,10 +91,11 @@ inline __attribute__((always_inline)) void Pixels(const Job& job, const float* i
   const float* w = job.weights;
   for (int64_t c = 0; c < g.in_channels; ++c) {
     for (int64_t p = 0; p < g.kernel_height; ++p) {
-      const float* row = image + (c * job.padded.height + i + p) * job.padded.width + j;
+      const float* row = image + (c * job.padded.height + i + p) * job.padded.width;
       for (int64_t q = 0; q < g.kernel_width; ++q, w += kOut) {
         Floats16 x[kVectors];
-        std::memcpy(&x, row + q, sizeof(x));
+#pragma GCC unroll 2
+        for (int v = 0; v < kVectors; ++v) std::memcpy(&x[v], row + start[v] + q, sizeof(x[v]));
 #pragma GCC unroll 8
         for (int o = 0; o < kOut; ++o) {
 #pragma GCC unroll 2
@@ -100,17 +106,11 @@ inline __attribute__((always_inline)) void Pixels(const Job& job, const float* i
   }
 #pragma GCC unroll 2
   for (int v = 0; v < kVectors; ++v) {
-    const int64_t lanes = std::min(kLanes, g.out_width - j - v * kLanes);
 #pragma GCC unroll 8
     for (int o = 0; o < kOut; ++o) {
-      float* out = y + (o * g.out_height + i) * g.out_width + j + v * kLanes;
       Floats16 value = sum[v][o];  // A copy, so that `sum` stays in registers.
       Activate(job.activation, value);
-      if (lanes == kLanes) {
-        std::memcpy(out, &value, sizeof(value));
-      } else {
-        std::memcpy(out, &value, lanes * sizeof(float));
-      }
+      std::memcpy(y + (o * g.out_height + i) * g.out_width + start[v], &value, sizeof(value));
     }
   }
 }

@@ -46,8 +46,9 @@ int64_t NarrowConvScratchElements(const NarrowConvGeometry& g);
 // `weights` in the order [in][kh][kw][out] (oneDNN's bcda of ONNX's
 // [out][in][kh][kw]), `bias` null for none, `scratch`
 // NarrowConvScratchElements(g) floats.
-// REQUIRES: 1 <= out_channels <= kNarrowConvMaxOutChannels, and the
-// output's size is what the padded input and kernel give at stride 1.
+// REQUIRES: 1 <= out_channels <= kNarrowConvMaxOutChannels, out_width >=
+// 16 (a vector), and the output's size is what the padded input and kernel
+// give at stride 1.
 void NarrowConv(const NarrowConvGeometry& g, NarrowConvActivation activation, const float* x,
                 const float* weights, const float* bias, float* scratch, float* y);
 
