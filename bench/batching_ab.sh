@@ -12,7 +12,7 @@
 #
 #   bench/batching_ab.sh OLD_SERVER NEW_SERVER [MODEL] [CONCURRENCY] [ROUNDS] [SECONDS] [WARMUP]
 #       (resnet50, 16, 3 rounds, 10 s, 3 s warm-up; WARMUP 0 measures the
-#       first seconds after the load)
+#       first seconds after the load; an ensemble's members are served too)
 #
 # OLD_SERVER is typically a build of an earlier commit (bench/serving_ab.sh
 # shows how).
@@ -30,7 +30,10 @@ server_usage() {
 work=$(mktemp -d)
 trap 'server_stop_all; rm -rf "$work"' EXIT
 mkdir -p "$work/models"
-cp -r "zoo/models/$model" "$work/models/"
+# An ensemble's members too.
+for name in "$model" $(sed -n 's/.*model_name: *"\([^"]*\)".*/\1/p' "zoo/models/$model/config.pbtxt"); do
+  cp -r "zoo/models/$name" "$work/models/"
+done
 for round in $(seq "$rounds"); do
   for label in old new; do
     binary=$([ "$label" = old ] && echo "$old" || echo "$new")
