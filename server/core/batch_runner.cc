@@ -31,13 +31,16 @@ std::vector<std::string> OutputUnion(const std::vector<InferenceTask*>& tasks) {
 engine::Tensor Stack(const std::vector<const engine::Tensor*>& parts, int64_t rows) {
   engine::Shape shape = parts[0]->shape();
   shape[0] = rows;
-  engine::Tensor stacked(parts[0]->type(), shape);
-  auto* out = static_cast<unsigned char*>(stacked.raw_data());
+  // Appended to a reserved buffer rather than copied over a zero-filled
+  // tensor: each byte of the batch is written once.
+  size_t size = 0;
+  for (const engine::Tensor* part : parts) size += part->byte_size();
+  std::string bytes;
+  bytes.reserve(size);
   for (const engine::Tensor* part : parts) {
-    std::memcpy(out, part->raw_data(), part->byte_size());
-    out += part->byte_size();
+    bytes.append(static_cast<const char*>(part->raw_data()), part->byte_size());
   }
-  return stacked;
+  return engine::Tensor::FromBytes(parts[0]->type(), std::move(shape), std::move(bytes));
 }
 
 // Input `index` of every task, stacked along dimension 0.
