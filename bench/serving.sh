@@ -117,10 +117,20 @@ print_table(["lenet5, concurrency 64", "requests/s", "p50 ms", "p99 ms", "batch 
              for label, name in (("lenet5-echo", "echo server (no compute, ceiling)"),
                                  ("lenet5-served", "convoy, dynamic batching"),
                                  ("lenet5-unbatched", "convoy, no dynamic batching"))])
+
+
+def rounds(label, over):
+    """Each round's requests/s of label over those of `over`, run minutes apart
+    in the same round: steadier than the ratio of medians when the machine's
+    pace drifts between rounds."""
+    pairs = zip(runs.results(label), runs.results(over))
+    return "rounds " + ", ".join(f"{a['requests_per_s'] / b['requests_per_s']:.2f}" for a, b in pairs)
+
+
 ratio = med("lenet5-served", "requests_per_s") / med("lenet5-echo", "requests_per_s")
-print(f"\nlenet5 served / echo ceiling: {ratio:.2f}")
+print(f"\nlenet5 served / echo ceiling: {ratio:.2f} ({rounds('lenet5-served', 'lenet5-echo')})")
 on_off = med("lenet5-served", "requests_per_s") / med("lenet5-unbatched", "requests_per_s")
-print(f"lenet5 dynamic batching on / off: {on_off:.2f}")
+print(f"lenet5 dynamic batching on / off: {on_off:.2f} ({rounds('lenet5-served', 'lenet5-unbatched')})")
 print()
 print_table(["small-cnn, concurrency 64, no dynamic batching", "requests/s", "p50 ms", "p99 ms",
              "compute per run in the server, us", "engine alone at batch 1, us"],
@@ -129,5 +139,6 @@ print_table(["small-cnn, concurrency 64, no dynamic batching", "requests/s", "p5
               f"{med('small-cnn-served', 'server_compute_us'):.0f}",
               f"{1000 * med('small-cnn-engine', 'p50_ms'):.0f}"]])
 small = med("small-cnn-served", "requests_per_s") / med("lenet5-echo", "requests_per_s")
-print(f"\nsmall-cnn served (no dynamic batching) / echo ceiling: {small:.2f}")
+print(f"\nsmall-cnn served (no dynamic batching) / echo ceiling: {small:.2f} "
+      f"({rounds('small-cnn-served', 'lenet5-echo')})")
 PY
