@@ -65,7 +65,7 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 /usr/bin/python3 - "$work/results.jsonl" "$cpu" "$(nproc)" <<'PY'
 import statistics, sys
 sys.path.insert(0, "tools/lib")
-from results import Runs, print_table  # noqa: E402
+from results import Runs, print_table, round_ratios  # noqa: E402
 runs = Runs(sys.argv[1])
 med = runs.median
 print(f"{sys.argv[2]}, {sys.argv[3]} CPUs; rounds: {len(runs.results('triton'))} (medians)\n")
@@ -76,7 +76,7 @@ print_table(["lenet5, concurrency 64", "requests/s", "p50 ms", "p99 ms"],
             [[name, f"{med(label, 'requests_per_s'):.0f}", f"{med(label, 'p50_ms'):.2f}",
               f"{med(label, 'p99_ms'):.2f}"] for label, name in names])
 for a, b, what in (("triton", "convoy", "Triton's names"), ("triton", "off", "all metrics")):
-    ratios = [x["requests_per_s"] / y["requests_per_s"] for x, y in zip(runs.results(a), runs.results(b))]
+    ratios = round_ratios(runs, a, b)
     print(f"\nthroughput {a}/{b} ({what}): median {statistics.median(ratios):.3f} "
           f"(per round: {', '.join(f'{r:.3f}' for r in ratios)})")
 PY

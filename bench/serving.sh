@@ -93,7 +93,7 @@ done
 /usr/bin/python3 - "$work/results.jsonl" <<'PY'
 import sys
 sys.path.insert(0, "tools/lib")
-from results import Runs, print_table  # noqa: E402
+from results import Runs, print_table, round_ratios  # noqa: E402
 runs = Runs(sys.argv[1])
 med = runs.median
 print(f"rounds: {len(runs.results('lenet5-served'))} (medians)\n")
@@ -120,11 +120,8 @@ print_table(["lenet5, concurrency 64", "requests/s", "p50 ms", "p99 ms", "batch 
 
 
 def rounds(label, over):
-    """Each round's requests/s of label over those of `over`, run minutes apart
-    in the same round: steadier than the ratio of medians when the machine's
-    pace drifts between rounds."""
-    pairs = zip(runs.results(label), runs.results(over))
-    return "rounds " + ", ".join(f"{a['requests_per_s'] / b['requests_per_s']:.2f}" for a, b in pairs)
+    """Each round's ratio too: the echo ceiling drifts between rounds."""
+    return "rounds " + ", ".join(f"{r:.2f}" for r in round_ratios(runs, label, over))
 
 
 ratio = med("lenet5-served", "requests_per_s") / med("lenet5-echo", "requests_per_s")

@@ -36,6 +36,13 @@ class Runs:
         return statistics.median(result[key] for result in self.results(label))
 
 
+def round_ratios(runs, label, over, key="requests_per_s"):
+    """key of label's n-th result over that of over's, for each round n that
+    both ran: runs of one round, minutes apart, share the machine's pace,
+    so these ratios are steadier than a ratio of medians when it drifts."""
+    return [a[key] / b[key] for a, b in zip(runs.results(label), runs.results(over))]
+
+
 def print_table(header, rows):
     """Prints a Markdown table: header is the column titles, rows the rows'
     cells, already formatted."""
@@ -57,8 +64,7 @@ def print_paired(runs, old_label, new_label, what=""):
     the server's compute per item (compute per run over the batch it formed)
     old and new, medians, and their ratio. A pair run back to back shares the
     machine's moment, so the paired ratios are steadier than the medians'."""
-    pairs = list(zip(runs.results(old_label), runs.results(new_label)))
-    ratios = [new["requests_per_s"] / old["requests_per_s"] for old, new in pairs]
+    ratios = round_ratios(runs, new_label, old_label)
     if not ratios:
         return
     print(f"{what}new/old requests/s per round {', '.join(f'{r:.2f}' for r in ratios)}: "

@@ -9,7 +9,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools" / "lib"))
-from results import Runs, print_table  # noqa: E402
+from results import Runs, print_table, round_ratios  # noqa: E402
 
 
 class RunsTest(unittest.TestCase):
@@ -38,6 +38,22 @@ class RunsTest(unittest.TestCase):
         self.assertEqual(runs.median("a", "requests_per_s"), 20.0)
         with self.assertRaises(statistics.StatisticsError):
             runs.median("c", "requests_per_s")
+
+
+class RoundRatiosTest(unittest.TestCase):
+    def test_pairs_the_nth_results_of_two_labels_and_stops_at_the_shorter(self):
+        with tempfile.TemporaryDirectory() as work:
+            path = Path(work) / "results.jsonl"
+            lines = [{"label": "served", "result": {"requests_per_s": 8.0, "p50_ms": 2.0}},
+                     {"label": "echo", "result": {"requests_per_s": 10.0, "p50_ms": 1.0}},
+                     {"label": "served", "result": {"requests_per_s": 6.0, "p50_ms": 3.0}},
+                     {"label": "echo", "result": {"requests_per_s": 12.0, "p50_ms": 1.5}},
+                     {"label": "served", "result": {"requests_per_s": 9.0, "p50_ms": 4.0}}]
+            path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+            runs = Runs(path)
+            self.assertEqual(round_ratios(runs, "served", "echo"), [0.8, 0.5])
+            self.assertEqual(round_ratios(runs, "served", "echo", "p50_ms"), [2.0, 2.0])
+            self.assertEqual(round_ratios(runs, "served", "never"), [])
 
 
 class PrintTableTest(unittest.TestCase):
