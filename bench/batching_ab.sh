@@ -56,8 +56,8 @@ requests = max(answered[1] - answered[0], 1)
 cpu_us = (int(after[0]) - int(before[0])) / ticks * 1e6 / requests
 switches = (int(after[1]) - int(before[1])) / requests
 with open(sys.argv[5], "a") as rounds:
-    rounds.write(json.dumps({"round": sys.argv[6], "label": sys.argv[7], "requests_per_s": r["requests_per_s"],
-                             "cpu_us": cpu_us, "switches": switches}) + "\n")
+    rounds.write(json.dumps({"label": sys.argv[7], "result": {"round": sys.argv[6], "requests_per_s": r["requests_per_s"],
+                                                           "cpu_us": cpu_us, "switches": switches}}) + "\n")
 sizes = sorted(json.loads(after[2])["model_stats"][0]["batch_stats"], key=lambda b: -int(b["compute_infer"]["count"]))
 print("%.1f req/s, p50 %.1f ms, max %.1f ms | server %.1f us CPU, %.2f context switches a request | "
       "batch sizes (runs): %s" % (r["requests_per_s"], r["p50_ms"], r["max_ms"], cpu_us, switches,
@@ -68,18 +68,14 @@ PY
   done
 done
 /usr/bin/python3 - "$work/results.jsonl" "$work/rounds.jsonl" <<'PY'
-import json, statistics, sys
+import statistics, sys
 sys.path.insert(0, "tools/lib")
-from results import Runs, print_ab  # noqa: E402
+from results import Runs, print_ab, round_ratios  # noqa: E402
 print_ab(Runs(sys.argv[1]), "old", "new", digits=1)
-by_round = {}
-for line in open(sys.argv[2]):
-    run = json.loads(line)
-    by_round.setdefault(run["round"], {})[run["label"]] = run
-pairs = [r for r in by_round.values() if len(r) == 2]
+rounds = Runs(sys.argv[2])  # Each round runs old, then new.
 for key, what in (("requests_per_s", "requests/s"), ("cpu_us", "server CPU a request"),
                   ("switches", "context switches a request")):
-    ratios = [r["new"][key] / r["old"][key] for r in pairs if r["old"][key] > 0]
+    ratios = round_ratios(rounds, "new", "old", key)
     if ratios:
         print(f"new/old per round, {what}: median {statistics.median(ratios):.3f} "
               f"({min(ratios):.2f}-{max(ratios):.2f}, {len(ratios)} rounds)")

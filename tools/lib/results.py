@@ -38,9 +38,10 @@ class Runs:
 
 def round_ratios(runs, label, over, key="requests_per_s"):
     """key of label's n-th result over that of over's, for each round n that
-    both ran: runs of one round, minutes apart, share the machine's pace,
-    so these ratios are steadier than a ratio of medians when it drifts."""
-    return [a[key] / b[key] for a, b in zip(runs.results(label), runs.results(over))]
+    both ran and where over's is not 0: runs of one round, minutes apart,
+    share the machine's pace, so these ratios are steadier than a ratio of
+    medians when it drifts."""
+    return [a[key] / b[key] for a, b in zip(runs.results(label), runs.results(over)) if b[key]]
 
 
 def print_table(header, rows):
@@ -60,7 +61,7 @@ def print_ab(runs, old_label, new_label, what="", digits=0):
 
 def print_paired(runs, old_label, new_label, what=""):
     """Prints an A/B run in turn, round by round (the n-th result of each label
-    is round n): each round's new/old requests/s, their median and spread, and
+    is round n): each round's new/old requests/s and their median, and
     the server's compute per item (compute per run over the batch it formed)
     old and new, medians, and their ratio. A pair run back to back shares the
     machine's moment, so the paired ratios are steadier than the medians'."""

@@ -55,6 +55,14 @@ class RoundRatiosTest(unittest.TestCase):
             self.assertEqual(round_ratios(runs, "served", "echo", "p50_ms"), [2.0, 2.0])
             self.assertEqual(round_ratios(runs, "served", "never"), [])
 
+    def test_skips_a_round_whose_denominator_is_zero(self):
+        with tempfile.TemporaryDirectory() as work:
+            path = Path(work) / "results.jsonl"
+            lines = [{"label": label, "result": {"switches": value}}
+                     for label, value in (("old", 0.0), ("new", 1.0), ("old", 2.0), ("new", 1.0))]
+            path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+            self.assertEqual(round_ratios(Runs(path), "new", "old", "switches"), [0.5])
+
 
 class PrintTableTest(unittest.TestCase):
     def test_prints_markdown_with_one_rule_cell_per_column(self):
