@@ -55,15 +55,26 @@ inline __attribute__((always_inline)) void Reduce(bool max, const Pair& t, const
   MaxInto(value, b.odd);
 }
 
-// Output row `r` (plane r / out_height, row r % out_height), 16 outputs at
-// a time. In the vectors of the instruction set of the function it is
-// inlined into.
-inline __attribute__((always_inline)) void Row(bool max, int64_t in_height, int64_t in_width,
-                                               const float* x, int64_t r, float* y) {
+// Output row `r` (plane r / out_height, row r % out_height): the two input
+// rows it reads and where it writes.
+struct RowPlaces {
+  const float* top;
+  const float* bottom;
+  float* out;
+  int64_t out_width;
+};
+
+inline RowPlaces Places(int64_t in_height, int64_t in_width, const float* x, int64_t r, float* y) {
   const int64_t out_height = in_height / 2, out_width = in_width / 2;
   const float* top = x + ((r / out_height) * in_height + 2 * (r % out_height)) * in_width;
-  const float* bottom = top + in_width;
-  float* out = y + r * out_width;
+  return {top, top + in_width, y + r * out_width, out_width};
+}
+
+// Output row `r`, 16 outputs at a time. In the vectors of the instruction
+// set of the function it is inlined into.
+inline __attribute__((always_inline)) void Row(bool max, int64_t in_height, int64_t in_width,
+                                               const float* x, int64_t r, float* y) {
+  const auto [top, bottom, out, out_width] = Places(in_height, in_width, x, r, y);
   for (int64_t j = 0; j < out_width; j += kLanes) {
     const int64_t count = std::min(2 * kLanes, in_width - 2 * j);
     Pair t, b;
@@ -83,10 +94,7 @@ using RowFunction = void (*)(bool, int64_t, int64_t, const float*, int64_t, floa
 // of 28.
 __attribute__((target("avx512f"))) void RowAvx512(bool max, int64_t in_height, int64_t in_width,
                                                   const float* x, int64_t r, float* y) {
-  const int64_t out_height = in_height / 2, out_width = in_width / 2;
-  const float* top = x + ((r / out_height) * in_height + 2 * (r % out_height)) * in_width;
-  const float* bottom = top + in_width;
-  float* out = y + r * out_width;
+  const auto [top, bottom, out, out_width] = Places(in_height, in_width, x, r, y);
   // Lanes 0, 2, ..., 30 and 1, 3, ..., 31 of two vectors.
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
