@@ -120,6 +120,13 @@ std::vector<NodeCase> ConvCases() {
       ConvSpec("WeightsAsRuntimeInput", {2, 5, 7, 9}, {7, 5, 3, 3})
           .Pads({1, 1, 1, 1})
           .WeightsAsInput(),
+      // Few channels and rows of 16 or more: on AVX-512 these run
+      // NarrowConv (narrow_conv.h), with its weights and bias reordered
+      // from constants or, as the graph allows, from a runtime input.
+      ConvSpec("NarrowRowsOf22", {2, 3, 18, 22}, {6, 3, 5, 5}).Pads({2, 2, 2, 2}),
+      ConvSpec("NarrowWeightsAsRuntimeInput", {3, 2, 9, 19}, {8, 2, 3, 3})
+          .Pads({1, 0, 1, 2})
+          .WeightsAsInput(),
       ConvSpec("FixedBatch3", {3, 5, 7, 9}, {7, 5, 3, 3}).Pads({1, 1, 1, 1}).FixedBatch(),
       ConvSpec("OneD", {3, 5, 20}, {7, 5, 3}).Strides({2}).Pads({1, 2}),
       ConvSpec("OneDDilatedGrouped", {1, 6, 17}, {4, 3, 3}).Group(2).Dilations({2}),
